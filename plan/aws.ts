@@ -1,0 +1,376 @@
+/**
+ * AWS: the IAM OIDC provider for GitLab and one role per grant with `aws`.
+ *
+ * Facts relied on (../shared/reference/semantics.md §4, Traps 2, 3, 11, 23, 24):
+ * - For a self-managed GitLab, a role's trust policy can check only `<host>:aud` and `<host>:sub`.
+ * - GitLab's default sub is `project_path:<path>:ref_type:<branch|tag>:ref:<ref>`.
+ * - StringLike's "*" crosses "/" and ":" and "?" is a wildcard; refs here contain neither ":" nor "?",
+ *   and the project path is always literal, so a pattern can only widen the ref part.
+ * - The trust policy quota is 2,048 characters by default (whitespace ignored), 4,096 at most.
+ */
+import { formatDuration, parseDuration } from "./duration";
+import { ResolvedGrant, describeConditions } from "./model";
+import { Findings, PathSegment, formatPath, show } from "./problems";
+import { AWS_INLINE_POLICY_NAME, RESOURCE, awsRoleName, childKey, grantKey } from "./names";
+import { isPattern } from "./rules";
+import type { AwsConfig, GitlabConfig } from "./schema";
+import type {
+    AwsOidcProviderEntry,
+    AwsPlan,
+    AwsRoleEntry,
+    AwsRolePolicyAttachmentEntry,
+    AwsRolePolicyEntry,
+    Condition,
+    Enforcement,
+    TrustPolicyDocument,
+} from "./types";
+
+export const MIN_SESSION_SECONDS = 3600;
+export const MAX_SESSION_SECONDS = 43200;
+/** Default IAM quota of managed policies per role. */
+export const MANAGED_POLICIES_PER_ROLE = 10;
+
+/** Managed policies that give (or let a role take) administrator-level access. */
+const BROAD_MANAGED_POLICIES = /:policy\/(AdministratorAccess|PowerUserAccess|IAMFullAccess)$/;
+
+export const MANAGED_BY_TAG = { "managed-by": "gitlab-federation" } as const;
+
+/** The provider URL without scheme: the prefix of the IAM condition keys (`gitlab.example.com:sub`). */
+export function conditionPrefix(gitlabUrl: string): string {
+    return gitlabUrl.replace(/^https:\/\//, "");
+}
+
+/** GitLab's default sub claim for a project path, ref type and ref. */
+export function subject(projectPath: string, refType: string, ref: string): string {
+    return `project_path:${projectPath}:ref_type:${refType}:ref:${ref}`;
+}
+
+/**
+ * The trust policy of a grant's role. aud is always an exact StringEquals; sub is StringEquals
+ * when every ref is exact and StringLike when any ref is a pattern (conditions under different
+ * operators are ANDed, so the subjects cannot be split across them).
+ */
+export function trustPolicy(providerArn: string, gitlabUrl: string, audience: string, projectPath: string, refType: string, refs: readonly string[]): TrustPolicyDocument {
+    const prefix = conditionPrefix(gitlabUrl);
+    const subjects = refs.map((ref) => subject(projectPath, refType, ref));
+    const sub = subjects.length === 1 ? subjects[0]! : subjects;
+    const aud = { [`${prefix}:aud`]: audience };
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Effect: "Allow",
+                Principal: { Federated: providerArn },
+                Action: "sts:AssumeRoleWithWebIdentity",
+                Condition: refs.some(isPattern)
+                    ? { StringEquals: aud, StringLike: { [`${prefix}:sub`]: sub } }
+                    : { StringEquals: { ...aud, [`${prefix}:sub`]: sub } },
+            },
+        ],
+    };
+}
+
+/** The trust policy with the provider ARN the program actually has (an output at deploy time). */
+export function withFederatedPrincipal(document: TrustPolicyDocument, providerArn: string): TrustPolicyDocument {
+    const [statement] = document.Statement;
+    return { ...document, Statement: [{ ...statement, Principal: { Federated: providerArn } }] };
+}
+
+/** Length as IAM counts it against the quota: the JSON without whitespace. */
+export function policyLength(document: unknown): number {
+    return JSON.stringify(document).replace(/\s/g, "").length;
+}
+
+/**
+ * Guardrail on every trust policy the plan emits: an aud condition, a sub condition, and every
+ * sub inside the grant's own project (literal project path, wildcards only in the ref part).
+ * Throws on violation: that would be a bug in this module, never a user error.
+ */
+export function assertTrustPolicy(document: TrustPolicyDocument, gitlabUrl: string, audience: string, projectPath: string): void {
+    const prefix = conditionPrefix(gitlabUrl);
+    const statement = document.Statement[0];
+    const fail = (why: string) => {
+        throw new Error(`internal error: trust policy for ${projectPath} ${why}: ${JSON.stringify(document)}`);
+    };
+    if (document.Statement.length !== 1 || statement.Effect !== "Allow" || statement.Action !== "sts:AssumeRoleWithWebIdentity") {
+        fail("must be one Allow statement for sts:AssumeRoleWithWebIdentity");
+    }
+    if (statement.Condition.StringEquals[`${prefix}:aud`] !== audience) {
+        fail("has no exact aud condition");
+    }
+    const equals = statement.Condition.StringEquals[`${prefix}:sub`];
+    const like = statement.Condition.StringLike?.[`${prefix}:sub`];
+    if ((equals === undefined) === (like === undefined)) {
+        fail("must have exactly one sub condition");
+    }
+    const subs = [equals ?? like].flat() as string[];
+    const own = `project_path:${projectPath}:ref_type:`;
+    for (const sub of subs) {
+        const ref = sub.slice(sub.indexOf(":ref:") + 5);
+        if (!sub.startsWith(own) || !/^(branch|tag):ref:/.test(sub.slice(own.length)) || sub.includes("?") || ref.includes(":") || sub.slice(0, sub.length - ref.length).includes("*")) {
+            fail(`has a sub outside its project: ${sub}`);
+        }
+    }
+    for (const key of [...Object.keys(statement.Condition.StringEquals), ...Object.keys(statement.Condition.StringLike ?? {})]) {
+        if (key !== `${prefix}:aud` && key !== `${prefix}:sub`) {
+            fail(`has an unexpected condition key ${key}`);
+        }
+    }
+}
+
+/** AWS checks sub (project path, ref type, ref) and aud; nothing else of a self-managed GitLab's token. */
+export function awsEnforcement(g: Pick<ResolvedGrant, "protected" | "environment">): Enforcement {
+    const notEnforced: Condition[] = ["projectId"];
+    if (g.protected) {
+        notEnforced.push("protected");
+    }
+    if (g.environment !== undefined) {
+        notEnforced.push("environment");
+    }
+    return { enforced: ["audience", "projectPath", "ref", "refType"], notEnforced };
+}
+
+export interface AwsGrantPlan {
+    readonly roleName: string;
+    readonly roleArn: string;
+    readonly audience: string;
+    readonly subjects: readonly string[];
+    readonly enforcement: Enforcement;
+}
+
+export interface AwsResult {
+    readonly plan: AwsPlan;
+    readonly grants: ReadonlyMap<ResolvedGrant, AwsGrantPlan>;
+}
+
+function sessionSeconds(value: unknown, path: readonly PathSegment[], findings: Findings): number | undefined {
+    const seconds = parseDuration(value);
+    if (seconds === undefined) {
+        return undefined;
+    }
+    if (seconds < MIN_SESSION_SECONDS || seconds > MAX_SESSION_SECONDS) {
+        findings.problem(path, `must be between 1h and 12h (IAM MaxSessionDuration), got ${JSON.stringify(value)} (${formatDuration(seconds)})`);
+        return undefined;
+    }
+    return seconds;
+}
+
+/** Problems of an inline IAM policy document; also whether it allows every action. */
+function checkInlinePolicy(document: Readonly<Record<string, unknown>>, path: readonly PathSegment[], findings: Findings): { broad: boolean } {
+    let broad = false;
+    if (document.Version !== "2012-10-17") {
+        findings.problem([...path, "Version"], `must be "2012-10-17", got ${show(document.Version)}: older versions do not support policy variables`);
+    }
+    const statements = Array.isArray(document.Statement) ? document.Statement : document.Statement === undefined ? [] : [document.Statement];
+    if (statements.length === 0) {
+        findings.problem([...path, "Statement"], `must list at least one statement, got ${show(document.Statement)}`);
+    }
+    for (const key of Object.keys(document)) {
+        if (!["Version", "Id", "Statement"].includes(key)) {
+            findings.problem([...path, key], `is not a field of an IAM policy document; allowed: Version, Id, Statement`);
+        }
+    }
+    statements.forEach((statement: unknown, index) => {
+        const at = Array.isArray(document.Statement) ? [...path, "Statement", index] : [...path, "Statement"];
+        if (typeof statement !== "object" || statement === null || Array.isArray(statement)) {
+            findings.problem(at, `must be a statement object with Effect, Action and Resource, got ${show(statement)}`);
+            return;
+        }
+        const s = statement as Record<string, unknown>;
+        if (s.Effect !== "Allow" && s.Effect !== "Deny") {
+            findings.problem([...at, "Effect"], `must be "Allow" or "Deny", got ${show(s.Effect)}`);
+        }
+        if ((s.Action === undefined) === (s.NotAction === undefined)) {
+            findings.problem(at, `must have exactly one of Action and NotAction`);
+        }
+        if ((s.Resource === undefined) === (s.NotResource === undefined)) {
+            findings.problem(at, `must have exactly one of Resource and NotResource`);
+        }
+        if (s.Principal !== undefined || s.NotPrincipal !== undefined) {
+            findings.problem(at, `must not name a Principal: an identity policy applies to the role itself`);
+        }
+        const actions = [s.Action].flat();
+        if (s.Effect === "Allow" && (s.NotAction !== undefined || actions.some((a) => a === "*" || a === "iam:*" || a === "sts:*"))) {
+            broad = true;
+        }
+    });
+    return { broad };
+}
+
+/** Plans AWS for the grants that have `aws`. */
+export function planAws(gitlab: GitlabConfig, aws: AwsConfig, grants: readonly ResolvedGrant[], findings: Findings): AwsResult {
+    const url = new URL(gitlab.url);
+    if (url.port !== "") {
+        findings.problem(["gitlab", "url"], `carries a port (${url.port}), which an IAM OIDC provider URL cannot; serve GitLab's issuer on 443 to use AWS`);
+    }
+    const prefix = conditionPrefix(gitlab.url);
+    const account = aws.accountId ?? "<account-id>";
+    const providerArn = aws.existingProviderArn ?? `arn:${aws.partition}:iam::${account}:oidc-provider/${prefix}`;
+    if (aws.existingProviderArn !== undefined && !aws.existingProviderArn.endsWith(`:oidc-provider/${prefix}`)) {
+        findings.problem(["aws", "existingProviderArn"], `names a provider for another URL (got ${JSON.stringify(aws.existingProviderArn)}); it must end in ":oidc-provider/${prefix}" to trust ${gitlab.url}`);
+    }
+    const defaultSession = sessionSeconds(aws.maxSessionDuration, ["aws", "maxSessionDuration"], findings);
+    const tags = { ...MANAGED_BY_TAG, ...(aws.tags ?? {}) };
+
+    const owners = new Map<string, ResolvedGrant>();
+    const plans = new Map<ResolvedGrant, AwsGrantPlan>();
+    const roles: AwsRoleEntry[] = [];
+    const attachments: AwsRolePolicyAttachmentEntry[] = [];
+    const rolePolicies: AwsRolePolicyEntry[] = [];
+    const pathBound = new Set<string>();
+    for (const grant of grants) {
+        const config = grant.config.aws;
+        if (config === undefined) {
+            continue;
+        }
+        const at = [...grant.path, "aws"];
+        const ack = config.acknowledge ?? {};
+        const patterns = grant.refs.filter(isPattern);
+        if (grant.protected && patterns.length > 0 && ack.protected === undefined) {
+            findings.problem(
+                at,
+                `ref ${JSON.stringify(patterns[0])} is a pattern and the grant requires a protected ref, but AWS sees only sub and aud and cannot check ref_protected: a push to any branch or tag matching ${JSON.stringify(patterns[0])}, protected or not, could assume this role. Use exact refs, or set aws.acknowledge.protected with a reason (e.g. only maintainers may create such ${grant.refType === "tag" ? "tags" : "branches"})`,
+            );
+        }
+        if (ack.protected !== undefined) {
+            findings.warn(
+                [...at, "acknowledge", "protected"],
+                grant.protected && patterns.length > 0
+                    ? `AWS does not check that the ref is protected: ${JSON.stringify(ack.protected)}`
+                    : `has no effect: the grant has no ref pattern that requires protection; remove it`,
+            );
+        }
+        if (grant.environment !== undefined) {
+            findings.warn(
+                [...at, "acknowledge", "environment"],
+                ack.environment !== undefined
+                    ? `AWS does not check the environment: ${JSON.stringify(ack.environment)}`
+                    : `AWS cannot check environment ${JSON.stringify(grant.environment)}: any job on a matching ref can assume this role, not only jobs of that environment. Set aws.acknowledge.environment with a reason to record that this is intended`,
+            );
+        } else if (ack.environment !== undefined) {
+            findings.warn([...at, "acknowledge", "environment"], `has no effect: the grant sets no environment; remove it`);
+        }
+        if (!pathBound.has(grant.project)) {
+            pathBound.add(grant.project);
+            findings.warn(
+                ["projects", grant.project],
+                `AWS binds this project by path ${JSON.stringify(grant.project)} (in sub), not by id ${grant.projectId}: after a rename or transfer its roles stop matching, and a new project created at the old path would match them. Update the map and run pulumi up after moving a project`,
+            );
+        }
+
+        const name = config.roleName ?? awsRoleName(grant.project, grant.grant);
+        const owner = owners.get(name.toLowerCase());
+        if (owner !== undefined) {
+            findings.problem(at, `IAM role name ${JSON.stringify(name)} is also the role name of ${formatPath(owner.path)} (IAM role names are unique regardless of case): set aws.roleName on one of them`);
+            continue;
+        }
+        owners.set(name.toLowerCase(), grant);
+
+        const session = config.maxSessionDuration === undefined ? defaultSession : sessionSeconds(config.maxSessionDuration, [...at, "maxSessionDuration"], findings);
+        const document = trustPolicy(providerArn, gitlab.url, aws.audience, grant.project, grant.refType, grant.refs);
+        assertTrustPolicy(document, gitlab.url, aws.audience, grant.project);
+        const length = policyLength(document);
+        if (length > aws.trustPolicyMaxLength) {
+            findings.problem(
+                at,
+                `the trust policy of role ${JSON.stringify(name)} is ${length} characters, above the IAM quota of ${aws.trustPolicyMaxLength} (aws.trustPolicyMaxLength): list fewer refs or use a pattern, split the grant, or raise the quota in Service Quotas (up to 4096) and set aws.trustPolicyMaxLength`,
+            );
+        }
+
+        let broad = false;
+        const arns = config.managedPolicyArns ?? [];
+        arns.forEach((arn, index) => {
+            if (arns.indexOf(arn) !== index) {
+                findings.problem([...at, "managedPolicyArns", index], `lists ${JSON.stringify(arn)} more than once; list each policy once`);
+            }
+            if (BROAD_MANAGED_POLICIES.test(arn)) {
+                broad = true;
+                if (config.allowBroad === undefined) {
+                    findings.problem([...at, "managedPolicyArns", index], `${JSON.stringify(arn)} gives administrator-level access to any pipeline that matches this grant: attach a narrower policy, or set aws.allowBroad with a reason`);
+                }
+            }
+        });
+        if (arns.length > MANAGED_POLICIES_PER_ROLE) {
+            findings.warn([...at, "managedPolicyArns"], `${arns.length} managed policies exceed IAM's default quota of ${MANAGED_POLICIES_PER_ROLE} per role: request a quota increase (up to 20) before pulumi up`);
+        }
+        if (config.inlinePolicy !== undefined) {
+            const inline = checkInlinePolicy(config.inlinePolicy, [...at, "inlinePolicy"], findings);
+            if (inline.broad) {
+                broad = true;
+                if (config.allowBroad === undefined) {
+                    findings.problem([...at, "inlinePolicy"], `allows every action (Action "*", "iam:*", "sts:*" or NotAction) to any pipeline that matches this grant: list the actions it needs, or set aws.allowBroad with a reason`);
+                }
+            }
+        }
+        if (config.allowBroad !== undefined) {
+            findings.warn([...at, "allowBroad"], broad ? `broad AWS permissions: ${JSON.stringify(config.allowBroad)}` : `has no effect: the role's permissions are not broad; remove it`);
+        }
+        if (arns.length === 0 && config.inlinePolicy === undefined) {
+            findings.warn(at, `the role gets no permissions (no managedPolicyArns, no inlinePolicy): pipelines can assume it but do nothing with it`);
+        }
+        if (session === undefined) {
+            continue;
+        }
+
+        const key = grantKey(grant.project, grant.grant);
+        const enforcement = awsEnforcement(grant);
+        const description = (config.description ?? grant.description ?? `GitLab CI ${grant.project} (id ${grant.projectId}) grant ${grant.grant}: ${describeConditions(grant)}`).slice(0, 1000);
+        roles.push({
+            resource: { type: RESOURCE.awsRole, name: key, protect: false },
+            name,
+            path: aws.rolePath,
+            description,
+            assumeRolePolicy: document,
+            maxSessionDuration: session,
+            ...(aws.permissionsBoundary !== undefined ? { permissionsBoundary: aws.permissionsBoundary } : {}),
+            tags: { ...tags, "gitlab-project": grant.project, "gitlab-project-id": grant.projectId, "gitlab-grant": grant.grant },
+            managedPolicyArns: [...new Set(arns)].sort(),
+            enforcement,
+        });
+        for (const arn of [...new Set(arns)].sort()) {
+            attachments.push({
+                resource: { type: RESOURCE.awsRolePolicyAttachment, name: childKey(grant.project, grant.grant, arn.slice(arn.lastIndexOf("/") + 1), arn), protect: false },
+                role: name,
+                policyArn: arn,
+            });
+        }
+        if (config.inlinePolicy !== undefined) {
+            rolePolicies.push({
+                resource: { type: RESOURCE.awsRolePolicy, name: key, protect: false },
+                role: name,
+                name: AWS_INLINE_POLICY_NAME,
+                policy: config.inlinePolicy,
+            });
+        }
+        const subjects = grant.refs.map((ref) => subject(grant.project, grant.refType, ref));
+        plans.set(grant, {
+            roleName: name,
+            roleArn: `arn:${aws.partition}:iam::${aws.accountId ?? aws.existingProviderArn?.split(":")[4] ?? "<account-id>"}:role${aws.rolePath}${name}`,
+            audience: aws.audience,
+            subjects,
+            enforcement,
+        });
+    }
+
+    const oidcProviders: AwsOidcProviderEntry[] =
+        aws.existingProviderArn !== undefined
+            ? []
+            : [
+                  {
+                      resource: { type: RESOURCE.awsOidcProvider, name: prefix, protect: aws.protect },
+                      url: gitlab.url,
+                      clientIdLists: [aws.audience],
+                      ...(aws.thumbprints !== undefined ? { thumbprintLists: aws.thumbprints.map((t) => t.toLowerCase()) } : {}),
+                      tags,
+                  },
+              ];
+    if (aws.existingProviderArn !== undefined) {
+        findings.warn(["aws", "existingProviderArn"], `the roles trust an OIDC provider this stack does not manage: its client IDs must include ${JSON.stringify(aws.audience)} or every AssumeRoleWithWebIdentity fails`);
+    } else if (!aws.protect) {
+        findings.warn(["aws", "protect"], `false: the OIDC provider can be deleted by pulumi destroy or a removed section, which breaks every pipeline's AWS access at once`);
+    }
+    return {
+        plan: { providerArn, audience: aws.audience, oidcProviders, roles, rolePolicyAttachments: attachments, rolePolicies },
+        grants: plans,
+    };
+}

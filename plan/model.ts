@@ -1,0 +1,78 @@
+/**
+ * Grants resolved from the parsed map: one record per project/grant with normalised conditions
+ * (project id as the string GitLab puts in the token, refs sorted and unique), in a stable order.
+ */
+import { Findings, PathSegment, compare } from "./problems";
+import type { ParsedMap } from "./parse";
+import type { GrantConfig } from "./schema";
+
+export interface ResolvedGrant {
+    readonly project: string;
+    /** The project_id claim: a string of digits. */
+    readonly projectId: string;
+    readonly grant: string;
+    /** Path of the grant in the map, for problems. */
+    readonly path: readonly PathSegment[];
+    readonly description?: string;
+    /** Sorted, unique. */
+    readonly refs: readonly string[];
+    readonly refType: "branch" | "tag";
+    readonly protected: boolean;
+    readonly environment?: string;
+    readonly config: GrantConfig;
+}
+
+/** Resolves grants and checks what concerns projects and grants as a whole. */
+export function resolveGrants(parsed: ParsedMap, findings: Findings): ResolvedGrant[] {
+    const grants: ResolvedGrant[] = [];
+    const projectById = new Map<string, string>();
+    for (const { path: project, id, grants: configs } of parsed.projects) {
+        // An invalid id was reported; its grants are still checked, but no plan is made.
+        const projectId = id ?? "";
+        const other = id === undefined ? undefined : projectById.get(id);
+        if (other !== undefined) {
+            findings.problem(
+                ["projects", project, "id"],
+                `project id ${projectId} is also the id of ${JSON.stringify(other)}: one GitLab project has one id; check both ids in GitLab (Settings > General) and keep each project under one key`,
+            );
+        } else if (id !== undefined) {
+            projectById.set(id, project);
+        }
+        const names = [...configs.keys()].sort(compare);
+        for (const grant of names) {
+            const g = configs.get(grant)!;
+            const path = ["projects", project, "grants", grant];
+            const refList = typeof g.ref === "string" ? [g.ref] : g.ref;
+            const refs = [...new Set(refList)].sort(compare);
+            if (refs.length !== refList.length) {
+                const duplicate = refList.find((r, i) => refList.indexOf(r) !== i);
+                findings.problem([...path, "ref"], `lists ${JSON.stringify(duplicate)} more than once; list each ref once`);
+            }
+            if (g.vault === undefined && g.aws === undefined && g.gcp === undefined) {
+                findings.problem(path, `grants nothing: add vault (read), aws or gcp to say what this grant gives, or remove it`);
+            }
+            grants.push({
+                project,
+                projectId,
+                grant,
+                path,
+                ...(g.description !== undefined ? { description: g.description } : {}),
+                refs,
+                refType: g.refType,
+                protected: g.protected,
+                ...(g.environment !== undefined ? { environment: g.environment } : {}),
+                config: g,
+            });
+        }
+    }
+    return grants;
+}
+
+/** Human-readable conditions of a grant, e.g. `branch main, protected, environment production`. */
+export function describeConditions(g: Pick<ResolvedGrant, "refs" | "refType" | "protected" | "environment">): string {
+    const parts = [`${g.refType} ${g.refs.join(" | ")}`, g.protected ? "protected" : "unprotected"];
+    if (g.environment !== undefined) {
+        parts.push(`environment ${g.environment}`);
+    }
+    return parts.join(", ");
+}

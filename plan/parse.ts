@@ -1,0 +1,359 @@
+/**
+ * Reads the raw map (config key → value) into typed sections, turning every schema issue into a
+ * path-qualified problem. Sections and projects are parsed one by one so that one broken
+ * project does not hide the problems of the others, and the planners can still check the rest.
+ */
+import { z } from "zod";
+import { Findings, PathSegment, show } from "./problems";
+import { grantNameProblem, projectPathProblem } from "./rules";
+import {
+    AwsConfig,
+    AwsSchema,
+    GcpConfig,
+    GcpSchema,
+    GitlabConfig,
+    GitlabSchema,
+    GrantConfig,
+    GrantSchema,
+    ProjectIdSchema,
+    ProjectSchema,
+    SECTIONS,
+    VaultConfig,
+    VaultSchema,
+} from "./schema";
+
+export interface ParsedProject {
+    readonly path: string;
+    /** The project_id claim (digits), or undefined when the id is invalid (problems say why). */
+    readonly id?: string;
+    readonly description?: string;
+    /** The grants that parsed, by name. */
+    readonly grants: ReadonlyMap<string, GrantConfig>;
+}
+
+/** Stands in for an unusable gitlab section so the other checks still run; never planned. */
+const PLACEHOLDER_GITLAB: GitlabConfig = { url: "https://gitlab.invalid" };
+
+export interface ParsedMap {
+    /** The gitlab section, or a placeholder when it is missing or invalid (then problems exist). */
+    readonly gitlab: GitlabConfig;
+    readonly vault?: VaultConfig;
+    readonly aws?: AwsConfig;
+    readonly gcp?: GcpConfig;
+    /** Projects whose keys and contents are valid, sorted by path. */
+    readonly projects: readonly ParsedProject[];
+    /** Sections present in the map (whether or not they parsed). */
+    readonly present: ReadonlySet<string>;
+}
+
+type AnySchema = z.ZodType;
+
+/** Internal shape of zod 4 definitions that the walker below reads. */
+interface Def {
+    type: string;
+    shape?: Record<string, AnySchema>;
+    valueType?: AnySchema;
+    element?: AnySchema;
+    options?: AnySchema[];
+    innerType?: AnySchema;
+    in?: AnySchema;
+}
+
+function defOf(schema: AnySchema): Def {
+    return (schema as unknown as { _zod: { def: Def } })._zod.def;
+}
+
+const WRAPPERS = new Set(["optional", "default", "nullable", "prefault", "readonly", "catch", "nonoptional"]);
+
+function unwrap(schema: AnySchema): AnySchema {
+    let current = schema;
+    for (;;) {
+        const def = defOf(current);
+        if (WRAPPERS.has(def.type) && def.innerType) {
+            current = def.innerType;
+        } else if (def.type === "pipe" && def.in) {
+            current = def.in;
+        } else {
+            return current;
+        }
+    }
+}
+
+/** The description of a schema or of the first wrapped schema that has one. */
+function describe(schema: AnySchema | undefined): string | undefined {
+    let current = schema;
+    while (current !== undefined) {
+        const description = z.globalRegistry.get(current)?.description;
+        if (description !== undefined) {
+            return description;
+        }
+        const def = defOf(current);
+        current = WRAPPERS.has(def.type) ? def.innerType : def.type === "pipe" ? def.in : undefined;
+    }
+    return undefined;
+}
+
+/** The schema that validates the value at `path` below `root`. */
+function schemaAt(root: AnySchema, path: readonly PropertyKey[]): AnySchema | undefined {
+    let current: AnySchema | undefined = root;
+    for (const segment of path) {
+        if (current === undefined) {
+            return undefined;
+        }
+        let def: Def = defOf(unwrap(current));
+        if (def.type === "union") {
+            const wanted = typeof segment === "number" ? "array" : "object";
+            const option: AnySchema | undefined = def.options?.find((o) => {
+                const type = defOf(unwrap(o)).type;
+                return type === wanted || (wanted === "object" && type === "record");
+            });
+            if (option === undefined) {
+                return undefined;
+            }
+            def = defOf(unwrap(option));
+        }
+        if (def.type === "object") {
+            current = def.shape?.[String(segment)];
+        } else if (def.type === "record") {
+            current = def.valueType;
+        } else if (def.type === "array") {
+            current = def.element;
+        } else {
+            return undefined;
+        }
+    }
+    return current;
+}
+
+function allowedKeys(schema: AnySchema | undefined): string[] {
+    if (schema === undefined) {
+        return [];
+    }
+    const def = defOf(unwrap(schema));
+    return def.type === "object" && def.shape ? Object.keys(def.shape) : [];
+}
+
+/** Levenshtein distance, for "did you mean". */
+function distance(a: string, b: string): number {
+    const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+    for (let i = 1; i <= a.length; i++) {
+        let previous = row[0]!;
+        row[0] = i;
+        for (let j = 1; j <= b.length; j++) {
+            const current = row[j]!;
+            row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+            previous = current;
+        }
+    }
+    return row[b.length]!;
+}
+
+/** The allowed key a mistyped key most likely meant, if any is close. */
+export function suggest(key: string, allowed: readonly string[]): string | undefined {
+    let best: string | undefined;
+    let bestDistance = Infinity;
+    for (const candidate of allowed) {
+        const d = candidate.toLowerCase() === key.toLowerCase() ? 0 : distance(key, candidate);
+        if (d < bestDistance) {
+            best = candidate;
+            bestDistance = d;
+        }
+    }
+    return best !== undefined && bestDistance <= Math.max(1, Math.floor(key.length / 3)) ? best : undefined;
+}
+
+export function unknownKeyMessage(key: string, allowed: readonly string[], what = "field"): string {
+    const guess = suggest(key, allowed);
+    const hint = guess === undefined ? "" : ` (did you mean "${guess}"?)`;
+    return `unknown ${what} "${key}"${hint}; allowed here: ${allowed.join(", ")}. Remove it or correct the name`;
+}
+
+const TYPE_NAMES: Record<string, string> = {
+    string: "a string",
+    number: "a number",
+    int: "a whole number",
+    boolean: "true or false",
+    object: "a mapping of fields",
+    record: "a mapping",
+    array: "a list",
+};
+
+function withHint(message: string, hint: string | undefined): string {
+    return hint === undefined ? message : `${message}. ${hint}`;
+}
+
+/** Turns one zod issue into problems. */
+function translate(issue: z.core.$ZodIssue, root: AnySchema, prefix: readonly PathSegment[], findings: Findings): void {
+    const path: PathSegment[] = [...prefix, ...(issue.path as PathSegment[])];
+    const schema = schemaAt(root, issue.path);
+    const hint = describe(schema);
+    const input = (issue as { input?: unknown }).input;
+    switch (issue.code) {
+        case "unrecognized_keys":
+            for (const key of issue.keys) {
+                findings.problem([...path, key], unknownKeyMessage(key, allowedKeys(schema)));
+            }
+            return;
+        case "invalid_type":
+            findings.problem(
+                path,
+                input === undefined
+                    ? withHint("is required but missing", hint)
+                    : withHint(`must be ${TYPE_NAMES[issue.expected] ?? issue.expected}, got ${show(input)}`, hint),
+            );
+            return;
+        case "invalid_union": {
+            if (input === undefined) {
+                findings.problem(path, withHint("is required but missing", hint));
+                return;
+            }
+            const expected = [...new Set(issue.errors.map((e) => (e[0] && e[0].code === "invalid_type" ? TYPE_NAMES[e[0].expected] ?? e[0].expected : undefined)))]
+                .filter((e): e is string => e !== undefined);
+            findings.problem(path, withHint(`must be ${expected.length ? expected.join(" or ") : "a valid value"}, got ${show(input)}`, hint));
+            return;
+        }
+        case "invalid_value":
+            findings.problem(path, withHint(`must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}, got ${show(input)}`, hint));
+            return;
+        case "too_small":
+        case "too_big": {
+            const bound = issue.code === "too_small" ? issue.minimum : issue.maximum;
+            const word = issue.code === "too_small" ? "at least" : "at most";
+            const origin = issue.origin;
+            const text =
+                origin === "array"
+                    ? `must list ${word} ${bound} ${Number(bound) === 1 ? "entry" : "entries"}, got ${Array.isArray(input) ? input.length : show(input)}`
+                    : origin === "string"
+                      ? `must be ${word} ${bound} characters long, got ${show(input)}`
+                      : `must be ${word} ${bound}, got ${show(input)}`;
+            findings.problem(path, withHint(text, hint));
+            return;
+        }
+        default:
+            findings.problem(path, issue.message);
+    }
+}
+
+/** Parses `value` with `schema`; problems get `prefix` in front of their paths. */
+function parseWith<T extends AnySchema>(schema: T, value: unknown, prefix: readonly PathSegment[], findings: Findings): z.output<T> | undefined {
+    const result = schema.safeParse(value, { reportInput: true });
+    if (result.success) {
+        return result.data;
+    }
+    for (const issue of result.error.issues) {
+        translate(issue, schema, prefix, findings);
+    }
+    return undefined;
+}
+
+/**
+ * Like parseWith, but when the value has problems, tries again without the top-level fields
+ * that have them (so defaults apply) and returns that, for the remaining checks. Problems come
+ * from the first parse only; the caller must not plan with a salvaged value.
+ */
+function parseSalvaging<T extends AnySchema>(schema: T, value: unknown, prefix: readonly PathSegment[], findings: Findings): z.output<T> | undefined {
+    const result = schema.safeParse(value, { reportInput: true });
+    if (result.success) {
+        return result.data;
+    }
+    for (const issue of result.error.issues) {
+        translate(issue, schema, prefix, findings);
+    }
+    if (!isPlainObject(value)) {
+        return undefined;
+    }
+    const broken = new Set(result.error.issues.flatMap((issue) => (issue.code === "unrecognized_keys" ? issue.keys : issue.path.slice(0, 1).map(String))));
+    const pruned = Object.fromEntries(Object.entries(value).filter(([key]) => !broken.has(key)));
+    const retry = schema.safeParse(pruned);
+    return retry.success ? retry.data : undefined;
+}
+
+/** The project's own fields, with id and grants checked separately so one bad value hides nothing else. */
+const ProjectShellSchema = ProjectSchema.extend({ id: z.unknown().optional(), grants: z.record(z.string(), z.unknown()) });
+
+/**
+ * Parses one project: its key, its fields, its id and each grant on its own. Returns what parsed
+ * (undefined when the key or the shape is unusable).
+ */
+function parseProject(path: string, value: unknown, findings: Findings): ParsedProject | undefined {
+    const at = ["projects", path];
+    const keyProblem = projectPathProblem(path);
+    if (keyProblem !== undefined) {
+        findings.problem(at, keyProblem);
+    }
+    const shell = parseWith(ProjectShellSchema, value, at, findings);
+    if (shell === undefined) {
+        return undefined;
+    }
+    const id = shell.id === undefined ? (translateMissing(ProjectSchema, ["id"], at, findings), undefined) : parseWith(ProjectIdSchema, shell.id, [...at, "id"], findings);
+    const grants = new Map<string, GrantConfig>();
+    if (Object.keys(shell.grants).length === 0) {
+        findings.problem([...at, "grants"], `has no grants: add at least one grant (e.g. deploy: { ref: main, vault: { read: [${path}] } }) or remove the project`);
+    }
+    for (const name of Object.keys(shell.grants).sort()) {
+        const nameProblem = grantNameProblem(name);
+        if (nameProblem !== undefined) {
+            findings.problem([...at, "grants", name], nameProblem);
+        }
+        const grant = parseWith(GrantSchema, shell.grants[name], [...at, "grants", name], findings);
+        if (grant !== undefined && nameProblem === undefined) {
+            grants.set(name, grant);
+        }
+    }
+    if (keyProblem !== undefined) {
+        return undefined;
+    }
+    return {
+        path,
+        ...(id !== undefined ? { id: String(id) } : {}),
+        ...(shell.description !== undefined ? { description: shell.description } : {}),
+        grants,
+    };
+}
+
+/** Reports a required field as missing, with its description. */
+function translateMissing(root: AnySchema, field: readonly string[], prefix: readonly PathSegment[], findings: Findings): void {
+    findings.problem([...prefix, ...field], withHint("is required but missing", describe(schemaAt(root, field))));
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+    return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Parses the map. `raw` maps config keys without namespace (gitlab, vault, aws, gcp, projects)
+ * to their values. Problems go to `findings`; what parsed is returned.
+ */
+export function parseMap(raw: Readonly<Record<string, unknown>>, findings: Findings): ParsedMap {
+    const present = new Set<string>();
+    for (const key of Object.keys(raw).sort()) {
+        if ((SECTIONS as readonly string[]).includes(key)) {
+            present.add(key);
+        } else {
+            findings.problem(key, unknownKeyMessage(`gitlab-federation:${key}`, SECTIONS.map((s) => `gitlab-federation:${s}`), "config key"));
+        }
+    }
+    if (raw.gitlab === undefined) {
+        findings.problem("gitlab", `is required but missing. Set gitlab-federation:gitlab with at least url: the GitLab URL that issues the ID tokens, e.g. https://gitlab.example.com`);
+    }
+    // Without a usable gitlab section the other checks still run, against a placeholder URL.
+    const gitlab = (raw.gitlab === undefined ? undefined : parseSalvaging(GitlabSchema, raw.gitlab, ["gitlab"], findings)) ?? PLACEHOLDER_GITLAB;
+    const vault = raw.vault === undefined ? undefined : parseSalvaging(VaultSchema, raw.vault, ["vault"], findings);
+    const aws = raw.aws === undefined ? undefined : parseSalvaging(AwsSchema, raw.aws, ["aws"], findings);
+    const gcp = raw.gcp === undefined ? undefined : parseSalvaging(GcpSchema, raw.gcp, ["gcp"], findings);
+
+    const projects: ParsedProject[] = [];
+    if (raw.projects === undefined) {
+        findings.problem("projects", `is required but missing. Set gitlab-federation:projects to a mapping of GitLab project paths to their id and grants`);
+    } else if (!isPlainObject(raw.projects)) {
+        findings.problem("projects", `must be a mapping of GitLab project paths (e.g. platform/api) to { id, grants }, got ${show(raw.projects)}`);
+    } else {
+        for (const path of Object.keys(raw.projects).sort()) {
+            const project = parseProject(path, raw.projects[path], findings);
+            if (project !== undefined) {
+                projects.push(project);
+            }
+        }
+    }
+    return { gitlab, vault, aws, gcp, projects, present };
+}

@@ -1,0 +1,99 @@
+/**
+ * Problems (validation errors) and warnings, and how their paths are printed.
+ *
+ * Every problem names the offending value by its path in the map, written the way a reader
+ * would navigate the stack config: `projects["platform/api"].grants.deploy.ref`.
+ */
+
+/** A segment of a path: an object key or a list index. */
+export type PathSegment = string | number;
+
+/** One thing wrong with the map. `path` is printed; `message` says what, the value, what is allowed and how to fix it. */
+export interface Problem {
+    readonly path: string;
+    readonly message: string;
+}
+
+/** Something the map does on purpose that a reviewer should see (a loosening, a limit of a target). */
+export type Warning = Problem;
+
+const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+/**
+ * Formats a path: `["projects", "platform/api", "grants", "deploy", "ref", 0]` becomes
+ * `projects["platform/api"].grants.deploy.ref[0]`.
+ */
+export function formatPath(segments: readonly PathSegment[]): string {
+    let out = "";
+    for (const segment of segments) {
+        if (typeof segment === "number") {
+            out += `[${segment}]`;
+        } else if (out === "") {
+            out = segment;
+        } else if (IDENTIFIER.test(segment)) {
+            out += `.${segment}`;
+        } else {
+            out += `[${JSON.stringify(segment)}]`;
+        }
+    }
+    return out === "" ? "(map)" : out;
+}
+
+/** Renders a value for a message: JSON, shortened so one line stays readable. */
+export function show(value: unknown): string {
+    if (value === undefined) {
+        return "nothing";
+    }
+    let text: string;
+    try {
+        text = JSON.stringify(value) ?? String(value);
+    } catch {
+        text = String(value);
+    }
+    return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/** Collects problems and warnings with their paths. */
+export class Findings {
+    readonly problems: Problem[] = [];
+    readonly warnings: Warning[] = [];
+
+    problem(path: readonly PathSegment[] | string, message: string): void {
+        this.problems.push({ path: typeof path === "string" ? path : formatPath(path), message });
+    }
+
+    warn(path: readonly PathSegment[] | string, message: string): void {
+        this.warnings.push({ path: typeof path === "string" ? path : formatPath(path), message });
+    }
+}
+
+/** Sorts findings by path, then message, so output never depends on the order of keys in the map. */
+export function sortFindings<T extends Problem>(items: readonly T[]): T[] {
+    return [...items].sort((a, b) => compare(a.path, b.path) || compare(a.message, b.message));
+}
+
+/** Plain code-unit comparison: deterministic across locales. */
+export function compare(a: string, b: string): number {
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** One line per problem: `<path>: <message>`. */
+export function problemLines(problems: readonly Problem[]): string[] {
+    return problems.map((p) => `${p.path}: ${p.message}`);
+}
+
+/**
+ * Thrown when the map is invalid. Carries every problem; `message` is the full report,
+ * one problem per line, so it can be printed as is (no stack trace needed).
+ */
+export class MapValidationError extends Error {
+    readonly problems: readonly Problem[];
+
+    constructor(problems: readonly Problem[]) {
+        const sorted = sortFindings(problems);
+        const count = sorted.length === 1 ? "1 problem" : `${sorted.length} problems`;
+        super(`the gitlab-federation project map has ${count}:\n${problemLines(sorted).join("\n")}`);
+        this.name = "MapValidationError";
+        this.problems = sorted;
+    }
+}
