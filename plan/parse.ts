@@ -218,7 +218,7 @@ function translate(issue: z.core.$ZodIssue, root: AnySchema, prefix: readonly Pa
         case "too_small":
         case "too_big": {
             const bound = issue.code === "too_small" ? issue.minimum : issue.maximum;
-            const word = issue.code === "too_small" ? "at least" : "at most";
+            const word = issue.inclusive === false ? (issue.code === "too_small" ? "more than" : "less than") : issue.code === "too_small" ? "at least" : "at most";
             const origin = issue.origin;
             const text =
                 origin === "array"

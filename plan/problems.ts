@@ -25,17 +25,19 @@ const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
  */
 export function formatPath(segments: readonly PathSegment[]): string {
     let out = "";
-    for (const segment of segments) {
+    segments.forEach((segment, index) => {
+        // Project keys are always quoted, so every project reads the same: projects["platform/api"].
+        const projectKey = index === 1 && segments[0] === "projects";
         if (typeof segment === "number") {
             out += `[${segment}]`;
         } else if (out === "") {
             out = segment;
-        } else if (IDENTIFIER.test(segment)) {
+        } else if (IDENTIFIER.test(segment) && !projectKey) {
             out += `.${segment}`;
         } else {
             out += `[${JSON.stringify(segment)}]`;
         }
-    }
+    });
     return out === "" ? "(map)" : out;
 }
 

@@ -249,11 +249,10 @@ export const GrantSchema = z
     })
     .meta({ description: "One grant: which pipelines (ref, protection, environment) get which access (vault, aws, gcp)." });
 
+const projectIdError = (issue: { input?: unknown }) => `must be the numeric GitLab project ID (Settings > General), e.g. 42, got ${JSON.stringify(issue.input)}`;
+
 export const ProjectIdSchema = z
-    .union([
-        z.number().int().positive(),
-        z.string().regex(/^[1-9]\d*$/, { error: (i) => `must be the numeric GitLab project ID (Settings > General), e.g. 42, got ${JSON.stringify(i.input)}` }),
-    ])
+    .union([z.number().int().positive(), z.string().regex(/^[1-9]\d*$/, { error: projectIdError })])
     .meta({ description: "The numeric GitLab project ID (Settings > General), e.g. 42: the binding that survives renames." });
 
 export const ProjectSchema = z

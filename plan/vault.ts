@@ -293,12 +293,18 @@ export function planVault(gitlab: GitlabConfig, vault: VaultConfig, grants: read
             : defaults;
 
         const read = [...new Set(config.read)].sort();
+        const inside = (prefix: string) => prefix === grant.project || prefix.startsWith(`${grant.project}/`);
         config.read.forEach((prefix, index) => {
             const path = [...at, "read", index];
             if (config.read.indexOf(prefix) !== index) {
                 findings.problem(path, `lists ${JSON.stringify(prefix)} more than once; list each prefix once`);
             } else if (prefix === vault.kvMount || prefix.startsWith(`${vault.kvMount}/`)) {
                 findings.problem(path, `is relative to the KV mount ${JSON.stringify(vault.kvMount)}: write ${JSON.stringify(prefix.slice(vault.kvMount.length + 1).replace(/^(data|metadata)\//, "") || "<folder>")} instead of ${JSON.stringify(prefix)}`);
+            } else if (!inside(prefix) && config.allowOutsideProject === undefined) {
+                findings.problem(
+                    path,
+                    `${JSON.stringify(prefix)} is outside this project's folder ${JSON.stringify(`${grant.project}/`)}: keep each project's secrets under its own path, or set vault.allowOutsideProject with a reason (e.g. a shared registry credential)`,
+                );
             } else {
                 const parent = config.read.find((other) => prefix.startsWith(`${other}/`));
                 if (parent !== undefined) {
@@ -306,17 +312,8 @@ export function planVault(gitlab: GitlabConfig, vault: VaultConfig, grants: read
                 }
             }
         });
-        const outside = config.read.filter((p) => p !== grant.project && !p.startsWith(`${grant.project}/`));
-        if (outside.length > 0 && config.allowOutsideProject === undefined) {
-            config.read.forEach((prefix, index) => {
-                if (outside.includes(prefix) && config.read.indexOf(prefix) === index) {
-                    findings.problem(
-                        [...at, "read", index],
-                        `${JSON.stringify(prefix)} is outside this project's folder ${JSON.stringify(`${grant.project}/`)}: keep each project's secrets under its own path, or set vault.allowOutsideProject with a reason (e.g. a shared registry credential)`,
-                    );
-                }
-            });
-        } else if (config.allowOutsideProject !== undefined) {
+        const outside = read.filter((prefix) => !inside(prefix));
+        if (config.allowOutsideProject !== undefined) {
             findings.warn(
                 [...at, "allowOutsideProject"],
                 outside.length > 0

@@ -1,0 +1,26 @@
+/**
+ * Small maps for tests. `map(...)` builds a raw map (config keys without namespace) from
+ * sections and projects; every fixture is valid unless a test breaks it on purpose.
+ */
+export const GITLAB = { url: "https://gitlab.example.com" };
+export const VAULT = { authPath: "gitlab", audience: "https://vault.example.com", kvMount: "secret" };
+export const AWS = { audience: "sts.amazonaws.com", accountId: "111111111111" };
+export const GCP = { project: "acme-ci", projectNumber: "123456789012", poolId: "gitlab", providerId: "gitlab-example-com" };
+
+export type Raw = Record<string, unknown>;
+
+/** A raw map with the given projects and sections (default: gitlab + vault). */
+export function map(projects: Raw, sections: Raw = { vault: VAULT }): Raw {
+    return { gitlab: GITLAB, ...sections, projects };
+}
+
+/** One project with one grant. */
+export function oneGrant(grant: Raw, options: { path?: string; id?: number | string; name?: string; sections?: Raw } = {}): Raw {
+    const path = options.path ?? "platform/api";
+    return map({ [path]: { id: options.id ?? 42, grants: { [options.name ?? "deploy"]: grant } } }, options.sections);
+}
+
+/** Deep copy through JSON (maps are JSON data). */
+export function clone<T>(value: T): T {
+    return JSON.parse(JSON.stringify(value)) as T;
+}

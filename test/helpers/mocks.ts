@@ -1,0 +1,122 @@
+/**
+ * Runs code against Pulumi's mock monitor and records every registered resource: type, name,
+ * resolved inputs, URN, and the options the engine would receive (protect,
+ * deleteBeforeReplace, dependencies, parent), read from the registration request itself.
+ */
+import * as pulumi from "@pulumi/pulumi";
+
+export interface Registered {
+    readonly type: string;
+    readonly name: string;
+    /** False for component resources. */
+    readonly custom: boolean;
+    readonly inputs: Record<string, any>;
+    readonly urn: string;
+    readonly protect: boolean;
+    readonly deleteBeforeReplace: boolean;
+    /** URNs of explicit and input dependencies. */
+    readonly dependencies: readonly string[];
+    /** Parent URN ("" for none). */
+    readonly parent: string;
+}
+
+/** The mock account all ARNs use; maps in tests that compare with the plan set aws.accountId to it. */
+export const MOCK_ACCOUNT = "111111111111";
+
+/** Outputs the real providers compute, imitated from inputs. */
+export function computed(type: string, inputs: Record<string, any>): Record<string, unknown> {
+    switch (type) {
+        case "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
+            return { arn: `arn:aws:iam::${MOCK_ACCOUNT}:oidc-provider/${String(inputs.url).replace(/^https:\/\//, "")}` };
+        case "aws:iam/role:Role":
+            return { arn: `arn:aws:iam::${MOCK_ACCOUNT}:role${inputs.path ?? "/"}${inputs.name}` };
+        case "vault:jwt/authBackend:AuthBackend":
+            return { accessor: `auth_jwt_${inputs.path}` };
+        case "gcp:serviceaccount/account:Account": {
+            const email = `${inputs.accountId}@${inputs.project}.iam.gserviceaccount.com`;
+            return { email, name: `projects/${inputs.project}/serviceAccounts/${email}` };
+        }
+        case "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider":
+            return { name: `projects/${inputs.project}/locations/global/workloadIdentityPools/${inputs.workloadIdentityPoolId}/providers/${inputs.workloadIdentityPoolProviderId}` };
+        default:
+            return {};
+    }
+}
+
+/** Resolves an output (or plain value) to its value. */
+export function valueOf<T>(output: pulumi.Input<T>): Promise<T> {
+    return new Promise((resolve) => pulumi.output(output).apply((v) => resolve(v as T)));
+}
+
+interface Request {
+    getType(): string;
+    getName(): string;
+    getCustom(): boolean;
+    getProtect(): boolean;
+    getDeletebeforereplace(): boolean;
+    getDependenciesList(): string[];
+    getParent(): string;
+}
+
+interface MockMonitor {
+    registerResource(request: Request, callback: (error: unknown, response: unknown) => void): Promise<void>;
+    getRegisteredResources(): Map<string, { urn: string; state: Record<string, any> }>;
+}
+
+async function settle(): Promise<void> {
+    const wait = (pulumi.runtime as unknown as { waitForRPCs: () => Promise<void> }).waitForRPCs;
+    for (let i = 0; i < 3; i++) {
+        await wait();
+        await new Promise((r) => setImmediate(r));
+    }
+}
+
+/**
+ * Runs `program` under fresh mocks; returns its result and every resource it registered
+ * (components included), in registration order. Errors thrown by `program` propagate.
+ */
+export async function runWithMocks<T>(program: () => T): Promise<{ result: T; resources: Registered[] }> {
+    await pulumi.runtime.setMocks(
+        {
+            newResource(args) {
+                return { id: `${args.name}-id`, state: { ...args.inputs, ...computed(args.type, args.inputs) } };
+            },
+            call(args) {
+                return args.inputs;
+            },
+        },
+        "gitlab-federation",
+        "test",
+        false,
+    );
+    const monitor = pulumi.runtime.getMonitor() as unknown as MockMonitor;
+    const requests: Request[] = [];
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (request, callback) => {
+        requests.push(request);
+        return register(request, callback);
+    };
+    const result = program();
+    await settle();
+    const states = new Map([...monitor.getRegisteredResources().values()].map((r) => [r.urn, r.state]));
+    const resources = requests.map((request) => {
+        const urn = [...states.keys()].find((u) => {
+            const [, , qualifiedType, name] = u.split("::");
+            return name === request.getName() && qualifiedType!.split("$").pop() === request.getType();
+        })!;
+        const state = states.get(urn) ?? {};
+        const extra = computed(request.getType(), state);
+        return {
+            type: request.getType(),
+            name: request.getName(),
+            custom: request.getCustom(),
+            inputs: Object.fromEntries(Object.entries(state).filter(([key]) => !(key in extra))),
+            urn,
+            protect: request.getProtect(),
+            deleteBeforeReplace: request.getDeletebeforereplace(),
+            dependencies: request.getDependenciesList(),
+            parent: request.getParent(),
+        };
+    });
+    return { result, resources };
+}
