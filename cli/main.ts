@@ -5,12 +5,11 @@
  * Exit codes: 0 valid, 1 invalid map (problems on stderr), 2 usage error or unreadable file.
  */
 import { readFileSync } from "node:fs";
-import { z } from "zod";
 import { ConfigFileError, mapFromStackFile } from "../plan/config";
 import { checkMap } from "../plan";
 import { problemLines } from "../plan/problems";
 import { renderPlan } from "../plan/render";
-import { MapSchema } from "../plan/schema";
+import { mapJsonSchema } from "../plan/json-schema";
 
 export const USAGE = `usage: gitlab-federation <command> [options]
 
@@ -106,7 +105,7 @@ export function main(argv: readonly string[], io: Io = defaultIo): number {
         return 0;
     }
     if (options.command === "schema") {
-        io.stdout(`${JSON.stringify(z.toJSONSchema(MapSchema, { io: "input" }), null, 2)}\n`);
+        io.stdout(`${JSON.stringify(mapJsonSchema(), null, 2)}\n`);
         return 0;
     }
     const file = options.config!;

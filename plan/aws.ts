@@ -9,7 +9,7 @@
  * - The trust policy quota is 2,048 characters by default (whitespace ignored), 4,096 at most.
  */
 import { formatDuration, parseDuration } from "./duration";
-import { ResolvedGrant, describeConditions } from "./model";
+import { ResolvedGrant, describeConditions, enforcementFor } from "./model";
 import { Findings, PathSegment, formatPath, show } from "./problems";
 import { AWS_INLINE_POLICY_NAME, RESOURCE, awsRoleName, childKey, grantKey } from "./names";
 import { isPattern } from "./rules";
@@ -120,15 +120,19 @@ export function assertTrustPolicy(document: TrustPolicyDocument, gitlabUrl: stri
 
 /** AWS checks sub (project path, ref type, ref) and aud; nothing else of a self-managed GitLab's token. */
 export function awsEnforcement(g: Pick<ResolvedGrant, "protected" | "environment">): Enforcement {
-    const notEnforced: Condition[] = ["projectId"];
-    if (g.protected) {
-        notEnforced.push("protected");
-    }
-    if (g.environment !== undefined) {
-        notEnforced.push("environment");
-    }
-    return { enforced: ["audience", "projectPath", "ref", "refType"], notEnforced };
+    return enforcementFor(AWS_ENFORCEMENT, g, (isProtected, hasEnvironment) => {
+        const notEnforced: Condition[] = ["projectId"];
+        if (isProtected) {
+            notEnforced.push("protected");
+        }
+        if (hasEnvironment) {
+            notEnforced.push("environment");
+        }
+        return { enforced: ["audience", "projectPath", "ref", "refType"], notEnforced };
+    });
 }
+
+const AWS_ENFORCEMENT = new Map<string, Enforcement>();
 
 export interface AwsGrantPlan {
     readonly roleName: string;
@@ -140,7 +144,8 @@ export interface AwsGrantPlan {
 
 export interface AwsResult {
     readonly plan: AwsPlan;
-    readonly grants: ReadonlyMap<ResolvedGrant, AwsGrantPlan>;
+    /** Per grant, by ResolvedGrant.index: what this target gives it (undefined: nothing). */
+    readonly grants: readonly (AwsGrantPlan | undefined)[];
 }
 
 function sessionSeconds(value: unknown, path: readonly PathSegment[], findings: Findings): number | undefined {
@@ -213,7 +218,7 @@ export function planAws(gitlab: GitlabConfig, aws: AwsConfig, grants: readonly R
     const tags = { ...MANAGED_BY_TAG, ...(aws.tags ?? {}) };
 
     const owners = new Map<string, ResolvedGrant>();
-    const plans = new Map<ResolvedGrant, AwsGrantPlan>();
+    const plans: (AwsGrantPlan | undefined)[] = new Array(grants.length);
     const roles: AwsRoleEntry[] = [];
     const attachments: AwsRolePolicyAttachmentEntry[] = [];
     const rolePolicies: AwsRolePolicyEntry[] = [];
@@ -343,13 +348,13 @@ export function planAws(gitlab: GitlabConfig, aws: AwsConfig, grants: readonly R
             });
         }
         const subjects = grant.refs.map((ref) => subject(grant.project, grant.refType, ref));
-        plans.set(grant, {
+        plans[grant.index] = {
             roleName: name,
             roleArn: `arn:${aws.partition}:iam::${aws.accountId ?? aws.existingProviderArn?.split(":")[4] ?? "<account-id>"}:role${aws.rolePath}${name}`,
             audience: aws.audience,
             subjects,
             enforcement,
-        });
+        };
     }
 
     const oidcProviders: AwsOidcProviderEntry[] =

@@ -20,7 +20,7 @@
  * string "true"; runner_id is an integer (not mapped); principal identifiers use the project
  * number and are pool-scoped (use this pool for this provider only).
  */
-import { ResolvedGrant, describeConditions } from "./model";
+import { ResolvedGrant, describeConditions, enforcementFor } from "./model";
 import { Findings, formatPath } from "./problems";
 import { RESOURCE, childKey, gcpAccountId, grantKey, projectRoleKey, serviceAccountEmail, serviceAccountResourceId, shortHash } from "./names";
 import { isPattern } from "./rules";
@@ -155,15 +155,19 @@ export function grantGates(g: Pick<ResolvedGrant, "projectId" | "refs" | "refTyp
 
 /** GCP checks every condition a grant states (the mapping computes all of them). */
 export function gcpEnforcement(g: Pick<ResolvedGrant, "protected" | "environment">): Enforcement {
-    const enforced: Condition[] = ["audience", "projectId", "ref", "refType"];
-    if (g.protected) {
-        enforced.push("protected");
-    }
-    if (g.environment !== undefined) {
-        enforced.push("environment");
-    }
-    return { enforced, notEnforced: [] };
+    return enforcementFor(GCP_ENFORCEMENT, g, (isProtected, hasEnvironment) => {
+        const enforced: Condition[] = ["audience", "projectId", "ref", "refType"];
+        if (isProtected) {
+            enforced.push("protected");
+        }
+        if (hasEnvironment) {
+            enforced.push("environment");
+        }
+        return { enforced, notEnforced: [] };
+    });
 }
+
+const GCP_ENFORCEMENT = new Map<string, Enforcement>();
 
 export interface GcpGrantPlan {
     readonly accountId: string;
@@ -176,7 +180,8 @@ export interface GcpGrantPlan {
 
 export interface GcpResult {
     readonly plan: GcpPlan;
-    readonly grants: ReadonlyMap<ResolvedGrant, GcpGrantPlan>;
+    /** Per grant, by ResolvedGrant.index: what this target gives it (undefined: nothing). */
+    readonly grants: readonly (GcpGrantPlan | undefined)[];
 }
 
 const byNumber = (a: string, b: string) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
@@ -222,7 +227,7 @@ export function planGcp(gitlab: GitlabConfig, gcp: GcpConfig, grants: readonly R
     }
 
     const owners = new Map<string, ResolvedGrant>();
-    const plans = new Map<ResolvedGrant, GcpGrantPlan>();
+    const plans: (GcpGrantPlan | undefined)[] = new Array(grants.length);
     const accounts: GcpServiceAccountEntry[] = [];
     const members: GcpIamMemberEntry[] = [];
     for (const grant of gcpGrants) {
@@ -285,7 +290,7 @@ export function planGcp(gitlab: GitlabConfig, gcp: GcpConfig, grants: readonly R
                 member: `serviceAccount:${email}`,
             });
         }
-        plans.set(grant, { accountId, email, audience, members: grantMembers, roles, enforcement: gcpEnforcement(grant) });
+        plans[grant.index] = { accountId, email, audience, members: grantMembers, roles, enforcement: gcpEnforcement(grant) };
     }
 
     if (!gcp.protect) {

@@ -78,9 +78,9 @@ export function checkMap(raw: Readonly<Record<string, unknown>>): CheckResult {
         return { problems, warnings };
     }
     const summaries: GrantSummary[] = grants.map((g: ResolvedGrant) => {
-        const v = vault?.grants.get(g);
-        const a = aws?.grants.get(g);
-        const c = gcp?.grants.get(g);
+        const v = vault?.grants[g.index];
+        const a = aws?.grants[g.index];
+        const c = gcp?.grants[g.index];
         return {
             project: g.project,
             projectId: g.projectId,

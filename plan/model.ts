@@ -5,8 +5,11 @@
 import { Findings, PathSegment, compare } from "./problems";
 import type { ParsedMap } from "./parse";
 import type { GrantConfig } from "./schema";
+import type { Enforcement } from "./types";
 
 export interface ResolvedGrant {
+    /** Position in the resolved (sorted) grant list; target planners return results by it. */
+    readonly index: number;
     readonly project: string;
     /** The project_id claim: a string of digits. */
     readonly projectId: string;
@@ -20,6 +23,11 @@ export interface ResolvedGrant {
     readonly protected: boolean;
     readonly environment?: string;
     readonly config: GrantConfig;
+}
+
+/** The distinct values of a list, sorted (the list itself when it has one element). */
+export function uniqueSorted(values: readonly string[]): readonly string[] {
+    return values.length < 2 ? values : [...new Set(values)].sort(compare);
 }
 
 /** Resolves grants and checks what concerns projects and grants as a whole. */
@@ -43,7 +51,7 @@ export function resolveGrants(parsed: ParsedMap, findings: Findings): ResolvedGr
             const g = configs.get(grant)!;
             const path = ["projects", project, "grants", grant];
             const refList = typeof g.ref === "string" ? [g.ref] : g.ref;
-            const refs = [...new Set(refList)].sort(compare);
+            const refs = uniqueSorted(refList);
             if (refs.length !== refList.length) {
                 const duplicate = refList.find((r, i) => refList.indexOf(r) !== i);
                 findings.problem([...path, "ref"], `lists ${JSON.stringify(duplicate)} more than once; list each ref once`);
@@ -52,6 +60,7 @@ export function resolveGrants(parsed: ParsedMap, findings: Findings): ResolvedGr
                 findings.problem(path, `grants nothing: add vault (read), aws or gcp to say what this grant gives, or remove it`);
             }
             grants.push({
+                index: grants.length,
                 project,
                 projectId,
                 grant,
@@ -75,4 +84,23 @@ export function describeConditions(g: Pick<ResolvedGrant, "refs" | "refType" | "
         parts.push(`environment ${g.environment}`);
     }
     return parts.join(", ");
+}
+
+/**
+ * A target's enforcement record for a grant's shape (protected? environment?). There are only
+ * four shapes, so records are built once per target, frozen and shared by the grants.
+ */
+export function enforcementFor(
+    cache: Map<string, Enforcement>,
+    g: Pick<ResolvedGrant, "protected" | "environment">,
+    build: (isProtected: boolean, hasEnvironment: boolean) => Enforcement,
+): Enforcement {
+    const key = `${g.protected}|${g.environment !== undefined}`;
+    let found = cache.get(key);
+    if (found === undefined) {
+        const built = build(g.protected, g.environment !== undefined);
+        found = Object.freeze({ enforced: Object.freeze([...built.enforced]), notEnforced: Object.freeze([...built.notEnforced]) });
+        cache.set(key, found);
+    }
+    return found;
 }

@@ -76,6 +76,18 @@ async function settle(): Promise<void> {
  * (components included), in registration order. Errors thrown by `program` propagate.
  */
 export async function runWithMocks<T>(program: () => T): Promise<{ result: T; resources: Registered[] }> {
+    const outcome = await runCatching(program);
+    if ("error" in outcome) {
+        throw outcome.error;
+    }
+    return outcome;
+}
+
+/**
+ * Like runWithMocks, but an error thrown by `program` is returned with the resources that were
+ * registered anyway (which must be none for an invalid map).
+ */
+export async function runCatching<T>(program: () => T): Promise<{ result: T; resources: Registered[] } | { error: unknown; resources: Registered[] }> {
     await pulumi.runtime.setMocks(
         {
             newResource(args) {
@@ -96,7 +108,12 @@ export async function runWithMocks<T>(program: () => T): Promise<{ result: T; re
         requests.push(request);
         return register(request, callback);
     };
-    const result = program();
+    let outcome: { result: T } | { error: unknown };
+    try {
+        outcome = { result: program() };
+    } catch (error) {
+        outcome = { error };
+    }
     await settle();
     const states = new Map([...monitor.getRegisteredResources().values()].map((r) => [r.urn, r.state]));
     const resources = requests.map((request) => {
@@ -118,5 +135,5 @@ export async function runWithMocks<T>(program: () => T): Promise<{ result: T; re
             parent: request.getParent(),
         };
     });
-    return { result, resources };
+    return { ...outcome, resources };
 }

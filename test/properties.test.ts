@@ -1,0 +1,253 @@
+import { strict as assert } from "node:assert";
+import { parse as parseHcl } from "@cdktf/hcl2json";
+import * as pulumi from "@pulumi/pulumi";
+import fc from "fast-check";
+import { runProgram } from "../program";
+import { checkMap, planMap } from "../plan";
+import { AWS, GCP, GITLAB, VAULT, clone } from "./helpers/maps";
+import { runCatching, runWithMocks } from "./helpers/mocks";
+
+type Json = Record<string, any>;
+
+const segment = fc.stringMatching(/^[a-z][a-z0-9]{0,5}$/);
+const projectPath = fc.oneof(
+    fc.tuple(segment, segment).map(([a, b]) => `${a}/${b}`),
+    fc.tuple(segment, segment, segment).map(([a, b, c]) => `${a}/${b}/${c}`),
+);
+const REFS: { ref: string | string[]; refType: "branch" | "tag" }[] = [
+    { ref: "main", refType: "branch" },
+    { ref: ["develop", "main"], refType: "branch" },
+    { ref: "release/*", refType: "branch" },
+    { ref: "*", refType: "branch" },
+    { ref: "feature/x", refType: "branch" },
+    { ref: "v*", refType: "tag" },
+    { ref: "v1.0.0", refType: "tag" },
+];
+
+const grantArb = fc.record({
+    refs: fc.constantFrom(...REFS),
+    protected: fc.boolean(),
+    environment: fc.option(fc.constantFrom("production", "staging"), { nil: undefined }),
+    targets: fc.record({ vault: fc.boolean(), aws: fc.boolean(), gcp: fc.boolean() }).filter((t) => t.vault || t.aws || t.gcp),
+    extraRead: fc.boolean(),
+    roles: fc.subarray(["roles/run.developer", "roles/storage.objectViewer"]),
+});
+
+const projectArb = fc.record({
+    grants: fc.uniqueArray(fc.tuple(fc.constantFrom("deploy", "review", "release", "build", "test", "lint"), grantArb), { minLength: 1, maxLength: 3, selector: ([name]) => name }),
+});
+
+/** A random valid map: grants read only below `<project>/ci-<grant>`, AWS patterns acknowledged. */
+const mapArb = fc
+    .uniqueArray(fc.tuple(projectPath, fc.integer({ min: 1, max: 10_000_000 }), projectArb), { minLength: 1, maxLength: 5, selector: ([path]) => path })
+    .filter((projects) => new Set(projects.map(([, id]) => id)).size === projects.length)
+    .map((projects) => {
+        const out: Json = {};
+        for (const [path, id, { grants }] of projects) {
+            const g: Json = {};
+            for (const [name, spec] of grants) {
+                const grant: Json = { ref: spec.refs.ref, refType: spec.refs.refType, protected: spec.protected };
+                if (spec.environment !== undefined) grant.environment = spec.environment;
+                if (spec.targets.vault) grant.vault = { read: spec.extraRead ? [`${path}/ci-${name}`, `${path}/ci-${name}-x/y`] : [`${path}/ci-${name}`] };
+                if (spec.targets.aws) {
+                    const pattern = [spec.refs.ref].flat().some((r) => r.includes("*"));
+                    grant.aws = pattern && spec.protected ? { acknowledge: { protected: "protected by a wildcard protection rule" } } : {};
+                }
+                if (spec.targets.gcp) grant.gcp = { roles: spec.roles };
+                g[name] = grant;
+            }
+            out[path] = { id, grants: g };
+        }
+        return { gitlab: GITLAB, vault: VAULT, aws: AWS, gcp: GCP, projects: out } as Json;
+    });
+
+/** The same data with every object's keys in another order (lists untouched). */
+function shuffleKeys(value: unknown, seed: number): unknown {
+    let state = seed >>> 0 || 1;
+    const next = () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0);
+    const walk = (v: unknown): unknown => {
+        if (Array.isArray(v)) return v.map(walk);
+        if (typeof v !== "object" || v === null) return v;
+        const entries = Object.entries(v);
+        for (let i = entries.length - 1; i > 0; i--) {
+            const j = next() % (i + 1);
+            [entries[i], entries[j]] = [entries[j]!, entries[i]!];
+        }
+        return Object.fromEntries(entries.map(([k, x]) => [k, walk(x)]));
+    };
+    return walk(value);
+}
+
+/** Project path of a per-grant logical name `<project>/<grant>[/<child>]`, given the projects. */
+function ownerOf(name: string, projects: string[]): string {
+    return projects.filter((p) => name.startsWith(`${p}/`)).sort((a, b) => b.length - a.length)[0]!;
+}
+
+describe("properties of the planner", () => {
+    it("random valid maps validate and plan deterministically", () => {
+        fc.assert(
+            fc.property(mapArb, (raw) => {
+                assert.deepEqual(checkMap(raw).problems, []);
+                assert.equal(JSON.stringify(planMap(raw)), JSON.stringify(planMap(clone(raw))));
+            }),
+            { numRuns: 150 },
+        );
+    });
+
+    it("reordering keys anywhere changes nothing in the plan, so no resource name", () => {
+        fc.assert(
+            fc.property(mapArb, fc.integer(), (raw, seed) => {
+                assert.deepEqual(planMap(shuffleKeys(raw, seed) as Json), planMap(raw));
+            }),
+            { numRuns: 150 },
+        );
+    });
+
+    it("no Vault policy grants anything outside its own grant's prefixes, and only read and list", async () => {
+        await fc.assert(
+            fc.asyncProperty(mapArb, async (raw) => {
+                const plan = planMap(raw);
+                for (const policy of plan.vault?.policies ?? []) {
+                    const summary = plan.grants.find((g) => `${g.project}/${g.grant}` === policy.resource.name)!;
+                    const allowed = summary.vault!.read.flatMap((p) => [`secret/data/${p}`, `secret/data/${p}/*`, `secret/metadata/${p}/*`]);
+                    const parsed = (await parseHcl("policy.hcl", policy.policy)) as { path: Record<string, { capabilities: string[] }[]> };
+                    assert.deepEqual(Object.keys(parsed).sort(), ["path"]);
+                    assert.deepEqual(Object.keys(parsed.path).sort(), [...allowed].sort());
+                    for (const [path, [rule]] of Object.entries(parsed.path)) {
+                        assert.deepEqual(rule!.capabilities, path.startsWith("secret/metadata/") ? ["list"] : ["read"]);
+                        assert.ok(path.startsWith(`secret/data/${summary.project}/`) || path.startsWith(`secret/metadata/${summary.project}/`), `${path} is inside ${summary.project}/`);
+                    }
+                }
+            }),
+            { numRuns: 40 },
+        );
+    });
+
+    it("every Vault role binds its own project id and the audience", () => {
+        fc.assert(
+            fc.property(mapArb, (raw) => {
+                const plan = planMap(raw);
+                for (const role of plan.vault?.roles ?? []) {
+                    const summary = plan.grants.find((g) => g.vault?.roleName === role.roleName)!;
+                    assert.equal(role.boundClaims.project_id, summary.projectId);
+                    assert.deepEqual(role.boundAudiences, [VAULT.audience]);
+                    assert.equal(role.roleType, "jwt");
+                    assert.equal(role.boundClaims.ref_protected, summary.conditions.protected ? "true" : undefined);
+                }
+            }),
+            { numRuns: 100 },
+        );
+    });
+
+    it("every AWS trust policy names only its own project and always checks aud", () => {
+        fc.assert(
+            fc.property(mapArb, (raw) => {
+                const plan = planMap(raw);
+                const projects = Object.keys(raw.projects);
+                for (const role of plan.aws?.roles ?? []) {
+                    const own = ownerOf(role.resource.name, projects);
+                    const condition = role.assumeRolePolicy.Statement[0].Condition;
+                    assert.equal(condition.StringEquals["gitlab.example.com:aud"], AWS.audience);
+                    const subs = [condition.StringEquals["gitlab.example.com:sub"] ?? condition.StringLike?.["gitlab.example.com:sub"]].flat() as string[];
+                    assert.ok(subs.length > 0);
+                    for (const sub of subs) {
+                        assert.ok(sub.startsWith(`project_path:${own}:ref_type:`), `${sub} starts with the own project`);
+                    }
+                    const mentioned = [...JSON.stringify(role.assumeRolePolicy).matchAll(/project_path:([^:]+):/g)].map((m) => m[1]);
+                    assert.deepEqual([...new Set(mentioned)], [own]);
+                }
+            }),
+            { numRuns: 150 },
+        );
+    });
+
+    it("every GCP binding is on the grant's own service account and gates on its own project id", () => {
+        fc.assert(
+            fc.property(mapArb, (raw) => {
+                const plan = planMap(raw);
+                for (const summary of plan.grants.filter((g) => g.gcp)) {
+                    const own = plan.gcp!.iamMembers.filter((m) => m.resource.name.startsWith(`${summary.project}/${summary.grant}/`));
+                    for (const member of own) {
+                        if ("serviceAccountId" in member) {
+                            assert.equal(member.serviceAccountId, `projects/${GCP.project}/serviceAccounts/${summary.gcp!.email}`);
+                            assert.equal(member.role, "roles/iam.workloadIdentityUser");
+                            assert.ok(member.member.split("/group/")[1]!.startsWith(`${summary.projectId}:${summary.conditions.refType}:`));
+                        } else {
+                            assert.equal(member.member, `serviceAccount:${summary.gcp!.email}`);
+                        }
+                    }
+                }
+            }),
+            { numRuns: 150 },
+        );
+    });
+});
+
+interface Defect {
+    readonly name: string;
+    /** Breaks the map; returns the path at which a problem must be reported. */
+    readonly apply: (raw: Json) => string;
+}
+
+const firstGrant = (raw: Json): [string, string, Json] => {
+    const project = Object.keys(raw.projects).sort()[0]!;
+    const grant = Object.keys(raw.projects[project].grants).sort()[0]!;
+    return [project, grant, raw.projects[project].grants[grant]];
+};
+
+const DEFECTS: Defect[] = [
+    { name: "a ? in a ref", apply: (raw) => { const [p, g, grant] = firstGrant(raw); grant.ref = "release-?"; return `projects["${p}"].grants.${g}.ref`; } },
+    { name: "a missing project id", apply: (raw) => { const [p] = firstGrant(raw); delete raw.projects[p].id; return `projects["${p}"].id`; } },
+    { name: "a typo in a field", apply: (raw) => { const [p, g, grant] = firstGrant(raw); grant.protectd = true; return `projects["${p}"].grants.${g}.protectd`; } },
+    { name: "a bad refType", apply: (raw) => { const [p, g, grant] = firstGrant(raw); grant.refType = "branches"; return `projects["${p}"].grants.${g}.refType`; } },
+    { name: "a TTL above the cap", apply: (raw) => { raw.vault = { ...raw.vault, tokenMaxTtl: "2h" }; return "vault.tokenMaxTtl"; } },
+    { name: "a secret path escaping its folder", apply: (raw) => { const [p, g, grant] = firstGrant(raw); grant.vault = { read: [`${p}/../other`] }; return `projects["${p}"].grants.${g}.vault.read[0]`; } },
+    { name: "an empty grant", apply: (raw) => { const [p, g, grant] = firstGrant(raw); delete grant.vault; delete grant.aws; delete grant.gcp; return `projects["${p}"].grants.${g}`; } },
+    { name: "an http GitLab URL", apply: (raw) => { raw.gitlab = { url: "http://gitlab.example.com" }; return "gitlab.url"; } },
+    { name: "a non-numeric project id", apply: (raw) => { const [p] = firstGrant(raw); raw.projects[p].id = "api"; return `projects["${p}"].id`; } },
+];
+
+const PATH_LINE = /^(gitlab|vault|aws|gcp|projects)(\.|\[|:)/;
+
+describe("properties of invalid maps", () => {
+    it("always fail validation, with path-qualified lines that include the defect", () => {
+        fc.assert(
+            fc.property(mapArb, fc.constantFrom(...DEFECTS), (raw, defect) => {
+                const broken = clone(raw);
+                const path = defect.apply(broken);
+                const result = checkMap(broken);
+                assert.equal(result.plan, undefined, defect.name);
+                const lines = result.problems.map((p) => `${p.path}: ${p.message}`);
+                assert.ok(lines.length > 0);
+                assert.ok(lines.every((l) => PATH_LINE.test(l)), lines.join("\n"));
+                assert.ok(lines.some((l) => l.startsWith(`${path}: `)), `${defect.name}: expected a problem at ${path}, got\n${lines.join("\n")}`);
+            }),
+            { numRuns: 200 },
+        );
+    });
+
+    it("register nothing under the Pulumi program", async () => {
+        await fc.assert(
+            fc.asyncProperty(mapArb, fc.constantFrom(...DEFECTS), async (raw, defect) => {
+                const broken = clone(raw);
+                defect.apply(broken);
+                const outcome = await runCatching(() => runProgram(broken, { logWarnings: false }));
+                assert.ok("error" in outcome && pulumi.RunError.isInstance(outcome.error), defect.name);
+                assert.match((outcome.error as Error).message, /^the gitlab-federation project map has \d+ problems?:\n/);
+                assert.deepEqual(outcome.resources, []);
+            }),
+            { numRuns: 25 },
+        );
+    });
+
+    it("valid maps keep every URN under reordering (under mocks)", async () => {
+        await fc.assert(
+            fc.asyncProperty(mapArb, fc.integer(), async (raw, seed) => {
+                const a = await runWithMocks(() => runProgram(raw, { logWarnings: false }));
+                const b = await runWithMocks(() => runProgram(shuffleKeys(raw, seed) as Json, { logWarnings: false }));
+                assert.deepEqual(b.resources.map((r) => r.urn).sort(), a.resources.map((r) => r.urn).sort());
+            }),
+            { numRuns: 10 },
+        );
+    });
+});
