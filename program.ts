@@ -25,6 +25,9 @@ export interface RunOptions {
     readonly logWarnings?: boolean;
 }
 
+/** Warnings logged one by one in `pulumi preview`; the rest are counted (the CLI plan lists all). */
+export const MAX_LOGGED_WARNINGS = 50;
+
 /**
  * Validates and plans `raw`, then registers the resources. On an invalid map it throws a
  * pulumi.RunError listing every problem (Pulumi prints it without a stack trace) before any
@@ -33,8 +36,11 @@ export interface RunOptions {
 export function runProgram(raw: Readonly<Record<string, unknown>>, options: RunOptions = {}): FederationOutputs {
     const result = checkMap(raw);
     if (options.logWarnings ?? true) {
-        for (const warning of result.warnings) {
+        for (const warning of result.warnings.slice(0, MAX_LOGGED_WARNINGS)) {
             pulumi.log.warn(`${warning.path}: ${warning.message}`);
+        }
+        if (result.warnings.length > MAX_LOGGED_WARNINGS) {
+            pulumi.log.warn(`... and ${result.warnings.length - MAX_LOGGED_WARNINGS} more warnings: run gitlab-federation plan --stack ${pulumi.getStack()} to see them all`);
         }
     }
     if (result.plan === undefined) {

@@ -22,6 +22,7 @@ import type {
     AwsRolePolicyEntry,
     Condition,
     Enforcement,
+    GrantAwsSummary,
     TrustPolicyDocument,
 } from "./types";
 
@@ -134,18 +135,10 @@ export function awsEnforcement(g: Pick<ResolvedGrant, "protected" | "environment
 
 const AWS_ENFORCEMENT = new Map<string, Enforcement>();
 
-export interface AwsGrantPlan {
-    readonly roleName: string;
-    readonly roleArn: string;
-    readonly audience: string;
-    readonly subjects: readonly string[];
-    readonly enforcement: Enforcement;
-}
-
 export interface AwsResult {
     readonly plan: AwsPlan;
     /** Per grant, by ResolvedGrant.index: what this target gives it (undefined: nothing). */
-    readonly grants: readonly (AwsGrantPlan | undefined)[];
+    readonly grants: readonly (GrantAwsSummary | undefined)[];
 }
 
 function sessionSeconds(value: unknown, path: readonly PathSegment[], findings: Findings): number | undefined {
@@ -218,7 +211,7 @@ export function planAws(gitlab: GitlabConfig, aws: AwsConfig, grants: readonly R
     const tags = { ...MANAGED_BY_TAG, ...(aws.tags ?? {}) };
 
     const owners = new Map<string, ResolvedGrant>();
-    const plans: (AwsGrantPlan | undefined)[] = new Array(grants.length);
+    const plans: (GrantAwsSummary | undefined)[] = new Array(grants.length);
     const roles: AwsRoleEntry[] = [];
     const attachments: AwsRolePolicyAttachmentEntry[] = [];
     const rolePolicies: AwsRolePolicyEntry[] = [];
@@ -255,13 +248,7 @@ export function planAws(gitlab: GitlabConfig, aws: AwsConfig, grants: readonly R
         } else if (ack.environment !== undefined) {
             findings.warn([...at, "acknowledge", "environment"], `has no effect: the grant sets no environment; remove it`);
         }
-        if (!pathBound.has(grant.project)) {
-            pathBound.add(grant.project);
-            findings.warn(
-                ["projects", grant.project],
-                `AWS binds this project by path ${JSON.stringify(grant.project)} (in sub), not by id ${grant.projectId}: after a rename or transfer its roles stop matching, and a new project created at the old path would match them. Update the map and run pulumi up after moving a project`,
-            );
-        }
+        pathBound.add(grant.project);
 
         const name = config.roleName ?? awsRoleName(grant.project, grant.grant);
         const owner = owners.get(name.toLowerCase());
@@ -369,6 +356,14 @@ export function planAws(gitlab: GitlabConfig, aws: AwsConfig, grants: readonly R
                       tags,
                   },
               ];
+    if (pathBound.size > 0) {
+        const listed = [...pathBound].slice(0, 10).join(", ");
+        const more = pathBound.size > 10 ? ` and ${pathBound.size - 10} more` : "";
+        findings.warn(
+            "aws",
+            `AWS binds projects by path (in sub), not by id: ${listed}${more}. After a rename or transfer their roles stop matching, and a new project created at an old path would match them: update the map and run pulumi up when a project moves`,
+        );
+    }
     if (aws.existingProviderArn !== undefined) {
         findings.warn(["aws", "existingProviderArn"], `the roles trust an OIDC provider this stack does not manage: its client IDs must include ${JSON.stringify(aws.audience)} or every AssumeRoleWithWebIdentity fails`);
     } else if (!aws.protect) {

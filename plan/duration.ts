@@ -39,3 +39,16 @@ export function durationProblem(value: unknown): string | undefined {
         ? `must be a duration such as 5m, 1h, 90s or 1h30m (or a whole number of seconds), got ${JSON.stringify(value)}`
         : undefined;
 }
+
+/**
+ * A duration as the Vault provider reads mount tune TTLs back (Go's Duration.String with a
+ * trailing "m0s" or "h0m" trimmed: 300 → "5m", 3600 → "1h", 3605 → "1h0m5s"). Writing the same
+ * form avoids a perpetual diff on the auth method's tune block.
+ */
+export function vaultTuneDuration(seconds: number): string {
+    const h = Math.floor(seconds / 3600);
+    const m = Math.floor((seconds % 3600) / 60);
+    const s = seconds % 60;
+    const go = h > 0 ? `${h}h${m}m${s}s` : m > 0 ? `${m}m${s}s` : `${s}s`;
+    return go.replace(/m0s$/, "m").replace(/h0m$/, "h");
+}

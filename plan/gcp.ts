@@ -9,7 +9,8 @@
  *     <project_id>:<ref_type>:<protected|unprotected>:<selector>[:environment:<environment>]
  *
  * `selector` is the token's ref itself, plus one `pattern-<hash>` per ref pattern of the map that
- * the ref matches (computed in CEL with `matches`). Every token gets the gates without
+ * the ref matches (computed in CEL: a literal list of [selector, regex] pairs filtered with
+ * `matches`, so each pattern is written once per list). Every token gets the gates without
  * environment; a token with an environment also gets them with it. A grant binds
  * `roles/iam.workloadIdentityUser` on its own service account to one principalSet per accepted
  * (ref, protection state): an unprotected grant accepts both states.
@@ -20,12 +21,12 @@
  * string "true"; runner_id is an integer (not mapped); principal identifiers use the project
  * number and are pool-scoped (use this pool for this provider only).
  */
-import { ResolvedGrant, describeConditions, enforcementFor } from "./model";
+import { ResolvedGrant, describeConditions, fullEnforcement } from "./model";
 import { Findings, formatPath } from "./problems";
 import { RESOURCE, childKey, gcpAccountId, grantKey, projectRoleKey, serviceAccountEmail, serviceAccountResourceId, shortHash } from "./names";
 import { isPattern } from "./rules";
 import type { GcpConfig, GitlabConfig } from "./schema";
-import type { Condition, Enforcement, GcpIamMemberEntry, GcpPlan, GcpServiceAccountEntry } from "./types";
+import type { GcpIamMemberEntry, GcpPlan, GcpServiceAccountEntry, GrantGcpSummary } from "./types";
 
 export const LIMITS = {
     subjectBytes: 127,
@@ -72,11 +73,8 @@ const BASE = `assertion.project_id + ':' + assertion.ref_type + ':' + (assertion
  * `withEnvironment`, a token that has an environment also gets the gates with it.
  */
 export function groupsExpression(patterns: readonly string[], withEnvironment: boolean): string {
-    const selectors = [
-        "[assertion.ref]",
-        ...patterns.map((p) => `(assertion.ref.matches(${celString(refRegex(p))}) ? [${celString(selector(p))}] : [])`),
-    ].join(" + ");
-    const list = patterns.length === 0 ? selectors : `(${selectors})`;
+    const pairs = patterns.map((p) => `[${celString(selector(p))}, ${celString(refRegex(p))}]`).join(", ");
+    const list = patterns.length === 0 ? "[assertion.ref]" : `([assertion.ref] + [${pairs}].filter(p, assertion.ref.matches(p[1])).map(p, p[0]))`;
     const plain = `${list}.map(s, ${BASE})`;
     if (!withEnvironment) {
         return plain;
@@ -153,35 +151,10 @@ export function grantGates(g: Pick<ResolvedGrant, "projectId" | "refs" | "refTyp
     return g.refs.flatMap((ref) => states.map((state) => gate(g.projectId, g.refType, state, selector(ref), g.environment)));
 }
 
-/** GCP checks every condition a grant states (the mapping computes all of them). */
-export function gcpEnforcement(g: Pick<ResolvedGrant, "protected" | "environment">): Enforcement {
-    return enforcementFor(GCP_ENFORCEMENT, g, (isProtected, hasEnvironment) => {
-        const enforced: Condition[] = ["audience", "projectId", "ref", "refType"];
-        if (isProtected) {
-            enforced.push("protected");
-        }
-        if (hasEnvironment) {
-            enforced.push("environment");
-        }
-        return { enforced, notEnforced: [] };
-    });
-}
-
-const GCP_ENFORCEMENT = new Map<string, Enforcement>();
-
-export interface GcpGrantPlan {
-    readonly accountId: string;
-    readonly email: string;
-    readonly audience: string;
-    readonly members: readonly string[];
-    readonly roles: readonly string[];
-    readonly enforcement: Enforcement;
-}
-
 export interface GcpResult {
     readonly plan: GcpPlan;
     /** Per grant, by ResolvedGrant.index: what this target gives it (undefined: nothing). */
-    readonly grants: readonly (GcpGrantPlan | undefined)[];
+    readonly grants: readonly (GrantGcpSummary | undefined)[];
 }
 
 const byNumber = (a: string, b: string) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
@@ -194,6 +167,15 @@ export function planGcp(gitlab: GitlabConfig, gcp: GcpConfig, grants: readonly R
     const gcpGrants = grants.filter((g) => g.config.gcp !== undefined);
 
     const patterns = [...new Set(gcpGrants.flatMap((g) => g.refs.filter(isPattern)))].sort();
+    const selectors = new Map<string, string>();
+    for (const pattern of patterns) {
+        const other = selectors.get(selector(pattern));
+        if (other !== undefined) {
+            // 48 bits of SHA-256: never expected, but two patterns sharing a gate would merge their grants.
+            findings.problem("gcp", `ref patterns ${JSON.stringify(other)} and ${JSON.stringify(pattern)} hash to the same selector ${selector(pattern)}; change one of them`);
+        }
+        selectors.set(selector(pattern), pattern);
+    }
     const withEnvironment = gcpGrants.some((g) => g.environment !== undefined);
     const mapping = attributeMapping(patterns, withEnvironment);
     const groupsLength = mapping["google.groups"]!.length;
@@ -227,7 +209,7 @@ export function planGcp(gitlab: GitlabConfig, gcp: GcpConfig, grants: readonly R
     }
 
     const owners = new Map<string, ResolvedGrant>();
-    const plans: (GcpGrantPlan | undefined)[] = new Array(grants.length);
+    const plans: (GrantGcpSummary | undefined)[] = new Array(grants.length);
     const accounts: GcpServiceAccountEntry[] = [];
     const members: GcpIamMemberEntry[] = [];
     for (const grant of gcpGrants) {
@@ -290,7 +272,7 @@ export function planGcp(gitlab: GitlabConfig, gcp: GcpConfig, grants: readonly R
                 member: `serviceAccount:${email}`,
             });
         }
-        plans[grant.index] = { accountId, email, audience, members: grantMembers, roles, enforcement: gcpEnforcement(grant) };
+        plans[grant.index] = { accountId, email, audience, members: grantMembers, roles, enforcement: fullEnforcement(grant) };
     }
 
     if (!gcp.protect) {

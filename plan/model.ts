@@ -5,7 +5,7 @@
 import { Findings, PathSegment, compare } from "./problems";
 import type { ParsedMap } from "./parse";
 import type { GrantConfig } from "./schema";
-import type { Enforcement } from "./types";
+import type { Condition, Enforcement } from "./types";
 
 export interface ResolvedGrant {
     /** Position in the resolved (sorted) grant list; target planners return results by it. */
@@ -103,4 +103,20 @@ export function enforcementFor(
         cache.set(key, found);
     }
     return found;
+}
+
+const FULL_ENFORCEMENT = new Map<string, Enforcement>();
+
+/** Targets that check every condition a grant states, by project id (Vault, GCP). */
+export function fullEnforcement(g: Pick<ResolvedGrant, "protected" | "environment">): Enforcement {
+    return enforcementFor(FULL_ENFORCEMENT, g, (isProtected, hasEnvironment) => {
+        const enforced: Condition[] = ["audience", "projectId", "ref", "refType"];
+        if (isProtected) {
+            enforced.push("protected");
+        }
+        if (hasEnvironment) {
+            enforced.push("environment");
+        }
+        return { enforced, notEnforced: [] };
+    });
 }

@@ -36,7 +36,7 @@ const vaultPlan = z.strictObject({
         oidcDiscoveryUrl: z.string().optional(),
         oidcDiscoveryCaPem: z.string().optional(),
         jwtSupportedAlgs: strings,
-        tune: z.strictObject({ defaultLeaseTtl: z.string(), maxLeaseTtl: z.string() }),
+        tune: z.strictObject({ defaultLeaseTtl: z.string(), maxLeaseTtl: z.string(), tokenType: z.enum(["default-batch", "default-service"]) }),
     }),
     mounts: z.array(z.strictObject({ resource: resource("vault:index/mount:Mount"), path: z.string(), type: z.literal("kv"), options: z.strictObject({ version: z.literal("2") }), description: z.string() })),
     audits: z.array(

@@ -42,7 +42,8 @@ export interface VaultAuthBackendEntry extends Entry {
     readonly oidcDiscoveryUrl?: string;
     readonly oidcDiscoveryCaPem?: string;
     readonly jwtSupportedAlgs: readonly string[];
-    readonly tune: { readonly defaultLeaseTtl: string; readonly maxLeaseTtl: string };
+    /** Mount tuning, written in the form the provider reads back (no perpetual diff). */
+    readonly tune: { readonly defaultLeaseTtl: string; readonly maxLeaseTtl: string; readonly tokenType: "default-batch" | "default-service" };
 }
 
 export interface VaultMountEntry extends Entry {
@@ -221,37 +222,46 @@ export interface GrantConditions {
     readonly environment?: string;
 }
 
+/** What a grant gets from Vault, in the grant summary. */
+export interface GrantVaultSummary {
+    readonly authPath: string;
+    readonly roleName: string;
+    readonly policyNames: readonly string[];
+    readonly audience: string;
+    readonly read: readonly string[];
+    readonly tokenTtl: number;
+    readonly tokenMaxTtl: number;
+    readonly enforcement: Enforcement;
+}
+
+/** What a grant gets from AWS, in the grant summary. */
+export interface GrantAwsSummary {
+    readonly roleName: string;
+    readonly roleArn: string;
+    readonly audience: string;
+    readonly subjects: readonly string[];
+    readonly enforcement: Enforcement;
+}
+
+/** What a grant gets from GCP, in the grant summary. */
+export interface GrantGcpSummary {
+    readonly accountId: string;
+    readonly email: string;
+    readonly audience: string;
+    readonly members: readonly string[];
+    readonly roles: readonly string[];
+    readonly enforcement: Enforcement;
+}
+
 export interface GrantSummary {
     readonly project: string;
     readonly projectId: string;
     readonly grant: string;
     readonly description?: string;
     readonly conditions: GrantConditions;
-    readonly vault?: {
-        readonly authPath: string;
-        readonly roleName: string;
-        readonly policyNames: readonly string[];
-        readonly audience: string;
-        readonly read: readonly string[];
-        readonly tokenTtl: number;
-        readonly tokenMaxTtl: number;
-        readonly enforcement: Enforcement;
-    };
-    readonly aws?: {
-        readonly roleName: string;
-        readonly roleArn: string;
-        readonly audience: string;
-        readonly subjects: readonly string[];
-        readonly enforcement: Enforcement;
-    };
-    readonly gcp?: {
-        readonly accountId: string;
-        readonly email: string;
-        readonly audience: string;
-        readonly members: readonly string[];
-        readonly roles: readonly string[];
-        readonly enforcement: Enforcement;
-    };
+    readonly vault?: GrantVaultSummary;
+    readonly aws?: GrantAwsSummary;
+    readonly gcp?: GrantGcpSummary;
 }
 
 export interface Plan {

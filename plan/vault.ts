@@ -10,13 +10,13 @@
  * - token_ttl 0 means "mount default", so TTLs are always set and capped.
  * - Policies: a trailing "*" is a prefix match; KV v2 reads go to <mount>/data/, lists to <mount>/metadata/.
  */
-import { formatDuration, parseDuration } from "./duration";
-import { ResolvedGrant, enforcementFor, uniqueSorted } from "./model";
+import { formatDuration, parseDuration, vaultTuneDuration } from "./duration";
+import { ResolvedGrant, fullEnforcement, uniqueSorted } from "./model";
 import { Findings, PathSegment, formatPath } from "./problems";
 import { RESOURCE, grantKey, vaultPolicyName, vaultRoleName } from "./names";
 import { isPattern } from "./rules";
 import type { AuditDeviceConfig, GitlabConfig, VaultConfig } from "./schema";
-import type { Condition, Enforcement, VaultAuditEntry, VaultPlan, VaultPolicyEntry, VaultRoleEntry } from "./types";
+import type { Enforcement, VaultAuditEntry, VaultPlan, VaultPolicyEntry, VaultRoleEntry } from "./types";
 
 /** The claim that names the entity alias: one alias per GitLab project, never shared across projects. */
 export const USER_CLAIM = "project_id";
@@ -55,22 +55,6 @@ export function boundClaims(g: Pick<ResolvedGrant, "projectId" | "refs" | "refTy
     }
     return claims;
 }
-
-/** Vault checks every condition a grant states (project by id). */
-export function vaultEnforcement(g: Pick<ResolvedGrant, "protected" | "environment">): Enforcement {
-    return enforcementFor(VAULT_ENFORCEMENT, g, (isProtected, hasEnvironment) => {
-        const enforced: Condition[] = ["audience", "projectId", "ref", "refType"];
-        if (isProtected) {
-            enforced.push("protected");
-        }
-        if (hasEnvironment) {
-            enforced.push("environment");
-        }
-        return { enforced, notEnforced: [] };
-    });
-}
-
-const VAULT_ENFORCEMENT = new Map<string, Enforcement>();
 
 /**
  * The policy HCL of a grant: read on each prefix and everything below it, list below it.
@@ -380,7 +364,7 @@ export function planVault(gitlab: GitlabConfig, vault: VaultConfig, grants: read
             read,
             tokenTtl: ttls.ttl,
             tokenMaxTtl: ttls.maxTtl,
-            enforcement: vaultEnforcement(grant),
+            enforcement: fullEnforcement(grant),
         };
     }
     checkUnprotectedOverlap(
@@ -401,7 +385,11 @@ export function planVault(gitlab: GitlabConfig, vault: VaultConfig, grants: read
             boundIssuer: gitlab.url,
             ...keySource,
             jwtSupportedAlgs: [...SUPPORTED_ALGS],
-            tune: { defaultLeaseTtl: `${defaults?.ttl ?? 0}s`, maxLeaseTtl: `${cap}s` },
+            tune: {
+                defaultLeaseTtl: vaultTuneDuration(defaults?.ttl ?? 0),
+                maxLeaseTtl: vaultTuneDuration(cap),
+                tokenType: vault.tokenType === "batch" ? "default-batch" : "default-service",
+            },
         },
         mounts: [
             {

@@ -57,7 +57,7 @@ describe("components under mocks", () => {
             boundIssuer: "https://gitlab.example.com",
             jwksUrl: "https://gitlab.example.com/oauth/discovery/keys",
             jwtSupportedAlgs: ["RS256"],
-            tune: { defaultLeaseTtl: "300s", maxLeaseTtl: "3600s" },
+            tune: { defaultLeaseTtl: "5m", maxLeaseTtl: "1h", tokenType: "default-batch" },
         });
         const role = byName(resources, "vault:jwt/authBackendRole:AuthBackendRole", "platform/api/deploy");
         assert.deepEqual(role.inputs, {

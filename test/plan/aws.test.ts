@@ -171,11 +171,20 @@ describe("AWS plan", () => {
 
         it("environments are flagged, and acknowledgements that change nothing too", () => {
             assert.deepEqual(warnings(oneGrant({ ref: "main", environment: "production", aws: { acknowledge: { protected: "not needed for an exact ref" } } }, { sections: SECTIONS })), [
-                'projects["platform/api"]: AWS binds this project by path "platform/api" (in sub), not by id 42: after a rename or transfer its roles stop matching, and a new project created at the old path would match them. Update the map and run pulumi up after moving a project',
+                "aws: AWS binds projects by path (in sub), not by id: platform/api. After a rename or transfer their roles stop matching, and a new project created at an old path would match them: update the map and run pulumi up when a project moves",
                 'projects["platform/api"].grants.deploy.aws: the role gets no permissions (no managedPolicyArns, no inlinePolicy): pipelines can assume it but do nothing with it',
                 'projects["platform/api"].grants.deploy.aws.acknowledge.environment: AWS cannot check environment "production": any job on a matching ref can assume this role, not only jobs of that environment. Set aws.acknowledge.environment with a reason to record that this is intended',
                 "projects[\"platform/api\"].grants.deploy.aws.acknowledge.protected: has no effect: the grant has no ref pattern that requires protection; remove it",
             ]);
+        });
+
+        it("the path-binding warning names up to ten projects and counts the rest", () => {
+            const projects = Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`group/p${String(i).padStart(2, "0")}`, { id: i + 1, grants: { ci: { ref: "main", aws: {} } } }]));
+            const warning = warnings(map(projects, SECTIONS)).find((w) => w.startsWith("aws: "));
+            assert.equal(
+                warning,
+                "aws: AWS binds projects by path (in sub), not by id: group/p00, group/p01, group/p02, group/p03, group/p04, group/p05, group/p06, group/p07, group/p08, group/p09 and 2 more. After a rename or transfer their roles stop matching, and a new project created at an old path would match them: update the map and run pulumi up when a project moves",
+            );
         });
 
         it("an unprotected pattern needs no acknowledgement", () => {

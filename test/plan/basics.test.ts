@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { durationProblem, formatDuration, parseDuration } from "../../plan/duration";
+import { durationProblem, formatDuration, parseDuration, vaultTuneDuration } from "../../plan/duration";
 import { awsRoleName, fitName, gcpAccountId, grantKey, pathSlug, vaultPolicyName, vaultRoleName } from "../../plan/names";
 import { formatPath, MapValidationError } from "../../plan/problems";
 import {
@@ -27,6 +27,10 @@ describe("durations", () => {
         assert.deepEqual(["5 minutes", "", "1d", "5M", "-5m", "1.5h", "m"].map(parseDuration), [undefined, undefined, undefined, undefined, undefined, undefined, undefined]);
         assert.deepEqual([-1, 1.5, Number.NaN].map(parseDuration), [undefined, undefined, undefined]);
         assert.equal(durationProblem("1d"), 'must be a duration such as 5m, 1h, 90s or 1h30m (or a whole number of seconds), got "1d"');
+    });
+
+    it("writes tune TTLs the way the Vault provider reads them back (Go Duration.String, trimmed)", () => {
+        assert.deepEqual([0, 45, 90, 300, 3600, 3605, 5400, 7200, 86400].map(vaultTuneDuration), ["0s", "45s", "1m30s", "5m", "1h", "1h0m5s", "1h30m", "2h", "24h"]);
     });
 
     it("formats the shortest form", () => {

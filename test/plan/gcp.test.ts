@@ -61,7 +61,7 @@ describe("GCP plan", () => {
             const any = patternSelector("*");
             const r = patternSelector("release/*");
             const v = patternSelector("v*");
-            const selectors = `([assertion.ref] + (assertion.ref.matches('^.*$') ? ['${any}'] : []) + (assertion.ref.matches('^release/.*$') ? ['${r}'] : []) + (assertion.ref.matches('^v.*$') ? ['${v}'] : []))`;
+            const selectors = `([assertion.ref] + [['${any}', '^.*$'], ['${r}', '^release/.*$'], ['${v}', '^v.*$']].filter(p, assertion.ref.matches(p[1])).map(p, p[0]))`;
             const base = "assertion.project_id + ':' + assertion.ref_type + ':' + (assertion.ref_protected == 'true' ? 'protected' : 'unprotected') + ':' + s";
             assert.deepEqual(provider.attributeMapping, {
                 "google.subject": "'project_id:' + assertion.project_id + ':job_id:' + assertion.job_id",

@@ -138,7 +138,7 @@ describe("Vault plan", () => {
                 boundIssuer: "https://gitlab.example.com",
                 jwksUrl: "https://gitlab.example.com/oauth/discovery/keys",
                 jwtSupportedAlgs: ["RS256"],
-                tune: { defaultLeaseTtl: "300s", maxLeaseTtl: "3600s" },
+                tune: { defaultLeaseTtl: "5m", maxLeaseTtl: "1h", tokenType: "default-batch" },
             });
             assert.deepEqual(plan.mounts, [
                 {
