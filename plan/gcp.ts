@@ -8,7 +8,7 @@
  *
  *     <project_id>:<ref_type>:<protected|unprotected>:<selector>[:environment:<environment>]
  *
- * `selector` is the token's ref itself, plus one `pattern-<hash>` per ref pattern of the map that
+ * `selector` is `ref:<the token's ref>`, plus one `pattern:<hash>` per ref pattern of the map that
  * the ref matches (computed in CEL: a literal list of [selector, regex] pairs filtered with
  * `matches`, so each pattern is written once per list). Every token gets the gates without
  * environment; a token with an environment also gets them with it. A grant binds
@@ -55,9 +55,12 @@ export function refRegex(pattern: string): string {
         .join(".*")}$`;
 }
 
-/** The selector a ref contributes to gates: the ref itself, or a hashed name for a pattern. */
+/**
+ * The selector a ref contributes to gates: `ref:<ref>` for an exact ref, `pattern:<hash>` for a
+ * pattern. Refs cannot contain ":", so no branch name can produce a pattern's selector.
+ */
 export function selector(ref: string): string {
-    return isPattern(ref) ? `pattern-${shortHash(ref, 12)}` : ref;
+    return isPattern(ref) ? `pattern:${shortHash(ref, 12)}` : `ref:${ref}`;
 }
 
 /** A gate string; see the module comment. */
@@ -74,7 +77,8 @@ const BASE = `assertion.project_id + ':' + assertion.ref_type + ':' + (assertion
  */
 export function groupsExpression(patterns: readonly string[], withEnvironment: boolean): string {
     const pairs = patterns.map((p) => `[${celString(selector(p))}, ${celString(refRegex(p))}]`).join(", ");
-    const list = patterns.length === 0 ? "[assertion.ref]" : `([assertion.ref] + [${pairs}].filter(p, assertion.ref.matches(p[1])).map(p, p[0]))`;
+    const exact = "['ref:' + assertion.ref]";
+    const list = patterns.length === 0 ? exact : `(${exact} + [${pairs}].filter(p, assertion.ref.matches(p[1])).map(p, p[0]))`;
     const plain = `${list}.map(s, ${BASE})`;
     if (!withEnvironment) {
         return plain;
@@ -133,7 +137,7 @@ export function mappedBytes(patterns: number, withEnvironment: boolean, refLengt
     const ids = 20; // project_id, job_id: at most 20 digits each
     const subject = "project_id::job_id:".length + 2 * ids;
     const attributes = ids + "branch".length + "false".length;
-    const selectorLength = Math.max(refLength, "pattern-".length + 12);
+    const selectorLength = Math.max("ref:".length + refLength, "pattern:".length + 12);
     const gateLength = ids + ":branch:unprotected:".length + selectorLength;
     const gates = (1 + patterns) * gateLength;
     const environmentGates = withEnvironment ? (1 + patterns) * (gateLength + ":environment:".length + environmentLength) : 0;

@@ -8,7 +8,7 @@ import { gcpExchange, gitlabToken, TokenOptions } from "../helpers/tokens";
 
 const SECTIONS = { gcp: GCP };
 const POOL = "principalSet://iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/gitlab/group/";
-const patternSelector = (pattern: string) => `pattern-${createHash("sha256").update(pattern).digest("hex").slice(0, 12)}`;
+const patternSelector = (pattern: string) => `pattern:${createHash("sha256").update(pattern).digest("hex").slice(0, 12)}`;
 
 function gcpPlan(raw: Record<string, unknown>) {
     const plan = planMap(raw);
@@ -61,7 +61,7 @@ describe("GCP plan", () => {
             const any = patternSelector("*");
             const r = patternSelector("release/*");
             const v = patternSelector("v*");
-            const selectors = `([assertion.ref] + [['${any}', '^.*$'], ['${r}', '^release/.*$'], ['${v}', '^v.*$']].filter(p, assertion.ref.matches(p[1])).map(p, p[0]))`;
+            const selectors = `(['ref:' + assertion.ref] + [['${any}', '^.*$'], ['${r}', '^release/.*$'], ['${v}', '^v.*$']].filter(p, assertion.ref.matches(p[1])).map(p, p[0]))`;
             const base = "assertion.project_id + ':' + assertion.ref_type + ':' + (assertion.ref_protected == 'true' ? 'protected' : 'unprotected') + ':' + s";
             assert.deepEqual(provider.attributeMapping, {
                 "google.subject": "'project_id:' + assertion.project_id + ':job_id:' + assertion.job_id",
@@ -77,7 +77,7 @@ describe("GCP plan", () => {
             const simple = gcpPlan(oneGrant({ ref: "main", gcp: {} }, { sections: SECTIONS })).gcp!.providers[0]!;
             assert.equal(
                 simple.attributeMapping["google.groups"],
-                "[assertion.ref].map(s, assertion.project_id + ':' + assertion.ref_type + ':' + (assertion.ref_protected == 'true' ? 'protected' : 'unprotected') + ':' + s)",
+                "['ref:' + assertion.ref].map(s, assertion.project_id + ':' + assertion.ref_type + ':' + (assertion.ref_protected == 'true' ? 'protected' : 'unprotected') + ':' + s)",
             );
         });
     });
@@ -97,12 +97,12 @@ describe("GCP plan", () => {
             assert.deepEqual(
                 plan.gcp!.iamMembers.map((m) => ("serviceAccountId" in m ? [m.serviceAccountId, m.role, m.member] : [m.project, m.role, m.member])),
                 [
-                    [account("gl-platform-api--deploy"), "roles/iam.workloadIdentityUser", `${POOL}42:branch:protected:main:environment:production`],
+                    [account("gl-platform-api--deploy"), "roles/iam.workloadIdentityUser", `${POOL}42:branch:protected:ref:main:environment:production`],
                     ["acme-ci", "roles/storage.objectAdmin", "serviceAccount:gl-platform-api--deploy@acme-ci.iam.gserviceaccount.com"],
                     [account("gl-platform-api--release"), "roles/iam.workloadIdentityUser", `${POOL}42:tag:protected:${patternSelector("v*")}`],
-                    [account("gl-platform-api--review"), "roles/iam.workloadIdentityUser", `${POOL}42:branch:protected:*`.replace(":*", `:${patternSelector("*")}`)],
+                    [account("gl-platform-api--review"), "roles/iam.workloadIdentityUser", `${POOL}42:branch:protected:${patternSelector("*")}`],
                     [account("gl-platform-api--review"), "roles/iam.workloadIdentityUser", `${POOL}42:branch:unprotected:${patternSelector("*")}`],
-                    [account("gl-platform-web--deploy"), "roles/iam.workloadIdentityUser", `${POOL}57:branch:protected:main:environment:production`],
+                    [account("gl-platform-web--deploy"), "roles/iam.workloadIdentityUser", `${POOL}57:branch:protected:ref:main:environment:production`],
                     [account("gl-platform-web--deploy"), "roles/iam.workloadIdentityUser", `${POOL}57:branch:protected:${patternSelector("release/*")}:environment:production`],
                     ["acme-ci", "roles/run.developer", "serviceAccount:gl-platform-web--deploy@acme-ci.iam.gserviceaccount.com"],
                 ],
@@ -146,6 +146,13 @@ describe("GCP plan", () => {
         for (const [what, options, grants] of cases) {
             it(what, () => assert.deepEqual(landsIn(options), grants));
         }
+
+        it("a ref spelled exactly like a pattern's selector does not get the pattern's grant", () => {
+            // "pattern:<hash>" cannot be a Git ref (no ":"), and even as a claim its gate is "ref:pattern:<hash>".
+            assert.deepEqual(landsIn({ ref: patternSelector("v*"), refType: "tag" }), []);
+            const exchange = gcpExchange(provider, gitlabToken({ ref: "main", refType: "tag", protected: true }));
+            assert.ok(exchange.groups.every((g) => /^42:tag:protected:(ref:main|pattern:[0-9a-f]{12})$/.test(g)), exchange.groups.join(" "));
+        });
 
         it("tokens of projects outside the map are refused by the condition", () => {
             assert.deepEqual(gcpExchange(provider, gitlabToken({ projectId: "99" })), { accepted: false, groups: [] });
