@@ -36,6 +36,9 @@ const BROAD_MANAGED_POLICIES = /:policy\/(AdministratorAccess|PowerUserAccess|IA
 
 export const MANAGED_BY_TAG = { "managed-by": "gitlab-federation" } as const;
 
+/** Characters IAM accepts in a role description. */
+const IAM_DESCRIPTION = /^[\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]*$/;
+
 /** The provider URL without scheme: the prefix of the IAM condition keys (`gitlab.example.com:sub`). */
 export function conditionPrefix(gitlabUrl: string): string {
     return gitlabUrl.replace(/^https:\/\//, "");
@@ -307,6 +310,12 @@ export function planAws(gitlab: GitlabConfig, aws: AwsConfig, grants: readonly R
         const key = grantKey(grant.project, grant.grant);
         const enforcement = awsEnforcement(grant);
         const description = (config.description ?? grant.description ?? `GitLab CI ${grant.project} (id ${grant.projectId}) grant ${grant.grant}: ${describeConditions(grant)}`).slice(0, 1000);
+        if (!IAM_DESCRIPTION.test(description)) {
+            findings.problem(
+                config.description !== undefined ? [...at, "description"] : [...grant.path, "description"],
+                `becomes the IAM role's description, which accepts only printable Latin-1 characters (got ${JSON.stringify(description.slice(0, 40))}...); remove the others or set aws.description`,
+            );
+        }
         roles.push({
             resource: { type: RESOURCE.awsRole, name: key, protect: false },
             name,

@@ -121,6 +121,25 @@ describe("the program", () => {
         );
     });
 
+    it("the entry point (index.ts) reads stack config and exports the outputs", async () => {
+        const config: Record<string, string> = { "vault:address": "http://127.0.0.1:8200" };
+        for (const [key, value] of Object.entries(DEV)) {
+            config[`gitlab-federation:${key}`] = JSON.stringify(value);
+        }
+        pulumi.runtime.setAllConfig(config);
+        try {
+            const entry = require.resolve("../index");
+            delete require.cache[entry];
+            const { resources, result } = await runWithMocks(() => require(entry) as Record<string, unknown>);
+            assert.deepEqual(Object.keys(result).sort(), ["aws", "gcp", "grants", "vault"]);
+            assert.equal(resources.filter((r) => r.custom).length, entries(planMap(DEV)).length);
+            const grants = (await valueOf(result.grants as never)) as Record<string, Record<string, { vault: { roleName: string } }>>;
+            assert.equal(grants["platform/web"]!.deploy!.vault.roleName, "platform-web--deploy");
+        } finally {
+            pulumi.runtime.setAllConfig({});
+        }
+    });
+
     it("keeps every URN when the map's keys are reordered", async () => {
         const reversed = (value: unknown): unknown =>
             Array.isArray(value) ? value.map(reversed) : typeof value === "object" && value !== null ? Object.fromEntries(Object.entries(value).reverse().map(([k, v]) => [k, reversed(v)])) : value;

@@ -241,6 +241,13 @@ describe("AWS plan", () => {
             ]);
         });
 
+        it("role descriptions must be printable Latin-1 (IAM's set)", () => {
+            assert.deepEqual(problems(oneGrant({ ref: "main", description: "Déploiement vers la production", aws: {} }, { sections: SECTIONS })), []);
+            assert.deepEqual(problems(oneGrant({ ref: "main", description: "Deploy 🚀 to production", aws: {} }, { sections: SECTIONS })), [
+                'projects["platform/api"].grants.deploy.description: becomes the IAM role\'s description, which accepts only printable Latin-1 characters (got "Deploy 🚀 to production"...); remove the others or set aws.description',
+            ]);
+        });
+
         it("a GitLab URL with a port cannot be an IAM provider", () => {
             assert.deepEqual(problems({ ...oneGrant({ ref: "main", aws: {} }, { sections: SECTIONS }), gitlab: { url: "https://gitlab.example.com:8443" } }), [
                 "gitlab.url: carries a port (8443), which an IAM OIDC provider URL cannot; serve GitLab's issuer on 443 to use AWS",
