@@ -234,24 +234,13 @@ function translate(issue: z.core.$ZodIssue, root: AnySchema, prefix: readonly Pa
     }
 }
 
-/** Parses `value` with `schema`; problems get `prefix` in front of their paths. */
-function parseWith<T extends AnySchema>(schema: T, value: unknown, prefix: readonly PathSegment[], findings: Findings): z.output<T> | undefined {
-    const result = schema.safeParse(value, { reportInput: true });
-    if (result.success) {
-        return result.data;
-    }
-    for (const issue of result.error.issues) {
-        translate(issue, schema, prefix, findings);
-    }
-    return undefined;
-}
-
 /**
- * Like parseWith, but when the value has problems, tries again without the top-level fields
- * that have them (so defaults apply) and returns that, for the remaining checks. Problems come
- * from the first parse only; the caller must not plan with a salvaged value.
+ * Parses `value` with `schema`; problems get `prefix` in front of their paths. With `salvage`,
+ * a value with problems is parsed again without the top-level fields that have them (so their
+ * defaults apply) and that is returned, for the remaining checks only: there are problems, so
+ * nothing is planned from it.
  */
-function parseSalvaging<T extends AnySchema>(schema: T, value: unknown, prefix: readonly PathSegment[], findings: Findings): z.output<T> | undefined {
+function parseWith<T extends AnySchema>(schema: T, value: unknown, prefix: readonly PathSegment[], findings: Findings, salvage = false): z.output<T> | undefined {
     const result = schema.safeParse(value, { reportInput: true });
     if (result.success) {
         return result.data;
@@ -259,12 +248,11 @@ function parseSalvaging<T extends AnySchema>(schema: T, value: unknown, prefix: 
     for (const issue of result.error.issues) {
         translate(issue, schema, prefix, findings);
     }
-    if (!isPlainObject(value)) {
+    if (!salvage || !isPlainObject(value)) {
         return undefined;
     }
     const broken = new Set(result.error.issues.flatMap((issue) => (issue.code === "unrecognized_keys" ? issue.keys : issue.path.slice(0, 1).map(String))));
-    const pruned = Object.fromEntries(Object.entries(value).filter(([key]) => !broken.has(key)));
-    const retry = schema.safeParse(pruned);
+    const retry = schema.safeParse(Object.fromEntries(Object.entries(value).filter(([key]) => !broken.has(key))));
     return retry.success ? retry.data : undefined;
 }
 
@@ -285,7 +273,10 @@ function parseProject(path: string, value: unknown, findings: Findings): ParsedP
     if (shell === undefined) {
         return undefined;
     }
-    const id = shell.id === undefined ? (translateMissing(ProjectSchema, ["id"], at, findings), undefined) : parseWith(ProjectIdSchema, shell.id, [...at, "id"], findings);
+    if (shell.id === undefined) {
+        findings.problem([...at, "id"], withHint("is required but missing", describe(ProjectIdSchema)));
+    }
+    const id = shell.id === undefined ? undefined : parseWith(ProjectIdSchema, shell.id, [...at, "id"], findings);
     const grants = new Map<string, GrantConfig>();
     if (Object.keys(shell.grants).length === 0) {
         findings.problem([...at, "grants"], `has no grants: add at least one grant (e.g. deploy: { ref: main, vault: { read: [${path}] } }) or remove the project`);
@@ -311,11 +302,6 @@ function parseProject(path: string, value: unknown, findings: Findings): ParsedP
     };
 }
 
-/** Reports a required field as missing, with its description. */
-function translateMissing(root: AnySchema, field: readonly string[], prefix: readonly PathSegment[], findings: Findings): void {
-    findings.problem([...prefix, ...field], withHint("is required but missing", describe(schemaAt(root, field))));
-}
-
 function isPlainObject(value: unknown): value is Record<string, unknown> {
     return typeof value === "object" && value !== null && !Array.isArray(value);
 }
@@ -337,10 +323,10 @@ export function parseMap(raw: Readonly<Record<string, unknown>>, findings: Findi
         findings.problem("gitlab", `is required but missing. Set gitlab-federation:gitlab with at least url: the GitLab URL that issues the ID tokens, e.g. https://gitlab.example.com`);
     }
     // Without a usable gitlab section the other checks still run, against a placeholder URL.
-    const gitlab = (raw.gitlab === undefined ? undefined : parseSalvaging(GitlabSchema, raw.gitlab, ["gitlab"], findings)) ?? PLACEHOLDER_GITLAB;
-    const vault = raw.vault === undefined ? undefined : parseSalvaging(VaultSchema, raw.vault, ["vault"], findings);
-    const aws = raw.aws === undefined ? undefined : parseSalvaging(AwsSchema, raw.aws, ["aws"], findings);
-    const gcp = raw.gcp === undefined ? undefined : parseSalvaging(GcpSchema, raw.gcp, ["gcp"], findings);
+    const gitlab = (raw.gitlab === undefined ? undefined : parseWith(GitlabSchema, raw.gitlab, ["gitlab"], findings, true)) ?? PLACEHOLDER_GITLAB;
+    const vault = raw.vault === undefined ? undefined : parseWith(VaultSchema, raw.vault, ["vault"], findings, true);
+    const aws = raw.aws === undefined ? undefined : parseWith(AwsSchema, raw.aws, ["aws"], findings, true);
+    const gcp = raw.gcp === undefined ? undefined : parseWith(GcpSchema, raw.gcp, ["gcp"], findings, true);
 
     const projects: ParsedProject[] = [];
     if (raw.projects === undefined) {
