@@ -10,6 +10,15 @@ import { Registered, runCatching, runWithMocks, valueOf } from "./helpers/mocks"
 
 const DEV = mapFromStackFile(readFileSync("Pulumi.dev.yaml", "utf8"), "Pulumi.dev.yaml");
 
+/** Stack config as the Pulumi runtime holds it: structured values as JSON text. */
+function stackConfigOf(raw: Record<string, unknown>): Record<string, string> {
+    const config: Record<string, string> = { "vault:address": "http://127.0.0.1:8200" };
+    for (const [key, value] of Object.entries(raw)) {
+        config[`gitlab-federation:${key}`] = JSON.stringify(value);
+    }
+    return config;
+}
+
 /** Every resource entry of a plan, whatever the target. */
 function entries(plan: Plan): Entry[] {
     const lists: (readonly Entry[] | undefined)[] = [
@@ -93,10 +102,7 @@ describe("the program", () => {
     });
 
     it("reads the map from stack config (structured values arrive as JSON text)", async () => {
-        const config: Record<string, string> = { "vault:address": "http://127.0.0.1:8200" };
-        for (const [key, value] of Object.entries(DEV)) {
-            config[`gitlab-federation:${key}`] = JSON.stringify(value);
-        }
+        const config = stackConfigOf(DEV);
         pulumi.runtime.setAllConfig(config);
         try {
             assert.deepEqual(readStackMap(), DEV);
@@ -122,10 +128,7 @@ describe("the program", () => {
     });
 
     it("the entry point (index.ts) reads stack config and exports the outputs", async () => {
-        const config: Record<string, string> = { "vault:address": "http://127.0.0.1:8200" };
-        for (const [key, value] of Object.entries(DEV)) {
-            config[`gitlab-federation:${key}`] = JSON.stringify(value);
-        }
+        const config = stackConfigOf(DEV);
         pulumi.runtime.setAllConfig(config);
         try {
             const entry = require.resolve("../index");
