@@ -283,7 +283,6 @@ export const MapSchema = z
 
 /** The top-level config keys, in the order the map reference documents them. */
 export const SECTIONS = ["gitlab", "vault", "aws", "gcp", "projects"] as const;
-export type Section = (typeof SECTIONS)[number];
 
 export type GitlabConfig = z.output<typeof GitlabSchema>;
 export type VaultConfig = z.output<typeof VaultSchema>;
@@ -291,5 +290,5 @@ export type AwsConfig = z.output<typeof AwsSchema>;
 export type GcpConfig = z.output<typeof GcpSchema>;
 export type AuditDeviceConfig = z.output<typeof AuditDeviceSchema>;
 export type GrantConfig = z.output<typeof GrantSchema>;
-export type ProjectConfig = z.output<typeof ProjectSchema>;
+/** The whole map after defaults, for TypeScript code that builds or reads maps. */
 export type FederationMap = z.output<typeof MapSchema>;
