@@ -71,13 +71,12 @@ export function policyHcl(mount: string, prefixes: readonly string[], header: st
     return text;
 }
 
-/** Ancestors of a secret prefix, shortest first, including itself: a, a/b, a/b/c. */
-function selfAndAncestors(prefix: string): string[] {
+/** The strict ancestors of a secret prefix, shortest first: a, a/b for a/b/c. */
+function ancestors(prefix: string): string[] {
     const chain: string[] = [];
     for (let end = prefix.indexOf("/"); end !== -1; end = prefix.indexOf("/", end + 1)) {
         chain.push(prefix.slice(0, end));
     }
-    chain.push(prefix);
     return chain;
 }
 
@@ -100,8 +99,8 @@ function checkUnprotectedOverlap(grants: readonly ResolvedGrant[], findings: Fin
         for (const prefix of grant.config.vault.read) {
             const ref = { grant, prefix };
             push(exact, prefix, ref);
-            for (let end = prefix.indexOf("/"); end !== -1; end = prefix.indexOf("/", end + 1)) {
-                push(below, prefix.slice(0, end), ref);
+            for (const ancestor of ancestors(prefix)) {
+                push(below, ancestor, ref);
             }
         }
     }
@@ -113,10 +112,10 @@ function checkUnprotectedOverlap(grants: readonly ResolvedGrant[], findings: Fin
         let overlapped = false;
         vault.read.forEach((prefix, index) => {
             const hits: ReadRef[] = [];
-            for (const ancestor of selfAndAncestors(prefix)) {
+            for (const ancestor of ancestors(prefix)) {
                 hits.push(...(exact.get(ancestor) ?? []));
             }
-            hits.push(...(below.get(prefix) ?? []));
+            hits.push(...(exact.get(prefix) ?? []), ...(below.get(prefix) ?? []));
             if (hits.length === 0) {
                 return;
             }
