@@ -13,9 +13,9 @@
  * exits 1 if a target is missed.
  */
 import * as vault from "@pulumi/vault";
-import { checkMap, planMap, Plan } from "../plan";
-import { argsOf } from "../plan/types";
-import { runProgram } from "../program";
+import { argsOf } from "../src/core/resources";
+import { Plan, checkMap, planMap } from "../src/features";
+import { runProgram } from "../src/pulumi/program";
 import { runWithMocks } from "../test/helpers/mocks";
 
 type Raw = Record<string, unknown>;

@@ -1,13 +1,15 @@
 /**
- * Writes the generated JSON Schemas: schema/project-map.schema.json (the map, plan/schema.ts)
- * and docs/plan.schema.json (the plan, plan/plan-schema.ts). Run `npm run schema` after
- * changing either; a test fails while a committed file is stale.
+ * Writes the generated JSON Schemas: schema/project-map.schema.json (the map),
+ * schema/stack.schema.json (a whole Pulumi.<stack>.yaml holding the map) and
+ * docs/plan.schema.json (the plan). Run `npm run schema` after changing a schema; a test fails
+ * while a committed file is stale.
  */
 import { writeFileSync } from "node:fs";
-import { mapJsonSchema, planJsonSchema } from "../plan/json-schema";
+import { mapJsonSchema, planJsonSchema, stackFileJsonSchema } from "../src/features/json-schema";
 
 for (const [file, schema] of [
     ["schema/project-map.schema.json", mapJsonSchema()],
+    ["schema/stack.schema.json", stackFileJsonSchema()],
     ["docs/plan.schema.json", planJsonSchema()],
 ] as const) {
     writeFileSync(file, `${JSON.stringify(schema, null, 2)}\n`);

@@ -1,28 +1,17 @@
+/**
+ * The CLI as users run it: the real binary, in a child process. Exit codes: 0 ok, 1 invalid map
+ * (YAML syntax included), 2 usage error or unreadable file.
+ */
 import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { main, USAGE } from "../cli/main";
-import { mapFromStackFile } from "../plan/config";
-import { planMap } from "../plan";
-import { mapJsonSchema } from "../plan/json-schema";
+import { planMap } from "../src/features";
+import { mapJsonSchema, stackFileJsonSchema } from "../src/features/json-schema";
+import { BIN, cli, directoryWith } from "./helpers/cli";
+import { devMap } from "./helpers/maps";
 
 const DEV_TEXT = readFileSync("Pulumi.dev.yaml", "utf8");
-
-function run(argv: string[], files: Record<string, string> = { "Pulumi.dev.yaml": DEV_TEXT }) {
-    let stdout = "";
-    let stderr = "";
-    const code = main(argv, {
-        stdout: (t) => (stdout += t),
-        stderr: (t) => (stderr += t),
-        readFile: (path) => {
-            if (!(path in files)) {
-                throw Object.assign(new Error(`ENOENT: ${path}`), { code: "ENOENT" });
-            }
-            return files[path]!;
-        },
-    });
-    return { code, stdout, stderr };
-}
+const VERSION = (JSON.parse(readFileSync("package.json", "utf8")) as { version: string }).version;
 
 const BAD = `config:
   gitlab-federation:gitlab:
@@ -41,77 +30,220 @@ const BAD = `config:
 `;
 
 describe("the CLI", () => {
-    it("plan --stack dev prints the grants per target", () => {
-        const { code, stdout, stderr } = run(["plan", "--stack", "dev"]);
-        assert.equal(code, 0);
-        assert.equal(stderr, "");
-        const lines = stdout.split("\n");
-        assert.equal(lines[0], "gitlab-federation plan for https://gitlab.example.com: 2 projects, 4 grants (Vault 4, AWS 2, GCP 2)");
-        assert.equal(lines[3], "PROJECT       ID  GRANT    CONDITIONS                                                  ROLE                   SECRETS (read + list below)  TTL / MAX");
-        assert.equal(lines[4], "platform/api  42  deploy   branch main, protected, environment production              platform-api--deploy   platform/api/production      5m / 10m");
-        assert.ok(lines.includes("platform/api  release  platform-api-release         project_path:platform/api:ref_type:tag:ref:v*       projectId, protected"));
-        assert.ok(lines.some((l) => l.startsWith("Warnings (")));
-    });
-
-    it("plan --json prints the plan, equal to the planner's", () => {
-        const { code, stdout } = run(["plan", "--config", "Pulumi.dev.yaml", "--json"]);
-        assert.equal(code, 0);
-        assert.deepEqual(JSON.parse(stdout), JSON.parse(JSON.stringify(planMap(mapFromStackFile(DEV_TEXT, "Pulumi.dev.yaml")))));
-    });
-
-    it("validate: exit 0 with a summary; exit 1 with every problem on stderr", () => {
-        const ok = run(["validate", "--stack", "dev"]);
-        assert.equal(ok.code, 0);
-        assert.equal(ok.stdout, "Pulumi.dev.yaml: valid: 2 projects, 4 grants, 4 warnings\n");
-        const bad = run(["validate", "--config", "bad.yaml"], { "bad.yaml": BAD });
-        assert.equal(bad.code, 1);
-        assert.equal(bad.stdout, "");
-        assert.equal(
-            bad.stderr,
-            [
-                "bad.yaml: the gitlab-federation project map has 3 problems:",
-                'gitlab.url: must not end with "/" (got "https://gitlab.example.com/"); write "https://gitlab.example.com": it must equal the iss claim of GitLab\'s ID tokens byte for byte',
-                'projects["platform/api"].grants.deploy.refType: must be one of "branch", "tag", got "branches". Whether ref names branches or tags. Default: branch.',
-                'projects["platform/api"].grants.deploy.vault.read[0]: must not contain "..", "." or empty segments (got "platform/api/../x"): the path must not be able to escape the folder it names',
-                "",
-            ].join("\n"),
-        );
-    });
-
-    it("usage errors and unreadable files exit 2", () => {
-        assert.deepEqual(run([]), { code: 2, stdout: "", stderr: `gitlab-federation: missing command\n\n${USAGE}` });
-        assert.equal(run(["plan"]).stderr.split("\n")[0], "gitlab-federation: plan needs --config <file> or --stack <name>");
-        assert.equal(run(["validate", "--stack", "dev", "--json"]).stderr.split("\n")[0], "gitlab-federation: --json applies to plan only");
-        assert.equal(run(["plan", "--stack", "dev", "--config", "x"]).stderr.split("\n")[0], "gitlab-federation: give one of --config and --stack, once");
-        assert.equal(run(["plan", "--stack"]).stderr.split("\n")[0], "gitlab-federation: --stack needs a value");
-        assert.equal(run(["deploy"]).stderr.split("\n")[0], 'gitlab-federation: unexpected argument "deploy"');
-        assert.deepEqual(run(["plan", "--stack", "prod"]), { code: 2, stdout: "", stderr: "gitlab-federation: cannot read Pulumi.prod.yaml: no such file\n" });
-        assert.deepEqual(run(["plan", "--config", "x.yaml"], { "x.yaml": "a: [" }).code, 2);
-        assert.deepEqual(run(["plan", "--config", "x.yaml"], { "x.yaml": "name: x\n" }), {
-            code: 2,
-            stdout: "",
-            stderr: "gitlab-federation: x.yaml: has no config: mapping; the project map lives under config: as gitlab-federation:gitlab, gitlab-federation:projects, ...\n",
+    describe("plan and validate", () => {
+        it("plan --stack dev prints the grants per target", () => {
+            const { status, stdout, stderr } = cli(["plan", "--stack", "dev"]);
+            assert.equal(status, 0, stderr);
+            assert.equal(stderr, "");
+            const lines = stdout.split("\n");
+            assert.equal(lines[0], "gitlab-federation plan for https://gitlab.example.com: 2 projects, 4 grants (Vault 4, AWS 2, GCP 2)");
+            assert.equal(lines[2], "Vault: auth method gitlab (issuer https://gitlab.example.com), audience https://vault.example.com, KV v2 mount secret, audit file /var/log/vault/audit.log");
+            assert.equal(lines[3], "PROJECT       ID  GRANT    CONDITIONS                                                  ROLE                   SECRETS (read + list below)  TTL / MAX");
+            assert.equal(lines[4], "platform/api  42  deploy   branch main, protected, environment production              platform-api--deploy   platform/api/production      5m / 10m");
+            assert.ok(lines.includes("platform/api  release  platform-api-release         project_path:platform/api:ref_type:tag:ref:v*       projectId, protected"));
+            assert.ok(lines.some((l) => l.startsWith("Warnings (")));
         });
-        assert.deepEqual(run(["plan", "--config", "s.yaml"], { "s.yaml": "config:\n  gitlab-federation:gitlab:\n    secure: AAAA\n" }), {
-            code: 2,
-            stdout: "",
-            stderr: "gitlab-federation: gitlab-federation:gitlab: is a secret (secure:) value; the project map holds no secrets, so write it in plain text\n",
+
+        it("plan --json prints the plan, equal to the planner's", () => {
+            const { status, stdout } = cli(["plan", "--config", "Pulumi.dev.yaml", "--json"]);
+            assert.equal(status, 0);
+            assert.deepEqual(JSON.parse(stdout), JSON.parse(JSON.stringify(planMap(devMap()))));
         });
-        assert.deepEqual(run(["--help"]), { code: 0, stdout: USAGE, stderr: "" });
+
+        it("validate: exit 0 with a summary and the warnings on stderr", () => {
+            const ok = cli(["validate", "--stack", "dev"]);
+            assert.equal(ok.status, 0);
+            assert.equal(ok.stdout, "Pulumi.dev.yaml: valid: 2 projects, 4 grants, 4 warnings\n");
+            assert.equal(
+                ok.stderr.split("\n")[0],
+                "warning: Pulumi.dev.yaml:25:3: gitlab-federation:aws: AWS binds projects by path (in sub), not by id: platform/api. After a rename or transfer their roles stop matching, and a new project created at an old path would match them: update the map and run pulumi up when a project moves",
+            );
+        });
+
+        it("validate: exit 1 with every problem as file:line:column: path: message", () => {
+            const directory = directoryWith({ "bad.yaml": BAD });
+            const bad = cli(["validate", "--config", "bad.yaml"], { cwd: directory });
+            assert.equal(bad.status, 1);
+            assert.equal(bad.stdout, "");
+            assert.equal(
+                bad.stderr,
+                [
+                    "bad.yaml: the gitlab-federation project map has 3 problems:",
+                    'bad.yaml:3:5: gitlab-federation:gitlab.url: must not end with "/" (got "https://gitlab.example.com/"); write "https://gitlab.example.com": it must equal the iss claim of GitLab\'s ID tokens byte for byte',
+                    'bad.yaml:12:11: gitlab-federation:projects["platform/api"].grants.deploy.refType: must be one of "branch", "tag", got "branches". Whether ref names branches or tags. Default: branch.',
+                    'bad.yaml:14:20: gitlab-federation:projects["platform/api"].grants.deploy.vault.read[0]: must not contain "..", "." or empty segments (got "platform/api/../x"): the path must not be able to escape the folder it names',
+                    "",
+                ].join("\n"),
+            );
+        });
+
+        it("validate --json and plan --json of an invalid map: problems with path, line, column and message, exit 1", () => {
+            const directory = directoryWith({ "bad.yaml": BAD });
+            for (const command of ["validate", "plan"]) {
+                const run = cli([command, "--config", "bad.yaml", "--json"], { cwd: directory });
+                assert.equal(run.status, 1);
+                const report = JSON.parse(run.stdout) as { file: string; valid: boolean; problems: unknown[]; warnings: unknown[] };
+                assert.equal(report.valid, false);
+                assert.equal(report.file, "bad.yaml");
+                assert.deepEqual(report.problems[0], {
+                    path: "gitlab-federation:gitlab.url",
+                    line: 3,
+                    column: 5,
+                    message: 'must not end with "/" (got "https://gitlab.example.com/"); write "https://gitlab.example.com": it must equal the iss claim of GitLab\'s ID tokens byte for byte',
+                });
+                assert.equal(report.problems.length, 3);
+            }
+            const ok = JSON.parse(cli(["validate", "--stack", "dev", "--json"]).stdout) as Record<string, unknown>;
+            assert.deepEqual(Object.keys(ok), ["file", "valid", "summary", "problems", "warnings"]);
+            assert.deepEqual(ok.summary, { projects: 2, grants: 4, warnings: 4 });
+        });
+
+        it("YAML syntax errors are an invalid map (exit 1), with their position", () => {
+            const directory = directoryWith({ "Pulumi.x.yaml": "config:\n  gitlab-federation:gitlab: [\n" });
+            const run = cli(["validate", "-s", "x"], { cwd: directory });
+            assert.equal(run.status, 1);
+            assert.match(run.stderr, /^Pulumi\.x\.yaml: the gitlab-federation project map has 1 problem:\nPulumi\.x\.yaml:\d+:\d+: not valid YAML: /);
+        });
+
+        it("a file without config: is an invalid map (exit 1)", () => {
+            const directory = directoryWith({ "Pulumi.x.yaml": "name: x\n" });
+            assert.deepEqual(cli(["validate", "-s", "x"], { cwd: directory }), {
+                status: 1,
+                stdout: "",
+                stderr: "Pulumi.x.yaml: the gitlab-federation project map has 1 problem:\nPulumi.x.yaml: has no config: mapping; the project map lives under config: as gitlab-federation:gitlab, gitlab-federation:projects, ...\n",
+            });
+        });
     });
 
-    it("schema prints the map's JSON Schema", () => {
-        const { code, stdout } = run(["schema"]);
-        assert.equal(code, 0);
-        assert.deepEqual(JSON.parse(stdout), mapJsonSchema());
+    describe("choosing the stack file", () => {
+        it("--stack=dev, -s dev, a fully qualified org/project/dev and --config all read Pulumi.dev.yaml", () => {
+            const expected = "Pulumi.dev.yaml: valid: 2 projects, 4 grants, 4 warnings\n";
+            for (const args of [["--stack=dev"], ["-s", "dev"], ["--stack", "acme/gitlab-federation/dev"], ["--config", "Pulumi.dev.yaml"]]) {
+                assert.equal(cli(["validate", ...args]).stdout, expected, args.join(" "));
+            }
+        });
+
+        it("-C <dir> reads from another directory", () => {
+            const directory = directoryWith({});
+            const run = cli(["validate", "-C", process.cwd(), "-s", "dev"], { cwd: directory });
+            assert.equal(run.status, 0);
+            assert.equal(run.stdout, `${process.cwd()}/Pulumi.dev.yaml: valid: 2 projects, 4 grants, 4 warnings\n`);
+        });
+
+        it("--config - reads standard input", () => {
+            const run = cli(["validate", "--config", "-"], { input: DEV_TEXT });
+            assert.equal(run.stdout, "<stdin>: valid: 2 projects, 4 grants, 4 warnings\n");
+            const bad = cli(["validate", "--config", "-"], { input: BAD });
+            assert.equal(bad.status, 1);
+            assert.match(bad.stderr, /^<stdin>: the gitlab-federation project map has 3 problems:\n<stdin>:3:5: gitlab-federation:gitlab\.url: /);
+        });
     });
 
-    it("the installed bin runs without Pulumi or credentials", () => {
-        const result = spawnSync(process.execPath, ["bin/gitlab-federation.js", "validate", "--stack", "dev"], { encoding: "utf8", env: { PATH: process.env.PATH ?? "" } });
-        assert.equal(result.status, 0, result.stderr);
-        assert.equal(result.stdout, "Pulumi.dev.yaml: valid: 2 projects, 4 grants, 4 warnings\n");
-        const bad = spawnSync(process.execPath, ["bin/gitlab-federation.js", "plan", "--stack", "nope"], { encoding: "utf8" });
-        assert.equal(bad.status, 2);
-        assert.equal(bad.stderr, "gitlab-federation: cannot read Pulumi.nope.yaml: no such file\n");
+    describe("usage", () => {
+        it("usage errors print one line and a pointer to help, exit 2", () => {
+            const cases: [string[], string][] = [
+                [["valdate", "-s", "dev"], 'gitlab-federation: unknown command "valdate" (did you mean validate?)\nRun \'gitlab-federation --help\' for usage.\n'],
+                [["plan", "-s", "dev", "--jsno"], "gitlab-federation: unknown option --jsno for plan (did you mean --json?)\nRun 'gitlab-federation help plan' for usage.\n"],
+                [["plan", "--stak", "dev"], "gitlab-federation: unknown option --stak for plan (did you mean --stack?)\nRun 'gitlab-federation help plan' for usage.\n"],
+                [["plan", "--stack"], "gitlab-federation: option -s, --stack needs a value\nRun 'gitlab-federation help plan' for usage.\n"],
+                [["plan"], "gitlab-federation: needs --stack <name> or --config <file>\nRun 'gitlab-federation --help' for usage.\n"],
+                [["plan", "-s", "dev", "--config", "x"], "gitlab-federation: give one of --stack and --config, not both\nRun 'gitlab-federation --help' for usage.\n"],
+                [["plan", "-s", "dev", "-s", "prod"], "gitlab-federation: --stack was given 2 times; give it once\nRun 'gitlab-federation --help' for usage.\n"],
+                [["plan", "-s", "dev", "extra"], 'gitlab-federation: plan takes no argument "extra"\nRun \'gitlab-federation help plan\' for usage.\n'],
+                [["--json", "plan"], "gitlab-federation: options go after the command: gitlab-federation <command> --json ...\nRun 'gitlab-federation --help' for usage.\n"],
+                [["help", "nope"], 'gitlab-federation: unknown command "nope"\nRun \'gitlab-federation --help\' for usage.\n'],
+            ];
+            for (const [args, stderr] of cases) {
+                assert.deepEqual(cli(args), { status: 2, stdout: "", stderr }, args.join(" "));
+            }
+        });
+
+        it("no command prints the usage to stderr, exit 2", () => {
+            const run = cli([]);
+            assert.equal(run.status, 2);
+            assert.match(run.stderr, /^usage: gitlab-federation <command> \[options\]\n/);
+        });
+
+        it("an unreadable file exits 2", () => {
+            assert.deepEqual(cli(["plan", "--stack", "prod"]), { status: 2, stdout: "", stderr: "gitlab-federation: cannot read Pulumi.prod.yaml: no such file\n" });
+            assert.deepEqual(cli(["plan", "--config", "src"]), { status: 2, stdout: "", stderr: "gitlab-federation: cannot read src: is a directory\n" });
+        });
+
+        it("--help lists the commands and exit codes; help <command> and <command> --help show its usage", () => {
+            const help = cli(["--help"]);
+            assert.equal(help.status, 0);
+            assert.match(help.stdout, /^usage: gitlab-federation <command> \[options\]\n/);
+            for (const text of ["  validate  ", "  plan  ", "  schema  ", "exit codes:\n  0  ok\n  1  the map is invalid", "  2  usage error"]) {
+                assert.ok(help.stdout.includes(text), text);
+            }
+            const plan = cli(["help", "plan"]);
+            assert.equal(plan.status, 0);
+            assert.match(plan.stdout, /^usage: gitlab-federation plan \(--stack <name> \| --config <file\|->\) \[--json\]\n/);
+            assert.deepEqual(cli(["plan", "--help"]), plan);
+            assert.deepEqual(cli(["plan", "-h"]), plan);
+        });
+
+        it("--version prints the package version", () => {
+            assert.deepEqual(cli(["--version"]), { status: 0, stdout: `gitlab-federation ${VERSION}\n`, stderr: "" });
+        });
+    });
+
+    describe("output", () => {
+        it("plan | head exits quietly (no EPIPE error)", () => {
+            const run = spawnSync("sh", ["-c", `"${process.execPath}" "${BIN}" plan --stack dev --json | head -c 11`], { encoding: "utf8" });
+            assert.equal(run.stdout, '{\n  "versio');
+            assert.equal(run.stderr, "");
+            assert.equal(run.status, 0);
+        });
+
+        it("colours only when asked or on a terminal, never with NO_COLOR", () => {
+            const ESC = "\u001b[";
+            assert.ok(!cli(["plan", "-s", "dev"]).stdout.includes(ESC), "piped: no colour");
+            assert.ok(cli(["plan", "-s", "dev", "--color"]).stdout.includes(`${ESC}1mgitlab-federation plan for`), "--color forces colour");
+            assert.ok(!cli(["plan", "-s", "dev", "--color", "--no-color"]).stdout.includes(ESC), "--no-color wins");
+        });
+
+        it("tables fit the width (COLUMNS): the widest column is cut with …", () => {
+            const lines = cli(["plan", "-s", "dev"], { env: { COLUMNS: "100" } }).stdout.split("\n");
+            const table = lines.slice(3, 8);
+            assert.ok(table.every((l) => l.length <= 100), table.join("\n"));
+            assert.ok(table.some((l) => l.includes("…")));
+        });
+
+        it("schema prints the map's JSON Schema, or a whole stack file's", () => {
+            assert.deepEqual(JSON.parse(cli(["schema"]).stdout), mapJsonSchema());
+            assert.deepEqual(JSON.parse(cli(["schema", "stack"]).stdout), stackFileJsonSchema());
+            assert.equal(cli(["schema", "nope"]).stderr, 'gitlab-federation: unknown schema "nope": choose map, stack or plan\nRun \'gitlab-federation help schema\' for usage.\n');
+        });
+    });
+
+    describe("how the stack file was written", () => {
+        const stack = (body: string) => `config:\n  gitlab-federation:gitlab:\n    url: https://gitlab.example.com\n  gitlab-federation:vault:\n    audience: https://vault.example.com\n${body}`;
+        const project = (grant: string) => `  gitlab-federation:projects:\n    platform/api:\n      id: 42\n      grants:\n        deploy:\n${grant}`;
+
+        it("a misspelled namespace is reported with a suggestion, not ignored", () => {
+            const directory = directoryWith({ "Pulumi.x.yaml": stack(`  gitlab-federaton:projects:\n    platform/api: {id: 42, grants: {}}\n`) });
+            const run = cli(["validate", "-s", "x"], { cwd: directory });
+            assert.equal(run.status, 1);
+            assert.equal(
+                run.stderr,
+                [
+                    "Pulumi.x.yaml: the gitlab-federation project map has 2 problems:",
+                    "Pulumi.x.yaml:1:1: gitlab-federation:projects: is required but missing. Set gitlab-federation:projects to a mapping of GitLab project paths to their id and grants",
+                    'Pulumi.x.yaml:6:3: gitlab-federaton:projects: unknown config namespace "gitlab-federaton" (did you mean "gitlab-federation:projects"?): Pulumi passes this key to no provider and gitlab-federation does not read it, so the map would silently lack it. Correct the namespace',
+                    "",
+                ].join("\n"),
+            );
+        });
+
+        it("values YAML turned into numbers get a hint to quote them", () => {
+            const directory = directoryWith({ "Pulumi.x.yaml": stack(project(`          ref: 2024.10\n          vault: {read: [platform/api]}\n`)) });
+            const run = cli(["validate", "-s", "x"], { cwd: directory });
+            assert.equal(run.status, 1);
+            assert.equal(
+                run.stderr.split("\n")[1],
+                'Pulumi.x.yaml:11:11: gitlab-federation:projects["platform/api"].grants.deploy.ref: must be a string or a list, got 2024.1. Branch or tag name, or a pattern where * matches any characters (e.g. release/*), or a list of them. "*" means any ref. (YAML read the unquoted 2024.10 as the number 2024.1; write "2024.10" in quotes if you meant the text)',
+            );
+        });
     });
 });

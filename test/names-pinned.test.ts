@@ -7,7 +7,7 @@
  */
 import { strict as assert } from "node:assert";
 import { readFileSync, writeFileSync } from "node:fs";
-import { runProgram } from "../program";
+import { runProgram } from "../src/pulumi/program";
 import { Registered, runWithMocks } from "./helpers/mocks";
 
 const RICH = JSON.parse(readFileSync("test/fixtures/rich-map.json", "utf8")) as Record<string, unknown>;

@@ -2,8 +2,8 @@ import { strict as assert } from "node:assert";
 import { parse as parseHcl } from "@cdktf/hcl2json";
 import * as pulumi from "@pulumi/pulumi";
 import fc from "fast-check";
-import { runProgram } from "../program";
-import { checkMap, planMap } from "../plan";
+import { runProgram } from "../src/pulumi/program";
+import { checkMap, planMap } from "../src/features";
 import { AWS, GCP, GITLAB, VAULT, clone } from "./helpers/maps";
 import { runCatching, runWithMocks } from "./helpers/mocks";
 
@@ -196,18 +196,18 @@ const firstGrant = (raw: Json): [string, string, Json] => {
 };
 
 const DEFECTS: Defect[] = [
-    { name: "a ? in a ref", apply: (raw) => { const [p, g, grant] = firstGrant(raw); grant.ref = "release-?"; return `projects["${p}"].grants.${g}.ref`; } },
-    { name: "a missing project id", apply: (raw) => { const [p] = firstGrant(raw); delete raw.projects[p].id; return `projects["${p}"].id`; } },
-    { name: "a typo in a field", apply: (raw) => { const [p, g, grant] = firstGrant(raw); grant.protectd = true; return `projects["${p}"].grants.${g}.protectd`; } },
-    { name: "a bad refType", apply: (raw) => { const [p, g, grant] = firstGrant(raw); grant.refType = "branches"; return `projects["${p}"].grants.${g}.refType`; } },
-    { name: "a TTL above the cap", apply: (raw) => { raw.vault = { ...raw.vault, tokenMaxTtl: "2h" }; return "vault.tokenMaxTtl"; } },
-    { name: "a secret path escaping its folder", apply: (raw) => { const [p, g, grant] = firstGrant(raw); grant.vault = { read: [`${p}/../other`] }; return `projects["${p}"].grants.${g}.vault.read[0]`; } },
-    { name: "an empty grant", apply: (raw) => { const [p, g, grant] = firstGrant(raw); delete grant.vault; delete grant.aws; delete grant.gcp; return `projects["${p}"].grants.${g}`; } },
-    { name: "an http GitLab URL", apply: (raw) => { raw.gitlab = { url: "http://gitlab.example.com" }; return "gitlab.url"; } },
-    { name: "a non-numeric project id", apply: (raw) => { const [p] = firstGrant(raw); raw.projects[p].id = "api"; return `projects["${p}"].id`; } },
+    { name: "a ? in a ref", apply: (raw) => { const [p, g, grant] = firstGrant(raw); grant.ref = "release-?"; return `gitlab-federation:projects["${p}"].grants.${g}.ref`; } },
+    { name: "a missing project id", apply: (raw) => { const [p] = firstGrant(raw); delete raw.projects[p].id; return `gitlab-federation:projects["${p}"].id`; } },
+    { name: "a typo in a field", apply: (raw) => { const [p, g, grant] = firstGrant(raw); grant.protectd = true; return `gitlab-federation:projects["${p}"].grants.${g}.protectd`; } },
+    { name: "a bad refType", apply: (raw) => { const [p, g, grant] = firstGrant(raw); grant.refType = "branches"; return `gitlab-federation:projects["${p}"].grants.${g}.refType`; } },
+    { name: "a TTL above the cap", apply: (raw) => { raw.vault = { ...raw.vault, tokenMaxTtl: "2h" }; return "gitlab-federation:vault.tokenMaxTtl"; } },
+    { name: "a secret path escaping its folder", apply: (raw) => { const [p, g, grant] = firstGrant(raw); grant.vault = { read: [`${p}/../other`] }; return `gitlab-federation:projects["${p}"].grants.${g}.vault.read[0]`; } },
+    { name: "an empty grant", apply: (raw) => { const [p, g, grant] = firstGrant(raw); delete grant.vault; delete grant.aws; delete grant.gcp; return `gitlab-federation:projects["${p}"].grants.${g}`; } },
+    { name: "an http GitLab URL", apply: (raw) => { raw.gitlab = { url: "http://gitlab.example.com" }; return "gitlab-federation:gitlab.url"; } },
+    { name: "a non-numeric project id", apply: (raw) => { const [p] = firstGrant(raw); raw.projects[p].id = "api"; return `gitlab-federation:projects["${p}"].id`; } },
 ];
 
-const PATH_LINE = /^(gitlab|vault|aws|gcp|projects)(\.|\[|:)/;
+const PATH_LINE = /^gitlab-federation:(gitlab|vault|aws|gcp|projects)(\.|\[|:)/;
 
 describe("properties of invalid maps", () => {
     it("always fail validation, with path-qualified lines that include the defect", () => {

@@ -1,17 +1,19 @@
 import { strict as assert } from "node:assert";
 import { readFileSync } from "node:fs";
 import Ajv2020 from "ajv/dist/2020";
-import { mapFromStackFile } from "../plan/config";
-import { planMap } from "../plan";
-import { mapJsonSchema, planJsonSchema } from "../plan/json-schema";
+import { parse as parseYaml } from "yaml";
+import { devMap } from "./helpers/maps";
+import { planMap } from "../src/features";
+import { mapJsonSchema, planJsonSchema, stackFileJsonSchema } from "../src/features/json-schema";
 import { AWS, GCP, VAULT, map } from "./helpers/maps";
 
 const committed = (file: string) => JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
-const DEV = mapFromStackFile(readFileSync("Pulumi.dev.yaml", "utf8"), "Pulumi.dev.yaml");
+const DEV = devMap();
 
 describe("JSON Schemas", () => {
     it("the committed schemas are the generated ones (run `npm run schema` after changing the map or plan)", () => {
         assert.deepEqual(committed("schema/project-map.schema.json"), mapJsonSchema());
+        assert.deepEqual(committed("schema/stack.schema.json"), stackFileJsonSchema());
         assert.deepEqual(committed("docs/plan.schema.json"), planJsonSchema());
     });
 
@@ -25,6 +27,39 @@ describe("JSON Schemas", () => {
             validate.errors!.map((e) => [e.instancePath, e.keyword, e.params]),
             [["/projects/platform~1api/grants/deploy", "additionalProperties", { additionalProperty: "protectd" }]],
         );
+    });
+
+    it("the stack file schema accepts the committed Pulumi.dev.yaml and reports a typo at its path", () => {
+        const validate = new Ajv2020({ strict: false, allErrors: true }).compile(committed("schema/stack.schema.json"));
+        const stackFile = parseYaml(readFileSync("Pulumi.dev.yaml", "utf8")) as { config: Record<string, any> };
+        assert.equal(validate(stackFile), true, JSON.stringify(validate.errors));
+        assert.match(readFileSync("Pulumi.dev.yaml", "utf8").split("\n")[0]!, /^# yaml-language-server: \$schema=\.\/schema\/stack\.schema\.json$/);
+
+        const typo = JSON.parse(JSON.stringify(stackFile));
+        typo.config["gitlab-federation:projects"]["platform/api"].grants.deploy.protectd = false;
+        assert.equal(validate(typo), false);
+        assert.deepEqual(
+            validate.errors!.map((e) => [e.instancePath, e.keyword, e.params]),
+            [["/config/gitlab-federation:projects/platform~1api/grants/deploy", "additionalProperties", { additionalProperty: "protectd" }]],
+        );
+
+        const namespace = JSON.parse(JSON.stringify(stackFile));
+        namespace.config["gitlab-federation:projcts"] = {};
+        assert.equal(validate(namespace), false);
+        assert.deepEqual(validate.errors!.map((e) => [e.instancePath, e.keyword]), [["/config/gitlab-federation:projcts", "false schema"]]);
+
+        const duration = JSON.parse(JSON.stringify(stackFile));
+        duration.config["gitlab-federation:vault"].tokenTtl = "5 minutes";
+        assert.equal(validate(duration), false);
+        assert.deepEqual(validate.errors!.map((e) => [e.instancePath, e.keyword]), [["/config/gitlab-federation:vault/tokenTtl", "pattern"]]);
+
+        const grantName = JSON.parse(JSON.stringify(stackFile));
+        grantName.config["gitlab-federation:projects"]["platform/api"].grants.Deploy = grantName.config["gitlab-federation:projects"]["platform/api"].grants.deploy;
+        assert.equal(validate(grantName), false);
+        assert.deepEqual(validate.errors!.map((e) => [e.instancePath, e.keyword]).slice(0, 1), [["/config/gitlab-federation:projects/platform~1api/grants", "pattern"]]);
+
+        const otherKeys = { ...stackFile, secretsprovider: "passphrase", config: { ...stackFile.config, "aws:profile": "ci" } };
+        assert.equal(validate(otherKeys), true, "other namespaces and top-level keys are allowed");
     });
 
     it("plans validate against the plan schema: the dev map, and maps with every optional part", () => {

@@ -1,4 +1,4 @@
-import { checkMap } from "../../plan";
+import { checkMap } from "../../src/features/check";
 import type { Raw } from "./maps";
 
 /** The problem lines of a map (`<path>: <message>`), sorted as reported. */

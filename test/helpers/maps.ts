@@ -24,3 +24,16 @@ export function oneGrant(grant: Raw, options: { path?: string; id?: number | str
 export function clone<T>(value: T): T {
     return JSON.parse(JSON.stringify(value)) as T;
 }
+
+/** The committed dev stack's map, read the way the CLI reads it. */
+export function devMap(): Raw {
+    const { readFileSync } = require("node:fs") as typeof import("node:fs");
+    const { readStackFile } = require("../../src/core/stack-file") as typeof import("../../src/core/stack-file");
+    const { sectionKeys } = require("../../src/core/parse") as typeof import("../../src/core/parse");
+    const { MAP_DEFINITION } = require("../../src/features/map-schema") as typeof import("../../src/features/map-schema");
+    const file = readStackFile(readFileSync("Pulumi.dev.yaml", "utf8"), { sections: sectionKeys(MAP_DEFINITION) });
+    if (file.problems.length > 0) {
+        throw new Error(`Pulumi.dev.yaml: ${file.problems.map((p) => p.message).join("; ")}`);
+    }
+    return file.raw;
+}

@@ -115,20 +115,22 @@ export async function runCatching<T>(program: () => T): Promise<{ result: T; res
         outcome = { error };
     }
     await settle();
-    const states = new Map([...monitor.getRegisteredResources().values()].map((r) => [r.urn, r.state]));
+    // One pass over the registered URNs, keyed by (type, name): linear in the number of resources.
+    const byTypeAndName = new Map<string, { urn: string; state: Record<string, any> }>();
+    for (const registered of monitor.getRegisteredResources().values()) {
+        const [, , qualifiedType, name] = registered.urn.split("::");
+        byTypeAndName.set(`${qualifiedType!.split("$").pop()}::${name}`, registered);
+    }
     const resources = requests.map((request) => {
-        const urn = [...states.keys()].find((u) => {
-            const [, , qualifiedType, name] = u.split("::");
-            return name === request.getName() && qualifiedType!.split("$").pop() === request.getType();
-        })!;
-        const state = states.get(urn) ?? {};
+        const registered = byTypeAndName.get(`${request.getType()}::${request.getName()}`);
+        const state = registered?.state ?? {};
         const extra = computed(request.getType(), state);
         return {
             type: request.getType(),
             name: request.getName(),
             custom: request.getCustom(),
             inputs: Object.fromEntries(Object.entries(state).filter(([key]) => !(key in extra))),
-            urn,
+            urn: registered?.urn ?? "",
             protect: request.getProtect(),
             deleteBeforeReplace: request.getDeletebeforereplace(),
             dependencies: request.getDependenciesList(),

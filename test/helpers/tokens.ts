@@ -1,15 +1,15 @@
 /**
- * GitLab ID token claim sets, and evaluators that decide what each target would accept, written
- * from the documented semantics (../shared/reference/semantics.md), independent of the planner:
- * - Vault: bound_audiences any-match; bound_claims AND across keys, OR within; "string" mode
- *   compares typed values; "glob" mode is ryanuber/go-glob v1.0.0 (only "*"; non-strings never match).
- * - IAM: StringEquals exact; StringLike with "*" any run and "?" one character; keys ANDed.
- * - GCP: the provider's CEL evaluated by @marcbachmann/cel-js; an evaluation error rejects.
+ * Realistic GitLab ID token claim sets for tests (GitLab 18.x; see the claim table in
+ * ../shared/reference/semantics.md §3), and short forms of the targets' evaluators
+ * (src/targets/<target>/evaluate.ts) for tests that ask "would this token be accepted?".
  */
-import { evaluate } from "@marcbachmann/cel-js";
-import type { GcpProviderEntry, TrustPolicyDocument, VaultRoleEntry } from "../../plan/types";
+import type { Claims } from "../../src/core/claims";
+import { trustPolicyReasons } from "../../src/targets/aws/evaluate";
+import type { TrustPolicyDocument } from "../../src/targets/aws/plan-schema";
+import { roleReasons } from "../../src/targets/vault/evaluate";
+import type { VaultRoleEntry } from "../../src/targets/vault/plan-schema";
 
-export type Claims = Record<string, unknown>;
+export type { Claims };
 
 export interface TokenOptions {
     projectId?: string;
@@ -23,12 +23,12 @@ export interface TokenOptions {
 }
 
 /** A realistic claim set (GitLab 18.x) for a job; see the claim table in the reference. */
-export function gitlabToken(o: TokenOptions = {}): Claims {
+export function gitlabToken(o: TokenOptions = {}): Record<string, unknown> {
     const projectPath = o.projectPath ?? "platform/api";
     const ref = o.ref ?? "main";
     const refType = o.refType ?? "branch";
     const namespace = projectPath.slice(0, projectPath.lastIndexOf("/"));
-    const claims: Claims = {
+    const claims: Record<string, unknown> = {
         namespace_id: "7",
         namespace_path: namespace,
         project_id: o.projectId ?? "42",
@@ -68,94 +68,12 @@ export function gitlabToken(o: TokenOptions = {}): Claims {
     return claims;
 }
 
-/** ryanuber/go-glob v1.0.0, as used by Vault's bound_claims in glob mode. */
-export function goGlob(pattern: string, subject: string): boolean {
-    if (pattern === "") {
-        return subject === pattern;
-    }
-    if (pattern === "*") {
-        return true;
-    }
-    const parts = pattern.split("*");
-    if (parts.length === 1) {
-        return subject === pattern;
-    }
-    const leading = pattern.startsWith("*");
-    const trailing = pattern.endsWith("*");
-    const end = parts.length - 1;
-    let rest = subject;
-    for (let i = 0; i < end; i++) {
-        const index = rest.indexOf(parts[i]!);
-        if (i === 0 ? !leading && index !== 0 : index < 0) {
-            return false;
-        }
-        rest = rest.slice(index + parts[i]!.length);
-    }
-    return trailing || rest.endsWith(parts[end]!);
+/** Whether a Vault role admits this token (audience, user claim, bound claims). */
+export function vaultAccepts(role: VaultRoleEntry, claims: Claims): boolean {
+    return roleReasons(role, claims).length === 0;
 }
 
-/** Whether Vault would log this token in with this role (audience and bound claims). */
-export function vaultAccepts(role: Pick<VaultRoleEntry, "boundAudiences" | "boundClaims" | "boundClaimsType">, claims: Claims): boolean {
-    const auds = [claims.aud].flat();
-    if (!role.boundAudiences.some((a) => auds.includes(a))) {
-        return false;
-    }
-    return Object.entries(role.boundClaims).every(([key, value]) => {
-        const expected = value.split(",").map((v) => v.trim()); // the provider splits on commas
-        const actual = claims[key];
-        if (actual === undefined) {
-            return false;
-        }
-        const actuals = [actual].flat();
-        return expected.some((e) => actuals.some((a) => (role.boundClaimsType === "glob" ? typeof a === "string" && goGlob(e, a) : a === e)));
-    });
-}
-
-/** IAM StringLike: "*" any run of characters, "?" exactly one, case-sensitive, whole string. */
-export function iamStringLike(pattern: string, value: string): boolean {
-    const regex = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, "[\\s\\S]*").replace(/\?/g, "[\\s\\S]");
-    return new RegExp(`^${regex}$`).test(value);
-}
-
-/** Whether STS would let this token assume a role with this trust policy (self-managed GitLab: only aud and sub keys). */
-export function awsAccepts(document: TrustPolicyDocument, claims: Claims, host: string): boolean {
-    const [statement] = document.Statement;
-    const value = (key: string) => {
-        const claim = key.slice(host.length + 1);
-        return key.startsWith(`${host}:`) && (claim === "aud" || claim === "sub") ? claims[claim] : undefined;
-    };
-    const check = (operator: Readonly<Record<string, string | readonly string[]>> | undefined, match: (p: string, v: string) => boolean) =>
-        Object.entries(operator ?? {}).every(([key, expected]) => {
-            const actual = value(key);
-            return typeof actual === "string" && [expected].flat().some((e) => match(e as string, actual));
-        });
-    return check(statement.Condition.StringEquals, (e, a) => e === a) && check(statement.Condition.StringLike, iamStringLike);
-}
-
-export interface GcpExchange {
-    /** The condition admitted the token and every mapping evaluated. */
-    readonly accepted: boolean;
-    readonly subject?: string;
-    readonly groups: readonly string[];
-    readonly error?: string;
-}
-
-/** Evaluates the provider's condition and mapping for a token, as GCP STS would. */
-export function gcpExchange(provider: Pick<GcpProviderEntry, "attributeMapping" | "attributeCondition">, claims: Claims): GcpExchange {
-    try {
-        const attribute: Record<string, unknown> = {};
-        const google: Record<string, unknown> = {};
-        for (const [key, expression] of Object.entries(provider.attributeMapping)) {
-            const value = evaluate(expression, { assertion: claims });
-            const [scope, name] = key.split(".") as [string, string];
-            (scope === "google" ? google : attribute)[name] = value;
-        }
-        const allowed = evaluate(provider.attributeCondition, { assertion: claims, google, attribute });
-        if (allowed !== true) {
-            return { accepted: false, groups: [] };
-        }
-        return { accepted: true, subject: String(google.subject), groups: (google.groups as string[] | undefined) ?? [] };
-    } catch (error) {
-        return { accepted: false, groups: [], error: (error as Error).message };
-    }
+/** Whether a trust policy admits this token (conditions only; for a self-managed GitLab only aud and sub exist). */
+export function awsAccepts(document: TrustPolicyDocument, claims: Claims, gitlabUrl = "https://gitlab.example.com"): boolean {
+    return trustPolicyReasons(document, gitlabUrl, claims).length === 0;
 }

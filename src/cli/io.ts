@@ -1,0 +1,39 @@
+/** What the CLI needs from its environment, so tests can run it in-process with fakes. */
+import { readFileSync } from "node:fs";
+
+export interface Io {
+    readonly stdout: (text: string) => void;
+    readonly stderr: (text: string) => void;
+    /** Reads a file (relative paths against the process's directory); throws NodeJS.ErrnoException. */
+    readonly readFile: (path: string) => string;
+    readonly readStdin: () => string;
+    /** Whether stdout is a terminal (colours, table width). */
+    readonly isTTY: boolean;
+    /** The terminal's width, when stdout is one. */
+    readonly columns?: number;
+    readonly env: Readonly<Record<string, string | undefined>>;
+    /** Fetches a URL's body as text (explain --jwks <url>). */
+    readonly fetchText?: (url: string) => Promise<string>;
+    /** Seconds since the epoch. */
+    readonly now?: () => number;
+}
+
+export function processIo(): Io {
+    return {
+        stdout: (text) => void process.stdout.write(text),
+        stderr: (text) => void process.stderr.write(text),
+        readFile: (path) => readFileSync(path, "utf8"),
+        readStdin: () => readFileSync(0, "utf8"),
+        isTTY: process.stdout.isTTY === true,
+        ...(process.stdout.isTTY && process.stdout.columns ? { columns: process.stdout.columns } : {}),
+        env: process.env,
+        fetchText: async (url) => {
+            const response = await fetch(url);
+            if (!response.ok) {
+                throw new Error(`${url}: HTTP ${response.status}`);
+            }
+            return response.text();
+        },
+        now: () => Math.floor(Date.now() / 1000),
+    };
+}

@@ -1,0 +1,132 @@
+/**
+ * Finds, reads and checks the stack file a command names: `--stack dev` (also `-s dev`,
+ * `--stack=dev`, or a fully qualified `org/project/dev`) reads Pulumi.dev.yaml, `--config <file>`
+ * a file, `--config -` standard input; `-C <dir>` reads from another directory. The Pulumi
+ * project's name comes from Pulumi.yaml beside the stack file (un-namespaced keys belong to it).
+ */
+import { dirname, join } from "node:path";
+import { parse as parseYaml } from "yaml";
+import { NAMESPACE, Problem } from "../core/findings";
+import { sectionKeys } from "../core/parse";
+import { PositionedProblem, Position, StackFile, readStackFile } from "../core/stack-file";
+import { CheckResult, checkMap } from "../features/check";
+import { MAP_DEFINITION } from "../features/map-schema";
+import { CommandContext, UnreadableError, UsageError, single } from "./command";
+
+export const STACK_OPTIONS = {
+    stack: { type: "string", short: "s", multiple: true },
+    config: { type: "string", multiple: true },
+} as const;
+
+export const STACK_USAGE = "(--stack <name> | --config <file|->)";
+
+export const STACK_HELP = `  -s, --stack <name>   read Pulumi.<name>.yaml; a fully qualified org/project/<name> reads the same file
+  --config <file|->    read this stack file, or standard input with -
+  -C <dir>             read files relative to <dir> instead of the current directory`;
+
+/** Where to read the stack file from, and how to name it in messages. */
+export interface Source {
+    /** A path, or "-" for standard input. */
+    readonly path: string;
+    /** As shown in messages. */
+    readonly label: string;
+}
+
+function inDirectory(directory: string | undefined, path: string): string {
+    return directory === undefined || path.startsWith("/") ? path : join(directory, path);
+}
+
+/** The stack file a command reads, from --stack or --config (exactly one), relative to -C. */
+export function sourceOf(context: CommandContext, optionPrefix = ""): Source {
+    const stack = single(context, `${optionPrefix}stack`);
+    const config = single(context, `${optionPrefix}config`);
+    if (stack !== undefined && config !== undefined) {
+        throw new UsageError(`give one of --${optionPrefix}stack and --${optionPrefix}config, not both`);
+    }
+    if (stack === undefined && config === undefined) {
+        throw new UsageError(`needs --${optionPrefix}stack <name> or --${optionPrefix}config <file>`);
+    }
+    if (config === "-") {
+        return { path: "-", label: "<stdin>" };
+    }
+    if (stack !== undefined) {
+        const name = stack.split("/").pop()!;
+        if (name === "" || stack.split("/").length > 3) {
+            throw new UsageError(`--stack ${JSON.stringify(stack)} is not a stack name: expected <name> or <org>/<project>/<name>`);
+        }
+        const path = inDirectory(context.directory, `Pulumi.${name}.yaml`);
+        return { path, label: path };
+    }
+    const path = inDirectory(context.directory, config!);
+    return { path, label: path };
+}
+
+/** Reads a source's text; an unreadable file is an UnreadableError (exit 2). */
+export function readSource(context: CommandContext, source: Source): string {
+    if (source.path === "-") {
+        return context.io.readStdin();
+    }
+    try {
+        return context.io.readFile(source.path);
+    } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        throw new UnreadableError(`cannot read ${source.label}: ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : (code ?? (error as Error).message)}`);
+    }
+}
+
+/** The Pulumi project's name from Pulumi.yaml beside the stack file (gitlab-federation if there is none). */
+export function projectName(context: CommandContext, source: Source): string {
+    const directory = source.path === "-" ? (context.directory ?? ".") : dirname(source.path);
+    try {
+        const project = parseYaml(context.io.readFile(join(directory, "Pulumi.yaml"))) as { name?: unknown } | null;
+        return typeof project?.name === "string" ? project.name : NAMESPACE;
+    } catch {
+        return NAMESPACE;
+    }
+}
+
+export interface LoadedMap {
+    readonly source: Source;
+    readonly file: StackFile;
+    /** The check of the map; undefined when the file is not a readable stack file. */
+    readonly result?: CheckResult;
+}
+
+/** Reads the stack file's text into a checked map. */
+export function loadText(context: CommandContext, source: Source, text: string): LoadedMap {
+    const file = readStackFile(text, { sections: sectionKeys(MAP_DEFINITION), projectName: projectName(context, source) });
+    if (!file.readable) {
+        return { source, file };
+    }
+    return { source, file, result: checkMap(file.raw, { readProblems: file.problems }) };
+}
+
+/** Reads and checks the stack file a command names. */
+export function loadMap(context: CommandContext, optionPrefix = ""): LoadedMap {
+    const source = sourceOf(context, optionPrefix);
+    return loadText(context, source, readSource(context, source));
+}
+
+/** A problem or warning with its position and, where YAML's reading likely explains it, a hint. */
+export interface Located {
+    readonly path: string;
+    readonly line?: number;
+    readonly column?: number;
+    readonly message: string;
+}
+
+export function locate(loaded: LoadedMap, finding: Problem | PositionedProblem): Located {
+    const position: Position | undefined = "position" in finding && finding.position !== undefined ? finding.position : loaded.file.locate(finding.segments);
+    const hint = finding.segments.length > 0 ? loaded.file.hint(finding.segments) : undefined;
+    return {
+        path: finding.path,
+        ...(position !== undefined ? { line: position.line, column: position.column } : {}),
+        // The hint explains type errors ("must be a string ..., got 2024.1"), nothing else.
+        message: hint !== undefined && finding.message.startsWith("must be") ? `${finding.message} ${hint}` : finding.message,
+    };
+}
+
+/** Every problem of a loaded map (read problems of an unreadable file included). */
+export function problemsOf(loaded: LoadedMap): readonly (Problem | PositionedProblem)[] {
+    return loaded.result?.problems ?? loaded.file.problems;
+}

@@ -1,0 +1,116 @@
+/**
+ * gitlab-federation's offline CLI: validate, plan and review a stack's project map without the
+ * Pulumi CLI, credentials or network. One module per command (cli/commands/); this file
+ * dispatches, prints help and turns errors into exit codes. It never loads `@pulumi/*`.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { suggest } from "../core/parse";
+import { Command, CommandContext, EXIT, UnreadableError, UsageError, parseCommandArgs, single } from "./command";
+import { plan } from "./commands/plan";
+import { schema } from "./commands/schema";
+import { validate } from "./commands/validate";
+import { Io, processIo } from "./io";
+import { COLOR_STYLE, PLAIN_STYLE, colorsEnabled, outputWidth } from "./style";
+
+/** The commands, in the order help lists them. */
+export const COMMANDS: readonly Command[] = [validate, plan, schema];
+
+const EXIT_CODES = `exit codes:
+  0  ok
+  1  the map is invalid (every problem is printed), including YAML syntax errors
+  2  usage error, or a file that cannot be read`;
+
+export function version(): string {
+    const manifest = JSON.parse(readFileSync(join(__dirname, "..", "..", "..", "package.json"), "utf8")) as { version: string };
+    return manifest.version;
+}
+
+export function usage(): string {
+    const width = Math.max(...COMMANDS.map((c) => c.name.length));
+    return `usage: gitlab-federation <command> [options]
+
+Validate, plan and review a gitlab-federation project map offline.
+
+commands:
+${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join("\n")}
+  ${"help".padEnd(width)}  show help for a command: gitlab-federation help <command>
+
+options for every command:
+  -C <dir>        run as if started in <dir>
+  --color         colour output even when not on a terminal (--no-color, NO_COLOR: never)
+  -h, --help      show help (for a command: gitlab-federation <command> --help)
+  --version       print the version
+
+${EXIT_CODES}
+`;
+}
+
+export function commandHelp(command: Command): string {
+    return `usage: ${command.usage}\n\n${command.summary}.\n\n${command.help}\n`;
+}
+
+function find(name: string): Command {
+    const command = COMMANDS.find((c) => c.name === name);
+    if (command === undefined) {
+        const guess = suggest(name, [...COMMANDS.map((c) => c.name), "help"]);
+        throw new UsageError(`unknown command ${JSON.stringify(name)}${guess !== undefined ? ` (did you mean ${guess}?)` : ""}`);
+    }
+    return command;
+}
+
+async function dispatch(argv: readonly string[], io: Io): Promise<number> {
+    const [first, ...rest] = argv;
+    if (first === undefined || first === "--help" || first === "-h") {
+        (first === undefined ? io.stderr : io.stdout)(usage());
+        return first === undefined ? EXIT.usage : EXIT.ok;
+    }
+    if (first === "--version" || first === "-V") {
+        io.stdout(`gitlab-federation ${version()}\n`);
+        return EXIT.ok;
+    }
+    if (first.startsWith("-")) {
+        throw new UsageError(`options go after the command: gitlab-federation <command> ${first} ...`);
+    }
+    if (first === "help") {
+        if (rest.length > 1) {
+            throw new UsageError(`help takes one command, got ${rest.length}`);
+        }
+        io.stdout(rest[0] === undefined ? usage() : commandHelp(find(rest[0])));
+        return EXIT.ok;
+    }
+    const command = find(first);
+    const { values, positionals } = parseCommandArgs(command, rest);
+    if (values.help === true) {
+        io.stdout(commandHelp(command));
+        return EXIT.ok;
+    }
+    const partial = { values, positionals, io };
+    const directory = single(partial, "directory");
+    const colors = colorsEnabled(io, { color: values.color === true, noColor: values["no-color"] === true });
+    const context: CommandContext = {
+        ...partial,
+        ...(directory !== undefined ? { directory } : {}),
+        style: colors ? COLOR_STYLE : PLAIN_STYLE,
+        width: outputWidth(io),
+    };
+    return command.run(context);
+}
+
+/** Runs the CLI; resolves to the exit code. Never throws for bad input: errors are printed. */
+export async function main(argv: readonly string[], io: Io = processIo()): Promise<number> {
+    try {
+        return await dispatch(argv, io);
+    } catch (error) {
+        if (error instanceof UsageError) {
+            const help = error.command !== undefined ? `gitlab-federation help ${error.command}` : "gitlab-federation --help";
+            io.stderr(`gitlab-federation: ${error.message}\nRun '${help}' for usage.\n`);
+            return EXIT.usage;
+        }
+        if (error instanceof UnreadableError) {
+            io.stderr(`gitlab-federation: ${error.message}\n`);
+            return EXIT.usage;
+        }
+        throw error;
+    }
+}

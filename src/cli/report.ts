@@ -1,0 +1,53 @@
+/** How the CLI prints problems and warnings: `file:line:column: path: message`, or JSON. */
+import type { CommandContext } from "./command";
+import { LoadedMap, Located, locate, problemsOf } from "./load";
+
+function where(loaded: LoadedMap, item: Located): string {
+    return item.line !== undefined ? `${loaded.source.label}:${item.line}:${item.column}` : loaded.source.label;
+}
+
+/** `file:line:column: path: message` (the path is left out for problems about the file itself). */
+export function locatedLine(context: CommandContext, loaded: LoadedMap, item: Located): string {
+    const path = item.path === "(file)" ? "" : `${item.path}: `;
+    return `${context.style.location(`${where(loaded, item)}:`)} ${path}${item.message}`;
+}
+
+/** In file order (line, then column); findings the file does not locate last, by path. */
+export function byPosition(a: Located, b: Located): number {
+    return (a.line ?? Infinity) - (b.line ?? Infinity) || (a.column ?? 0) - (b.column ?? 0) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+}
+
+/** Prints every problem of an invalid map to stderr, in file order, with a count first. */
+export function printProblems(context: CommandContext, loaded: LoadedMap): void {
+    const problems = problemsOf(loaded)
+        .map((p) => locate(loaded, p))
+        .sort(byPosition);
+    const n = problems.length;
+    context.io.stderr(
+        `${context.style.error(`${loaded.source.label}: the gitlab-federation project map has ${n === 1 ? "1 problem" : `${n} problems`}:`)}\n${problems.map((p) => locatedLine(context, loaded, p)).join("\n")}\n`,
+    );
+}
+
+/** Prints the warnings of a valid map to stderr. */
+export function printWarnings(context: CommandContext, loaded: LoadedMap): void {
+    for (const warning of (loaded.result?.warnings ?? []).map((w) => locate(loaded, w)).sort(byPosition)) {
+        context.io.stderr(`${context.style.warning("warning:")} ${locatedLine(context, loaded, warning)}\n`);
+    }
+}
+
+/** The machine-readable report of `validate --json` (and of `plan --json` on an invalid map). */
+export function jsonReport(loaded: LoadedMap): Record<string, unknown> {
+    const plan = loaded.result?.plan;
+    return {
+        file: loaded.source.label,
+        valid: plan !== undefined,
+        ...(plan !== undefined ? { summary: { projects: new Set(plan.grants.map((g) => g.project)).size, grants: plan.grants.length, warnings: plan.warnings.length } } : {}),
+        problems: problemsOf(loaded).map((p) => jsonItem(locate(loaded, p))),
+        warnings: (loaded.result?.warnings ?? []).map((w) => jsonItem(locate(loaded, w))),
+    };
+}
+
+/** A located finding in JSON: line and column are null when the file does not hold the path. */
+function jsonItem(item: Located): { path: string; line: number | null; column: number | null; message: string } {
+    return { path: item.path, line: item.line ?? null, column: item.column ?? null, message: item.message };
+}

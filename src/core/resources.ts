@@ -1,0 +1,65 @@
+/**
+ * What every target's plan shares: resource entries (the arguments of a `@pulumi/*` resource
+ * plus `resource`: type token, logical name and resource options) and the enforcement record
+ * (which of a grant's conditions a target checks). Types are derived from these schemas.
+ */
+import { z } from "zod";
+
+/** `resource` of a plan entry: which resource it becomes, with which options. */
+export function resourceMeta<T extends string>(type: T) {
+    return z
+        .strictObject({
+            type: z.literal(type).meta({ description: "Pulumi type token of the resource." }),
+            name: z.string().meta({ description: "Logical (URN) name: built from map keys, never list positions." }),
+            protect: z.boolean().meta({ description: "Pulumi protect option." }),
+            deleteBeforeReplace: z.boolean().optional().meta({ description: "Pulumi deleteBeforeReplace option." }),
+        })
+        .meta({ description: "Which resource this entry becomes, and its resource options." });
+}
+
+/** Resource type, logical name and options of an entry. */
+export interface ResourceMeta {
+    readonly type: string;
+    readonly name: string;
+    /** Pulumi `protect`: refuse to delete (or replace) this resource. */
+    readonly protect: boolean;
+    /** Pulumi `deleteBeforeReplace`. */
+    readonly deleteBeforeReplace?: boolean;
+}
+
+export interface Entry {
+    readonly resource: ResourceMeta;
+}
+
+export const ConditionSchema = z.enum(["audience", "projectId", "projectPath", "ref", "refType", "protected", "environment"]);
+export type Condition = z.output<typeof ConditionSchema>;
+
+export const EnforcementSchema = z
+    .strictObject({ enforced: z.array(ConditionSchema), notEnforced: z.array(ConditionSchema) })
+    .meta({ description: "Which of the grant's conditions the target checks, and which it cannot." });
+
+/** Which of a grant's conditions a target checks, in the map's own terms. */
+export interface Enforcement {
+    readonly enforced: readonly Condition[];
+    readonly notEnforced: readonly Condition[];
+}
+
+export const strings = z.array(z.string());
+export const stringMap = z.record(z.string(), z.string());
+
+/** A plan value as resource arguments take it (mutable arrays and records). */
+export type Args<T> = T extends readonly (infer E)[] ? Args<E>[] : T extends object ? { -readonly [K in keyof T]: Args<T[K]> } : T;
+
+/**
+ * The resource arguments of an entry: everything but `resource` and the keys in `omit` (keys that
+ * are for readers of the plan only).
+ */
+export function argsOf<T extends Entry, K extends keyof T = never>(entry: T, omit: readonly K[] = []): Args<Omit<T, "resource" | K>> {
+    const args: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(entry)) {
+        if (key !== "resource" && !(omit as readonly string[]).includes(key)) {
+            args[key] = value;
+        }
+    }
+    return args as Args<Omit<T, "resource" | K>>;
+}

@@ -1,0 +1,131 @@
+/**
+ * Syntax rules for single values in the map. Each function returns the problem text
+ * (what is wrong, the bad value, what is allowed, how to fix it) or `undefined`.
+ *
+ * The character sets are deliberately narrow: every ref and environment ends up inside Vault
+ * HCL and bound claims, IAM JSON, CEL string literals and GCP principal identifiers, and the
+ * narrow set means the same thing, unescaped, in all of them. Target-specific rules live in
+ * each target's rules.ts.
+ */
+
+const q = JSON.stringify;
+
+/** Minimum length of a reason given for an explicit loosening (`allow...`, `acknowledge`). */
+export const MIN_REASON_LENGTH = 10;
+
+export function reasonProblem(reason: string): string | undefined {
+    if (reason.trim().length < MIN_REASON_LENGTH) {
+        return `must say why this loosening is acceptable in at least ${MIN_REASON_LENGTH} characters (reviewers read it in the plan), got ${q(reason)}`;
+    }
+    return undefined;
+}
+
+const PROJECT_SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
+
+/** Project keys as a JSON Schema pattern (for editors; projectPathProblem is the full rule). */
+export const PROJECT_PATH_PATTERN = "^[A-Za-z0-9_][A-Za-z0-9_.-]*(/[A-Za-z0-9_][A-Za-z0-9_.-]*)+$";
+
+/** A GitLab project's full path: `<namespace>[/<subgroup>...]/<project>`. */
+export function projectPathProblem(path: string): string | undefined {
+    if (path.includes("*") || path.includes("?")) {
+        return `project keys are exact GitLab project paths; wildcards are not allowed (got ${q(path)}): list each project under its own key`;
+    }
+    const segments = path.split("/");
+    if (segments.length < 2 || !segments.every((s) => PROJECT_SEGMENT.test(s) && !/\.(git|atom)$/.test(s))) {
+        return `project key ${q(path)} is not a full GitLab project path: expected <namespace>/<project>, two or more segments of letters, digits, "_", "-" and "." separated by "/" (e.g. "platform/api"); copy the path from the project's URL`;
+    }
+    return undefined;
+}
+
+/** Grant names become part of Vault, AWS and GCP names, so they are short and lowercase. */
+export const GRANT_NAME = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
+
+export function grantNameProblem(name: string): string | undefined {
+    if (!GRANT_NAME.test(name)) {
+        return `grant name ${q(name)} must be 1-32 lowercase letters, digits and "-", starting and ending with a letter or digit (it becomes part of Vault, AWS and GCP names), e.g. "deploy"`;
+    }
+    return undefined;
+}
+
+const REF_CHARS = /^[A-Za-z0-9._/*-]+$/;
+
+/** A ref in a grant: an exact branch or tag name, or a pattern where `*` matches any run of characters. */
+export function refProblem(ref: string): string | undefined {
+    if (ref === "") {
+        return `must not be empty; use "*" for any ref`;
+    }
+    if (ref.includes("?")) {
+        return `"?" is not allowed (got ${q(ref)}): Vault globs treat "?" as a literal character while AWS StringLike treats it as any one character, so the grant would mean different things on each target; use "*" or list the refs`;
+    }
+    if (ref.includes(",")) {
+        return `"," is not allowed (got ${q(ref)}): Pulumi splits Vault bound-claim values on commas, so one ref would become two; list each ref as its own entry`;
+    }
+    if (ref.includes(":")) {
+        return `":" is not allowed (got ${q(ref)}): it cannot occur in a Git ref and it separates the parts of GitLab's sub claim`;
+    }
+    if (ref.startsWith("refs/")) {
+        return `the ref claim holds the short name (got ${q(ref)}): write ${q(ref.replace(/^refs\/(heads|tags)\//, ""))} and set refType`;
+    }
+    if (!REF_CHARS.test(ref)) {
+        return `contains characters other than letters, digits, ".", "_", "-", "/" and the wildcard "*" (got ${q(ref)}); refs with other characters are not supported because they would need escaping in HCL, IAM JSON and CEL`;
+    }
+    if (ref.startsWith("/") || ref.endsWith("/") || ref.includes("//") || ref.includes("..") || ref.endsWith(".lock")) {
+        return `is not a valid Git ref name (got ${q(ref)}): no leading or trailing "/", no "//", no "..", no ".lock" suffix`;
+    }
+    return undefined;
+}
+
+export function isPattern(ref: string): boolean {
+    return ref.includes("*");
+}
+
+const ENVIRONMENT = /^[A-Za-z0-9._/-]+$/;
+
+export function environmentProblem(environment: string): string | undefined {
+    if (environment.includes("*")) {
+        return `must be one exact GitLab environment name; wildcards are not supported (got ${q(environment)}): write one grant per environment, or omit environment`;
+    }
+    if (!ENVIRONMENT.test(environment)) {
+        return `must be an exact GitLab environment name of letters, digits, ".", "_", "-" and "/" (got ${q(environment)})`;
+    }
+    return undefined;
+}
+
+/** An audience (`aud`): one token, as written in `id_tokens:<name>:aud`. */
+export function audienceProblem(audience: string): string | undefined {
+    if (audience === "" || /[\s,]/.test(audience)) {
+        return `must be one non-empty audience without spaces or commas (got ${q(audience)}); it is compared byte for byte with the aud the job requests in id_tokens`;
+    }
+    if (audience.length > 255) {
+        return `must be at most 255 characters, got ${audience.length}`;
+    }
+    return undefined;
+}
+
+/**
+ * A URL that must equal the token's `iss` (or another endpoint) byte for byte:
+ * https, no credentials, query, fragment or trailing slash, lowercase host, no default port.
+ */
+export function httpsUrlProblem(value: string, what: string): string | undefined {
+    let url: URL;
+    try {
+        url = new URL(value);
+    } catch {
+        return `must be an https URL, got ${q(value)}`;
+    }
+    if (url.protocol !== "https:") {
+        return `must use https (got ${q(value)}): GitLab's issuer and key endpoints are only trusted over TLS`;
+    }
+    if (url.username || url.password || url.search || url.hash || value.includes("?") || value.includes("#")) {
+        return `must not carry credentials, a query or a fragment (got ${q(value)})`;
+    }
+    if (value.endsWith("/")) {
+        return `must not end with "/" (got ${q(value)}); write ${q(value.replace(/\/+$/, ""))}: ${what}`;
+    }
+    const canonical = `${url.protocol}//${url.host}${url.pathname === "/" ? "" : url.pathname}`;
+    if (canonical !== value) {
+        return `must be written exactly as ${q(canonical)} (got ${q(value)}): ${what}`;
+    }
+    return undefined;
+}
+

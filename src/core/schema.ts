@@ -1,0 +1,100 @@
+/**
+ * The shared part of the project map, the public interface of gitlab-federation: the
+ * `gitlab-federation:gitlab` section, projects, and the fields every grant has. Each target adds
+ * its section and its grant field (targets/<target>/schema.ts); features/map-schema.ts puts the
+ * whole map together. Shape, types, defaults and single-value rules live in schemas; rules that
+ * relate several values live in the planners.
+ */
+import { z } from "zod";
+import { DURATION_PATTERN, durationProblem } from "./duration";
+import { PROJECT_PATH_PATTERN, audienceProblem, environmentProblem, httpsUrlProblem, reasonProblem, refProblem } from "./rules";
+
+/** A string checked by a rule function (returns the problem text or undefined). */
+export function ruled(rule: (value: string) => string | undefined) {
+    return z.string().superRefine((value, ctx) => {
+        const problem = rule(value);
+        if (problem !== undefined) {
+            ctx.addIssue({ code: "custom", message: problem, input: value });
+        }
+    });
+}
+
+/** A loosening's reason: at least MIN_REASON_LENGTH characters, shown in the plan. */
+export function reason(description: string) {
+    return ruled(reasonProblem).meta({ description });
+}
+
+/** A duration (`5m`, `1h`, `90s`, `1h30m`, or whole seconds). */
+export const DurationSchema = z.union([z.string(), z.number().int().nonnegative()]).superRefine((value, ctx) => {
+    const problem = durationProblem(value);
+    if (problem !== undefined) {
+        ctx.addIssue({ code: "custom", message: problem, input: value });
+    }
+});
+
+export function duration(description: string) {
+    return DurationSchema.meta({ description, pattern: DURATION_PATTERN });
+}
+
+export const AudienceSchema = ruled(audienceProblem);
+
+const ISSUER_NOTE = "it must equal the iss claim of GitLab's ID tokens byte for byte";
+
+export const GitlabSchema = z
+    .strictObject({
+        url: ruled((v) => httpsUrlProblem(v, ISSUER_NOTE)).meta({
+            description:
+                "GitLab's URL exactly as the iss claim of its ID tokens (Settings.gitlab.url, or ci_id_tokens_issuer_url if set): https, no trailing slash, e.g. https://gitlab.example.com.",
+        }),
+        jwksUrl: ruled((v) => httpsUrlProblem(v, "Vault fetches GitLab's signing keys from it"))
+            .optional()
+            .meta({ description: "Where Vault fetches GitLab's signing keys. Default: <url>/oauth/discovery/keys. Set at most one of jwksUrl and oidcDiscoveryUrl." }),
+        oidcDiscoveryUrl: ruled((v) => httpsUrlProblem(v, ISSUER_NOTE))
+            .optional()
+            .meta({ description: "Use OIDC discovery instead of jwksUrl: Vault reads <oidcDiscoveryUrl>/.well-known/openid-configuration, whose issuer must equal this URL. Usually the same as url." }),
+        caPem: z
+            .string()
+            .min(1)
+            .optional()
+            .meta({ description: "PEM CA bundle for Vault's fetch of the keys, when GitLab's TLS certificate is not publicly trusted." }),
+    })
+    .meta({ description: "The GitLab instance whose CI ID tokens are trusted." });
+
+export const RefSchema = ruled(refProblem);
+
+/** The fields every grant has: which pipelines it admits. Targets add what it gives. */
+export const GRANT_BASE_FIELDS = {
+    description: z.string().optional().meta({ description: "What the grant is for; shown in the plan." }),
+    ref: z
+        .union([RefSchema, z.array(RefSchema).min(1)])
+        .meta({ description: "Branch or tag name, or a pattern where * matches any characters (e.g. release/*), or a list of them. \"*\" means any ref." }),
+    refType: z.enum(["branch", "tag"]).default("branch").meta({ description: "Whether ref names branches or tags. Default: branch." }),
+    protected: z
+        .boolean()
+        .default(true)
+        .meta({ description: "Require a protected branch or tag (ref_protected). Default true; false lets any push to a matching ref through." }),
+    environment: ruled(environmentProblem).optional().meta({ description: "Require this exact GitLab environment (the job's environment:name)." }),
+};
+
+const projectIdError = (issue: { input?: unknown }) => `must be the numeric GitLab project ID (Settings > General), e.g. 42, got ${JSON.stringify(issue.input)}`;
+
+export const ProjectIdSchema = z
+    .union([z.number().int().positive(), z.string().regex(/^[1-9]\d*$/, { error: projectIdError })])
+    .meta({ description: "The numeric GitLab project ID (Settings > General), e.g. 42: the binding that survives renames." });
+
+/** The fields of a project besides its grants. */
+export const PROJECT_FIELDS = {
+    id: ProjectIdSchema,
+    description: z.string().optional().meta({ description: "Free text shown in the plan." }),
+};
+
+/** Grant names as a JSON Schema pattern (the rule is GRANT_NAME in rules.ts). */
+export const GRANT_NAME_PATTERN = "^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$";
+
+/** Keys of the projects mapping, for the JSON Schema (projectPathProblem is the full rule). */
+export const ProjectKeySchema = z.string().regex(new RegExp(PROJECT_PATH_PATTERN));
+
+/** Keys of the grants mapping, for the JSON Schema (grantNameProblem is the full rule). */
+export const GrantKeySchema = z.string().regex(new RegExp(GRANT_NAME_PATTERN));
+
+export type GitlabConfig = z.output<typeof GitlabSchema>;

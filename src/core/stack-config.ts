@@ -1,0 +1,94 @@
+/**
+ * From stack config to the raw map, shared by both readers: the offline CLI (a stack file read
+ * with positions, see stack-file.ts) and the Pulumi program (`pulumi.runtime.allConfig()`, where
+ * structured values arrive as JSON text). Both refuse the same things the same way:
+ * - secret values (`secure:` in the file, a secret key at run time): the map holds no secrets;
+ * - a misspelled namespace (`gitlab-federaton:projects`), which Pulumi would silently pass to no
+ *   one, so the map would lack a section;
+ * - a section written without namespace in a Pulumi project with another name: Pulumi files it
+ *   under that project's namespace (stackConfigNamespacedWithProject in pulumi's
+ *   sdk/go/common/workspace/loaders.go), where this program does not read it.
+ */
+import { NAMESPACE, PathSegment, Problem, formatPath } from "./findings";
+import { suggest } from "./parse";
+
+export interface ConfigReadResult {
+    /** Config keys without the namespace → values. */
+    readonly raw: Record<string, unknown>;
+    /** Problems found while reading (they make the map invalid). */
+    readonly problems: Problem[];
+}
+
+export interface ConfigReadOptions {
+    /** The section keys of the map (gitlab, vault, ..., projects). */
+    readonly sections: readonly string[];
+    /** The Pulumi project's name (Pulumi.yaml `name`); un-namespaced keys belong to it. Default: gitlab-federation. */
+    readonly projectName?: string;
+    /** Whether a full config key holds a secret (run time: pulumi.runtime.isConfigSecret). */
+    readonly isSecret?: (key: string) => boolean;
+}
+
+/** A problem about a config key that is not a path in the map: the key itself is the path. */
+export function keyProblem(key: string, message: string, segments: readonly PathSegment[] = []): Problem {
+    return { path: key, segments, message };
+}
+
+export function isSecure(value: unknown): boolean {
+    return typeof value === "object" && value !== null && !Array.isArray(value) && Object.keys(value).length === 1 && "secure" in value;
+}
+
+export const SECRET_MESSAGE = "is a secret (secure:) value; the project map holds no secrets (ids, paths and names are not secret), so write it in plain text";
+
+/** The problem with a config key outside the map's namespace, if it looks like it was meant for the map. */
+function namespaceProblem(key: string, options: ConfigReadOptions): Problem | undefined {
+    const colon = key.indexOf(":");
+    const namespace = key.slice(0, colon);
+    const name = key.slice(colon + 1);
+    const intended = `${NAMESPACE}:${suggest(name, options.sections) ?? name}`;
+    if (namespace === (options.projectName ?? NAMESPACE) && options.sections.includes(name)) {
+        return keyProblem(
+            key,
+            `Pulumi reads an un-namespaced "${name}:" in project "${namespace}" as "${key}", which gitlab-federation does not read: write "${NAMESPACE}:${name}"`,
+        );
+    }
+    if (suggest(namespace, [NAMESPACE]) !== undefined) {
+        return keyProblem(
+            key,
+            `unknown config namespace "${namespace}" (did you mean "${intended}"?): Pulumi passes this key to no provider and gitlab-federation does not read it, so the map would silently lack it. Correct the namespace`,
+        );
+    }
+    return undefined;
+}
+
+/**
+ * The `gitlab-federation:*` entries of stack config, keyed without the namespace. Values that are
+ * JSON text of an object or list are parsed (the runtime passes structured values that way).
+ */
+export function mapFromStackConfig(config: Readonly<Record<string, unknown>>, options: ConfigReadOptions): ConfigReadResult {
+    const raw: Record<string, unknown> = {};
+    const problems: Problem[] = [];
+    for (const [key, value] of Object.entries(config)) {
+        if (!key.startsWith(`${NAMESPACE}:`)) {
+            const problem = key.includes(":") ? namespaceProblem(key, options) : undefined;
+            if (problem !== undefined) {
+                problems.push(problem);
+            }
+            continue;
+        }
+        const name = key.slice(NAMESPACE.length + 1);
+        if (isSecure(value) || options.isSecret?.(key) === true) {
+            problems.push({ path: formatPath([name]), segments: [name], message: SECRET_MESSAGE });
+            continue;
+        }
+        if (typeof value === "string" && /^\s*[[{]/.test(value)) {
+            try {
+                raw[name] = JSON.parse(value);
+                continue;
+            } catch {
+                // not JSON after all: validation reports the string
+            }
+        }
+        raw[name] = value;
+    }
+    return { raw, problems };
+}

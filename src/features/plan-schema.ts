@@ -1,0 +1,39 @@
+/**
+ * The format of `gitlab-federation plan --json`, put together from each target's plan schema.
+ * `Plan` and `GrantSummary` are derived from it; docs/plan.schema.json is generated from it.
+ */
+import { z } from "zod";
+import { strings } from "../core/resources";
+import { RegisteredTarget, TARGETS } from "../targets";
+
+type PlanSections = { [T in RegisteredTarget as T["key"]]: z.ZodOptional<T["planSchema"]> };
+type SummarySections = { [T in RegisteredTarget as T["key"]]: z.ZodOptional<T["summarySchema"]> };
+
+const planSections = Object.fromEntries(TARGETS.map((t) => [t.key, t.planSchema.optional()])) as PlanSections;
+const summarySections = Object.fromEntries(TARGETS.map((t) => [t.key, t.summarySchema.optional()])) as SummarySections;
+
+export const ConditionsSchema = z.strictObject({ ref: strings, refType: z.enum(["branch", "tag"]), protected: z.boolean(), environment: z.string().optional() });
+
+export const GrantSummarySchema = z.strictObject({
+    project: z.string(),
+    projectId: z.string(),
+    grant: z.string(),
+    description: z.string().optional(),
+    conditions: ConditionsSchema,
+    ...summarySections,
+});
+
+export const WarningSchema = z.strictObject({ path: z.string(), message: z.string() });
+
+export const PlanSchema = z
+    .strictObject({
+        version: z.literal(1),
+        gitlab: z.strictObject({ url: z.string() }),
+        ...planSections,
+        grants: z.array(GrantSummarySchema).meta({ description: "One entry per project and grant, sorted by project path then grant name." }),
+        warnings: z.array(WarningSchema),
+    })
+    .meta({ title: "gitlab-federation plan", description: "What `gitlab-federation plan --json` prints: the resources the Pulumi program registers, per target, and a summary per grant." });
+
+export type Plan = z.output<typeof PlanSchema>;
+export type GrantSummary = z.output<typeof GrantSummarySchema>;

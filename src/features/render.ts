@@ -1,0 +1,76 @@
+/**
+ * The plan as text for people: what each grant gives, per target, and the warnings. Tables can be
+ * fitted to a terminal width (the widest column is cut first) and coloured; both are the CLI's
+ * choice, so the default output is plain and complete.
+ */
+import { ALL_TARGETS } from "./check";
+import type { GrantSummary, Plan } from "./plan-schema";
+
+export interface RenderOptions {
+    /** Fit tables to this many columns (cutting the widest column with "…"); default: no limit. */
+    readonly width?: number;
+    /** Wraps headings and warnings in terminal colours; default: none. */
+    readonly style?: Style;
+}
+
+export interface Style {
+    readonly heading: (text: string) => string;
+    readonly header: (text: string) => string;
+    readonly warning: (text: string) => string;
+}
+
+const PLAIN: Style = { heading: (t) => t, header: (t) => t, warning: (t) => t };
+
+/** Cuts the widest column (by one character at a time) until every line fits in `width`. */
+function fitWidths(widths: number[], width: number): number[] {
+    const fitted = [...widths];
+    const total = () => fitted.reduce((a, b) => a + b, 0) + 2 * (fitted.length - 1);
+    while (total() > width) {
+        const widest = fitted.indexOf(Math.max(...fitted));
+        if (fitted[widest]! <= 8) {
+            break; // narrower than this helps no one: let the terminal wrap
+        }
+        fitted[widest]!--;
+    }
+    return fitted;
+}
+
+function cell(text: string, width: number): string {
+    return text.length > width ? `${text.slice(0, width - 1)}…` : text.padEnd(width);
+}
+
+/** Left-aligned columns, two spaces apart; trailing spaces trimmed. */
+export function table(header: readonly string[], rows: readonly (readonly string[])[], width = Infinity, style: Style = PLAIN): string {
+    const natural = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+    const widths = Number.isFinite(width) ? fitWidths(natural, width) : natural;
+    const line = (cells: readonly string[]) => cells.map((c, i) => cell(c, widths[i]!)).join("  ").trimEnd();
+    return [style.header(line(header)), ...rows.map(line)].join("\n");
+}
+
+function count(n: number, word: string): string {
+    return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
+export function renderPlan(plan: Plan, options: RenderOptions = {}): string {
+    const style = options.style ?? PLAIN;
+    const projects = new Set(plan.grants.map((g) => g.project)).size;
+    const sections = plan as unknown as Record<string, unknown>;
+    const perTarget = ALL_TARGETS.map((t) => `${t.title} ${plan.grants.filter((g) => (g as Record<string, unknown>)[t.key] !== undefined).length}`);
+    const out: string[] = [style.heading(`gitlab-federation plan for ${plan.gitlab.url}: ${count(projects, "project")}, ${count(plan.grants.length, "grant")} (${perTarget.join(", ")})`)];
+    for (const target of ALL_TARGETS) {
+        const section = sections[target.key];
+        if (section === undefined) {
+            continue;
+        }
+        const grants = plan.grants.flatMap((g: GrantSummary) => {
+            const summary = (g as Record<string, unknown>)[target.key];
+            return summary === undefined ? [] : [{ ...g, summary }];
+        });
+        const rendered = target.render(section, grants);
+        out.push("", style.heading(rendered.heading), table(rendered.header, rendered.rows, options.width, style));
+    }
+    if (plan.warnings.length > 0) {
+        out.push("", style.warning(`Warnings (${plan.warnings.length}):`), ...plan.warnings.map((w) => `  ${w.path}: ${w.message}`));
+    }
+    return `${out.join("\n")}\n`;
+}

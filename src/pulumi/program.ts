@@ -1,0 +1,68 @@
+/**
+ * The Pulumi program: read stack config once, validate the whole map, plan it, then register the
+ * plan. Nothing is registered unless the map is valid. src/index.ts runs this.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { MapValidationError, Problem } from "../core/findings";
+import { ROOT_NAME } from "../core/names";
+import { sectionKeys } from "../core/parse";
+import { mapFromStackConfig } from "../core/stack-config";
+import { checkMap } from "../features/check";
+import { MAP_DEFINITION } from "../features/map-schema";
+import { Federation, FederationOutputs } from "./federation";
+
+export interface StackMap {
+    /** Config keys without the namespace → values. */
+    readonly raw: Record<string, unknown>;
+    /** Problems found while reading the config (secret values, misspelled namespaces). */
+    readonly problems: readonly Problem[];
+}
+
+/**
+ * Whether a config key holds a secret. The SDK's `isConfigSecret` is marked internal (not in its
+ * type declarations) but is what `pulumi.Config` itself consults (PULUMI_CONFIG_SECRET_KEYS).
+ */
+function isConfigSecret(key: string): boolean {
+    const runtime = pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean };
+    return runtime.isConfigSecret?.(key) ?? false;
+}
+
+/** The project map from this stack's config (`gitlab-federation:*` keys), with the problems of reading it. */
+export function readStackMap(): StackMap {
+    return mapFromStackConfig(pulumi.runtime.allConfig(), {
+        sections: sectionKeys(MAP_DEFINITION),
+        projectName: pulumi.getProject(),
+        isSecret: isConfigSecret,
+    });
+}
+
+export interface RunOptions {
+    /** Log the plan's warnings with pulumi.log.warn (default true). */
+    readonly logWarnings?: boolean;
+    /** Problems found while reading the config; the map is invalid if there are any. */
+    readonly readProblems?: readonly Problem[];
+}
+
+/** Warnings logged one by one in `pulumi preview`; the rest are counted (the CLI plan lists all). */
+export const MAX_LOGGED_WARNINGS = 50;
+
+/**
+ * Validates and plans `raw`, then registers the resources. On an invalid map it throws a
+ * pulumi.RunError listing every problem (Pulumi prints it without a stack trace) before any
+ * resource is registered.
+ */
+export function runProgram(raw: Readonly<Record<string, unknown>>, options: RunOptions = {}): FederationOutputs {
+    const result = checkMap(raw, { readProblems: options.readProblems ?? [] });
+    if (options.logWarnings ?? true) {
+        for (const warning of result.warnings.slice(0, MAX_LOGGED_WARNINGS)) {
+            pulumi.log.warn(`${warning.path}: ${warning.message}`);
+        }
+        if (result.warnings.length > MAX_LOGGED_WARNINGS) {
+            pulumi.log.warn(`... and ${result.warnings.length - MAX_LOGGED_WARNINGS} more warnings: run gitlab-federation plan --stack ${pulumi.getStack()} to see them all`);
+        }
+    }
+    if (result.plan === undefined) {
+        throw new pulumi.RunError(new MapValidationError(result.problems).message);
+    }
+    return new Federation(ROOT_NAME, { plan: result.plan }).outputs;
+}

@@ -1,0 +1,21 @@
+/** AWS's names: component and resource type tokens, role names. See core/names.ts for the rules. */
+import { fitName, pathSlug } from "../../core/names";
+
+/** Component type token. */
+export const COMPONENT = { oidc: "gitlab-federation:aws:OidcFederation" } as const;
+
+/** Resource type tokens of the resources the plan describes (as the Pulumi engine knows them). */
+export const RESOURCE = {
+    oidcProvider: "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
+    role: "aws:iam/role:Role",
+    rolePolicyAttachment: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+    rolePolicy: "aws:iam/rolePolicy:RolePolicy",
+} as const;
+
+/** Default IAM role name: `gitlab-platform-api--deploy`, at most 64 characters. */
+export function awsRoleName(projectPath: string, grant: string): string {
+    return fitName(`gitlab-${pathSlug(projectPath)}--${grant}`, 64);
+}
+
+/** Name of the inline policy of a grant's role. */
+export const AWS_INLINE_POLICY_NAME = "gitlab-federation";

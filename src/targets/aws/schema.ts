@@ -1,0 +1,82 @@
+/**
+ * The AWS part of the map: the `gitlab-federation:aws` section (the IAM OIDC provider and role
+ * defaults) and a grant's `aws` field (its role's permissions and acknowledgements).
+ */
+import { z } from "zod";
+import { AudienceSchema, duration, reason } from "../../core/schema";
+
+const ACCOUNT_ID = /^\d{12}$/;
+
+export const AwsSchema = z
+    .strictObject({
+        audience: AudienceSchema.default("sts.amazonaws.com").meta({ description: "The aud AWS jobs request in id_tokens; the OIDC provider's client ID. Default: sts.amazonaws.com." }),
+        accountId: z
+            .string()
+            .regex(ACCOUNT_ID, { error: (i) => `must be a 12-digit AWS account ID in quotes, e.g. "111111111111", got ${JSON.stringify(i.input)}` })
+            .optional()
+            .meta({ description: "The AWS account (quoted, 12 digits). Optional: lets the plan show real ARNs." }),
+        partition: z.enum(["aws", "aws-cn", "aws-us-gov"]).default("aws").meta({ description: "AWS partition: aws (default), aws-cn or aws-us-gov." }),
+        existingProviderArn: z
+            .string()
+            .regex(/^arn:aws(-cn|-us-gov)?:iam::\d{12}:oidc-provider\/.+$/, { error: (i) => `must be an IAM OIDC provider ARN such as "arn:aws:iam::111111111111:oidc-provider/gitlab.example.com", got ${JSON.stringify(i.input)}` })
+            .optional()
+            .meta({ description: "Use an OIDC provider that already exists for the GitLab URL (an account holds one per URL, e.g. when several stacks share an account) instead of creating one. Its client IDs must include audience." }),
+        thumbprints: z
+            .array(z.string().regex(/^[0-9a-fA-F]{40}$/, { error: (i) => `must be a SHA-1 thumbprint of 40 hex characters, got ${JSON.stringify(i.input)}` }))
+            .max(5)
+            .optional()
+            .meta({ description: "Optional CA thumbprints (at most 5). AWS validates publicly trusted certificates itself; thumbprints matter only for private CAs." }),
+        rolePath: z
+            .string()
+            .regex(/^\/(?:[A-Za-z0-9_+=,.@-]+\/)*$/, { error: (i) => `must be an IAM path that starts and ends with "/", e.g. "/" or "/gitlab/", got ${JSON.stringify(i.input)}` })
+            .default("/")
+            .meta({ description: "IAM path of the roles. Default: /." }),
+        permissionsBoundary: z
+            .string()
+            .regex(/^arn:aws(-cn|-us-gov)?:iam::(aws|\d{12}):policy\/.+$/, { error: (i) => `must be an IAM managed policy ARN, got ${JSON.stringify(i.input)}` })
+            .optional()
+            .meta({ description: "Managed policy ARN set as permissions boundary on every role." }),
+        maxSessionDuration: duration("Default maximum session of the roles, 1h to 12h. Default: 1h.").default("1h"),
+        trustPolicyMaxLength: z
+            .number()
+            .int()
+            .min(2048)
+            .max(4096)
+            .default(2048)
+            .meta({ description: "Your account's quota for a role trust policy, in characters without whitespace: 2048 (AWS default) up to 4096 after a quota increase." }),
+        protect: z.boolean().default(true).meta({ description: "Protect the OIDC provider from deletion (default true): deleting it breaks every pipeline at once." }),
+        tags: z.record(z.string(), z.string()).optional().meta({ description: "Tags added to every AWS resource." }),
+    })
+    .meta({ description: "AWS: an IAM OIDC provider for GitLab and one role per grant with aws." });
+
+export const AwsGrantSchema = z
+    .strictObject({
+        roleName: z
+            .string()
+            .regex(/^[A-Za-z0-9_+=,.@-]{1,64}$/, { error: (i) => `must be 1-64 characters of letters, digits and _+=,.@- (IAM role names), got ${JSON.stringify(i.input)}` })
+            .optional()
+            .meta({ description: "IAM role name. Default: gitlab-<project path with / as ->--<grant>, shortened with a hash to 64 characters." }),
+        description: z.string().max(1000).optional().meta({ description: "Role description. Default: the grant's description." }),
+        managedPolicyArns: z
+            .array(z.string().regex(/^arn:aws(-cn|-us-gov)?:iam::(aws|\d{12}):policy\/[A-Za-z0-9_+=,.@/-]+$/, { error: (i) => `must be an IAM managed policy ARN such as "arn:aws:iam::aws:policy/ReadOnlyAccess", got ${JSON.stringify(i.input)}` }))
+            .max(20)
+            .optional()
+            .meta({ description: "Managed policies attached to the role (default quota 10 per role)." }),
+        inlinePolicy: z
+            .record(z.string(), z.unknown())
+            .optional()
+            .meta({ description: "An IAM policy document (Version, Statement) put on the role as an inline policy." }),
+        maxSessionDuration: duration("Maximum session, 1h to 12h. Default: aws.maxSessionDuration.").optional(),
+        acknowledge: z
+            .strictObject({
+                protected: reason("Why it is acceptable that AWS cannot check that the ref is protected.").optional(),
+                environment: reason("Why it is acceptable that AWS cannot check the environment.").optional(),
+            })
+            .optional()
+            .meta({ description: "Conditions AWS cannot check (it sees only sub and aud), acknowledged with a reason each." }),
+        allowBroad: reason("Reason for a deliberately broad permission (Action \"*\", administrator-style managed policies).").optional(),
+    })
+    .meta({ description: "AWS access: an IAM role assumable with AssumeRoleWithWebIdentity." });
+
+export type AwsConfig = z.output<typeof AwsSchema>;
+export type AwsGrantConfig = z.output<typeof AwsGrantSchema>;

@@ -1,0 +1,81 @@
+/**
+ * GCP component: workload identity pool and provider for GitLab, and per grant a service account
+ * with its impersonation bindings and project roles, exactly as the plan's `gcp` section says
+ * (mapping, condition and members come from plan.ts).
+ */
+import * as gcp from "@pulumi/gcp";
+import * as pulumi from "@pulumi/pulumi";
+import { argsOf } from "../../core/resources";
+import { lookup, optionsOf } from "../../pulumi/options";
+import type { TargetComponents } from "../target";
+import { COMPONENT, serviceAccountEmail, serviceAccountResourceId } from "./names";
+import type { GcpPlan, GcpProjectIamMemberEntry, GcpServiceAccountIamMemberEntry, GcpSummary } from "./plan-schema";
+
+export interface GcpWorkloadIdentityFederationArgs {
+    /** The GCP part of the plan. */
+    readonly plan: GcpPlan;
+}
+
+/**
+ * `gitlab-federation:gcp:WorkloadIdentityFederation`: `gcp.iam.WorkloadIdentityPool` and
+ * `gcp.iam.WorkloadIdentityPoolProvider` (both protected by default), and per grant a
+ * `gcp.serviceaccount.Account`, `roles/iam.workloadIdentityUser` on that account for the grant's
+ * principalSets (`gcp.serviceaccount.IAMMember`, never project-wide) and the grant's roles
+ * (`gcp.projects.IAMMember`).
+ */
+export class GcpWorkloadIdentityFederation extends pulumi.ComponentResource {
+    readonly pool: gcp.iam.WorkloadIdentityPool;
+    readonly provider: gcp.iam.WorkloadIdentityPoolProvider;
+    /** `projects/<number>/locations/global/workloadIdentityPools/<pool>/providers/<provider>`. */
+    readonly providerName: pulumi.Output<string>;
+    /** Service accounts by account ID. */
+    readonly serviceAccounts: ReadonlyMap<string, gcp.serviceaccount.Account>;
+
+    constructor(name: string, args: GcpWorkloadIdentityFederationArgs, opts?: pulumi.ComponentResourceOptions) {
+        super(COMPONENT.wif, name, {}, opts);
+        const { plan } = args;
+        const [poolEntry] = plan.pools;
+        const [providerEntry] = plan.providers;
+        if (poolEntry === undefined || providerEntry === undefined) {
+            throw new Error("internal error: a GCP plan has one pool and one provider");
+        }
+        this.pool = new gcp.iam.WorkloadIdentityPool(poolEntry.resource.name, argsOf(poolEntry), optionsOf(poolEntry.resource, this));
+        this.provider = new gcp.iam.WorkloadIdentityPoolProvider(
+            providerEntry.resource.name,
+            { ...argsOf(providerEntry), workloadIdentityPoolId: this.pool.workloadIdentityPoolId },
+            optionsOf(providerEntry.resource, this),
+        );
+        this.providerName = this.provider.name;
+        this.serviceAccounts = new Map(
+            plan.serviceAccounts.map((entry) => [entry.accountId, new gcp.serviceaccount.Account(entry.resource.name, argsOf(entry), optionsOf(entry.resource, this))]),
+        );
+        const byResourceId = new Map(plan.serviceAccounts.map((e) => [serviceAccountResourceId(e.accountId, e.project), this.serviceAccounts.get(e.accountId)!]));
+        const byMember = new Map(plan.serviceAccounts.map((e) => [`serviceAccount:${serviceAccountEmail(e.accountId, e.project)}`, this.serviceAccounts.get(e.accountId)!]));
+        for (const entry of plan.iamMembers) {
+            if ("serviceAccountId" in entry) {
+                const binding: GcpServiceAccountIamMemberEntry = entry;
+                const account = lookup(byResourceId, binding.serviceAccountId, "service account");
+                new gcp.serviceaccount.IAMMember(binding.resource.name, { ...argsOf(binding), serviceAccountId: account.name }, optionsOf(binding.resource, this, { dependsOn: [this.provider] }));
+            } else {
+                const binding: GcpProjectIamMemberEntry = entry;
+                const account = lookup(byMember, binding.member, "service account");
+                new gcp.projects.IAMMember(binding.resource.name, { ...argsOf(binding), member: pulumi.interpolate`serviceAccount:${account.email}` }, optionsOf(binding.resource, this));
+            }
+        }
+        this.registerOutputs({ providerName: this.providerName });
+    }
+}
+
+/** Registers the GCP plan under `parent`. */
+export const components: TargetComponents<GcpPlan, GcpSummary> = {
+    register(plan, parent) {
+        const federation = new GcpWorkloadIdentityFederation("gcp", { plan }, { parent: parent as pulumi.Resource });
+        return {
+            outputs: { providerName: federation.providerName, audience: plan.audience },
+            grantOutputs: (summary) => {
+                const account = lookup(federation.serviceAccounts, summary.accountId, "service account");
+                return { serviceAccountEmail: account.email, providerName: federation.providerName, audience: summary.audience };
+            },
+        };
+    },
+};

@@ -1,0 +1,25 @@
+/** The GCP target: a workload identity pool and provider for GitLab, a service account per grant. */
+import type { Entry } from "../../core/resources";
+import { defineTarget } from "../target";
+import { gcpEvaluator } from "./evaluate";
+import { planGcp } from "./plan";
+import { GcpPlanSchema, GcpSummarySchema } from "./plan-schema";
+import { renderGcp } from "./render";
+import { GcpGrantSchema, GcpSchema } from "./schema";
+
+export const gcp = defineTarget({
+    key: "gcp",
+    title: "GCP",
+    grantHint: "gcp",
+    sectionHint: "project, projectNumber, poolId, providerId",
+    sectionSchema: GcpSchema,
+    grantSchema: GcpGrantSchema,
+    planSchema: GcpPlanSchema,
+    summarySchema: GcpSummarySchema,
+    plan: planGcp,
+    resources: (plan): Entry[] => [...plan.pools, ...plan.providers, ...plan.serviceAccounts, ...plan.iamMembers],
+    informational: {},
+    render: renderGcp,
+    evaluator: (plan) => gcpEvaluator(plan),
+    component: () => (require("./component") as typeof import("./component")).components,
+});

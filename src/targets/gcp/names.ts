@@ -1,0 +1,37 @@
+/** GCP's names: component and resource type tokens, service accounts. See core/names.ts for the rules. */
+import { fitName, grantKey, pathSlug } from "../../core/names";
+
+/** Component type token. */
+export const COMPONENT = { wif: "gitlab-federation:gcp:WorkloadIdentityFederation" } as const;
+
+/** Resource type tokens of the resources the plan describes (as the Pulumi engine knows them). */
+export const RESOURCE = {
+    pool: "gcp:iam/workloadIdentityPool:WorkloadIdentityPool",
+    provider: "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider",
+    serviceAccount: "gcp:serviceaccount/account:Account",
+    serviceAccountIamMember: "gcp:serviceaccount/iAMMember:IAMMember",
+    projectIamMember: "gcp:projects/iAMMember:IAMMember",
+} as const;
+
+/**
+ * Default GCP service account ID: `gl-platform-api--deploy`, at most 30 characters of
+ * [a-z0-9-] ("." and "_" in paths become "-").
+ */
+export function gcpAccountId(projectPath: string, grant: string): string {
+    return fitName(`gl-${pathSlug(projectPath).replace(/[._]/g, "-")}--${grant}`, 30);
+}
+
+/** The email of a service account in a project. */
+export function serviceAccountEmail(accountId: string, project: string): string {
+    return `${accountId}@${project}.iam.gserviceaccount.com`;
+}
+
+/** The full resource name of a service account, as `serviceAccountId` arguments take it. */
+export function serviceAccountResourceId(accountId: string, project: string): string {
+    return `projects/${project}/serviceAccounts/${serviceAccountEmail(accountId, project)}`;
+}
+
+/** Logical name of a project-level role binding of a grant's service account. */
+export function projectRoleKey(projectPath: string, grant: string, role: string): string {
+    return `${grantKey(projectPath, grant)}/${role}`;
+}

@@ -1,0 +1,76 @@
+/**
+ * GCP's part of `plan --json`: the resources it registers and what each grant gets. The types
+ * the planner and the components use are derived from these schemas.
+ */
+import { z } from "zod";
+import { EnforcementSchema, resourceMeta, stringMap, strings } from "../../core/resources";
+import { RESOURCE } from "./names";
+
+export const PoolEntrySchema = z.strictObject({
+    resource: resourceMeta(RESOURCE.pool),
+    workloadIdentityPoolId: z.string(),
+    project: z.string(),
+    displayName: z.string(),
+    description: z.string(),
+});
+
+export const ProviderEntrySchema = z.strictObject({
+    resource: resourceMeta(RESOURCE.provider),
+    workloadIdentityPoolId: z.string(),
+    workloadIdentityPoolProviderId: z.string(),
+    project: z.string(),
+    displayName: z.string(),
+    description: z.string(),
+    attributeMapping: stringMap.meta({ description: "Attribute to CEL expression." }),
+    attributeCondition: z.string().meta({ description: "CEL." }),
+    oidc: z.strictObject({ issuerUri: z.string(), allowedAudiences: strings }),
+});
+
+export const ServiceAccountEntrySchema = z.strictObject({
+    resource: resourceMeta(RESOURCE.serviceAccount),
+    accountId: z.string(),
+    project: z.string(),
+    displayName: z.string(),
+    description: z.string(),
+});
+
+export const ServiceAccountIamMemberEntrySchema = z.strictObject({
+    resource: resourceMeta(RESOURCE.serviceAccountIamMember),
+    serviceAccountId: z.string().meta({ description: "projects/<project>/serviceAccounts/<email>." }),
+    role: z.string(),
+    member: z.string(),
+});
+
+export const ProjectIamMemberEntrySchema = z.strictObject({
+    resource: resourceMeta(RESOURCE.projectIamMember),
+    project: z.string(),
+    role: z.string(),
+    member: z.string(),
+});
+
+export const GcpPlanSchema = z.strictObject({
+    providerResourceName: z.string().meta({ description: "//iam.googleapis.com/projects/<number>/locations/global/workloadIdentityPools/<pool>/providers/<provider>." }),
+    audience: z.string(),
+    pools: z.array(PoolEntrySchema),
+    providers: z.array(ProviderEntrySchema),
+    serviceAccounts: z.array(ServiceAccountEntrySchema),
+    iamMembers: z.array(z.union([ServiceAccountIamMemberEntrySchema, ProjectIamMemberEntrySchema])),
+});
+
+export const GcpSummarySchema = z.strictObject({
+    accountId: z.string(),
+    email: z.string(),
+    audience: z.string(),
+    members: strings,
+    roles: strings,
+    enforcement: EnforcementSchema,
+});
+
+export type GcpPoolEntry = z.output<typeof PoolEntrySchema>;
+export type GcpProviderEntry = z.output<typeof ProviderEntrySchema>;
+export type GcpServiceAccountEntry = z.output<typeof ServiceAccountEntrySchema>;
+export type GcpServiceAccountIamMemberEntry = z.output<typeof ServiceAccountIamMemberEntrySchema>;
+export type GcpProjectIamMemberEntry = z.output<typeof ProjectIamMemberEntrySchema>;
+export type GcpIamMemberEntry = GcpServiceAccountIamMemberEntry | GcpProjectIamMemberEntry;
+export type GcpPlan = z.output<typeof GcpPlanSchema>;
+export type GcpSummary = z.output<typeof GcpSummarySchema>;

@@ -1,0 +1,12 @@
+/** GCP's block of the human plan. */
+import { describeConditions } from "../../core/model";
+import type { GrantIdentity, RenderedSection } from "../target";
+import type { GcpPlan, GcpSummary } from "./plan-schema";
+
+export function renderGcp(plan: GcpPlan, grants: readonly (GrantIdentity & { readonly summary: GcpSummary })[]): RenderedSection {
+    return {
+        heading: `GCP: provider ${plan.providerResourceName}, audience ${plan.audience}`,
+        header: ["PROJECT", "GRANT", "CONDITIONS", "SERVICE ACCOUNT", "ROLES ON PROJECT"],
+        rows: grants.map((g) => [g.project, g.grant, describeConditions({ refs: g.conditions.ref, ...g.conditions }), g.summary.email, g.summary.roles.join(", ") || "-"]),
+    };
+}

@@ -1,0 +1,39 @@
+/**
+ * The GCP part of the map: the `gitlab-federation:gcp` section (the workload identity pool and
+ * provider) and a grant's `gcp` field (its service account and roles).
+ */
+import { z } from "zod";
+import { AudienceSchema, reason, ruled } from "../../core/schema";
+import { serviceAccountIdProblem, workloadIdentityIdProblem } from "./rules";
+
+export const GcpSchema = z
+    .strictObject({
+        project: z
+            .string()
+            .regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, { error: (i) => `must be a GCP project ID (6-30 lowercase letters, digits and "-", starting with a letter), got ${JSON.stringify(i.input)}` })
+            .meta({ description: "GCP project ID holding the pool, the provider and the service accounts." }),
+        projectNumber: z
+            .union([z.string().regex(/^[1-9]\d{5,18}$/, { error: (i) => `must be the numeric GCP project number, e.g. "123456789012", got ${JSON.stringify(i.input)}` }), z.number().int().positive()])
+            .meta({ description: "That project's number (principal identifiers use the number, not the ID)." }),
+        poolId: ruled(workloadIdentityIdProblem).meta({ description: "Workload identity pool ID: 4-32 of [a-z0-9-], not starting with gcp-. Use a pool for this provider only." }),
+        providerId: ruled(workloadIdentityIdProblem).meta({ description: "Workload identity pool provider ID: 4-32 of [a-z0-9-], not starting with gcp-." }),
+        audience: AudienceSchema.optional().meta({ description: "The aud GCP jobs request. Default: https://iam.googleapis.com/projects/<number>/locations/global/workloadIdentityPools/<pool>/providers/<provider>." }),
+        poolDisplayName: z.string().max(32).optional().meta({ description: "Display name of the pool (at most 32 characters)." }),
+        protect: z.boolean().default(true).meta({ description: "Protect the pool and the provider from deletion (default true): a deleted ID cannot be reused for about 30 days." }),
+    })
+    .meta({ description: "GCP: a workload identity pool and provider for GitLab and one service account per grant with gcp." });
+
+export const GcpGrantSchema = z
+    .strictObject({
+        roles: z
+            .array(z.string().regex(/^(roles\/[A-Za-z0-9_.]+|projects\/[a-z][a-z0-9-]{4,28}[a-z0-9]\/roles\/[A-Za-z0-9_.]+|organizations\/\d+\/roles\/[A-Za-z0-9_.]+)$/, { error: (i) => `must be an IAM role such as "roles/storage.objectViewer" or "projects/<id>/roles/<name>", got ${JSON.stringify(i.input)}` }))
+            .default([])
+            .meta({ description: "Roles granted to the grant's service account on gcp.project." }),
+        accountId: ruled(serviceAccountIdProblem).optional().meta({ description: "Service account ID (6-30 of [a-z0-9-], starting with a letter). Default: derived from project path and grant." }),
+        displayName: z.string().max(100).optional().meta({ description: "Service account display name (at most 100 characters)." }),
+        allowBroad: reason("Reason for granting a privileged role (owner, editor, IAM admin or impersonation roles).").optional(),
+    })
+    .meta({ description: "GCP access: a service account the job impersonates through workload identity federation." });
+
+export type GcpConfig = z.output<typeof GcpSchema>;
+export type GcpGrantConfig = z.output<typeof GcpGrantSchema>;

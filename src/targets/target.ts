@@ -1,0 +1,129 @@
+/**
+ * What a target (Vault, AWS, GCP, ...) is to the rest of the program: one folder behind this
+ * interface, one line in the registry (targets/index.ts). Features (check, render, explain, diff,
+ * ci) and the Pulumi root component loop over the registry and never name a target.
+ *
+ * Everything here is pure except `component()`, which loads the target's Pulumi component module
+ * on demand: the offline CLI never calls it, so it never loads `@pulumi/*`.
+ */
+import type { z } from "zod";
+import type { Claims } from "../core/claims";
+import type { Findings, PathSegment } from "../core/findings";
+import type { ResolvedGrant } from "../core/model";
+import type { Entry } from "../core/resources";
+import type { GitlabConfig } from "../core/schema";
+
+/** A grant that uses this target, with its target field parsed. */
+export interface TargetGrant<Fields> {
+    readonly grant: ResolvedGrant;
+    readonly fields: Fields;
+    /** Path of the target field in the map, e.g. [projects, platform/api, grants, deploy, vault]. */
+    readonly at: readonly PathSegment[];
+}
+
+export interface PlanContext<Section, Fields> {
+    readonly gitlab: GitlabConfig;
+    readonly section: Section;
+    /** The grants that use this target, sorted by project path and grant name. */
+    readonly grants: readonly TargetGrant<Fields>[];
+    /** Every grant of the map, whatever its targets (for rules across projects). */
+    readonly all: readonly ResolvedGrant[];
+    readonly findings: Findings;
+}
+
+export interface TargetPlanResult<Plan, Summary> {
+    readonly plan: Plan;
+    /** What each grant gets, by ResolvedGrant.index (absent where a problem stopped the grant). */
+    readonly grants: ReadonlyMap<number, Summary>;
+    /** The `aud` jobs request for this target (one audience per target). */
+    readonly audience: string;
+}
+
+/** The conditions of a grant as the plan states them. */
+export interface GrantConditions {
+    readonly ref: readonly string[];
+    readonly refType: "branch" | "tag";
+    readonly protected: boolean;
+    readonly environment?: string;
+}
+
+/** The target-independent part of a grant summary. */
+export interface GrantIdentity {
+    readonly project: string;
+    readonly projectId: string;
+    readonly grant: string;
+    readonly conditions: GrantConditions;
+}
+
+/** A block of the human plan: a heading line and a table. */
+export interface RenderedSection {
+    readonly heading: string;
+    readonly header: readonly string[];
+    readonly rows: readonly (readonly string[])[];
+}
+
+export interface EvaluateOptions {
+    /** Seconds since the epoch, for exp/nbf/iat. */
+    readonly now: number;
+}
+
+/** Whether a target's planned configuration admits a token for one grant, and why not. */
+export interface Decision {
+    readonly accepted: boolean;
+    /** Every failing condition, in the target's own terms; empty when accepted. */
+    readonly reasons: readonly string[];
+    /** What the grant gives once admitted (paths, policies, roles), in the target's terms. */
+    readonly gives: readonly string[];
+}
+
+/** Evaluates tokens against one plan; built once per plan so repeated evaluations are cheap. */
+export type Evaluator<Summary> = (summary: Summary, grant: GrantIdentity, claims: Claims, options: EvaluateOptions) => Decision;
+
+/** What the Pulumi side of a target registers; implemented in the target's component.ts. */
+export interface TargetComponents<Plan, Summary> {
+    /**
+     * Registers the plan's resources under `parent` (a pulumi.Resource). Returns the stack outputs
+     * of the target and a function for each grant's outputs.
+     */
+    register(plan: Plan, parent: unknown): {
+        readonly outputs: unknown;
+        grantOutputs(summary: Summary): unknown;
+    };
+}
+
+export interface Target<K extends string, SectionS extends z.ZodType, FieldsS extends z.ZodType, PlanS extends z.ZodType, SummaryS extends z.ZodType> {
+    /** The config key (`gitlab-federation:<key>`) and the grant field. */
+    readonly key: K;
+    /** As people write it: Vault, AWS, GCP. */
+    readonly title: string;
+    /** How the "grants nothing" message names the grant field, e.g. "vault (read)". */
+    readonly grantHint: string;
+    /** The fields to name when the section is missing, e.g. "authPath, audience, kvMount". */
+    readonly sectionHint: string;
+    readonly sectionSchema: SectionS;
+    readonly grantSchema: FieldsS;
+    /** The target's part of `plan --json`. */
+    readonly planSchema: PlanS;
+    /** The target's part of each grant summary in the plan. */
+    readonly summarySchema: SummaryS;
+    plan(context: PlanContext<z.output<SectionS>, z.output<FieldsS>>): TargetPlanResult<z.output<PlanS>, z.output<SummaryS>>;
+    /** Every resource entry of the target's plan, in registration order. */
+    resources(plan: z.output<PlanS>): readonly Entry[];
+    /** Keys of a resource type's entries that are for readers, not resource arguments. */
+    readonly informational: Readonly<Record<string, readonly string[]>>;
+    render(plan: z.output<PlanS>, grants: readonly (GrantIdentity & { readonly summary: z.output<SummaryS> })[]): RenderedSection;
+    /** Builds the evaluator of the target's planned configuration for tokens of this GitLab. */
+    evaluator(plan: z.output<PlanS>, gitlab: { readonly url: string }): Evaluator<z.output<SummaryS>>;
+    component(): TargetComponents<z.output<PlanS>, z.output<SummaryS>>;
+}
+
+/** Any registered target, for code that loops over the registry. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyTarget = Target<string, z.ZodType, z.ZodType, z.ZodType, z.ZodType>;
+
+/** Declares a target, keeping its precise types. */
+export function defineTarget<K extends string, SectionS extends z.ZodType, FieldsS extends z.ZodType, PlanS extends z.ZodType, SummaryS extends z.ZodType>(
+    target: Target<K, SectionS, FieldsS, PlanS, SummaryS>,
+): Target<K, SectionS, FieldsS, PlanS, SummaryS> {
+    return target;
+}

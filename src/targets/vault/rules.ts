@@ -1,0 +1,59 @@
+/**
+ * Value rules of the Vault section and Vault grants: secret prefixes under the KV mount, mount
+ * paths and CIDR blocks. Each returns the problem text or `undefined`.
+ */
+
+const q = JSON.stringify;
+
+const SECRET_SEGMENT = /^[A-Za-z0-9_@-][A-Za-z0-9._@-]*$/;
+
+/** A secret prefix under the KV v2 mount that a grant may read (and list below). */
+export function secretPrefixProblem(prefix: string): string | undefined {
+    if (prefix === "") {
+        return `must not be empty: name a folder under the KV mount, e.g. "platform/api/production"`;
+    }
+    if (prefix.startsWith("/")) {
+        return `must be relative to the KV mount, without a leading "/" (got ${q(prefix)}); write ${q(prefix.replace(/^\/+/, ""))}`;
+    }
+    if (prefix.includes("*") || prefix.includes("+")) {
+        return `wildcards are not allowed (got ${q(prefix)}): a prefix already grants everything below it ("a/b" covers "a/b/*"), a trailing "*" would also match siblings such as "a/b-other", and a "*" mid-path is a literal in Vault policies; name the folder itself`;
+    }
+    if (prefix.endsWith("/")) {
+        return `must not end with "/" (got ${q(prefix)}); write ${q(prefix.replace(/\/+$/, ""))}: the policy already covers everything below it`;
+    }
+    const segments = prefix.split("/");
+    if (segments.some((s) => s === "" || s === "." || s === "..")) {
+        return `must not contain "..", "." or empty segments (got ${q(prefix)}): the path must not be able to escape the folder it names`;
+    }
+    if (!segments.every((s) => SECRET_SEGMENT.test(s))) {
+        return `contains characters other than letters, digits, "_", "-", "." and "@" in its segments (got ${q(prefix)}); rename the secret folder or pick a parent folder`;
+    }
+    if (segments[0] === "data" || segments[0] === "metadata") {
+        return `is relative to the KV mount: drop the leading "${segments[0]}/" (got ${q(prefix)}); the policy adds <mount>/data/ and <mount>/metadata/ itself`;
+    }
+    return undefined;
+}
+
+const MOUNT_PATH = /^[A-Za-z0-9_-]+(?:\/[A-Za-z0-9_-]+)*$/;
+const RESERVED_MOUNTS = new Set(["sys", "auth", "identity", "cubbyhole", "token"]);
+
+/** A Vault mount path (auth method or secrets engine). */
+export function mountPathProblem(path: string): string | undefined {
+    if (!MOUNT_PATH.test(path)) {
+        return `must be a Vault mount path of letters, digits, "_" and "-" segments separated by "/", without leading or trailing "/" (got ${q(path)}), e.g. "gitlab"`;
+    }
+    if (RESERVED_MOUNTS.has(path.split("/")[0]!)) {
+        return `${q(path)} is reserved by Vault; choose another path such as "gitlab"`;
+    }
+    return undefined;
+}
+
+const IPV4_CIDR = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}\/(3[0-2]|[12]?\d)$/;
+const IPV6_CIDR = /^[0-9a-fA-F:]+:[0-9a-fA-F:]*\/(12[0-8]|1[01]\d|[1-9]?\d)$/;
+
+export function cidrProblem(cidr: string): string | undefined {
+    return IPV4_CIDR.test(cidr) || IPV6_CIDR.test(cidr)
+        ? undefined
+        : `must be a CIDR block such as "10.0.0.0/8" or "2001:db8::/32", got ${q(cidr)}`;
+}
+

@@ -1,0 +1,68 @@
+/**
+ * The Vault part of the map: the `gitlab-federation:vault` section (auth method, KV mount, audit
+ * devices, token defaults) and a grant's `vault` field (what it may read).
+ */
+import { z } from "zod";
+import { AudienceSchema, duration, reason, ruled } from "../../core/schema";
+import { cidrProblem, mountPathProblem, secretPrefixProblem } from "./rules";
+
+const MountPath = ruled(mountPathProblem);
+const Cidrs = z.array(ruled(cidrProblem)).min(1);
+
+export const AuditDeviceSchema = z
+    .strictObject({
+        type: z.enum(["file", "syslog", "socket"]).meta({ description: "Audit device type: file, syslog or socket." }),
+        path: z
+            .string()
+            .min(1)
+            .optional()
+            .meta({ description: "For type file: the log file (Vault's file_path option), or stdout / discard. Every Vault node must be able to write it." }),
+        name: MountPath.optional().meta({ description: "The device's path in Vault (vault audit enable -path=...). Default: the type." }),
+        description: z.string().optional().meta({ description: "Description shown by vault audit list." }),
+        local: z.boolean().optional().meta({ description: "Enterprise replication: keep the device local to this cluster." }),
+        options: z
+            .record(z.string(), z.string())
+            .optional()
+            .meta({ description: "Further device options as strings (e.g. mode, format, address, facility). log_raw needs allowLogRaw; executable modes are refused." }),
+        allowLogRaw: reason("Reason for writing secrets unhashed to the log (option log_raw: \"true\"). Leave unset.").optional(),
+    })
+    .meta({ description: "A Vault audit device. Audit devices are registered before any role, so no CI login goes unaudited." });
+
+export const VaultSchema = z
+    .strictObject({
+        authPath: MountPath.default("gitlab").meta({ description: "Path of the JWT auth method for GitLab CI. Default: gitlab. Keep it separate from any human OIDC login mount." }),
+        audience: AudienceSchema.meta({ description: "The aud every Vault role requires (bound_audiences) and jobs request in id_tokens, e.g. https://vault.example.com. Must differ from the AWS and GCP audiences." }),
+        kvMount: MountPath.default("secret").meta({ description: "Path of the KV v2 secrets engine the grants read from; created and protected from deletion. Default: secret." }),
+        description: z.string().optional().meta({ description: "Description of the auth method." }),
+        audit: z.array(AuditDeviceSchema).default([]).meta({ description: "Audit devices to enable." }),
+        tokenTtl: duration("Default TTL of the Vault tokens CI jobs get. Default: 5m.").default("5m"),
+        tokenMaxTtl: duration("Default maximum TTL of those tokens (also their explicit max TTL). Default: 10m.").default("10m"),
+        ttlCap: duration("Guardrail: no grant may set tokenTtl or tokenMaxTtl above this; also the auth mount's max lease TTL. Default: 1h.").default("1h"),
+        tokenType: z.enum(["batch", "service"]).default("batch").meta({ description: "Token type: batch (default; light, not renewable) or service." }),
+        tokenBoundCidrs: Cidrs.optional().meta({ description: "Only allow logins and token use from these CIDR blocks (e.g. your runners)." }),
+        protect: z.boolean().default(true).meta({ description: "Protect the auth method and the KV mount from deletion (default true). Deleting the mount destroys every secret in it." }),
+    })
+    .meta({ description: "Vault: JWT auth for GitLab CI and the KV v2 mount the grants read." });
+
+export const VaultGrantSchema = z
+    .strictObject({
+        read: z.array(ruled(secretPrefixProblem)).min(1).meta({
+            description: "Secret folders under the KV mount this grant may read and list, e.g. [platform/api/production]. Each covers itself and everything below it.",
+        }),
+        roleName: z
+            .string()
+            .regex(/^[a-z0-9](?:[a-z0-9_.-]{0,126}[a-z0-9])?$/, { error: (i) => `must be 1-128 lowercase letters, digits, "_", "-" and ".", starting and ending with a letter or digit, got ${JSON.stringify(i.input)}` })
+            .optional()
+            .meta({ description: "Vault role name. Default: <project path with / as ->--<grant>." }),
+        tokenTtl: duration("TTL of this grant's tokens. Default: vault.tokenTtl.").optional(),
+        tokenMaxTtl: duration("Maximum TTL of this grant's tokens. Default: vault.tokenMaxTtl.").optional(),
+        tokenType: z.enum(["batch", "service"]).optional().meta({ description: "Token type for this grant. Default: vault.tokenType." }),
+        tokenBoundCidrs: Cidrs.optional().meta({ description: "CIDR blocks for this grant. Default: vault.tokenBoundCidrs." }),
+        allowUnprotectedOverlap: reason("Reason this unprotected grant may read secrets that a protected grant also reads (otherwise refused: any branch could read them).").optional(),
+        allowOutsideProject: reason("Reason this grant may read secrets outside its own project's folder <project path>/ (otherwise refused).").optional(),
+    })
+    .meta({ description: "Vault access: a role on the JWT auth method and a read-only policy." });
+
+export type VaultConfig = z.output<typeof VaultSchema>;
+export type VaultGrantConfig = z.output<typeof VaultGrantSchema>;
+export type AuditDeviceConfig = z.output<typeof AuditDeviceSchema>;

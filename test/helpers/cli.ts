@@ -1,0 +1,41 @@
+/** Runs the real CLI binary (bin/gitlab-federation.js) in a child process. */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+export const BIN = resolve("bin/gitlab-federation.js");
+
+export interface CliRun {
+    readonly status: number | null;
+    readonly stdout: string;
+    readonly stderr: string;
+}
+
+export interface CliOptions {
+    readonly cwd?: string;
+    readonly input?: string;
+    readonly env?: Record<string, string>;
+    /** Extra node options (e.g. --require a hook). */
+    readonly node?: readonly string[];
+}
+
+/** Runs `gitlab-federation <args>`; the environment has no colour or width settings unless given. */
+export function cli(args: readonly string[], options: CliOptions = {}): CliRun {
+    const result = spawnSync(process.execPath, [...(options.node ?? []), BIN, ...args], {
+        cwd: options.cwd ?? process.cwd(),
+        input: options.input ?? "",
+        encoding: "utf8",
+        env: { PATH: process.env.PATH ?? "", ...(options.env ?? {}) },
+    });
+    return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** A fresh temporary directory holding the given files. */
+export function directoryWith(files: Record<string, string>): string {
+    const directory = mkdtempSync(join(tmpdir(), "gitlab-federation-"));
+    for (const [name, text] of Object.entries(files)) {
+        writeFileSync(join(directory, name), text);
+    }
+    return directory;
+}

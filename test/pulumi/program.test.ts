@@ -1,0 +1,152 @@
+import { strict as assert } from "node:assert";
+import * as pulumi from "@pulumi/pulumi";
+import type { Entry } from "../../src/core/resources";
+import { informationalKeys, planEntries, planMap } from "../../src/features";
+import { Federation } from "../../src/pulumi/federation";
+import { readStackMap, runProgram } from "../../src/pulumi/program";
+import { clone, devMap, map } from "../helpers/maps";
+import { Registered, runCatching, runWithMocks, valueOf } from "../helpers/mocks";
+
+const DEV = devMap();
+
+/** Stack config as the Pulumi runtime holds it: structured values as JSON text. */
+function stackConfigOf(raw: Record<string, unknown>): Record<string, string> {
+    const config: Record<string, string> = { "vault:address": "http://127.0.0.1:8200" };
+    for (const [key, value] of Object.entries(raw)) {
+        config[`gitlab-federation:${key}`] = JSON.stringify(value);
+    }
+    return config;
+}
+
+const entries = planEntries;
+
+/** The arguments a plan entry promises, as the engine sees them (JSON documents are sent as text). */
+function promised(entry: Entry): Record<string, unknown> {
+    const skip = new Set(["resource", ...informationalKeys(entry.resource.type)]);
+    return Object.fromEntries(Object.entries(entry).filter(([k]) => !skip.has(k)));
+}
+
+function received(resource: Registered): Record<string, unknown> {
+    const inputs = { ...resource.inputs };
+    for (const key of ["assumeRolePolicy", "policy"]) {
+        if (typeof inputs[key] === "string" && resource.type.startsWith("aws:")) {
+            inputs[key] = JSON.parse(inputs[key] as string);
+        }
+    }
+    return inputs;
+}
+
+describe("the program", () => {
+    it("registers exactly what plan --json says, for the dev map", async () => {
+        const plan = planMap(DEV);
+        const { resources } = await runWithMocks(() => runProgram(DEV, { logWarnings: false }));
+        const custom = resources.filter((r) => r.custom);
+        const planned = entries(plan);
+        assert.equal(custom.length, planned.length);
+        assert.deepEqual(custom.map((r) => `${r.type} ${r.name}`).sort(), planned.map((e) => `${e.resource.type} ${e.resource.name}`).sort());
+        for (const entry of planned) {
+            const resource = custom.find((r) => r.type === entry.resource.type && r.name === entry.resource.name)!;
+            assert.deepEqual(received(resource), promised(entry), `${entry.resource.type} ${entry.resource.name}`);
+            assert.equal(resource.protect, entry.resource.protect, `protect of ${entry.resource.name}`);
+            assert.equal(resource.deleteBeforeReplace, entry.resource.deleteBeforeReplace === true, `deleteBeforeReplace of ${entry.resource.name}`);
+        }
+    });
+
+    it("registers nothing for an invalid map and reports every problem without a stack trace", async () => {
+        const raw = clone(DEV) as { projects: Record<string, Record<string, unknown>> };
+        delete raw.projects["platform/api"]!.id;
+        (raw.projects["platform/web"]!.grants as Record<string, Record<string, unknown>>).deploy!.refType = "branches";
+        const outcome = await runCatching(() => runProgram(raw, { logWarnings: false }));
+        assert.ok("error" in outcome);
+        assert.ok(pulumi.RunError.isInstance(outcome.error), "a RunError, which Pulumi prints without a stack trace");
+        assert.equal(
+            (outcome.error as Error).message,
+            [
+                "the gitlab-federation project map has 2 problems:",
+                'gitlab-federation:projects["platform/api"].id: is required but missing. The numeric GitLab project ID (Settings > General), e.g. 42: the binding that survives renames.',
+                'gitlab-federation:projects["platform/web"].grants.deploy.refType: must be one of "branch", "tag", got "branches". Whether ref names branches or tags. Default: branch.',
+            ].join("\n"),
+        );
+        assert.deepEqual(outcome.resources, []);
+    });
+
+    it("(the recorder sees resources registered before an error, so \"nothing\" above is observed)", async () => {
+        const plan = planMap(DEV);
+        const outcome = await runCatching(() => {
+            new Federation("early", { plan });
+            throw new Error("late");
+        });
+        assert.ok("error" in outcome);
+        assert.ok(outcome.resources.length > 10);
+    });
+
+    it("exports per-grant outputs for app stacks", async () => {
+        const { result } = await runWithMocks(() => runProgram(DEV, { logWarnings: false }));
+        const grants = (await valueOf(result.grants as never)) as Record<string, Record<string, Record<string, unknown>>>;
+        assert.deepEqual(Object.keys(grants), ["platform/api", "platform/web"]);
+        assert.deepEqual(Object.keys(grants["platform/api"]!), ["deploy", "release", "review"]);
+        assert.deepEqual(grants["platform/api"]!.release, {
+            projectId: "42",
+            vault: { authPath: "gitlab", roleName: "platform-api--release", audience: "https://vault.example.com", policyNames: ["gitlab-platform-api--release"] },
+            aws: { roleArn: "arn:aws:iam::111111111111:role/platform-api-release", roleName: "platform-api-release", audience: "sts.amazonaws.com" },
+        });
+    });
+
+    it("reads the map from stack config (structured values arrive as JSON text)", async () => {
+        const config = stackConfigOf(DEV);
+        pulumi.runtime.setAllConfig(config);
+        try {
+            assert.deepEqual(readStackMap(), { raw: DEV, problems: [] });
+            pulumi.runtime.setAllConfig({ ...config, "gitlab-federation:gitlab": "{ not json" });
+            assert.equal(readStackMap().raw.gitlab, "{ not json");
+        } finally {
+            pulumi.runtime.setAllConfig({});
+        }
+    });
+
+    it("an empty stack config names both missing sections", () => {
+        assert.throws(
+            () => runProgram({}, { logWarnings: false }),
+            (error: unknown) =>
+                pulumi.RunError.isInstance(error) &&
+                (error as Error).message ===
+                    [
+                        "the gitlab-federation project map has 2 problems:",
+                        "gitlab-federation:gitlab: is required but missing. Set gitlab-federation:gitlab with at least url: the GitLab URL that issues the ID tokens, e.g. https://gitlab.example.com",
+                        "gitlab-federation:projects: is required but missing. Set gitlab-federation:projects to a mapping of GitLab project paths to their id and grants",
+                    ].join("\n"),
+        );
+    });
+
+    it("the entry point (index.ts) reads stack config and exports the outputs", async () => {
+        const config = stackConfigOf(DEV);
+        pulumi.runtime.setAllConfig(config);
+        try {
+            const entry = require.resolve("../../src/index");
+            delete require.cache[entry];
+            const { resources, result } = await runWithMocks(() => require(entry) as Record<string, unknown>);
+            assert.deepEqual(Object.keys(result).sort(), ["aws", "gcp", "grants", "vault"]);
+            assert.equal(resources.filter((r) => r.custom).length, entries(planMap(DEV)).length);
+            const grants = (await valueOf(result.grants as never)) as Record<string, Record<string, { vault: { roleName: string } }>>;
+            assert.equal(grants["platform/web"]!.deploy!.vault.roleName, "platform-web--deploy");
+        } finally {
+            pulumi.runtime.setAllConfig({});
+        }
+    });
+
+    it("keeps every URN when the map's keys are reordered", async () => {
+        const reversed = (value: unknown): unknown =>
+            Array.isArray(value) ? value.map(reversed) : typeof value === "object" && value !== null ? Object.fromEntries(Object.entries(value).reverse().map(([k, v]) => [k, reversed(v)])) : value;
+        const first = await runWithMocks(() => runProgram(DEV, { logWarnings: false }));
+        const second = await runWithMocks(() => runProgram(reversed(DEV) as Record<string, unknown>, { logWarnings: false }));
+        assert.deepEqual(second.resources.map((r) => r.urn).sort(), first.resources.map((r) => r.urn).sort());
+        const inputs = (rs: Registered[]) => Object.fromEntries(rs.map((r) => [r.urn, r.inputs]));
+        assert.deepEqual(inputs(second.resources), inputs(first.resources));
+    });
+
+    it("a map with only Vault plans and runs", async () => {
+        const raw = map({ "platform/api": { id: 42, grants: { deploy: { ref: "main", vault: { read: ["platform/api"] } } } } });
+        const { resources } = await runWithMocks(() => runProgram(raw, { logWarnings: false }));
+        assert.equal(resources.filter((r) => r.custom).length, 4);
+    });
+});

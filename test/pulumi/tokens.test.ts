@@ -1,0 +1,33 @@
+/** Resource type tokens come from one place per target (names.ts); they must be the SDK classes' own. */
+import { strict as assert } from "node:assert";
+import * as aws from "@pulumi/aws";
+import * as gcp from "@pulumi/gcp";
+import * as vault from "@pulumi/vault";
+import { RESOURCE as AWS } from "../../src/targets/aws/names";
+import { RESOURCE as GCP } from "../../src/targets/gcp/names";
+import { RESOURCE as VAULT } from "../../src/targets/vault/names";
+
+describe("resource type tokens", () => {
+    it("equal the __pulumiType of the classes the components instantiate", () => {
+        const pairs: [string, { __pulumiType: string }][] = [
+            [VAULT.authBackend, vault.jwt.AuthBackend as never],
+            [VAULT.role, vault.jwt.AuthBackendRole as never],
+            [VAULT.policy, vault.Policy as never],
+            [VAULT.mount, vault.Mount as never],
+            [VAULT.audit, vault.Audit as never],
+            [AWS.oidcProvider, aws.iam.OpenIdConnectProvider as never],
+            [AWS.role, aws.iam.Role as never],
+            [AWS.rolePolicyAttachment, aws.iam.RolePolicyAttachment as never],
+            [AWS.rolePolicy, aws.iam.RolePolicy as never],
+            [GCP.pool, gcp.iam.WorkloadIdentityPool as never],
+            [GCP.provider, gcp.iam.WorkloadIdentityPoolProvider as never],
+            [GCP.serviceAccount, gcp.serviceaccount.Account as never],
+            [GCP.serviceAccountIamMember, gcp.serviceaccount.IAMMember as never],
+            [GCP.projectIamMember, gcp.projects.IAMMember as never],
+        ];
+        for (const [token, resourceClass] of pairs) {
+            assert.equal(resourceClass.__pulumiType, token);
+        }
+        assert.equal(pairs.length, Object.keys(VAULT).length + Object.keys(AWS).length + Object.keys(GCP).length, "every token is checked");
+    });
+});

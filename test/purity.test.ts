@@ -1,0 +1,67 @@
+/**
+ * The pure core is pure: only the Pulumi entry point (src/index.ts), src/pulumi/ and the targets'
+ * component.ts files import `@pulumi/*`; the offline CLI and the package entry load none of it.
+ */
+import { strict as assert } from "node:assert";
+import { spawnSync } from "node:child_process";
+import { readFileSync, readdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { cli } from "./helpers/cli";
+
+const HOOK = resolve("test/fixtures/no-pulumi.js");
+
+/** Every .ts file under a directory. */
+function sources(directory: string): string[] {
+    return readdirSync(directory, { withFileTypes: true }).flatMap((entry) => {
+        const path = join(directory, entry.name);
+        return entry.isDirectory() ? sources(path) : entry.name.endsWith(".ts") ? [path] : [];
+    });
+}
+
+/** Module specifiers a source file imports or requires (type-only imports included). */
+function specifiers(text: string): string[] {
+    return [...text.matchAll(/(?:from\s+|require\(\s*|import\(\s*)["']([^"']+)["']/g)].map((m) => m[1]!);
+}
+
+const MAY_IMPORT_PULUMI = [/^src\/index\.ts$/, /^src\/pulumi\/[^/]+\.ts$/, /^src\/targets\/[^/]+\/component\.ts$/];
+
+describe("purity", () => {
+    it("no module outside src/index.ts, src/pulumi/ and the component files imports @pulumi/*", () => {
+        const offenders = sources("src")
+            .filter((file) => !MAY_IMPORT_PULUMI.some((allowed) => allowed.test(file)))
+            .filter((file) => specifiers(readFileSync(file, "utf8")).some((s) => s.startsWith("@pulumi/")));
+        assert.deepEqual(offenders, []);
+        // The scan sees imports: the component files do import @pulumi.
+        assert.ok(specifiers(readFileSync("src/targets/vault/component.ts", "utf8")).includes("@pulumi/vault"));
+    });
+
+    it("the hook used below really stops @pulumi from loading", () => {
+        const run = spawnSync(process.execPath, ["--require", HOOK, "-e", 'require("@pulumi/pulumi")'], { encoding: "utf8" });
+        assert.notEqual(run.status, 0);
+        assert.match(run.stderr, /purity: @pulumi\/pulumi was loaded/);
+    });
+
+    it("the offline CLI validates and plans without loading any @pulumi module", () => {
+        for (const args of [["validate", "--stack", "dev"], ["plan", "--stack", "dev", "--json"], ["plan", "--stack", "dev"], ["schema", "stack"]]) {
+            const run = cli(args, { node: ["--require", HOOK] });
+            assert.equal(run.status, 0, `${args.join(" ")}: ${run.stderr}`);
+        }
+    });
+
+    it('require("gitlab-federation") loads the contract, never the program or @pulumi', () => {
+        const run = spawnSync(process.execPath, ["--require", HOOK, "-e", 'const m = require("gitlab-federation"); process.stdout.write(JSON.stringify(Object.keys(m).sort()))'], { encoding: "utf8" });
+        assert.equal(run.status, 0, run.stderr);
+        assert.deepEqual(JSON.parse(run.stdout), ["CONTRACT_VERSION"]);
+    });
+
+    it("the package ships the built code, the CLI and the schemas, and no tests or sources", () => {
+        const run = spawnSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { encoding: "utf8" });
+        assert.equal(run.status, 0, run.stderr);
+        const files = (JSON.parse(run.stdout) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path);
+        for (const expected of ["bin/gitlab-federation.js", "dist/src/contract/index.js", "dist/src/contract/index.d.ts", "dist/src/index.js", "dist/src/cli/main.js", "schema/stack.schema.json", "schema/project-map.schema.json", "docs/plan.schema.json", "package.json", "README.md"]) {
+            assert.ok(files.includes(expected), `${expected} is shipped`);
+        }
+        const unexpected = files.filter((f) => /^(test|bench|scripts|src)\//.test(f) || f.startsWith("dist/test/") || f.endsWith(".map") || f.endsWith(".ts") && !f.endsWith(".d.ts"));
+        assert.deepEqual(unexpected, []);
+    });
+});
