@@ -77,7 +77,7 @@ function bareLoop(plan: Plan): void {
     const p = plan.vault!;
     const audits = p.audits.map((a) => new vault.Audit(a.resource.name, argsOf(a), { deleteBeforeReplace: true, protect: true }));
     new vault.Mount(p.mounts[0]!.resource.name, argsOf(p.mounts[0]!), { protect: true });
-    const backend = new vault.jwt.AuthBackend(p.authBackend.resource.name, argsOf(p.authBackend), { protect: true });
+    const backend = new vault.jwt.AuthBackend(p.authBackend!.resource.name, argsOf(p.authBackend!), { protect: true });
     const policies = new Map(p.policies.map((e) => [e.name, new vault.Policy(e.resource.name, argsOf(e))]));
     for (const role of p.roles) {
         new vault.jwt.AuthBackendRole(role.resource.name, { ...argsOf(role), backend: backend.path.apply((x) => x ?? ""), tokenPolicies: role.tokenPolicies.map((n) => policies.get(n)!.name) }, { dependsOn: audits });

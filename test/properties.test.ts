@@ -79,8 +79,10 @@ function shuffleKeys(value: unknown, seed: number): unknown {
 }
 
 /** Project path of a per-grant logical name `<project>/<grant>[/<child>]`, given the projects. */
-function ownerOf(name: string, projects: string[]): string {
-    return projects.filter((p) => name.startsWith(`${p}/`)).sort((a, b) => b.length - a.length)[0]!;
+/** The project a grant resource belongs to, from its logical name `<project id>/<grant>...`. */
+function ownerOf(name: string, plan: ReturnType<typeof planMap>): string {
+    const [id, grant] = name.split("/");
+    return plan.grants.find((g) => g.projectId === id && g.grant === grant)!.project;
 }
 
 describe("properties of the planner", () => {
@@ -91,6 +93,25 @@ describe("properties of the planner", () => {
                 assert.equal(JSON.stringify(planMap(raw)), JSON.stringify(planMap(clone(raw))));
             }),
             { numRuns: 150 },
+        );
+    });
+
+    it("every grant resource is named <project id>/<grant>... and aliased from <project path>/<grant>...", () => {
+        fc.assert(
+            fc.property(mapArb, (raw) => {
+                const plan = planMap(raw);
+                const sections = plan as unknown as Record<string, Record<string, unknown>>;
+                const entries = ["vault", "aws", "gcp"].flatMap((key) =>
+                    Object.values(sections[key] ?? {}).flatMap((value) => (Array.isArray(value) ? (value as { resource?: { name: string; aliases?: string[] } }[]) : [])),
+                );
+                for (const { resource } of entries.filter((e) => e.resource !== undefined && /^\d+\//.test(e.resource.name))) {
+                    const [id, grant, ...rest] = resource!.name.split("/");
+                    const summary = plan.grants.find((g) => g.projectId === id && g.grant === grant);
+                    assert.ok(summary, `${resource!.name} belongs to a grant`);
+                    assert.deepEqual(resource!.aliases, [[summary.project, grant, ...rest].join("/")]);
+                }
+            }),
+            { numRuns: 100 },
         );
     });
 
@@ -108,7 +129,7 @@ describe("properties of the planner", () => {
             fc.asyncProperty(mapArb, async (raw) => {
                 const plan = planMap(raw);
                 for (const policy of plan.vault?.policies ?? []) {
-                    const summary = plan.grants.find((g) => `${g.project}/${g.grant}` === policy.resource.name)!;
+                    const summary = plan.grants.find((g) => `${g.projectId}/${g.grant}` === policy.resource.name)!;
                     const allowed = summary.vault!.read.flatMap((p) => [`secret/data/${p}`, `secret/data/${p}/*`, `secret/metadata/${p}/*`]);
                     const parsed = (await parseHcl("policy.hcl", policy.policy)) as { path: Record<string, { capabilities: string[] }[]> };
                     assert.deepEqual(Object.keys(parsed).sort(), ["path"]);
@@ -143,9 +164,8 @@ describe("properties of the planner", () => {
         fc.assert(
             fc.property(mapArb, (raw) => {
                 const plan = planMap(raw);
-                const projects = Object.keys(raw.projects);
                 for (const role of plan.aws?.roles ?? []) {
-                    const own = ownerOf(role.resource.name, projects);
+                    const own = ownerOf(role.resource.name, plan);
                     const condition = role.assumeRolePolicy.Statement[0].Condition;
                     assert.equal(condition.StringEquals["gitlab.example.com:aud"], AWS.audience);
                     const subs = [condition.StringEquals["gitlab.example.com:sub"] ?? condition.StringLike?.["gitlab.example.com:sub"]].flat() as string[];
@@ -153,8 +173,11 @@ describe("properties of the planner", () => {
                     for (const sub of subs) {
                         assert.ok(sub.startsWith(`project_path:${own}:ref_type:`), `${sub} starts with the own project`);
                     }
-                    const mentioned = [...JSON.stringify(role.assumeRolePolicy).matchAll(/project_path:([^:]+):/g)].map((m) => m[1]);
+                    // Every project path named is the grant's own ("*" only in the StringNotLike that refuses extra sub components).
+                    const mentioned = [...JSON.stringify(role.assumeRolePolicy).matchAll(/project_path:([^:]+):/g)].map((m) => m[1]).filter((p) => p !== "*");
                     assert.deepEqual([...new Set(mentioned)], [own]);
+                    const notLike = condition.StringNotLike?.["gitlab.example.com:sub"];
+                    assert.equal(notLike, condition.StringLike === undefined ? undefined : "project_path:*:ref_type:*:ref:*:*");
                 }
             }),
             { numRuns: 150 },
@@ -166,7 +189,7 @@ describe("properties of the planner", () => {
             fc.property(mapArb, (raw) => {
                 const plan = planMap(raw);
                 for (const summary of plan.grants.filter((g) => g.gcp)) {
-                    const own = plan.gcp!.iamMembers.filter((m) => m.resource.name.startsWith(`${summary.project}/${summary.grant}/`));
+                    const own = plan.gcp!.iamMembers.filter((m) => m.resource.name.startsWith(`${summary.projectId}/${summary.grant}/`));
                     for (const member of own) {
                         if ("serviceAccountId" in member) {
                             assert.equal(member.serviceAccountId, `projects/${GCP.project}/serviceAccounts/${summary.gcp!.email}`);

@@ -2,8 +2,9 @@
  * Grants resolved from the parsed map: one record per project/grant with normalised conditions
  * (project id as the string GitLab puts in the token, refs sorted and unique), in a stable order.
  */
-import { Findings, PathSegment, compare } from "./findings";
-import type { GrantConfig, ParsedMap } from "./parse";
+import { Findings, PathSegment, compare, formatPath } from "./findings";
+import { grantKey, legacyGrantKey } from "./names";
+import type { GrantConfig, ParsedMap, ParsedProject } from "./parse";
 import type { Condition, Enforcement } from "./resources";
 
 export interface ResolvedGrant {
@@ -22,6 +23,72 @@ export interface ResolvedGrant {
     readonly protected: boolean;
     readonly environment?: string;
     readonly config: GrantConfig;
+    /** The project path physical names derive from: `renamedFrom`, or the key. */
+    readonly namesPath: string;
+    /** The grant name physical names derive from: `renamedFrom`, or the name. */
+    readonly namesGrant: string;
+    /** The project's former path, when it was renamed (`renamedFrom`). */
+    readonly renamedFrom?: string;
+    /** The grant's former name, when it was renamed. */
+    readonly grantRenamedFrom?: string;
+    /** Logical name of the grant's resources: `<project id>/<grant>`, which survives renames. */
+    readonly key: string;
+    /** Logical names the grant's resources had before: today's `<path>/<grant>`, and the names before a rename. */
+    readonly formerKeys: readonly string[];
+}
+
+/** The logical names a grant's resources may have had: path-based (before names were keyed on ids) and before renames. */
+function formerKeys(project: string, renamedFrom: string | undefined, projectId: string, grant: string, grantRenamedFrom: string | undefined): string[] {
+    const paths = renamedFrom === undefined ? [project] : [project, renamedFrom];
+    const grants = grantRenamedFrom === undefined ? [grant] : [grant, grantRenamedFrom];
+    const keys = paths.flatMap((path) => grants.map((name) => legacyGrantKey(path, name)));
+    if (grantRenamedFrom !== undefined) {
+        keys.push(grantKey(projectId, grantRenamedFrom));
+    }
+    return [...new Set(keys)];
+}
+
+/** Checks a project's renamedFrom against the other projects' keys and former paths. */
+function checkRenames(projects: readonly ParsedProject[], findings: Findings): void {
+    const keys = new Set(projects.map((p) => p.path));
+    const formerOwners = new Map<string, string>();
+    for (const { path, renamedFrom } of projects) {
+        if (renamedFrom === undefined) {
+            continue;
+        }
+        const at = ["projects", path, "renamedFrom"];
+        if (renamedFrom === path) {
+            findings.problem(at, `is the project's own key ${JSON.stringify(path)}: renamedFrom names the path before a rename; remove it`);
+        } else if (keys.has(renamedFrom)) {
+            findings.problem(
+                at,
+                `${JSON.stringify(renamedFrom)} is also a project key of this map: the names and secrets folder of that path belong to one project; if that project is new at the old path, give it other names (vault.roleName, aws.roleName, gcp.accountId) and keep this project's renamedFrom, or remove renamedFrom`,
+            );
+        } else if (formerOwners.has(renamedFrom)) {
+            findings.problem(at, `${JSON.stringify(renamedFrom)} is also the renamedFrom of ${formatPath(["projects", formerOwners.get(renamedFrom)!])}: only one project can keep the names of a path`);
+        }
+        formerOwners.set(renamedFrom, path);
+    }
+}
+
+/** Checks the grants' renamedFrom within a project. */
+function checkGrantRenames(project: string, configs: ReadonlyMap<string, GrantConfig>, findings: Findings): void {
+    const owners = new Map<string, string>();
+    for (const [name, config] of configs) {
+        const former = config.renamedFrom;
+        if (former === undefined) {
+            continue;
+        }
+        const at = ["projects", project, "grants", name, "renamedFrom"];
+        if (former === name) {
+            findings.problem(at, `is the grant's own name: renamedFrom names the grant before a rename; remove it`);
+        } else if (configs.has(former)) {
+            findings.problem(at, `${JSON.stringify(former)} is also a grant of this project: a grant can only take over the resources of a grant that no longer exists`);
+        } else if (owners.has(former)) {
+            findings.problem(at, `${JSON.stringify(former)} is also the renamedFrom of grant ${JSON.stringify(owners.get(former))}: only one grant can take over its resources`);
+        }
+        owners.set(former, name);
+    }
 }
 
 /** The distinct values of a list, sorted (the list itself when it has one element). */
@@ -36,7 +103,9 @@ export function uniqueSorted(values: readonly string[]): readonly string[] {
 export function resolveGrants(parsed: ParsedMap, targets: readonly { readonly key: string; readonly hint: string }[], findings: Findings): ResolvedGrant[] {
     const grants: ResolvedGrant[] = [];
     const projectById = new Map<string, string>();
-    for (const { path: project, id, grants: configs } of parsed.projects) {
+    checkRenames(parsed.projects, findings);
+    for (const { path: project, id, grants: configs, renamedFrom } of parsed.projects) {
+        checkGrantRenames(project, configs, findings);
         // An invalid id was reported; its grants are still checked, but no plan is made.
         const projectId = id ?? "";
         const other = id === undefined ? undefined : projectById.get(id);
@@ -74,6 +143,12 @@ export function resolveGrants(parsed: ParsedMap, targets: readonly { readonly ke
                 protected: g.protected,
                 ...(g.environment !== undefined ? { environment: g.environment } : {}),
                 config: g,
+                namesPath: renamedFrom ?? project,
+                namesGrant: g.renamedFrom ?? grant,
+                ...(renamedFrom !== undefined ? { renamedFrom } : {}),
+                ...(g.renamedFrom !== undefined ? { grantRenamedFrom: g.renamedFrom } : {}),
+                key: grantKey(projectId, grant),
+                formerKeys: formerKeys(project, renamedFrom, projectId, grant, g.renamedFrom),
             });
         }
     }

@@ -21,16 +21,26 @@ export function shortHash(text: string, length = 8): string {
 }
 
 /**
- * Logical name of everything that belongs to one grant: `<project path>/<grant>`.
- * Unambiguous because grant names contain no "/".
+ * Logical name of everything that belongs to one grant: `<project id>/<grant>`. Keyed on what
+ * survives a GitLab rename or transfer (the id) and on the grant's name, so renaming a project key
+ * in the map keeps every URN. Unambiguous: ids are digits and grant names contain no "/".
  */
-export function grantKey(projectPath: string, grant: string): string {
+export function grantKey(projectId: string, grant: string): string {
+    return `${projectId}/${grant}`;
+}
+
+/**
+ * The logical name grants had before names were keyed on ids: `<project path>/<grant>`. Kept
+ * reachable as an alias, so existing stacks see no replacement. It never equals a current name:
+ * a project path has at least two segments, so it has at least three.
+ */
+export function legacyGrantKey(projectPath: string, grant: string): string {
     return `${projectPath}/${grant}`;
 }
 
-/** Logical name of a per-grant child keyed by a stable value (a policy ARN, a member, a role). */
-export function childKey(projectPath: string, grant: string, label: string, stableValue: string): string {
-    return `${grantKey(projectPath, grant)}/${label}-${shortHash(stableValue)}`;
+/** The name of a per-grant child below a grant's logical name, keyed by a stable value (a policy ARN, a member). */
+export function childName(base: string, label: string, stableValue: string): string {
+    return `${base}/${label}-${shortHash(stableValue)}`;
 }
 
 /** Project path as a name part: lowercase, "/" becomes "-". */

@@ -13,6 +13,7 @@ import { GitlabConfig, GitlabSchema, PROJECT_FIELDS, ProjectIdSchema } from "./s
 /** A grant as parsed: the shared fields, plus one field per target it uses. */
 export interface GrantConfig {
     readonly description?: string;
+    readonly renamedFrom?: string;
     readonly ref: string | readonly string[];
     readonly refType: "branch" | "tag";
     readonly protected: boolean;
@@ -25,6 +26,8 @@ export interface ParsedProject {
     /** The project_id claim (digits), or undefined when the id is invalid (problems say why). */
     readonly id?: string;
     readonly description?: string;
+    /** The path the project's physical names derive from, after a rename (see schema.ts). */
+    readonly renamedFrom?: string;
     /** The grants that parsed, by name. */
     readonly grants: ReadonlyMap<string, GrantConfig>;
 }
@@ -308,6 +311,7 @@ function parseProject(path: string, value: unknown, grantSchema: z.ZodType, find
         path,
         ...(id !== undefined ? { id: String(id) } : {}),
         ...(shell.description !== undefined ? { description: shell.description } : {}),
+        ...(shell.renamedFrom !== undefined ? { renamedFrom: shell.renamedFrom } : {}),
         grants,
     };
 }

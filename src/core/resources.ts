@@ -13,6 +13,11 @@ export function resourceMeta<T extends string>(type: T) {
             name: z.string().meta({ description: "Logical (URN) name: built from map keys, never list positions." }),
             protect: z.boolean().meta({ description: "Pulumi protect option." }),
             deleteBeforeReplace: z.boolean().optional().meta({ description: "Pulumi deleteBeforeReplace option." }),
+            aliases: z
+                .array(z.string())
+                .optional()
+                .meta({ description: "Former logical names (same type and parent): Pulumi aliases, so a resource that had one keeps its identity." }),
+            import: z.string().optional().meta({ description: "Pulumi import option: the ID of an existing resource to adopt (then managed as planned)." }),
         })
         .meta({ description: "Which resource this entry becomes, and its resource options." });
 }
@@ -25,6 +30,28 @@ export interface ResourceMeta {
     readonly protect: boolean;
     /** Pulumi `deleteBeforeReplace`. */
     readonly deleteBeforeReplace?: boolean;
+    /** Former logical names (Pulumi aliases with the same type and parent). */
+    readonly aliases?: readonly string[];
+    /** Pulumi `import`: the ID of an existing resource to adopt. */
+    readonly import?: string;
+}
+
+/** A resource's `resource` entry; aliases only when there are former names that differ from `name`. */
+export function meta<T extends string>(type: T, name: string, protect: boolean, options: { deleteBeforeReplace?: boolean; aliases?: readonly string[]; import?: string } = {}) {
+    const aliases = [...new Set(options.aliases ?? [])].filter((alias) => alias !== name);
+    return {
+        type,
+        name,
+        protect,
+        ...(options.deleteBeforeReplace === true ? { deleteBeforeReplace: true } : {}),
+        ...(aliases.length > 0 ? { aliases } : {}),
+        ...(options.import !== undefined ? { import: options.import } : {}),
+    };
+}
+
+/** The `resource` entry of a grant's resource: named `<grant key><suffix>`, aliased from the grant's former keys. */
+export function grantMeta<T extends string>(type: T, grant: { readonly key: string; readonly formerKeys: readonly string[] }, suffix = "", options: { deleteBeforeReplace?: boolean } = {}) {
+    return meta(type, `${grant.key}${suffix}`, false, { ...options, aliases: grant.formerKeys.map((former) => `${former}${suffix}`) });
 }
 
 export interface Entry {

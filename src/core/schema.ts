@@ -7,7 +7,7 @@
  */
 import { z } from "zod";
 import { DURATION_PATTERN, durationProblem } from "./duration";
-import { PROJECT_PATH_PATTERN, audienceProblem, environmentProblem, httpsUrlProblem, reasonProblem, refProblem } from "./rules";
+import { PROJECT_PATH_PATTERN, audienceProblem, environmentProblem, grantNameProblem, httpsUrlProblem, projectPathProblem, reasonProblem, refProblem } from "./rules";
 
 /** A string checked by a rule function (returns the problem text or undefined). */
 export function ruled(rule: (value: string) => string | undefined) {
@@ -74,6 +74,12 @@ export const GRANT_BASE_FIELDS = {
         .default(true)
         .meta({ description: "Require a protected branch or tag (ref_protected). Default true; false lets any push to a matching ref through." }),
     environment: ruled(environmentProblem).optional().meta({ description: "Require this exact GitLab environment (the job's environment:name)." }),
+    renamedFrom: ruled(grantNameProblem)
+        .optional()
+        .meta({
+            description:
+                "The grant's previous name, after renaming it in the map: its resources keep their identity (an in-place update instead of a replacement) and their names derived from the old grant name.",
+        }),
 };
 
 const projectIdError = (issue: { input?: unknown }) => `must be the numeric GitLab project ID (Settings > General), e.g. 42, got ${JSON.stringify(issue.input)}`;
@@ -86,6 +92,12 @@ export const ProjectIdSchema = z
 export const PROJECT_FIELDS = {
     id: ProjectIdSchema,
     description: z.string().optional().meta({ description: "Free text shown in the plan." }),
+    renamedFrom: ruled(projectPathProblem)
+        .optional()
+        .meta({
+            description:
+                "After a GitLab rename or transfer: the path the project's names were first derived from. Vault role and policy, IAM role and service account keep those names (renaming the key is then an in-place update, and CI jobs keep their role names), and secrets under <renamedFrom>/ still count as the project's own folder.",
+        }),
 };
 
 /** Grant names as a JSON Schema pattern (the rule is GRANT_NAME in rules.ts). */

@@ -26,6 +26,12 @@ export interface StackFile {
     readonly raw: Record<string, unknown>;
     /** Problems found while reading, with their positions; the map is invalid if there are any. */
     readonly problems: PositionedProblem[];
+    /**
+     * The problems only the file shows: duplicate keys and scalars the two YAML readers see
+     * differently (the program checks these too when the file is there; secrets and namespaces
+     * it sees in the runtime config itself).
+     */
+    readonly yamlProblems: PositionedProblem[];
     /** Whether the file could be read as a stack file at all (YAML, a config: mapping). */
     readonly readable: boolean;
     /** The position of the value at a map path (or of the deepest part of it that exists). */
@@ -140,7 +146,7 @@ function scalarHint(node: Node | null): string | undefined {
 }
 
 function unreadable(problems: PositionedProblem[]): StackFile {
-    return { raw: {}, problems, readable: false, locate: () => undefined, hint: () => undefined };
+    return { raw: {}, problems, yamlProblems: [], readable: false, locate: () => undefined, hint: () => undefined };
 }
 
 export interface StackFileOptions extends Omit<ConfigReadOptions, "isSecret"> {}
@@ -199,6 +205,7 @@ export function readStackFile(text: string, options: StackFileOptions): StackFil
     return {
         raw: read.raw,
         problems,
+        yamlProblems: walker.problems.filter((p) => p.message !== SECRET_MESSAGE),
         readable: true,
         locate(segments) {
             const section = sectionNodes.get(String(segments[0]));

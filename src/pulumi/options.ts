@@ -1,12 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ResourceMeta } from "../core/resources";
 
-/** Resource options of a plan entry: always parented; `protect`/`deleteBeforeReplace` as planned. */
+/** Resource options of a plan entry: always parented; protect, deleteBeforeReplace, aliases and import as planned. */
 export function optionsOf(meta: ResourceMeta, parent: pulumi.Resource, extra: pulumi.CustomResourceOptions = {}): pulumi.CustomResourceOptions {
     return {
         parent,
         protect: meta.protect,
         ...(meta.deleteBeforeReplace ? { deleteBeforeReplace: true } : {}),
+        ...(meta.aliases !== undefined ? { aliases: meta.aliases.map((name) => ({ name })) } : {}),
+        ...(meta.import !== undefined ? { import: meta.import } : {}),
         ...extra,
     };
 }

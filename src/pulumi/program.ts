@@ -2,11 +2,13 @@
  * The Pulumi program: read stack config once, validate the whole map, plan it, then register the
  * plan. Nothing is registered unless the map is valid. src/index.ts runs this.
  */
+import { existsSync, readFileSync } from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 import { MapValidationError, Problem } from "../core/findings";
 import { ROOT_NAME } from "../core/names";
 import { sectionKeys } from "../core/parse";
 import { mapFromStackConfig } from "../core/stack-config";
+import { readStackFile } from "../core/stack-file";
 import { checkMap } from "../features/check";
 import { MAP_DEFINITION } from "../features/map-schema";
 import { Federation, FederationOutputs } from "./federation";
@@ -27,13 +29,24 @@ function isConfigSecret(key: string): boolean {
     return runtime.isConfigSecret?.(key) ?? false;
 }
 
+/**
+ * The problems only the stack file shows: the engine hands the program values already read by
+ * its YAML 1.1 loader (`id: 0201` arrives as 129), so the program reads Pulumi.<stack>.yaml beside
+ * Pulumi.yaml, when there is one, and refuses what the offline CLI refuses.
+ */
+export function stackFileProblems(file: string, projectName: string): Problem[] {
+    if (!existsSync(file)) {
+        return [];
+    }
+    const read = readStackFile(readFileSync(file, "utf8"), { sections: sectionKeys(MAP_DEFINITION), projectName });
+    return read.yamlProblems.map((p) => ({ ...p, message: p.position !== undefined ? `${p.message} (${file}:${p.position.line}:${p.position.column})` : p.message }));
+}
+
 /** The project map from this stack's config (`gitlab-federation:*` keys), with the problems of reading it. */
 export function readStackMap(): StackMap {
-    return mapFromStackConfig(pulumi.runtime.allConfig(), {
-        sections: sectionKeys(MAP_DEFINITION),
-        projectName: pulumi.getProject(),
-        isSecret: isConfigSecret,
-    });
+    const projectName = pulumi.getProject();
+    const read = mapFromStackConfig(pulumi.runtime.allConfig(), { sections: sectionKeys(MAP_DEFINITION), projectName, isSecret: isConfigSecret });
+    return { raw: read.raw, problems: [...read.problems, ...stackFileProblems(`Pulumi.${pulumi.getStack()}.yaml`, projectName)] };
 }
 
 export interface RunOptions {

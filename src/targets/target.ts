@@ -111,6 +111,13 @@ export interface Target<K extends string, SectionS extends z.ZodType, FieldsS ex
     resources(plan: z.output<PlanS>): readonly Entry[];
     /** Keys of a resource type's entries that are for readers, not resource arguments. */
     readonly informational: Readonly<Record<string, readonly string[]>>;
+    /**
+     * Per resource type: the arguments whose change replaces the resource (ForceNew in the
+     * provider), or "all". From the providers' sources; see each target's lifecycle.ts.
+     */
+    readonly replaceOn: Readonly<Record<string, readonly string[] | "all">>;
+    /** Per resource type: the arguments that name the physical object (a Vault path, an IAM name). */
+    readonly identity: Readonly<Record<string, readonly string[]>>;
     render(plan: z.output<PlanS>, grants: readonly (GrantIdentity & { readonly summary: z.output<SummaryS> })[]): RenderedSection;
     /** Builds the evaluator of the target's planned configuration for tokens of this GitLab. */
     evaluator(plan: z.output<PlanS>, gitlab: { readonly url: string }): Evaluator<z.output<SummaryS>>;

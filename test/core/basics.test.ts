@@ -169,12 +169,47 @@ describe("value rules", () => {
 });
 
 describe("names", () => {
+    it("Vault policy names are distinct for every (auth path, role name) pair, also across stacks", () => {
+        // The collisions 0.1.0 allowed: "/" and "-" and case were all folded into "-" and lower case.
+        const pairs: [string, string][] = [
+            ["gitlab", "platform-api--core"],
+            ["gitlab-platform", "api--core"],
+            ["gitlab/platform", "api--core"],
+            ["gitlab/ci", "x--y"],
+            ["gitlab-ci", "x--y"],
+            ["gitlab_ci", "x--y"],
+            ["GitLab", "x--y"],
+            ["gitlab", "x--y"],
+            ["gitlab-", "ci-x--y"],
+            ["a_b", "x--y"],
+            ["a/b", "x--y"],
+            ["a__b", "x--y"],
+        ];
+        const names = pairs.map(([auth, role]) => vaultPolicyName(auth, role));
+        assert.deepEqual(names, [
+            "gitlab-platform-api--core",
+            "_gitlab-platform.api--core",
+            "_gitlab_-platform.api--core",
+            "_gitlab_-ci.x--y",
+            "_gitlab-ci.x--y",
+            "_gitlab__ci.x--y",
+            "__git_lab.x--y",
+            "gitlab-x--y",
+            "_gitlab-.ci-x--y",
+            "_a__b.x--y",
+            "_a_-b.x--y",
+            "_a____b.x--y",
+        ]);
+        assert.equal(new Set(names).size, names.length);
+        assert.ok(names.every((n) => n === n.toLowerCase()), "lower case, as Vault stores policy names");
+    });
+
     it("derive every name from project path and grant name", () => {
         assert.equal(grantKey("platform/api", "deploy"), "platform/api/deploy");
         assert.equal(pathSlug("Platform/API.v2"), "platform-api.v2");
         assert.equal(vaultRoleName("platform/api", "deploy"), "platform-api--deploy");
         assert.equal(vaultPolicyName("gitlab", "platform-api--deploy"), "gitlab-platform-api--deploy");
-        assert.equal(vaultPolicyName("ci/GitLab", "x--y"), "ci-gitlab-x--y");
+        assert.equal(vaultPolicyName("ci/GitLab", "x--y"), "_ci_-_git_lab.x--y");
         assert.equal(awsRoleName("platform/api", "deploy"), "gitlab-platform-api--deploy");
         assert.equal(gcpAccountId("platform/api", "deploy"), "gl-platform-api--deploy");
         assert.equal(gcpAccountId("my_group/api.v2", "deploy"), "gl-my-group-api-v2--deploy");

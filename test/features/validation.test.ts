@@ -44,7 +44,7 @@ describe("validation of the project map", () => {
     describe("unknown fields (typos)", () => {
         it("in a grant, with a suggestion", () => {
             assert.deepEqual(problems(oneGrant({ ...DEPLOY, protectd: false })), [
-                'gitlab-federation:projects["platform/api"].grants.deploy.protectd: unknown field "protectd" (did you mean "protected"?); allowed here: description, ref, refType, protected, environment, vault, aws, gcp. Remove it or correct the name',
+                'gitlab-federation:projects["platform/api"].grants.deploy.protectd: unknown field "protectd" (did you mean "protected"?); allowed here: description, ref, refType, protected, environment, renamedFrom, vault, aws, gcp. Remove it or correct the name',
             ]);
         });
 
@@ -52,7 +52,7 @@ describe("validation of the project map", () => {
             const raw = { ...map({ "platform/api": { id: 42, grants: { deploy: DEPLOY } } }, { vault: { ...VAULT, tokenTTL: "5m" } }), projcts: {} };
             assert.deepEqual(problems(raw), [
                 'gitlab-federation:projcts: unknown config key "gitlab-federation:projcts" (did you mean "gitlab-federation:projects"?); allowed here: gitlab-federation:gitlab, gitlab-federation:vault, gitlab-federation:aws, gitlab-federation:gcp, gitlab-federation:projects. Remove it or correct the name',
-                'gitlab-federation:vault.tokenTTL: unknown field "tokenTTL" (did you mean "tokenTtl"?); allowed here: authPath, audience, kvMount, description, audit, tokenTtl, tokenMaxTtl, ttlCap, tokenType, tokenBoundCidrs, protect. Remove it or correct the name',
+                'gitlab-federation:vault.tokenTTL: unknown field "tokenTTL" (did you mean "tokenTtl"?); allowed here: authPath, audience, kvMount, description, audit, tokenTtl, tokenMaxTtl, ttlCap, tokenType, tokenBoundCidrs, protect, defaultPolicy, adopt, auditManagedElsewhere. Remove it or correct the name',
             ]);
         });
 
@@ -202,6 +202,7 @@ describe("validation of the project map", () => {
             assert.deepEqual(problems(allowed), []);
             assert.deepEqual(warnings(allowed), [
                 'gitlab-federation:projects["platform/api"].grants.deploy.vault.allowOutsideProject: reads outside "platform/api/" (shared/registry): "every project pulls the shared registry credential"',
+                "gitlab-federation:vault.audit: no audit device: this stack does not make Vault record CI logins and secret reads. Add a device, or set vault.auditManagedElsewhere with a reason if devices are enabled outside this stack",
             ]);
         });
 
@@ -254,7 +255,7 @@ describe("validation of the project map", () => {
             "platform-web/x": { id: 2, grants: { a: { ref: "main", vault: { read: ["platform-web/x"] } } } },
         });
         assert.deepEqual(problems(raw), [
-            'gitlab-federation:projects["platform/web-x"].grants.a.vault: Vault role name "platform-web-x--a" is also the role name of gitlab-federation:projects["platform-web/x"].grants.a (derived names lowercase the project path and turn "/" into "-"): set vault.roleName on one of them to a distinct name',
+            'gitlab-federation:projects["platform/web-x"].grants.a.vault: Vault role name "platform-web-x--a" is also the role name of gitlab-federation:projects["platform-web/x"].grants.a (derived names lowercase the project path, or its renamedFrom, and turn "/" into "-"): set vault.roleName on one of them to a distinct name',
         ]);
         const fixed = clone(raw) as { projects: Record<string, { grants: { a: { vault: Record<string, unknown> } } }> };
         fixed.projects["platform/web-x"]!.grants.a.vault.roleName = "platform-web-x-a";

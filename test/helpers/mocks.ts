@@ -18,6 +18,10 @@ export interface Registered {
     readonly dependencies: readonly string[];
     /** Parent URN ("" for none). */
     readonly parent: string;
+    /** URNs of the resource's aliases, as the engine would compute them from the alias specs. */
+    readonly aliases: readonly string[];
+    /** The import option ("" for none). */
+    readonly importId: string;
 }
 
 /** The mock account all ARNs use; maps in tests that compare with the plan set aws.accountId to it. */
@@ -48,6 +52,13 @@ export function valueOf<T>(output: pulumi.Input<T>): Promise<T> {
     return new Promise((resolve) => pulumi.output(output).apply((v) => resolve(v as T)));
 }
 
+interface AliasSpec {
+    getName(): string;
+    getType(): string;
+    getParenturn(): string;
+    getNoparent(): boolean;
+}
+
 interface Request {
     getType(): string;
     getName(): string;
@@ -56,6 +67,29 @@ interface Request {
     getDeletebeforereplace(): boolean;
     getDependenciesList(): string[];
     getParent(): string;
+    getAliasesList(): { getUrn(): string; hasSpec(): boolean; getSpec(): AliasSpec | undefined }[];
+    getImportid(): string;
+}
+
+/**
+ * The URN of a resource of `type` named `name` under `parent` (a URN, or "" for the stack), the
+ * way the mock monitor forms URNs: the parent's own type, then the child's (the engine puts the
+ * parent's whole type chain there; either way parent and child relate the same).
+ */
+export function urnOf(parent: string, type: string, name: string, stack = "test", project = "gitlab-federation"): string {
+    const parentType = parent === "" ? "" : `${parent.split("::")[2]!.split("$").pop()}$`;
+    return `urn:pulumi:${stack}::${project}::${parentType}${type}::${name}`;
+}
+
+function aliasUrns(request: Request): string[] {
+    return request.getAliasesList().map((alias) => {
+        if (!alias.hasSpec()) {
+            return alias.getUrn();
+        }
+        const spec = alias.getSpec()!;
+        const parent = spec.getNoparent() ? "" : spec.getParenturn() || request.getParent();
+        return urnOf(parent, spec.getType() || request.getType(), spec.getName() || request.getName());
+    });
 }
 
 interface MockMonitor {
@@ -135,6 +169,8 @@ export async function runCatching<T>(program: () => T): Promise<{ result: T; res
             deleteBeforeReplace: request.getDeletebeforereplace(),
             dependencies: request.getDependenciesList(),
             parent: request.getParent(),
+            aliases: aliasUrns(request),
+            importId: request.getImportid(),
         };
     });
     return { ...outcome, resources };

@@ -38,28 +38,28 @@ describe("components under mocks", () => {
             "gitlab-federation:vault:AuditDevices audit",
             "gitlab-federation:vault:JwtAuth jwt",
             "vault:index/audit:Audit file",
-            "vault:index/policy:Policy platform/api/deploy",
-            "vault:index/policy:Policy platform/api/review",
-            "vault:jwt/authBackend:AuthBackend gitlab",
-            "vault:jwt/authBackendRole:AuthBackendRole platform/api/deploy",
-            "vault:jwt/authBackendRole:AuthBackendRole platform/api/review",
+            "vault:index/policy:Policy 42/deploy",
+            "vault:index/policy:Policy 42/review",
+            "vault:jwt/authBackend:AuthBackend jwt",
+            "vault:jwt/authBackendRole:AuthBackendRole 42/deploy",
+            "vault:jwt/authBackendRole:AuthBackendRole 42/review",
         ]);
         const jwt = byName(resources, "gitlab-federation:vault:JwtAuth", "jwt");
         for (const r of resources.filter((x) => x.type.startsWith("vault:jwt") || x.type === "vault:index/policy:Policy")) {
             assert.equal(r.parent, jwt.urn, `${r.name} is a child of the component`);
         }
-        const backend = byName(resources, "vault:jwt/authBackend:AuthBackend", "gitlab");
+        const backend = byName(resources, "vault:jwt/authBackend:AuthBackend", "jwt");
         assert.equal(backend.protect, true);
         assert.deepEqual(backend.inputs, {
             path: "gitlab",
             type: "jwt",
-            description: "GitLab CI ID tokens from https://gitlab.example.com (managed by gitlab-federation)",
+            description: "GitLab CI ID tokens (managed by gitlab-federation)",
             boundIssuer: "https://gitlab.example.com",
             jwksUrl: "https://gitlab.example.com/oauth/discovery/keys",
             jwtSupportedAlgs: ["RS256"],
             tune: { defaultLeaseTtl: "5m", maxLeaseTtl: "1h", tokenType: "default-batch" },
         });
-        const role = byName(resources, "vault:jwt/authBackendRole:AuthBackendRole", "platform/api/deploy");
+        const role = byName(resources, "vault:jwt/authBackendRole:AuthBackendRole", "42/deploy");
         assert.deepEqual(role.inputs, {
             backend: "gitlab",
             roleName: "platform-api--deploy",
@@ -73,47 +73,52 @@ describe("components under mocks", () => {
             tokenExplicitMaxTtl: 600,
             tokenPolicies: ["gitlab-platform-api--deploy"],
             tokenType: "batch",
+            tokenNoDefaultPolicy: true,
         });
         assert.equal(role.protect, false);
+        assert.deepEqual(role.aliases, [role.urn.replace("::42/deploy", "::platform/api/deploy")], "aliased from the 0.1.0 name");
+        assert.deepEqual(backend.aliases, [backend.urn.replace("::jwt", "::gitlab")]);
         const audit = byName(resources, "vault:index/audit:Audit", "file");
-        const policy = byName(resources, "vault:index/policy:Policy", "platform/api/deploy");
+        const policy = byName(resources, "vault:index/policy:Policy", "42/deploy");
         assert.deepEqual([...role.dependencies].sort(), [audit.urn, backend.urn, policy.urn].sort());
         assert.equal(audit.deleteBeforeReplace, true);
+        assert.equal(audit.protect, false, "audit devices are replaced on any edit, which protect would refuse");
         assert.deepEqual(audit.inputs, { type: "file", path: "file", options: { file_path: "/var/log/vault/audit.log" } });
         assert.equal(policy.inputs.name, "gitlab-platform-api--deploy");
     });
 
     it("VaultKvMount: a protected kv v2 mount; unprotected when the plan says so", async () => {
         const { resources } = await runWithMocks(() => new VaultKvMount("kv", { mount: PLAN.vault!.mounts[0]! }));
-        const mount = byName(resources, "vault:index/mount:Mount", "secret");
+        const mount = byName(resources, "vault:index/mount:Mount", "kv");
         assert.deepEqual(mount.inputs, { path: "secret", type: "kv", options: { version: "2" }, description: "KV v2 secrets read by GitLab CI (managed by gitlab-federation)" });
         assert.equal(mount.protect, true);
         const unprotected = planMap({ ...RAW, vault: { ...VAULT, protect: false } });
         const second = await runWithMocks(() => new VaultKvMount("kv", { mount: unprotected.vault!.mounts[0]! }));
-        assert.equal(byName(second.resources, "vault:index/mount:Mount", "secret").protect, false);
+        assert.equal(byName(second.resources, "vault:index/mount:Mount", "kv").protect, false);
     });
 
     it("AwsOidcFederation: protected provider; role trust policy names the provider's ARN output; attachments and inline policy", async () => {
         const { resources, result } = await runWithMocks(() => new AwsOidcFederation("aws", { plan: PLAN.aws! }));
         assert.deepEqual(summary(resources).sort(), [
-            "aws:iam/openIdConnectProvider:OpenIdConnectProvider gitlab.example.com",
-            "aws:iam/role:Role platform/api/deploy",
-            "aws:iam/rolePolicy:RolePolicy platform/api/deploy",
+            "aws:iam/openIdConnectProvider:OpenIdConnectProvider gitlab",
+            "aws:iam/role:Role 42/deploy",
+            "aws:iam/rolePolicy:RolePolicy 42/deploy",
             `aws:iam/rolePolicyAttachment:RolePolicyAttachment ${PLAN.aws!.rolePolicyAttachments[0]!.resource.name}`,
             "gitlab-federation:aws:OidcFederation aws",
         ]);
-        const provider = byName(resources, "aws:iam/openIdConnectProvider:OpenIdConnectProvider", "gitlab.example.com");
+        const provider = byName(resources, "aws:iam/openIdConnectProvider:OpenIdConnectProvider", "gitlab");
         assert.equal(provider.protect, true);
         assert.deepEqual(provider.inputs, { url: "https://gitlab.example.com", clientIdLists: ["sts.amazonaws.com"], tags: { "managed-by": "gitlab-federation" } });
-        const role = byName(resources, "aws:iam/role:Role", "platform/api/deploy");
+        const role = byName(resources, "aws:iam/role:Role", "42/deploy");
         assert.deepEqual(role.dependencies, [provider.urn]);
+        assert.equal(role.deleteBeforeReplace, true, "IAM role names are unique and paths immutable: a path change replaces delete-first");
         assert.deepEqual(JSON.parse(role.inputs.assumeRolePolicy), PLAN.aws!.roles[0]!.assumeRolePolicy);
         assert.equal(role.inputs.managedPolicyArns, undefined, "managed policies are attached, not the deprecated exclusive argument");
         assert.equal(role.inputs.enforcement, undefined);
         const attachment = resources.find((r) => r.type === "aws:iam/rolePolicyAttachment:RolePolicyAttachment")!;
         assert.deepEqual(attachment.inputs, { role: "gitlab-platform-api--deploy", policyArn: "arn:aws:iam::aws:policy/ReadOnlyAccess" });
         assert.deepEqual(attachment.dependencies, [role.urn]);
-        const inline = byName(resources, "aws:iam/rolePolicy:RolePolicy", "platform/api/deploy");
+        const inline = byName(resources, "aws:iam/rolePolicy:RolePolicy", "42/deploy");
         assert.deepEqual({ ...inline.inputs, policy: JSON.parse(inline.inputs.policy) }, { role: "gitlab-platform-api--deploy", name: "gitlab-federation", policy: PLAN.aws!.rolePolicies[0]!.policy });
         assert.equal(await valueOf(result.providerArn), "arn:aws:iam::111111111111:oidc-provider/gitlab.example.com");
     });
@@ -123,7 +128,7 @@ describe("components under mocks", () => {
         const plan = planMap({ ...RAW, aws: { existingProviderArn: existing } });
         const { resources } = await runWithMocks(() => new AwsOidcFederation("aws", { plan: plan.aws! }));
         assert.equal(resources.filter((r) => r.type === "aws:iam/openIdConnectProvider:OpenIdConnectProvider").length, 0);
-        const role = byName(resources, "aws:iam/role:Role", "platform/api/deploy");
+        const role = byName(resources, "aws:iam/role:Role", "42/deploy");
         assert.equal(JSON.parse(role.inputs.assumeRolePolicy).Statement[0].Principal.Federated, existing);
     });
 
@@ -138,19 +143,19 @@ describe("components under mocks", () => {
             "gcp:serviceaccount/iAMMember:IAMMember": 3,
             "gcp:projects/iAMMember:IAMMember": 1,
         });
-        const pool = byName(resources, "gcp:iam/workloadIdentityPool:WorkloadIdentityPool", "gitlab");
-        const provider = byName(resources, "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider", "gitlab-example-com");
+        const pool = byName(resources, "gcp:iam/workloadIdentityPool:WorkloadIdentityPool", "pool");
+        const provider = byName(resources, "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider", "provider");
         assert.deepEqual([pool.protect, provider.protect], [true, true]);
         assert.deepEqual(provider.dependencies, [pool.urn]);
         assert.equal(provider.inputs.attributeCondition, "assertion.project_id in ['42']");
-        const account = byName(resources, "gcp:serviceaccount/account:Account", "platform/api/review");
-        const bindings = resources.filter((r) => r.type === "gcp:serviceaccount/iAMMember:IAMMember" && r.name.startsWith("platform/api/review/"));
+        const account = byName(resources, "gcp:serviceaccount/account:Account", "42/review");
+        const bindings = resources.filter((r) => r.type === "gcp:serviceaccount/iAMMember:IAMMember" && r.name.startsWith("42/review/"));
         assert.deepEqual(
             bindings.map((b) => b.inputs),
-            PLAN.gcp!.iamMembers.filter((m) => m.resource.name.startsWith("platform/api/review/")).map((m) => ({ serviceAccountId: "projects/acme-ci/serviceAccounts/gl-platform-api--review@acme-ci.iam.gserviceaccount.com", role: m.role, member: m.member })),
+            PLAN.gcp!.iamMembers.filter((m) => m.resource.name.startsWith("42/review/")).map((m) => ({ serviceAccountId: "projects/acme-ci/serviceAccounts/gl-platform-api--review@acme-ci.iam.gserviceaccount.com", role: m.role, member: m.member })),
         );
         assert.ok(bindings.every((b) => b.dependencies.includes(account.urn) && b.dependencies.includes(provider.urn)));
-        const projectRole = byName(resources, "gcp:projects/iAMMember:IAMMember", "platform/api/deploy/roles/run.developer");
+        const projectRole = byName(resources, "gcp:projects/iAMMember:IAMMember", "42/deploy/roles/run.developer");
         assert.deepEqual(projectRole.inputs, { project: "acme-ci", role: "roles/run.developer", member: "serviceAccount:gl-platform-api--deploy@acme-ci.iam.gserviceaccount.com" });
     });
 
@@ -196,6 +201,28 @@ describe("components under mocks", () => {
         });
         assert.deepEqual(await valueOf(result.outputs.vault as never), { authPath: "gitlab", accessor: "auth_jwt_gitlab", audience: "https://vault.example.com", kvMount: "secret" });
         assert.deepEqual(await valueOf(result.outputs.aws as never), { oidcProviderArn: "arn:aws:iam::111111111111:oidc-provider/gitlab.example.com", audience: "sts.amazonaws.com" });
+    });
+
+    it("adopted anchors: import IDs reach the engine; external ones are not registered but still named", async () => {
+        const plan = planMap(
+            map(
+                { "platform/api": { id: 42, grants: { deploy: { ref: "main", vault: { read: ["platform/api"] }, gcp: {} } } } },
+                { vault: { ...VAULT, authPath: "jwt", adopt: { authMethod: "external", kvMount: "import" }, audit: [{ type: "file", path: "stdout", adopt: "import" }] }, gcp: { ...GCP, adopt: { pool: "external", provider: "import" } } },
+            ),
+        );
+        const { resources, result } = await runWithMocks(() => new Federation("gitlab-federation", { plan }));
+        assert.equal(resources.filter((r) => r.type === "vault:jwt/authBackend:AuthBackend" || r.type === "gcp:iam/workloadIdentityPool:WorkloadIdentityPool").length, 0);
+        assert.deepEqual(
+            resources.filter((r) => r.importId !== "").map((r) => [r.type, r.importId]),
+            [
+                ["vault:index/audit:Audit", "file"],
+                ["vault:index/mount:Mount", "secret"],
+                ["gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider", "projects/acme-ci/locations/global/workloadIdentityPools/gitlab/providers/gitlab-example-com"],
+            ],
+        );
+        assert.equal(byName(resources, "vault:jwt/authBackendRole:AuthBackendRole", "42/deploy").inputs.backend, "jwt");
+        assert.equal(byName(resources, "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider", "provider").inputs.workloadIdentityPoolId, "gitlab");
+        assert.deepEqual(await valueOf((result.outputs as unknown as Record<string, never>).vault), { authPath: "jwt", audience: "https://vault.example.com", kvMount: "secret" });
     });
 
     it("Federation with only Vault registers no AWS or GCP component", async () => {

@@ -1,9 +1,12 @@
 import { strict as assert } from "node:assert";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type { Entry } from "../../src/core/resources";
 import { informationalKeys, planEntries, planMap } from "../../src/features";
 import { Federation } from "../../src/pulumi/federation";
-import { readStackMap, runProgram } from "../../src/pulumi/program";
+import { readStackMap, runProgram, stackFileProblems } from "../../src/pulumi/program";
 import { clone, devMap, map } from "../helpers/maps";
 import { Registered, runCatching, runWithMocks, valueOf } from "../helpers/mocks";
 
@@ -49,6 +52,13 @@ describe("the program", () => {
             assert.deepEqual(received(resource), promised(entry), `${entry.resource.type} ${entry.resource.name}`);
             assert.equal(resource.protect, entry.resource.protect, `protect of ${entry.resource.name}`);
             assert.equal(resource.deleteBeforeReplace, entry.resource.deleteBeforeReplace === true, `deleteBeforeReplace of ${entry.resource.name}`);
+            // (The SDK adds aliases of its own for renamed type tokens, e.g. gcp:serviceAccount/... ; only ours are compared.)
+            assert.deepEqual(
+                resource.aliases.filter((urn) => urn.split("::")[2]!.endsWith(`$${resource.type}`)),
+                (entry.resource.aliases ?? []).map((alias) => resource.urn.slice(0, resource.urn.lastIndexOf("::") + 2) + alias),
+                `aliases of ${entry.resource.name}`,
+            );
+            assert.equal(resource.importId, entry.resource.import ?? "", `import of ${entry.resource.name}`);
         }
     });
 
@@ -102,6 +112,34 @@ describe("the program", () => {
         } finally {
             pulumi.runtime.setAllConfig({});
         }
+    });
+
+    it("refuses secret config values at run time, as the CLI refuses secure: in the file", () => {
+        const config = stackConfigOf(DEV);
+        pulumi.runtime.setAllConfig(config, ["gitlab-federation:gcp"]);
+        try {
+            const read = readStackMap();
+            assert.deepEqual(read.problems.map((p) => `${p.path}: ${p.message}`), [
+                "gitlab-federation:gcp: is a secret (secure:) value; the project map holds no secrets (ids, paths and names are not secret), so write it in plain text",
+            ]);
+            assert.equal(read.raw.gcp, undefined);
+        } finally {
+            pulumi.runtime.setAllConfig({});
+        }
+    });
+
+    it("refuses, at run time too, values of the stack file that pulumi up's YAML reader sees differently", () => {
+        const directory = mkdtempSync(join(tmpdir(), "gitlab-federation-"));
+        const file = join(directory, "Pulumi.prod.yaml");
+        writeFileSync(file, "config:\n  gitlab-federation:projects:\n    a/b:\n      id: 0201\n");
+        assert.deepEqual(stackFileProblems(file, "gitlab-federation").map((p) => `${p.path}: ${p.message}`), [
+            `gitlab-federation:projects["a/b"].id: pulumi up reads the unquoted 0201 as the number 129 (YAML 1.1), this tool as the number 201 (YAML 1.2): quote it ("0201") if you mean the text, or write it as a plain decimal number (${file}:4:11)`,
+        ]);
+        assert.deepEqual(stackFileProblems(join(directory, "Pulumi.none.yaml"), "gitlab-federation"), []);
+        assert.throws(
+            () => runProgram({}, { logWarnings: false, readProblems: stackFileProblems(file, "gitlab-federation") }),
+            (error: unknown) => pulumi.RunError.isInstance(error) && (error as Error).message.includes("pulumi up reads the unquoted 0201 as the number 129"),
+        );
     });
 
     it("an empty stack config names both missing sections", () => {

@@ -46,6 +46,7 @@ describe("AWS plan", () => {
                 statement({
                     StringEquals: { "gitlab.example.com:aud": "sts.amazonaws.com" },
                     StringLike: { "gitlab.example.com:sub": "project_path:platform/api:ref_type:branch:ref:release/*" },
+                    StringNotLike: { "gitlab.example.com:sub": "project_path:*:ref_type:*:ref:*:*" },
                 }),
             );
         });
@@ -68,6 +69,7 @@ describe("AWS plan", () => {
                 statement({
                     StringEquals: { "gitlab.example.com:aud": "sts.amazonaws.com" },
                     StringLike: { "gitlab.example.com:sub": ["project_path:platform/api:ref_type:branch:ref:hotfix/*", "project_path:platform/api:ref_type:branch:ref:main"] },
+                    StringNotLike: { "gitlab.example.com:sub": "project_path:*:ref_type:*:ref:*:*" },
                 }),
             );
         });
@@ -109,6 +111,17 @@ describe("AWS plan", () => {
             assert.equal(accepts({ ref: "release/1.0", refType: "tag" }), false);
             assert.equal(accepts({ ref: "release" }), false);
             assert.equal(accepts({ ref: "hotfix/release/1" }), false);
+        });
+
+        it("not a sub with more components than GitLab's default (a project that customised ci_id_token_sub_claim_components)", () => {
+            const tier = trust({ ref: "*production", protected: false });
+            const custom = (sub: string) => ({ ...gitlabToken({ aud: "sts.amazonaws.com", ref: "main" }), sub });
+            // StringLike's "*" crosses ":": without the StringNotLike this sub would match "ref:*production".
+            const extra = "project_path:platform/api:ref_type:branch:ref:main:deployment_tier:production";
+            assert.equal(iamStringLike("project_path:platform/api:ref_type:branch:ref:*production", extra), true);
+            assert.equal(awsAccepts(tier, custom(extra), host), false);
+            assert.equal(awsAccepts(document, custom("project_path:platform/api:ref_type:branch:ref:release/1:ref_protected:false"), host), false);
+            assert.equal(awsAccepts(tier, custom("project_path:platform/api:ref_type:branch:ref:pre-production"), host), true, "the default form still matches");
         });
 
         it("not a token for another audience", () => {
@@ -154,8 +167,8 @@ describe("AWS plan", () => {
             assert.deepEqual(
                 plan.aws!.roles.map((r) => [r.resource.name, r.enforcement]),
                 [
-                    ["platform/api/deploy", { enforced: ["audience", "projectPath", "ref", "refType"], notEnforced: ["projectId", "protected", "environment"] }],
-                    ["platform/api/review", { enforced: ["audience", "projectPath", "ref", "refType"], notEnforced: ["projectId"] }],
+                    ["42/deploy", { enforced: ["audience", "projectPath", "ref", "refType"], notEnforced: ["projectId", "protected", "environment"] }],
+                    ["42/review", { enforced: ["audience", "projectPath", "ref", "refType"], notEnforced: ["projectId"] }],
                 ],
             );
             assert.deepEqual(plan.grants.map((g) => g.aws!.enforcement), plan.aws!.roles.map((r) => r.enforcement));
@@ -173,6 +186,7 @@ describe("AWS plan", () => {
         it("environments are flagged, and acknowledgements that change nothing too", () => {
             assert.deepEqual(warnings(oneGrant({ ref: "main", environment: "production", aws: { acknowledge: { protected: "not needed for an exact ref" } } }, { sections: SECTIONS })), [
                 "gitlab-federation:aws: AWS binds projects by path (in sub), not by id: platform/api. After a rename or transfer their roles stop matching, and a new project created at an old path would match them: update the map and run pulumi up when a project moves",
+                'gitlab-federation:aws: AWS cannot check ref_protected, so these grants, which require a protected ref, admit any pipeline on the same ref name, protected or not: platform/api deploy. They rely on GitLab: a protection rule covering each ref (branches: allowed to push and merge, maintainers only; tags: allowed to create, maintainers only), never removed, and no unprotected branch or tag of that name pushed first (see the README, "What AWS relies on")',
                 'gitlab-federation:projects["platform/api"].grants.deploy.aws: the role gets no permissions (no managedPolicyArns, no inlinePolicy): pipelines can assume it but do nothing with it',
                 'gitlab-federation:projects["platform/api"].grants.deploy.aws.acknowledge.environment: AWS cannot check environment "production": any job on a matching ref can assume this role, not only jobs of that environment. Set aws.acknowledge.environment with a reason to record that this is intended',
                 "gitlab-federation:projects[\"platform/api\"].grants.deploy.aws.acknowledge.protected: has no effect: the grant has no ref pattern that requires protection; remove it",
@@ -205,6 +219,18 @@ describe("AWS plan", () => {
                 'gitlab-federation:projects["platform/api"].grants.deploy.aws: the trust policy of role "gitlab-platform-api--deploy" is 2049 characters, above the IAM quota of 2048 (aws.trustPolicyMaxLength): list fewer refs or use a pattern, split the grant, or raise the quota in Service Quotas (up to 4096) and set aws.trustPolicyMaxLength',
             ]);
             assert.deepEqual(problems(oneGrant({ ref: `${atLimit}x`, aws: {} }, { sections: { aws: { ...AWS, trustPolicyMaxLength: 4096 } } })), []);
+        });
+
+        it("with a pattern, the size counts the StringNotLike too: at the quota passes, one over fails", () => {
+            const pattern = (ref: string) => oneGrant({ ref, protected: false, aws: {} }, { sections: SECTIONS });
+            const length = (ref: string) => policyLength(awsPlan(pattern(ref)).roles[0]!.assumeRolePolicy);
+            const fits = `${"x".repeat(2048 - length("x*") + 1)}*`;
+            assert.equal(length(fits), 2048);
+            assert.ok(JSON.stringify(awsPlan(pattern(fits)).roles[0]!.assumeRolePolicy).includes('"StringNotLike"'));
+            assert.deepEqual(problems(pattern(fits)), []);
+            assert.deepEqual(problems(pattern(`x${fits}`)), [
+                'gitlab-federation:projects["platform/api"].grants.deploy.aws: the trust policy of role "gitlab-platform-api--deploy" is 2049 characters, above the IAM quota of 2048 (aws.trustPolicyMaxLength): list fewer refs or use a pattern, split the grant, or raise the quota in Service Quotas (up to 4096) and set aws.trustPolicyMaxLength',
+            ]);
         });
 
         it("an unknown account is a 12-character placeholder, so the size is exact either way", () => {
@@ -266,10 +292,20 @@ describe("AWS plan", () => {
                 ),
             );
             assert.deepEqual(plan.rolePolicyAttachments, [
-                { resource: { type: "aws:iam/rolePolicyAttachment:RolePolicyAttachment", name: `platform/api/deploy/deploy-${sha8("arn:aws:iam::111111111111:policy/deploy")}`, protect: false }, role: "gitlab-platform-api--deploy", policyArn: "arn:aws:iam::111111111111:policy/deploy" },
-                { resource: { type: "aws:iam/rolePolicyAttachment:RolePolicyAttachment", name: `platform/api/deploy/ReadOnlyAccess-${sha8("arn:aws:iam::aws:policy/ReadOnlyAccess")}`, protect: false }, role: "gitlab-platform-api--deploy", policyArn: "arn:aws:iam::aws:policy/ReadOnlyAccess" },
+                {
+                    resource: { type: "aws:iam/rolePolicyAttachment:RolePolicyAttachment", name: `42/deploy/deploy-${sha8("arn:aws:iam::111111111111:policy/deploy")}`, protect: false, aliases: [`platform/api/deploy/deploy-${sha8("arn:aws:iam::111111111111:policy/deploy")}`] },
+                    role: "gitlab-platform-api--deploy",
+                    policyArn: "arn:aws:iam::111111111111:policy/deploy",
+                },
+                {
+                    resource: { type: "aws:iam/rolePolicyAttachment:RolePolicyAttachment", name: `42/deploy/ReadOnlyAccess-${sha8("arn:aws:iam::aws:policy/ReadOnlyAccess")}`, protect: false, aliases: [`platform/api/deploy/ReadOnlyAccess-${sha8("arn:aws:iam::aws:policy/ReadOnlyAccess")}`] },
+                    role: "gitlab-platform-api--deploy",
+                    policyArn: "arn:aws:iam::aws:policy/ReadOnlyAccess",
+                },
             ]);
-            assert.deepEqual(plan.rolePolicies, [{ resource: { type: "aws:iam/rolePolicy:RolePolicy", name: "platform/api/deploy", protect: false }, role: "gitlab-platform-api--deploy", name: "gitlab-federation", policy: inlinePolicy }]);
+            assert.deepEqual(plan.rolePolicies, [
+                { resource: { type: "aws:iam/rolePolicy:RolePolicy", name: "42/deploy", protect: false, aliases: ["platform/api/deploy"] }, role: "gitlab-platform-api--deploy", name: "gitlab-federation", policy: inlinePolicy },
+            ]);
             const role = plan.roles[0]!;
             assert.deepEqual(
                 { name: role.name, path: role.path, maxSessionDuration: role.maxSessionDuration, tags: role.tags, managedPolicyArns: role.managedPolicyArns },
@@ -289,9 +325,43 @@ describe("AWS plan", () => {
                 'gitlab-federation:projects["platform/api"].grants.deploy.aws.managedPolicyArns[0]: "arn:aws:iam::aws:policy/AdministratorAccess" gives administrator-level access to any pipeline that matches this grant: attach a narrower policy, or set aws.allowBroad with a reason',
             ]);
             assert.deepEqual(problems(grant({ inlinePolicy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] } })), [
-                'gitlab-federation:projects["platform/api"].grants.deploy.aws.inlinePolicy: allows every action (Action "*", "iam:*", "sts:*" or NotAction) to any pipeline that matches this grant: list the actions it needs, or set aws.allowBroad with a reason',
+                `gitlab-federation:projects["platform/api"].grants.deploy.aws.inlinePolicy: allows actions that let the role raise its own or others' permissions ("*" (iam:AttachRolePolicy, iam:AttachUserPolicy, ...)) to any pipeline that matches this grant: list the actions it needs, narrow iam:PassRole and sts:AssumeRole to named roles, or set aws.allowBroad with a reason`,
             ]);
             assert.deepEqual(problems(grant({ managedPolicyArns: ["arn:aws:iam::aws:policy/AdministratorAccess"], allowBroad: "break-glass account bootstrap pipeline" })), []);
+        });
+
+        it("AdministratorAccess-<service> variants are administrator-level too", () => {
+            const grant = (arn: string) => problems(oneGrant({ ref: "main", aws: { managedPolicyArns: [arn] } }, { sections: SECTIONS }));
+            assert.equal(grant("arn:aws:iam::aws:policy/AdministratorAccess-Amplify").length, 1);
+            assert.equal(grant("arn:aws:iam::aws:policy/AdministratorAccess-AWSElasticBeanstalk").length, 1);
+            assert.deepEqual(grant("arn:aws:iam::aws:policy/ReadOnlyAccess"), []);
+            assert.deepEqual(grant("arn:aws:iam::111111111111:policy/AdministratorAccessReview"), []);
+        });
+
+        describe("inline policies that let the role raise its own permissions", () => {
+            const broad = (statement: Record<string, unknown>) =>
+                problems(oneGrant({ ref: "main", aws: { inlinePolicy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Resource: "*", ...statement }] } } }, { sections: SECTIONS })).map((line) =>
+                    line.replace(/^.*permissions \((.*)\) to any pipeline.*$/, "$1"),
+                );
+            it("are found whatever the case, and through wildcards inside a service", () => {
+                assert.deepEqual(broad({ Action: "IAM:*" }), ['"IAM:*" (iam:AttachRolePolicy, iam:AttachUserPolicy, ...)']);
+                assert.deepEqual(broad({ Action: "Sts:*" }), ['"Sts:*" (sts:AssumeRole)']);
+                assert.deepEqual(broad({ Action: "iam:Put*" }), ['"iam:Put*" (iam:PutRolePolicy, iam:PutUserPolicy, ...)']);
+                assert.deepEqual(broad({ Action: ["s3:GetObject", "iam:attach*"] }), ['"iam:attach*" (iam:AttachRolePolicy, iam:AttachUserPolicy, ...)']);
+                assert.deepEqual(broad({ Action: "iam:CreatePolicyVersion" }), ['"iam:CreatePolicyVersion"']);
+                assert.deepEqual(broad({ Action: "iam:?ttachRolePolicy" }), ['"iam:?ttachRolePolicy" (iam:AttachRolePolicy)']);
+                assert.deepEqual(broad({ NotAction: "s3:*" }), ["NotAction (allows every action but those listed)"]);
+            });
+            it("iam:PassRole and sts:AssumeRole only with a wildcard resource", () => {
+                assert.deepEqual(broad({ Action: "iam:PassRole" }), ['"iam:PassRole"']);
+                assert.deepEqual(broad({ Action: "iam:PassRole", Resource: "arn:aws:iam::111111111111:role/*" }), ['"iam:PassRole"']);
+                assert.deepEqual(broad({ Action: "iam:PassRole", Resource: "arn:aws:iam::111111111111:role/lambda-runner" }), []);
+                assert.deepEqual(broad({ Action: "sts:AssumeRole", Resource: "arn:aws:iam::111111111111:role/deployer" }), []);
+            });
+            it("read-only IAM, Deny statements and other services pass", () => {
+                assert.deepEqual(broad({ Action: ["iam:Get*", "iam:List*", "s3:*", "ec2:Describe*"] }), []);
+                assert.deepEqual(broad({ Effect: "Deny", Action: "*" }), []);
+            });
         });
 
         it("a malformed inline policy", () => {
@@ -309,7 +379,7 @@ describe("AWS plan", () => {
             const plan = awsPlan(oneGrant({ ref: "main", aws: {} }, { sections: { aws: { ...AWS, thumbprints: ["ABCDEF0123456789ABCDEF0123456789ABCDEF01"] } } }));
             assert.deepEqual(plan.oidcProviders, [
                 {
-                    resource: { type: "aws:iam/openIdConnectProvider:OpenIdConnectProvider", name: "gitlab.example.com", protect: true },
+                    resource: { type: "aws:iam/openIdConnectProvider:OpenIdConnectProvider", name: "gitlab", protect: true, aliases: ["gitlab.example.com"] },
                     url: "https://gitlab.example.com",
                     clientIdLists: ["sts.amazonaws.com"],
                     thumbprintLists: ["abcdef0123456789abcdef0123456789abcdef01"],

@@ -39,14 +39,14 @@ describe("GCP plan", () => {
         it("pool and provider, both protected; issuer and audience exact", () => {
             assert.deepEqual(plan.gcp!.pools, [
                 {
-                    resource: { type: "gcp:iam/workloadIdentityPool:WorkloadIdentityPool", name: "gitlab", protect: true },
+                    resource: { type: "gcp:iam/workloadIdentityPool:WorkloadIdentityPool", name: "pool", protect: true, aliases: ["gitlab"] },
                     workloadIdentityPoolId: "gitlab",
                     project: "acme-ci",
                     displayName: "GitLab CI",
                     description: "GitLab CI ID tokens from https://gitlab.example.com (managed by gitlab-federation)",
                 },
             ]);
-            assert.deepEqual(provider.resource, { type: "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider", name: "gitlab-example-com", protect: true });
+            assert.deepEqual(provider.resource, { type: "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider", name: "provider", protect: true, aliases: ["gitlab-example-com"] });
             assert.deepEqual(provider.oidc, {
                 issuerUri: "https://gitlab.example.com",
                 allowedAudiences: ["https://iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/gitlab/providers/gitlab-example-com"],
@@ -88,10 +88,10 @@ describe("GCP plan", () => {
             assert.deepEqual(
                 plan.gcp!.serviceAccounts.map((a) => [a.resource.name, a.accountId, a.project, a.displayName]),
                 [
-                    ["platform/api/deploy", "gl-platform-api--deploy", "acme-ci", "GitLab CI platform/api deploy"],
-                    ["platform/api/release", "gl-platform-api--release", "acme-ci", "GitLab CI platform/api release"],
-                    ["platform/api/review", "gl-platform-api--review", "acme-ci", "GitLab CI platform/api review"],
-                    ["platform/web/deploy", "gl-platform-web--deploy", "acme-ci", "GitLab CI platform/web deploy"],
+                    ["42/deploy", "gl-platform-api--deploy", "acme-ci", "GitLab CI platform/api deploy"],
+                    ["42/release", "gl-platform-api--release", "acme-ci", "GitLab CI platform/api release"],
+                    ["42/review", "gl-platform-api--review", "acme-ci", "GitLab CI platform/api review"],
+                    ["57/deploy", "gl-platform-web--deploy", "acme-ci", "GitLab CI platform/web deploy"],
                 ],
             );
             const account = (id: string) => `projects/acme-ci/serviceAccounts/${id}@acme-ci.iam.gserviceaccount.com`;

@@ -19,7 +19,7 @@ describe("Vault plan", () => {
             const plan = vaultPlan(oneGrant({ ref: "main", environment: "production", vault: { read: ["platform/api/production"] } }));
             assert.deepEqual(plan.roles, [
                 {
-                    resource: { type: "vault:jwt/authBackendRole:AuthBackendRole", name: "platform/api/deploy", protect: false },
+                    resource: { type: "vault:jwt/authBackendRole:AuthBackendRole", name: "42/deploy", protect: false, aliases: ["platform/api/deploy"] },
                     backend: "gitlab",
                     roleName: "platform-api--deploy",
                     roleType: "jwt",
@@ -32,6 +32,7 @@ describe("Vault plan", () => {
                     tokenExplicitMaxTtl: 600,
                     tokenPolicies: ["gitlab-platform-api--deploy"],
                     tokenType: "batch",
+                    tokenNoDefaultPolicy: true,
                 },
             ]);
         });
@@ -102,7 +103,7 @@ describe("Vault plan", () => {
         it("read on each prefix and below, list below, nothing else; prefixes sorted", () => {
             const plan = vaultPlan(oneGrant({ ref: "main", vault: { read: ["platform/api/production", "platform/api/config"] } }));
             assert.deepEqual(plan.policies, [
-                { resource: { type: "vault:index/policy:Policy", name: "platform/api/deploy", protect: false }, name: "gitlab-platform-api--deploy", policy: expected },
+                { resource: { type: "vault:index/policy:Policy", name: "42/deploy", protect: false, aliases: ["platform/api/deploy"] }, name: "gitlab-platform-api--deploy", policy: expected },
             ]);
         });
 
@@ -132,10 +133,10 @@ describe("Vault plan", () => {
         it("JWKS from GitLab by default, issuer bound, RS256 only, TTLs tuned to the cap", () => {
             const plan = vaultPlan(oneGrant({ ref: "main", vault: { read: ["platform/api"] } }));
             assert.deepEqual(plan.authBackend, {
-                resource: { type: "vault:jwt/authBackend:AuthBackend", name: "gitlab", protect: true },
+                resource: { type: "vault:jwt/authBackend:AuthBackend", name: "jwt", protect: true, aliases: ["gitlab"] },
                 path: "gitlab",
                 type: "jwt",
-                description: "GitLab CI ID tokens from https://gitlab.example.com (managed by gitlab-federation)",
+                description: "GitLab CI ID tokens (managed by gitlab-federation)",
                 boundIssuer: "https://gitlab.example.com",
                 jwksUrl: "https://gitlab.example.com/oauth/discovery/keys",
                 jwtSupportedAlgs: ["RS256"],
@@ -143,7 +144,7 @@ describe("Vault plan", () => {
             });
             assert.deepEqual(plan.mounts, [
                 {
-                    resource: { type: "vault:index/mount:Mount", name: "secret", protect: true },
+                    resource: { type: "vault:index/mount:Mount", name: "kv", protect: true, aliases: ["secret"] },
                     path: "secret",
                     type: "kv",
                     options: { version: "2" },
@@ -155,17 +156,18 @@ describe("Vault plan", () => {
         it("OIDC discovery instead, with a CA bundle", () => {
             const raw = { ...oneGrant({ ref: "main", vault: { read: ["platform/api"] } }), gitlab: { ...GITLAB, oidcDiscoveryUrl: GITLAB.url, caPem: "-----BEGIN CERTIFICATE-----" } };
             const { authBackend } = vaultPlan(raw);
-            assert.equal(authBackend.oidcDiscoveryUrl, "https://gitlab.example.com");
-            assert.equal(authBackend.oidcDiscoveryCaPem, "-----BEGIN CERTIFICATE-----");
-            assert.equal(authBackend.jwksUrl, undefined);
+            assert.equal(authBackend!.oidcDiscoveryUrl, "https://gitlab.example.com");
+            assert.equal(authBackend!.oidcDiscoveryCaPem, "-----BEGIN CERTIFICATE-----");
+            assert.equal(authBackend!.jwksUrl, undefined);
         });
 
         it("protection can be turned off, and the plan says so", () => {
             const raw = oneGrant({ ref: "main", vault: { read: ["platform/api"] } }, { sections: { vault: { ...VAULT, protect: false } } });
             const plan = vaultPlan(raw);
-            assert.equal(plan.authBackend.resource.protect, false);
+            assert.equal(plan.authBackend!.resource.protect, false);
             assert.equal(plan.mounts[0]!.resource.protect, false);
             assert.deepEqual(warnings(raw), [
+                "gitlab-federation:vault.audit: no audit device: this stack does not make Vault record CI logins and secret reads. Add a device, or set vault.auditManagedElsewhere with a reason if devices are enabled outside this stack",
                 'gitlab-federation:vault.protect: false: the auth method and the KV mount "secret" can be deleted by pulumi destroy or a removed section; deleting the mount destroys every secret in it',
             ]);
         });
@@ -173,8 +175,8 @@ describe("Vault plan", () => {
         it("audit devices: file path becomes file_path; replaced delete-first", () => {
             const raw = oneGrant({ ref: "main", vault: { read: ["platform/api"] } }, { sections: { vault: { ...VAULT, audit: [{ type: "file", path: "/var/log/vault/audit.log", options: { mode: "0600" } }, { type: "socket", name: "siem", options: { address: "10.0.0.5:9090" } }] } } });
             assert.deepEqual(vaultPlan(raw).audits, [
-                { resource: { type: "vault:index/audit:Audit", name: "file", protect: true, deleteBeforeReplace: true }, type: "file", path: "file", options: { file_path: "/var/log/vault/audit.log", mode: "0600" } },
-                { resource: { type: "vault:index/audit:Audit", name: "siem", protect: true, deleteBeforeReplace: true }, type: "socket", path: "siem", options: { address: "10.0.0.5:9090" } },
+                { resource: { type: "vault:index/audit:Audit", name: "file", protect: false, deleteBeforeReplace: true }, type: "file", path: "file", options: { file_path: "/var/log/vault/audit.log", mode: "0600" } },
+                { resource: { type: "vault:index/audit:Audit", name: "siem", protect: false, deleteBeforeReplace: true }, type: "socket", path: "siem", options: { address: "10.0.0.5:9090" } },
             ]);
         });
 
@@ -185,7 +187,7 @@ describe("Vault plan", () => {
                 { type: "socket", path: "/x" },
             ];
             assert.deepEqual(problems(oneGrant({ ref: "main", vault: { read: ["platform/api"] } }, { sections: { vault: { ...VAULT, audit } } })), [
-                "gitlab-federation:vault.audit[0].options.log_raw: \"true\" writes secrets to the audit log unhashed: remove it, or set allowLogRaw with a reason",
+                "gitlab-federation:vault.audit[0].options.log_raw: \"true\" is true to Vault (strconv.ParseBool) and writes secrets to the audit log unhashed: remove it, or set allowLogRaw with a reason",
                 'gitlab-federation:vault.audit[0].options.mode: must be a non-executable octal file mode such as "0600" (got "0755"); patched Vault refuses executable modes (CVE-2025-6000)',
                 "gitlab-federation:vault.audit[0].path: is required for type file: the log file every Vault node writes, e.g. /var/log/vault/audit.log (or stdout)",
                 'gitlab-federation:vault.audit[1]: device path "file" is already used by vault.audit[0]: give one of them a distinct name',

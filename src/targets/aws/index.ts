@@ -1,6 +1,7 @@
 /** The AWS target: an IAM OIDC provider for GitLab and a role per grant. */
 import type { Entry } from "../../core/resources";
 import { defineTarget } from "../target";
+import { IDENTITY, REPLACE_ON } from "./lifecycle";
 import { awsEvaluator } from "./evaluate";
 import { RESOURCE } from "./names";
 import { planAws } from "./plan";
@@ -20,6 +21,8 @@ export const aws = defineTarget({
     plan: planAws,
     resources: (plan): Entry[] => [...plan.oidcProviders, ...plan.roles, ...plan.rolePolicyAttachments, ...plan.rolePolicies],
     informational: { [RESOURCE.role]: AWS_ROLE_INFORMATIONAL },
+    replaceOn: REPLACE_ON,
+    identity: IDENTITY,
     render: renderAws,
     evaluator: (plan, gitlab) => awsEvaluator(plan, gitlab.url),
     component: () => (require("./component") as typeof import("./component")).components,

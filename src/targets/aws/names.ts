@@ -17,5 +17,8 @@ export function awsRoleName(projectPath: string, grant: string): string {
     return fitName(`gitlab-${pathSlug(projectPath)}--${grant}`, 64);
 }
 
+/** Logical name of the OIDC provider: fixed, so the provider keeps its URN whatever the URL. */
+export const ANCHOR = { oidcProvider: "gitlab" } as const;
+
 /** Name of the inline policy of a grant's role. */
 export const AWS_INLINE_POLICY_NAME = "gitlab-federation";

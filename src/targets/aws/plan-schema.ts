@@ -16,7 +16,7 @@ export const TrustPolicySchema = z.strictObject({
                 Effect: z.literal("Allow"),
                 Principal: z.strictObject({ Federated: z.string() }),
                 Action: z.literal("sts:AssumeRoleWithWebIdentity"),
-                Condition: z.strictObject({ StringEquals: conditionValues, StringLike: conditionValues.optional() }),
+                Condition: z.strictObject({ StringEquals: conditionValues, StringLike: conditionValues.optional(), StringNotLike: conditionValues.optional() }),
             }),
         )
         .length(1),

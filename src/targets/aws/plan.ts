@@ -12,12 +12,12 @@ import { defaultSubject } from "../../core/claims";
 import { formatDuration, parseDuration } from "../../core/duration";
 import { Findings, PathSegment, compare, formatPath, show } from "../../core/findings";
 import { ResolvedGrant, describeConditions, enforcementFor } from "../../core/model";
-import { childKey, grantKey } from "../../core/names";
-import type { Condition, Enforcement } from "../../core/resources";
+import { shortHash } from "../../core/names";
+import { Condition, Enforcement, grantMeta, meta } from "../../core/resources";
 import { isPattern } from "../../core/rules";
 import type { GitlabConfig } from "../../core/schema";
 import type { PlanContext, TargetGrant, TargetPlanResult } from "../target";
-import { AWS_INLINE_POLICY_NAME, RESOURCE, awsRoleName } from "./names";
+import { ANCHOR, AWS_INLINE_POLICY_NAME, RESOURCE, awsRoleName } from "./names";
 import type { AwsOidcProviderEntry, AwsPlan, AwsRoleEntry, AwsRolePolicyAttachmentEntry, AwsRolePolicyEntry, AwsSummary, TrustPolicyDocument } from "./plan-schema";
 import type { AwsConfig, AwsGrantConfig } from "./schema";
 
@@ -26,8 +26,48 @@ export const MAX_SESSION_SECONDS = 43200;
 /** Default IAM quota of managed policies per role. */
 export const MANAGED_POLICIES_PER_ROLE = 10;
 
-/** Managed policies that give (or let a role take) administrator-level access. */
-const BROAD_MANAGED_POLICIES = /:policy\/(AdministratorAccess|PowerUserAccess|IAMFullAccess)$/;
+/** Managed policies that give (or let a role take) administrator-level access, AWS's AdministratorAccess-<service> variants included. */
+const BROAD_MANAGED_POLICIES = /:policy\/(AdministratorAccess(-[A-Za-z0-9]+)*|PowerUserAccess|IAMFullAccess)$/;
+
+/**
+ * Actions that let a role change what it (or another identity) may do: write its own or others'
+ * permissions, mint credentials, or trust another identity provider. Matched against the policy's
+ * actions with IAM's rules (case-insensitive; "*" any run, "?" one character), so "iam:Put*",
+ * "IAM:*" or "*" are caught too.
+ */
+export const ESCALATION_ACTIONS = [
+    "iam:AttachRolePolicy",
+    "iam:AttachUserPolicy",
+    "iam:AttachGroupPolicy",
+    "iam:PutRolePolicy",
+    "iam:PutUserPolicy",
+    "iam:PutGroupPolicy",
+    "iam:CreatePolicyVersion",
+    "iam:SetDefaultPolicyVersion",
+    "iam:UpdateAssumeRolePolicy",
+    "iam:CreateAccessKey",
+    "iam:CreateLoginProfile",
+    "iam:UpdateLoginProfile",
+    "iam:AddUserToGroup",
+    "iam:DeleteRolePermissionsBoundary",
+    "iam:DeleteUserPermissionsBoundary",
+    "iam:PutRolePermissionsBoundary",
+    "iam:PutUserPermissionsBoundary",
+    "iam:CreateOpenIDConnectProvider",
+    "iam:AddClientIDToOpenIDConnectProvider",
+    "iam:UpdateOpenIDConnectProviderThumbprint",
+    "iam:CreateSAMLProvider",
+    "iam:UpdateSAMLProvider",
+] as const;
+
+/** Actions that hand out another identity's permissions; broad when their resource has a wildcard. */
+export const PASS_ACTIONS = ["iam:PassRole", "sts:AssumeRole"] as const;
+
+/** IAM's action matching: case-insensitive, "*" any run of characters, "?" one. */
+export function actionMatches(pattern: string, action: string): boolean {
+    const regex = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+    return new RegExp(`^${regex}$`, "i").test(action);
+}
 
 export const MANAGED_BY_TAG = { "managed-by": "gitlab-federation" } as const;
 
@@ -61,11 +101,21 @@ export function trustPolicy(providerArn: string, gitlabUrl: string, audience: st
                 Effect: "Allow",
                 Principal: { Federated: providerArn },
                 Action: "sts:AssumeRoleWithWebIdentity",
-                Condition: refs.some(isPattern) ? { StringEquals: aud, StringLike: { [`${prefix}:sub`]: sub } } : { StringEquals: { ...aud, [`${prefix}:sub`]: sub } },
+                Condition: refs.some(isPattern)
+                    ? { StringEquals: aud, StringLike: { [`${prefix}:sub`]: sub }, StringNotLike: { [`${prefix}:sub`]: EXTRA_SUB_COMPONENTS } }
+                    : { StringEquals: { ...aud, [`${prefix}:sub`]: sub } },
             },
         ],
     };
 }
+
+/**
+ * A sub with more components than GitLab's default three (a project that customised
+ * ci_id_token_sub_claim_components, e.g. `...:ref:main:ref_protected:false`). StringLike's "*"
+ * crosses ":", so a pattern such as `ref:*production` would also match such a sub's extra
+ * components; this StringNotLike refuses any sub with a ":" after the ref (refs cannot hold one).
+ */
+export const EXTRA_SUB_COMPONENTS = "project_path:*:ref_type:*:ref:*:*";
 
 /** The trust policy with the provider ARN the program actually has (an output at deploy time). */
 export function withFederatedPrincipal(document: TrustPolicyDocument, providerArn: string): TrustPolicyDocument {
@@ -100,6 +150,9 @@ export function assertTrustPolicy(document: TrustPolicyDocument, gitlabUrl: stri
     if ((equals === undefined) === (like === undefined)) {
         fail("must have exactly one sub condition");
     }
+    if (like !== undefined && statement.Condition.StringNotLike?.[`${prefix}:sub`] !== EXTRA_SUB_COMPONENTS) {
+        fail("has a StringLike sub without the StringNotLike that refuses extra sub components");
+    }
     const subs = [equals ?? like].flat() as string[];
     const own = `project_path:${projectPath}:ref_type:`;
     for (const sub of subs) {
@@ -108,7 +161,7 @@ export function assertTrustPolicy(document: TrustPolicyDocument, gitlabUrl: stri
             fail(`has a sub outside its project: ${sub}`);
         }
     }
-    for (const key of [...Object.keys(statement.Condition.StringEquals), ...Object.keys(statement.Condition.StringLike ?? {})]) {
+    for (const key of [...Object.keys(statement.Condition.StringEquals), ...Object.keys(statement.Condition.StringLike ?? {}), ...Object.keys(statement.Condition.StringNotLike ?? {})]) {
         if (key !== `${prefix}:aud` && key !== `${prefix}:sub`) {
             fail(`has an unexpected condition key ${key}`);
         }
@@ -143,9 +196,32 @@ function sessionSeconds(value: unknown, path: readonly PathSegment[], findings: 
     return seconds;
 }
 
-/** Problems of an inline IAM policy document; also whether it allows every action. */
-function checkInlinePolicy(document: Readonly<Record<string, unknown>>, path: readonly PathSegment[], findings: Findings): { broad: boolean } {
-    let broad = false;
+/** Why an Allow statement is broad: the escalation actions its actions (or NotAction) allow. */
+function broadActions(statement: Readonly<Record<string, unknown>>): string[] {
+    if (statement.Effect !== "Allow") {
+        return [];
+    }
+    if (statement.NotAction !== undefined) {
+        return ["NotAction (allows every action but those listed)"];
+    }
+    const actions = [statement.Action].flat().filter((a): a is string => typeof a === "string");
+    const resources = [statement.Resource ?? statement.NotResource].flat().filter((r): r is string => typeof r === "string");
+    const wildcardResource = statement.NotResource !== undefined || resources.some((r) => r.includes("*"));
+    const found: string[] = [];
+    for (const pattern of actions) {
+        const escalations = ESCALATION_ACTIONS.filter((action) => actionMatches(pattern, action));
+        const passes = wildcardResource ? PASS_ACTIONS.filter((action) => actionMatches(pattern, action)) : [];
+        const matched = [...escalations, ...passes];
+        if (matched.length > 0) {
+            found.push(matched.length > 2 ? `${JSON.stringify(pattern)} (${matched.slice(0, 2).join(", ")}, ...)` : pattern.toLowerCase() === matched[0]!.toLowerCase() ? JSON.stringify(pattern) : `${JSON.stringify(pattern)} (${matched.join(", ")})`);
+        }
+    }
+    return found;
+}
+
+/** Problems of an inline IAM policy document; also what makes it broad (escalation actions). */
+function checkInlinePolicy(document: Readonly<Record<string, unknown>>, path: readonly PathSegment[], findings: Findings): { broad: string[] } {
+    const broad: string[] = [];
     if (document.Version !== "2012-10-17") {
         findings.problem([...path, "Version"], `must be "2012-10-17", got ${show(document.Version)}: older versions do not support policy variables`);
     }
@@ -177,10 +253,7 @@ function checkInlinePolicy(document: Readonly<Record<string, unknown>>, path: re
         if (s.Principal !== undefined || s.NotPrincipal !== undefined) {
             findings.problem(at, `must not name a Principal: an identity policy applies to the role itself`);
         }
-        const actions = [s.Action].flat();
-        if (s.Effect === "Allow" && (s.NotAction !== undefined || actions.some((a) => a === "*" || a === "iam:*" || a === "sts:*"))) {
-            broad = true;
-        }
+        broad.push(...broadActions(s));
     });
     return { broad };
 }
@@ -231,10 +304,14 @@ function checkPermissions({ fields, at }: AwsGrant, findings: Findings): string[
     if (arns.length > MANAGED_POLICIES_PER_ROLE) {
         findings.warn([...at, "managedPolicyArns"], `${arns.length} managed policies exceed IAM's default quota of ${MANAGED_POLICIES_PER_ROLE} per role: request a quota increase (up to 20) before pulumi up`);
     }
-    if (fields.inlinePolicy !== undefined && checkInlinePolicy(fields.inlinePolicy, [...at, "inlinePolicy"], findings).broad) {
+    const inline = fields.inlinePolicy === undefined ? [] : checkInlinePolicy(fields.inlinePolicy, [...at, "inlinePolicy"], findings).broad;
+    if (inline.length > 0) {
         broad = true;
         if (fields.allowBroad === undefined) {
-            findings.problem([...at, "inlinePolicy"], `allows every action (Action "*", "iam:*", "sts:*" or NotAction) to any pipeline that matches this grant: list the actions it needs, or set aws.allowBroad with a reason`);
+            findings.problem(
+                [...at, "inlinePolicy"],
+                `allows actions that let the role raise its own or others' permissions (${inline.slice(0, 3).join("; ")}${inline.length > 3 ? "; ..." : ""}) to any pipeline that matches this grant: list the actions it needs, narrow iam:PassRole and sts:AssumeRole to named roles, or set aws.allowBroad with a reason`,
+            );
         }
     }
     if (fields.allowBroad !== undefined) {
@@ -258,14 +335,48 @@ function roleDescription({ grant, fields, at }: AwsGrant, findings: Findings): s
     return description;
 }
 
+/** The tags this program sets on every role, besides the map's. */
+const OWN_TAG_KEYS = ["managed-by", "gitlab-project", "gitlab-project-id", "gitlab-grant"];
+/** IAM: at most 50 tags per resource. */
+export const MAX_TAGS = 50;
+const TAG_CHARACTERS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+
+/** aws.tags against IAM's tag rules (characters, lengths, count, reserved keys, our own keys). */
+function checkTags(tags: Readonly<Record<string, string>>, findings: Findings): void {
+    const keys = Object.keys(tags);
+    if (keys.length + OWN_TAG_KEYS.length > MAX_TAGS) {
+        findings.problem(["aws", "tags"], `lists ${keys.length} tags; with the ${OWN_TAG_KEYS.length} this program sets (${OWN_TAG_KEYS.join(", ")}) a role would carry ${keys.length + OWN_TAG_KEYS.length}, above IAM's ${MAX_TAGS}: keep at most ${MAX_TAGS - OWN_TAG_KEYS.length}`);
+    }
+    const seen = new Map<string, string>();
+    for (const key of keys.sort(compare)) {
+        const at = ["aws", "tags", key];
+        const lower = key.toLowerCase();
+        if (key.length < 1 || key.length > 128 || !TAG_CHARACTERS.test(key)) {
+            findings.problem(at, `tag key ${JSON.stringify(key)} must be 1-128 characters of letters, digits, spaces and _.:/=+-@ (IAM)`);
+        } else if (lower.startsWith("aws:")) {
+            findings.problem(at, `tag keys starting with "aws:" are reserved by AWS`);
+        } else if (OWN_TAG_KEYS.includes(lower)) {
+            findings.problem(at, `${JSON.stringify(key)} is a tag this program sets itself; choose another key`);
+        } else if (seen.has(lower)) {
+            findings.problem(at, `differs from tag ${JSON.stringify(seen.get(lower))} only in case; IAM treats them as one key`);
+        }
+        seen.set(lower, key);
+        const value = tags[key]!;
+        if (value.length > 256 || !TAG_CHARACTERS.test(value)) {
+            findings.problem(at, `tag value ${JSON.stringify(value.slice(0, 40))} must be at most 256 characters of letters, digits, spaces and _.:/=+-@ (IAM), got ${value.length}`);
+        }
+    }
+}
+
 /** The OIDC provider, unless the map names an existing one. */
 function oidcProviders(gitlab: GitlabConfig, aws: AwsConfig, tags: Readonly<Record<string, string>>): AwsOidcProviderEntry[] {
     if (aws.existingProviderArn !== undefined) {
         return [];
     }
+    const arn = `arn:${aws.partition}:iam::${aws.accountId ?? "<account-id>"}:oidc-provider/${conditionPrefix(gitlab.url)}`;
     return [
         {
-            resource: { type: RESOURCE.oidcProvider, name: conditionPrefix(gitlab.url), protect: aws.protect },
+            resource: meta(RESOURCE.oidcProvider, ANCHOR.oidcProvider, aws.protect, { aliases: [conditionPrefix(gitlab.url)], ...(aws.adopt?.oidcProvider === "import" ? { import: arn } : {}) }),
             url: gitlab.url,
             clientIdLists: [aws.audience],
             ...(aws.thumbprints !== undefined ? { thumbprintLists: aws.thumbprints.map((t) => t.toLowerCase()) } : {}),
@@ -274,14 +385,32 @@ function oidcProviders(gitlab: GitlabConfig, aws: AwsConfig, tags: Readonly<Reco
     ];
 }
 
-/** Warnings about the section as a whole: path binding, an unmanaged or unprotected provider. */
-function sectionWarnings(aws: AwsConfig, pathBound: ReadonlySet<string>, findings: Findings): void {
-    if (pathBound.size > 0) {
-        const listed = [...pathBound].slice(0, 10).join(", ");
-        const more = pathBound.size > 10 ? ` and ${pathBound.size - 10} more` : "";
+/** Up to ten names, then a count. */
+function listed(names: readonly string[]): string {
+    return `${names.slice(0, 10).join(", ")}${names.length > 10 ? ` and ${names.length - 10} more` : ""}`;
+}
+
+/** Warnings about the section as a whole: path binding, exact protected refs, an unmanaged or unprotected provider. */
+function sectionWarnings(gitlab: GitlabConfig, aws: AwsConfig, pathBound: ReadonlySet<string>, exactProtected: readonly string[], findings: Findings): void {
+    if (exactProtected.length > 0) {
         findings.warn(
             ["aws"],
-            `AWS binds projects by path (in sub), not by id: ${listed}${more}. After a rename or transfer their roles stop matching, and a new project created at an old path would match them: update the map and run pulumi up when a project moves`,
+            `AWS cannot check ref_protected, so these grants, which require a protected ref, admit any pipeline on the same ref name, protected or not: ${listed(exactProtected)}. They rely on GitLab: a protection rule covering each ref (branches: allowed to push and merge, maintainers only; tags: allowed to create, maintainers only), never removed, and no unprotected branch or tag of that name pushed first (see the README, "What AWS relies on")`,
+        );
+    }
+    if (aws.adopt?.oidcProvider === "import") {
+        if (aws.accountId === undefined) {
+            findings.problem(["aws", "adopt", "oidcProvider"], `import needs aws.accountId: the provider is imported by its ARN`);
+        } else if (aws.existingProviderArn !== undefined) {
+            findings.problem(["aws", "adopt", "oidcProvider"], `import adopts a provider this stack then manages; existingProviderArn trusts one it does not manage: use one of them`);
+        } else {
+            findings.warn(["aws", "adopt", "oidcProvider"], `import: the next pulumi up adopts the existing OIDC provider for ${gitlab.url} and then manages it as planned (client IDs, thumbprints, tags)`);
+        }
+    }
+    if (pathBound.size > 0) {
+        findings.warn(
+            ["aws"],
+            `AWS binds projects by path (in sub), not by id: ${listed([...pathBound])}. After a rename or transfer their roles stop matching, and a new project created at an old path would match them: update the map and run pulumi up when a project moves`,
         );
     }
     if (aws.existingProviderArn !== undefined) {
@@ -304,6 +433,7 @@ export function planAws({ gitlab, section: aws, grants, findings }: PlanContext<
         findings.problem(["aws", "existingProviderArn"], `names a provider for another URL (got ${JSON.stringify(aws.existingProviderArn)}); it must end in ":oidc-provider/${prefix}" to trust ${gitlab.url}`);
     }
     const defaultSession = sessionSeconds(aws.maxSessionDuration, ["aws", "maxSessionDuration"], findings);
+    checkTags(aws.tags ?? {}, findings);
     const tags = { ...MANAGED_BY_TAG, ...(aws.tags ?? {}) };
 
     const owners = new Map<string, ResolvedGrant>();
@@ -312,12 +442,16 @@ export function planAws({ gitlab, section: aws, grants, findings }: PlanContext<
     const attachments: AwsRolePolicyAttachmentEntry[] = [];
     const rolePolicies: AwsRolePolicyEntry[] = [];
     const pathBound = new Set<string>();
+    const exactProtected: string[] = [];
     for (const target of grants) {
         const { grant, fields, at } = target;
         checkAcknowledgements(target, findings);
         pathBound.add(grant.project);
+        if (grant.protected && grant.refs.some((ref) => !isPattern(ref))) {
+            exactProtected.push(`${grant.project} ${grant.grant}`);
+        }
 
-        const name = fields.roleName ?? awsRoleName(grant.project, grant.grant);
+        const name = fields.roleName ?? awsRoleName(grant.namesPath, grant.namesGrant);
         const owner = owners.get(name.toLowerCase());
         if (owner !== undefined) {
             findings.problem(at, `IAM role name ${JSON.stringify(name)} is also the role name of ${formatPath(owner.path)} (IAM role names are unique regardless of case): set aws.roleName on one of them`);
@@ -340,10 +474,13 @@ export function planAws({ gitlab, section: aws, grants, findings }: PlanContext<
             continue;
         }
 
-        const key = grantKey(grant.project, grant.grant);
         const enforcement = awsEnforcement(grant) as AwsSummary["enforcement"];
+        if (grant.project.length > 256) {
+            findings.problem(grant.path, `the project path is ${grant.project.length} characters; it becomes the gitlab-project tag of the IAM role, whose values hold at most 256`);
+        }
         roles.push({
-            resource: { type: RESOURCE.role, name: key, protect: false },
+            // The name must be reused on a path change (IAM role names are unique, paths immutable): delete first.
+            resource: grantMeta(RESOURCE.role, grant, "", { deleteBeforeReplace: true }),
             name,
             path: aws.rolePath,
             description: roleDescription(target, findings),
@@ -356,13 +493,13 @@ export function planAws({ gitlab, section: aws, grants, findings }: PlanContext<
         });
         for (const arn of arns) {
             attachments.push({
-                resource: { type: RESOURCE.rolePolicyAttachment, name: childKey(grant.project, grant.grant, arn.slice(arn.lastIndexOf("/") + 1), arn), protect: false },
+                resource: grantMeta(RESOURCE.rolePolicyAttachment, grant, `/${arn.slice(arn.lastIndexOf("/") + 1)}-${shortHash(arn)}`),
                 role: name,
                 policyArn: arn,
             });
         }
         if (fields.inlinePolicy !== undefined) {
-            rolePolicies.push({ resource: { type: RESOURCE.rolePolicy, name: key, protect: false }, role: name, name: AWS_INLINE_POLICY_NAME, policy: fields.inlinePolicy });
+            rolePolicies.push({ resource: grantMeta(RESOURCE.rolePolicy, grant), role: name, name: AWS_INLINE_POLICY_NAME, policy: fields.inlinePolicy });
         }
         summaries.set(grant.index, {
             roleName: name,
@@ -372,7 +509,7 @@ export function planAws({ gitlab, section: aws, grants, findings }: PlanContext<
             enforcement,
         });
     }
-    sectionWarnings(aws, pathBound, findings);
+    sectionWarnings(gitlab, aws, pathBound, exactProtected, findings);
     return {
         plan: { providerArn, audience: aws.audience, oidcProviders: oidcProviders(gitlab, aws, tags), roles, rolePolicyAttachments: attachments, rolePolicies },
         grants: summaries,

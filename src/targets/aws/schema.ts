@@ -45,7 +45,16 @@ export const AwsSchema = z
             .default(2048)
             .meta({ description: "Your account's quota for a role trust policy, in characters without whitespace: 2048 (AWS default) up to 4096 after a quota increase." }),
         protect: z.boolean().default(true).meta({ description: "Protect the OIDC provider from deletion (default true): deleting it breaks every pipeline at once." }),
-        tags: z.record(z.string(), z.string()).optional().meta({ description: "Tags added to every AWS resource." }),
+        tags: z.record(z.string(), z.string()).optional().meta({ description: "Tags added to every AWS resource (IAM limits: 50 per resource including the 4 this program sets, keys 1-128 and values 0-256 characters of letters, digits, spaces and _.:/=+-@, no aws: prefix)." }),
+        adopt: z
+            .strictObject({
+                oidcProvider: z
+                    .enum(["import"])
+                    .optional()
+                    .meta({ description: "import: the OIDC provider for the GitLab URL exists in the account (needs accountId); adopt it on the next pulumi up instead of creating one (an account holds one per URL)." }),
+            })
+            .optional()
+            .meta({ description: "Shared trust anchors that already exist. To trust a provider another stack manages, use existingProviderArn instead." }),
     })
     .meta({ description: "AWS: an IAM OIDC provider for GitLab and one role per grant with aws." });
 

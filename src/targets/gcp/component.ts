@@ -24,7 +24,8 @@ export interface GcpWorkloadIdentityFederationArgs {
  * (`gcp.projects.IAMMember`).
  */
 export class GcpWorkloadIdentityFederation extends pulumi.ComponentResource {
-    readonly pool: gcp.iam.WorkloadIdentityPool;
+    /** The pool; undefined when it is external (gcp.adopt.pool). */
+    readonly pool?: gcp.iam.WorkloadIdentityPool;
     readonly provider: gcp.iam.WorkloadIdentityPoolProvider;
     /** `projects/<number>/locations/global/workloadIdentityPools/<pool>/providers/<provider>`. */
     readonly providerName: pulumi.Output<string>;
@@ -36,13 +37,15 @@ export class GcpWorkloadIdentityFederation extends pulumi.ComponentResource {
         const { plan } = args;
         const [poolEntry] = plan.pools;
         const [providerEntry] = plan.providers;
-        if (poolEntry === undefined || providerEntry === undefined) {
-            throw new Error("internal error: a GCP plan has one pool and one provider");
+        if (providerEntry === undefined) {
+            throw new Error("internal error: a GCP plan has one provider");
         }
-        this.pool = new gcp.iam.WorkloadIdentityPool(poolEntry.resource.name, argsOf(poolEntry), optionsOf(poolEntry.resource, this));
+        if (poolEntry !== undefined) {
+            this.pool = new gcp.iam.WorkloadIdentityPool(poolEntry.resource.name, argsOf(poolEntry), optionsOf(poolEntry.resource, this));
+        }
         this.provider = new gcp.iam.WorkloadIdentityPoolProvider(
             providerEntry.resource.name,
-            { ...argsOf(providerEntry), workloadIdentityPoolId: this.pool.workloadIdentityPoolId },
+            { ...argsOf(providerEntry), workloadIdentityPoolId: this.pool?.workloadIdentityPoolId ?? providerEntry.workloadIdentityPoolId },
             optionsOf(providerEntry.resource, this),
         );
         this.providerName = this.provider.name;

@@ -1,6 +1,7 @@
 /** The GCP target: a workload identity pool and provider for GitLab, a service account per grant. */
 import type { Entry } from "../../core/resources";
 import { defineTarget } from "../target";
+import { IDENTITY, REPLACE_ON } from "./lifecycle";
 import { gcpEvaluator } from "./evaluate";
 import { planGcp } from "./plan";
 import { GcpPlanSchema, GcpSummarySchema } from "./plan-schema";
@@ -19,6 +20,8 @@ export const gcp = defineTarget({
     plan: planGcp,
     resources: (plan): Entry[] => [...plan.pools, ...plan.providers, ...plan.serviceAccounts, ...plan.iamMembers],
     informational: {},
+    replaceOn: REPLACE_ON,
+    identity: IDENTITY,
     render: renderGcp,
     evaluator: (plan) => gcpEvaluator(plan),
     component: () => (require("./component") as typeof import("./component")).components,

@@ -1,5 +1,5 @@
 /** GCP's names: component and resource type tokens, service accounts. See core/names.ts for the rules. */
-import { fitName, grantKey, pathSlug } from "../../core/names";
+import { fitName, pathSlug } from "../../core/names";
 
 /** Component type token. */
 export const COMPONENT = { wif: "gitlab-federation:gcp:WorkloadIdentityFederation" } as const;
@@ -12,6 +12,9 @@ export const RESOURCE = {
     serviceAccountIamMember: "gcp:serviceaccount/iAMMember:IAMMember",
     projectIamMember: "gcp:projects/iAMMember:IAMMember",
 } as const;
+
+/** Logical names of the pool and the provider: fixed, so they keep their URNs whatever their IDs. */
+export const ANCHOR = { pool: "pool", provider: "provider" } as const;
 
 /**
  * Default GCP service account ID: `gl-platform-api--deploy`, at most 30 characters of
@@ -31,7 +34,7 @@ export function serviceAccountResourceId(accountId: string, project: string): st
     return `projects/${project}/serviceAccounts/${serviceAccountEmail(accountId, project)}`;
 }
 
-/** Logical name of a project-level role binding of a grant's service account. */
-export function projectRoleKey(projectPath: string, grant: string, role: string): string {
-    return `${grantKey(projectPath, grant)}/${role}`;
+/** The import ID of a workload identity pool. */
+export function poolResourceId(project: string, poolId: string): string {
+    return `projects/${project}/locations/global/workloadIdentityPools/${poolId}`;
 }

@@ -23,7 +23,7 @@ export const ProviderEntrySchema = z.strictObject({
     description: z.string(),
     attributeMapping: stringMap.meta({ description: "Attribute to CEL expression." }),
     attributeCondition: z.string().meta({ description: "CEL." }),
-    oidc: z.strictObject({ issuerUri: z.string(), allowedAudiences: strings }),
+    oidc: z.strictObject({ issuerUri: z.string(), allowedAudiences: strings, jwksJson: z.string().optional().meta({ description: "Uploaded signing keys (gcp.jwksJson)." }) }),
 });
 
 export const ServiceAccountEntrySchema = z.strictObject({
@@ -49,6 +49,7 @@ export const ProjectIamMemberEntrySchema = z.strictObject({
 });
 
 export const GcpPlanSchema = z.strictObject({
+    poolAdoption: z.enum(["create", "import", "external"]).meta({ description: "How the pool is had: created here, imported (resource.import), or external (no resource; the provider names its ID)." }),
     providerResourceName: z.string().meta({ description: "//iam.googleapis.com/projects/<number>/locations/global/workloadIdentityPools/<pool>/providers/<provider>." }),
     audience: z.string(),
     pools: z.array(PoolEntrySchema),

@@ -23,11 +23,12 @@
  */
 import { Findings, compare, formatPath } from "../../core/findings";
 import { ResolvedGrant, describeConditions, fullEnforcement } from "../../core/model";
-import { childKey, grantKey, shortHash } from "../../core/names";
+import { shortHash } from "../../core/names";
+import { grantMeta, meta } from "../../core/resources";
 import { isPattern } from "../../core/rules";
 import type { GitlabConfig } from "../../core/schema";
 import type { PlanContext, TargetGrant, TargetPlanResult } from "../target";
-import { RESOURCE, gcpAccountId, projectRoleKey, serviceAccountEmail, serviceAccountResourceId } from "./names";
+import { ANCHOR, RESOURCE, gcpAccountId, poolResourceId, serviceAccountEmail, serviceAccountResourceId } from "./names";
 import type { GcpIamMemberEntry, GcpPlan, GcpPoolEntry, GcpProviderEntry, GcpServiceAccountEntry, GcpSummary } from "./plan-schema";
 import type { GcpConfig, GcpGrantConfig } from "./schema";
 
@@ -42,8 +43,13 @@ export const LIMITS = {
 
 export const WORKLOAD_IDENTITY_USER = "roles/iam.workloadIdentityUser";
 
-/** Roles that make a pipeline an administrator or let it become other identities. */
-const PRIVILEGED_ROLES = /^roles\/(owner|editor|iam\.[A-Za-z]*Admin|iam\.serviceAccountTokenCreator|iam\.serviceAccountUser|iam\.workloadIdentityUser|iam\.serviceAccountKeyAdmin|resourcemanager\.[A-Za-z]*Admin)$/;
+/**
+ * Roles that make a pipeline an administrator or let it act as other identities (mint their
+ * tokens, run builds as the Cloud Build service account). Custom roles (projects/.../roles/...,
+ * organizations/.../roles/...) cannot be inspected offline, so they count as privileged too.
+ */
+const PRIVILEGED_ROLES =
+    /^(roles\/(owner|editor|iam\.[A-Za-z]*Admin|iam\.serviceAccountTokenCreator|iam\.serviceAccountOpenIdTokenCreator|iam\.serviceAccountUser|iam\.workloadIdentityUser|iam\.serviceAccountKeyAdmin|resourcemanager\.[A-Za-z]*Admin|cloudbuild\.builds\.editor)|(projects|organizations)\/[^/]+\/roles\/.+)$/;
 
 /** A CEL string literal. Values reaching here are validated to letters, digits and ._/*:- only. */
 export function celString(text: string): string {
@@ -227,7 +233,9 @@ function checkRoles({ fields, at }: GcpGrant, gcp: GcpConfig, findings: Findings
             if (fields.allowBroad === undefined) {
                 findings.problem(
                     [...at, "roles", index],
-                    `${JSON.stringify(role)} on the whole project makes any pipeline that matches this grant an administrator or lets it act as other service accounts: grant a narrower role, or set gcp.allowBroad with a reason`,
+                    role.startsWith("roles/")
+                        ? `${JSON.stringify(role)} on the whole project makes any pipeline that matches this grant an administrator or lets it act as other service accounts: grant a narrower role, or set gcp.allowBroad with a reason`
+                        : `${JSON.stringify(role)} is a custom role, whose permissions cannot be checked offline: set gcp.allowBroad with a reason once you have checked it grants nothing administrative`,
                 );
             }
         }
@@ -244,7 +252,7 @@ function checkRoles({ fields, at }: GcpGrant, gcp: GcpConfig, findings: Findings
 /** A grant's service account. */
 function serviceAccountEntry({ grant, fields }: GcpGrant, gcp: GcpConfig, accountId: string): GcpServiceAccountEntry {
     return {
-        resource: { type: RESOURCE.serviceAccount, name: grantKey(grant.project, grant.grant), protect: false },
+        resource: grantMeta(RESOURCE.serviceAccount, grant),
         accountId,
         project: gcp.project,
         displayName: (fields.displayName ?? `GitLab CI ${grant.project} ${grant.grant}`).slice(0, 100),
@@ -259,7 +267,7 @@ function memberEntries(grant: ResolvedGrant, gcp: GcpConfig, accountId: string, 
     return [
         ...gateMembers.map(
             (member): GcpIamMemberEntry => ({
-                resource: { type: RESOURCE.serviceAccountIamMember, name: childKey(grant.project, grant.grant, "wif", member), protect: false },
+                resource: grantMeta(RESOURCE.serviceAccountIamMember, grant, `/wif-${shortHash(member)}`),
                 serviceAccountId,
                 role: WORKLOAD_IDENTITY_USER,
                 member,
@@ -267,7 +275,7 @@ function memberEntries(grant: ResolvedGrant, gcp: GcpConfig, accountId: string, 
         ),
         ...roles.map(
             (role): GcpIamMemberEntry => ({
-                resource: { type: RESOURCE.projectIamMember, name: projectRoleKey(grant.project, grant.grant, role), protect: false },
+                resource: grantMeta(RESOURCE.projectIamMember, grant, `/${role}`),
                 project: gcp.project,
                 role,
                 member: `serviceAccount:${email}`,
@@ -278,7 +286,7 @@ function memberEntries(grant: ResolvedGrant, gcp: GcpConfig, accountId: string, 
 
 function poolEntry(gcp: GcpConfig, description: string): GcpPoolEntry {
     return {
-        resource: { type: RESOURCE.pool, name: gcp.poolId, protect: gcp.protect },
+        resource: meta(RESOURCE.pool, ANCHOR.pool, gcp.protect, { aliases: [gcp.poolId], ...(gcp.adopt?.pool === "import" ? { import: poolResourceId(gcp.project, gcp.poolId) } : {}) }),
         workloadIdentityPoolId: gcp.poolId,
         project: gcp.project,
         displayName: gcp.poolDisplayName ?? "GitLab CI",
@@ -288,7 +296,10 @@ function poolEntry(gcp: GcpConfig, description: string): GcpPoolEntry {
 
 function providerEntry(gitlab: GitlabConfig, gcp: GcpConfig, description: string, mapping: Record<string, string>, conditionText: string, audience: string): GcpProviderEntry {
     return {
-        resource: { type: RESOURCE.provider, name: gcp.providerId, protect: gcp.protect },
+        resource: meta(RESOURCE.provider, ANCHOR.provider, gcp.protect, {
+            aliases: [gcp.providerId],
+            ...(gcp.adopt?.provider === "import" ? { import: `${poolResourceId(gcp.project, gcp.poolId)}/providers/${gcp.providerId}` } : {}),
+        }),
         workloadIdentityPoolId: gcp.poolId,
         workloadIdentityPoolProviderId: gcp.providerId,
         project: gcp.project,
@@ -296,8 +307,44 @@ function providerEntry(gitlab: GitlabConfig, gcp: GcpConfig, description: string
         description,
         attributeMapping: mapping,
         attributeCondition: conditionText,
-        oidc: { issuerUri: gitlab.url, allowedAudiences: [audience] },
+        oidc: { issuerUri: gitlab.url, allowedAudiences: [audience], ...(gcp.jwksJson !== undefined ? { jwksJson: gcp.jwksJson } : {}) },
     };
+}
+
+/** The keys GCP verifies tokens with: fetched from the issuer, or uploaded (gcp.jwksJson). */
+function checkKeys(gitlab: GitlabConfig, gcp: GcpConfig, findings: Findings): void {
+    if (gcp.jwksJson === undefined) {
+        if (gitlab.caPem !== undefined) {
+            findings.problem(
+                ["gcp", "jwksJson"],
+                `is required when GitLab's certificate is privately signed (gitlab.caPem): Google fetches the keys from ${gitlab.url} over publicly trusted TLS only and cannot be given a CA. Set it to the JSON of ${gitlab.url}/oauth/discovery/keys`,
+            );
+        }
+        return;
+    }
+    let keys: unknown;
+    try {
+        keys = (JSON.parse(gcp.jwksJson) as { keys?: unknown }).keys;
+    } catch {
+        keys = undefined;
+    }
+    if (!Array.isArray(keys) || keys.length === 0 || !keys.every((k) => typeof k === "object" && k !== null && typeof (k as { kty?: unknown }).kty === "string")) {
+        findings.problem(["gcp", "jwksJson"], `must be a JSON Web Key Set, {"keys": [{"kty": "RSA", ...}, ...]}, as ${gitlab.url}/oauth/discovery/keys serves it`);
+        return;
+    }
+    findings.warn(["gcp", "jwksJson"], `GCP verifies tokens with these ${keys.length} uploaded keys, not GitLab's current ones: when GitLab rotates its signing key, update jwksJson and run pulumi up, or every GCP exchange fails`);
+}
+
+/** Pool and provider adoption, with what it means for reviewers. */
+function checkAdoption(gcp: GcpConfig, findings: Findings): void {
+    if (gcp.adopt?.pool === "external") {
+        findings.warn(["gcp", "adopt", "pool"], `external: the pool ${gcp.poolId} is not managed by this stack; keep it for this provider only (pools are shared principal namespaces)`);
+    } else if (gcp.adopt?.pool === "import") {
+        findings.warn(["gcp", "adopt", "pool"], `import: the next pulumi up adopts the pool ${gcp.poolId} and then manages it as planned`);
+    }
+    if (gcp.adopt?.provider === "import") {
+        findings.warn(["gcp", "adopt", "provider"], `import: the next pulumi up adopts the provider ${gcp.providerId} and rewrites its mapping and condition as planned`);
+    }
 }
 
 /** Plans GCP for the grants that have `gcp`. */
@@ -310,6 +357,8 @@ export function planGcp({ gitlab, section: gcp, grants, findings }: PlanContext<
     const mapping = attributeMapping(patterns, withEnvironment);
     checkMapping(mapping, patterns, withEnvironment, findings);
     const conditionText = condition(grants, findings);
+    checkKeys(gitlab, gcp, findings);
+    checkAdoption(gcp, findings);
 
     const owners = new Map<string, ResolvedGrant>();
     const summaries = new Map<number, GcpSummary>();
@@ -317,7 +366,7 @@ export function planGcp({ gitlab, section: gcp, grants, findings }: PlanContext<
     const members: GcpIamMemberEntry[] = [];
     for (const target of grants) {
         const { grant, fields, at } = target;
-        const accountId = fields.accountId ?? gcpAccountId(grant.project, grant.grant);
+        const accountId = fields.accountId ?? gcpAccountId(grant.namesPath, grant.namesGrant);
         const owner = owners.get(accountId);
         if (owner !== undefined) {
             findings.problem(at, `service account ID ${JSON.stringify(accountId)} is also the ID of ${formatPath(owner.path)} (derived IDs lowercase the path and turn "/", "." and "_" into "-"): set gcp.accountId on one of them`);
@@ -343,9 +392,10 @@ export function planGcp({ gitlab, section: gcp, grants, findings }: PlanContext<
     const description = `GitLab CI ID tokens from ${gitlab.url} (managed by gitlab-federation)`;
     return {
         plan: {
+            poolAdoption: gcp.adopt?.pool ?? "create",
             providerResourceName,
             audience,
-            pools: [poolEntry(gcp, description)],
+            pools: gcp.adopt?.pool === "external" ? [] : [poolEntry(gcp, description)],
             providers: [providerEntry(gitlab, gcp, description, mapping, conditionText, audience)],
             serviceAccounts: accounts,
             iamMembers: members,

@@ -20,6 +20,20 @@ export const GcpSchema = z
         audience: AudienceSchema.optional().meta({ description: "The aud GCP jobs request. Default: https://iam.googleapis.com/projects/<number>/locations/global/workloadIdentityPools/<pool>/providers/<provider>." }),
         poolDisplayName: z.string().max(32).optional().meta({ description: "Display name of the pool (at most 32 characters)." }),
         protect: z.boolean().default(true).meta({ description: "Protect the pool and the provider from deletion (default true): a deleted ID cannot be reused for about 30 days." }),
+        jwksJson: z
+            .string()
+            .optional()
+            .meta({
+                description:
+                    "GitLab's signing keys (the JSON of <gitlab url>/oauth/discovery/keys), uploaded to the provider. Needed when Google cannot fetch them itself: GitLab behind a private CA (gitlab.caPem) or not reachable from the internet. Update it when GitLab rotates its key.",
+            }),
+        adopt: z
+            .strictObject({
+                pool: z.enum(["import", "external"]).optional().meta({ description: "import: the pool exists; adopt it on the next pulumi up. external: leave it unmanaged and only add the provider to it." }),
+                provider: z.enum(["import"]).optional().meta({ description: "import: the provider exists; adopt it on the next pulumi up (then configured as planned)." }),
+            })
+            .optional()
+            .meta({ description: "Shared trust anchors that already exist (a deleted pool or provider ID cannot be reused for about 30 days, so adopt rather than recreate)." }),
     })
     .meta({ description: "GCP: a workload identity pool and provider for GitLab and one service account per grant with gcp." });
 

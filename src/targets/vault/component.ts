@@ -50,8 +50,8 @@ export class VaultKvMount extends pulumi.ComponentResource {
 }
 
 export interface VaultJwtAuthArgs {
-    /** The Vault part of the plan. Only `authBackend`, `policies` and `roles` are used here. */
-    readonly plan: Pick<VaultPlan, "authBackend" | "policies" | "roles">;
+    /** The Vault part of the plan. Only `authPath`, `authBackend`, `policies` and `roles` are used here. */
+    readonly plan: Pick<VaultPlan, "authPath" | "authBackend" | "policies" | "roles">;
     /**
      * Resources every role waits for. Pass the audit devices: no role (hence no CI login) exists
      * before auditing is on. Default: none.
@@ -62,14 +62,15 @@ export interface VaultJwtAuthArgs {
 /**
  * The JWT auth method for GitLab CI with one policy and one role per grant
  * (`gitlab-federation:vault:JwtAuth`). Roles take their policies' `name` outputs, so a role is
- * only written once its policy exists.
+ * only written once its policy exists. With an external auth method (vault.adopt.authMethod)
+ * only the policies and roles are registered.
  */
 export class VaultJwtAuth extends pulumi.ComponentResource {
-    readonly authBackend: vault.jwt.AuthBackend;
+    readonly authBackend?: vault.jwt.AuthBackend;
     /** Mount path of the auth method. */
     readonly path: pulumi.Output<string>;
-    /** Mount accessor (for templated policies elsewhere). */
-    readonly accessor: pulumi.Output<string>;
+    /** Mount accessor (for templated policies elsewhere); undefined for an external auth method. */
+    readonly accessor?: pulumi.Output<string>;
     /** Policies by Vault policy name. */
     readonly policies: ReadonlyMap<string, vault.Policy>;
     /** Roles by Vault role name. */
@@ -77,10 +78,14 @@ export class VaultJwtAuth extends pulumi.ComponentResource {
 
     constructor(name: string, args: VaultJwtAuthArgs, opts?: pulumi.ComponentResourceOptions) {
         super(COMPONENT.jwtAuth, name, {}, opts);
-        const { authBackend, policies, roles } = args.plan;
-        this.authBackend = new vault.jwt.AuthBackend(authBackend.resource.name, argsOf(authBackend), optionsOf(authBackend.resource, this));
-        this.path = this.authBackend.path.apply((path) => path ?? authBackend.path);
-        this.accessor = this.authBackend.accessor;
+        const { authPath, authBackend, policies, roles } = args.plan;
+        if (authBackend !== undefined) {
+            this.authBackend = new vault.jwt.AuthBackend(authBackend.resource.name, argsOf(authBackend), optionsOf(authBackend.resource, this));
+            this.path = this.authBackend.path.apply((path) => path ?? authPath);
+            this.accessor = this.authBackend.accessor;
+        } else {
+            this.path = pulumi.output(authPath);
+        }
         this.policies = new Map(policies.map((entry) => [entry.name, new vault.Policy(entry.resource.name, argsOf(entry), optionsOf(entry.resource, this))]));
         const dependsOn = args.rolesDependOn ?? [];
         this.roles = new Map(
@@ -106,10 +111,11 @@ export const components: TargetComponents<VaultPlan, VaultSummary> = {
     register(plan, parent) {
         const opts = { parent: parent as pulumi.Resource };
         const audit = new VaultAuditDevices("vault-audit", { audits: plan.audits }, opts);
-        const kv = new VaultKvMount("vault-kv", { mount: plan.mounts[0]! }, opts);
+        const [mount] = plan.mounts;
+        const kvPath = mount !== undefined ? new VaultKvMount("vault-kv", { mount }, opts).path : pulumi.output(plan.kvMount);
         const jwt = new VaultJwtAuth("vault-jwt", { plan, rolesDependOn: [...audit.devices.values()] }, opts);
         return {
-            outputs: { authPath: jwt.path, accessor: jwt.accessor, audience: plan.audience, kvMount: kv.path },
+            outputs: { authPath: jwt.path, ...(jwt.accessor !== undefined ? { accessor: jwt.accessor } : {}), audience: plan.audience, kvMount: kvPath },
             grantOutputs: (summary) => {
                 const role = lookup(jwt.roles, summary.roleName, "Vault role");
                 return {

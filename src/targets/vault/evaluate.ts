@@ -43,7 +43,8 @@ function boundClaimReasons(role: VaultRoleEntry, claims: Claims): string[] {
 
 /** bound_issuer: plain string equality, only when set (cap validateAll). */
 function issuerReasons(plan: VaultPlan, claims: Claims): string[] {
-    const issuer = plan.authBackend.boundIssuer;
+    // An external auth method is not planned here: its bound_issuer is unknown.
+    const issuer = plan.authBackend?.boundIssuer ?? "";
     return issuer !== "" && claims.iss !== issuer ? [`error validating token: invalid issuer (iss) claim`] : [];
 }
 
@@ -91,7 +92,7 @@ export function roleReasons(role: VaultRoleEntry, claims: Claims): string[] {
 
 /** What a role's policies give, as read paths. */
 function gives(plan: VaultPlan, summary: VaultSummary): string[] {
-    const mount = plan.mounts[0]?.path ?? "";
+    const mount = plan.kvMount;
     return summary.read.map((prefix) => `read ${mount}/data/${prefix} and below (list ${mount}/metadata/${prefix}/)`);
 }
 

@@ -25,11 +25,26 @@ export function vaultRoleName(projectPath: string, grant: string): string {
     return `${pathSlug(projectPath)}--${grant}`;
 }
 
+/** Logical names of the shared anchors: fixed, so moving a mount (a remount in Vault) keeps its URN. */
+export const ANCHOR = { authBackend: "jwt", kvMount: "kv" } as const;
+
 /**
- * Vault policy name: the auth path, then the role name (`gitlab-platform-api--deploy`).
- * Policy names are global in Vault; the auth path keeps stacks that share a Vault apart.
- * Vault lowercases policy names, so this is lowercase too (no perpetual diff).
+ * An auth path as a policy-name part, injectively: letters, digits and "-" stay; "_" becomes
+ * "__", "/" becomes "_-", an upper-case letter "_" and its lower-case form (Vault lowercases
+ * policy names, and mount paths are case-sensitive). Decoding reads "_" plus one character.
+ */
+export function encodeAuthPath(authPath: string): string {
+    return authPath.replace(/[_/A-Z]/g, (c) => (c === "_" ? "__" : c === "/" ? "_-" : `_${c.toLowerCase()}`));
+}
+
+/**
+ * Vault policy name: the auth path, then the role name. Policy names are global in Vault, so
+ * the name must be distinct for every (auth path, role name) pair, across stacks sharing a
+ * Vault: for an auth path of lower-case letters and digits only (the default `gitlab`) it is
+ * `<authPath>-<roleName>` (the first "-" separates them), otherwise
+ * `_<encodeAuthPath(authPath)>.<roleName>` (the leading "_" and the first "." separate them;
+ * neither occurs in the other form's auth part). Lower case (Vault lowercases policy names).
  */
 export function vaultPolicyName(authPath: string, roleName: string): string {
-    return `${authPath.toLowerCase().replace(/\//g, "-")}-${roleName}`;
+    return /^[a-z0-9]+$/.test(authPath) ? `${authPath}-${roleName}` : `_${encodeAuthPath(authPath)}.${roleName}`;
 }

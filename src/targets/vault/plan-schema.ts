@@ -60,12 +60,20 @@ export const RoleEntrySchema = z.strictObject({
     tokenPolicies: strings.meta({ description: "Policy names; the program passes the policies' name outputs." }),
     tokenType: z.enum(["batch", "service"]),
     tokenBoundCidrs: strings.optional(),
+    tokenNoDefaultPolicy: z.boolean().meta({ description: "True unless vault.defaultPolicy: the token carries the grant's policy only." }),
 });
+
+const Adoption = z.enum(["create", "import", "external"]);
 
 export const VaultPlanSchema = z.strictObject({
     audience: z.string().meta({ description: "The audience every role binds (bound_audiences)." }),
-    authBackend: AuthBackendEntrySchema,
-    mounts: z.array(MountEntrySchema),
+    authPath: z.string().meta({ description: "Path of the JWT auth method (the roles' backend)." }),
+    kvMount: z.string().meta({ description: "Path of the KV v2 mount the policies name." }),
+    adopt: z
+        .strictObject({ authMethod: Adoption, kvMount: Adoption })
+        .meta({ description: "How each shared anchor is had: created here, imported (resource.import), or external (no resource; only referenced)." }),
+    authBackend: AuthBackendEntrySchema.optional().meta({ description: "Absent when the auth method is external." }),
+    mounts: z.array(MountEntrySchema).meta({ description: "The KV v2 mount; empty when it is external." }),
     audits: z.array(AuditEntrySchema),
     policies: z.array(PolicyEntrySchema),
     roles: z.array(RoleEntrySchema),

@@ -13,11 +13,11 @@
 import { formatDuration, parseDuration, vaultTuneDuration } from "../../core/duration";
 import { Findings, PathSegment, compare, formatPath } from "../../core/findings";
 import { ResolvedGrant, fullEnforcement, uniqueSorted } from "../../core/model";
-import { grantKey } from "../../core/names";
+import { grantMeta, meta } from "../../core/resources";
 import { isPattern } from "../../core/rules";
 import type { GitlabConfig } from "../../core/schema";
 import type { PlanContext, TargetGrant, TargetPlanResult } from "../target";
-import { RESOURCE, vaultPolicyName, vaultRoleName } from "./names";
+import { ANCHOR, RESOURCE, vaultPolicyName, vaultRoleName } from "./names";
 import type { VaultAuditEntry, VaultAuthBackendEntry, VaultMountEntry, VaultPlan, VaultPolicyEntry, VaultRoleEntry, VaultSummary } from "./plan-schema";
 import type { AuditDeviceConfig, VaultConfig, VaultGrantConfig } from "./schema";
 
@@ -201,6 +201,20 @@ function grantTtls({ fields, at }: VaultGrant, vault: VaultConfig, defaults: Ttl
     );
 }
 
+/** Go's strconv.ParseBool, which Vault's audit devices use for their boolean options. */
+export function parseGoBool(value: string): boolean | undefined {
+    if (["1", "t", "T", "TRUE", "true", "True"].includes(value)) {
+        return true;
+    }
+    if (["0", "f", "F", "FALSE", "false", "False"].includes(value)) {
+        return false;
+    }
+    return undefined;
+}
+
+/** Audit device options Vault reads as booleans. */
+const BOOLEAN_AUDIT_OPTIONS = ["log_raw", "hmac_accessor", "elide_list_responses"];
+
 /** An octal file mode without any execute bit ("0000" leaves the mode alone). */
 function nonExecutableMode(mode: string): boolean {
     const digits = mode.replace(/^0(?=[0-7]{3}$)/, "");
@@ -225,8 +239,15 @@ function auditOptions(device: AuditDeviceConfig, at: readonly PathSegment[], fin
         findings.problem([...at, "options"], `a socket device needs options.address, e.g. "127.0.0.1:9090"`);
     }
     for (const [key, value] of Object.entries(device.options ?? {}).sort(([a], [b]) => compare(a, b))) {
-        if (key === "log_raw" && value === "true" && device.allowLogRaw === undefined) {
-            findings.problem([...at, "options", "log_raw"], `"true" writes secrets to the audit log unhashed: remove it, or set allowLogRaw with a reason`);
+        const flag = BOOLEAN_AUDIT_OPTIONS.includes(key) ? parseGoBool(value) : undefined;
+        if (BOOLEAN_AUDIT_OPTIONS.includes(key) && flag === undefined) {
+            findings.problem([...at, "options", key], `must be a boolean as Vault reads it (Go strconv.ParseBool: true, false, 1, 0, t, f, ...), got ${JSON.stringify(value)}; Vault refuses to enable the device otherwise`);
+        }
+        if (key === "log_raw" && flag === true && device.allowLogRaw === undefined) {
+            findings.problem([...at, "options", "log_raw"], `${JSON.stringify(value)} is true to Vault (strconv.ParseBool) and writes secrets to the audit log unhashed: remove it, or set allowLogRaw with a reason`);
+        }
+        if (key === "hmac_accessor" && flag === false) {
+            findings.warn([...at, "options", "hmac_accessor"], `${JSON.stringify(value)} is false to Vault: token accessors are written to the audit log in clear, and anyone who reads the log can look up and revoke those tokens`);
         }
         if (key === "mode" && !nonExecutableMode(value)) {
             findings.problem([...at, "options", "mode"], `must be a non-executable octal file mode such as "0600" (got ${JSON.stringify(value)}); patched Vault refuses executable modes (CVE-2025-6000)`);
@@ -242,20 +263,49 @@ function auditOptions(device: AuditDeviceConfig, at: readonly PathSegment[], fin
     return options;
 }
 
-/** The audit devices; each is replaced delete-first on any change, since its path is reused. */
-function auditEntries(vault: VaultConfig, findings: Findings): VaultAuditEntry[] {
+/** Device paths must be distinct and not nested (`file` and `file/second`): Vault refuses both. */
+function checkDevicePaths(names: readonly string[], findings: Findings): void {
     const seen = new Map<string, number>();
-    return vault.audit.map((device, index) => {
-        const at: PathSegment[] = ["vault", "audit", index];
-        const name = device.name ?? device.type;
+    names.forEach((name, index) => {
         const earlier = seen.get(name);
         if (earlier !== undefined) {
-            findings.problem(at, `device path ${JSON.stringify(name)} is already used by vault.audit[${earlier}]: give one of them a distinct name`);
+            findings.problem(["vault", "audit", index], `device path ${JSON.stringify(name)} is already used by vault.audit[${earlier}]: give one of them a distinct name`);
+        } else {
+            seen.set(name, index);
         }
-        seen.set(name, index);
+    });
+    names.forEach((name, index) => {
+        for (const ancestor of ancestors(name)) {
+            const parent = seen.get(ancestor);
+            if (parent !== undefined) {
+                findings.problem(["vault", "audit", index], `device path ${JSON.stringify(name)} is below ${JSON.stringify(ancestor)} (vault.audit[${parent}]): Vault refuses an audit path nested in another; choose a path beside it`);
+            }
+        }
+    });
+}
+
+/**
+ * The audit devices. Every field of an audit device forces a new one and its path is reused, so a
+ * change replaces it delete-first; devices are therefore unprotected unless a device says
+ * otherwise (Pulumi refuses to replace a protected resource).
+ */
+function auditEntries(vault: VaultConfig, findings: Findings): VaultAuditEntry[] {
+    const names = vault.audit.map((device) => device.name ?? device.type);
+    checkDevicePaths(names, findings);
+    if (vault.audit.length === 0 && vault.auditManagedElsewhere === undefined) {
+        findings.warn(
+            ["vault", "audit"],
+            `no audit device: this stack does not make Vault record CI logins and secret reads. Add a device, or set vault.auditManagedElsewhere with a reason if devices are enabled outside this stack`,
+        );
+    } else if (vault.auditManagedElsewhere !== undefined) {
+        findings.warn(["vault", "auditManagedElsewhere"], `audit devices are not managed by this stack: ${JSON.stringify(vault.auditManagedElsewhere)}`);
+    }
+    return vault.audit.map((device, index) => {
+        const at: PathSegment[] = ["vault", "audit", index];
+        const name = names[index]!;
         const options = auditOptions(device, at, findings);
         return {
-            resource: { type: RESOURCE.audit, name, protect: vault.protect, deleteBeforeReplace: true },
+            resource: meta(RESOURCE.audit, name, device.protect, { deleteBeforeReplace: true, ...(device.adopt === "import" ? { import: name } : {}) }),
             type: device.type,
             path: name,
             options,
@@ -265,17 +315,51 @@ function auditEntries(vault: VaultConfig, findings: Findings): VaultAuditEntry[]
     });
 }
 
+/** The folders a grant's project owns: its path, and its former path after a rename. */
+function ownFolders(grant: ResolvedGrant): string[] {
+    return grant.renamedFrom === undefined ? [grant.project] : [grant.project, grant.renamedFrom];
+}
+
+/**
+ * A project key that is a path prefix of another (`acme/api` and `acme/api/sub`): a grant of the
+ * outer project reading its whole folder, or a folder that holds the inner project's, reads the
+ * inner project's secrets too without any loosening. Warned at the read. Linear: each project
+ * key's ancestors are looked up among the read prefixes.
+ */
+function warnNestedProjects(grants: readonly VaultGrant[], all: readonly ResolvedGrant[], findings: Findings): void {
+    const readers = new Map<string, { grant: ResolvedGrant; at: readonly PathSegment[] }[]>();
+    for (const { grant, fields, at } of grants) {
+        fields.read.forEach((prefix, index) => push(readers, prefix, { grant, at: [...at, "read", index] }));
+    }
+    const projects = new Map<string, string>();
+    for (const grant of all) {
+        projects.set(grant.project, grant.projectId);
+    }
+    for (const [project, id] of projects) {
+        for (const folder of [...ancestors(project), project]) {
+            for (const reader of readers.get(folder) ?? []) {
+                if (reader.grant.project !== project && (project === folder || project.startsWith(`${reader.grant.project}/`))) {
+                    findings.warn(
+                        reader.at,
+                        `${JSON.stringify(folder)} holds the folder "${project}/" of project ${project} (id ${id}): this grant reads that project's secrets too. Narrow the prefix to a folder of ${reader.grant.project}'s own`,
+                    );
+                }
+            }
+        }
+    }
+}
+
 /**
  * Checks a grant's secret prefixes (duplicates, the mount repeated, outside the project's
  * folder, covered twice) and returns them sorted and unique.
  */
 function checkReads({ grant, fields, at }: VaultGrant, vault: VaultConfig, findings: Findings): readonly string[] {
-    const inside = (prefix: string) => prefix === grant.project || prefix.startsWith(`${grant.project}/`);
+    const inside = (prefix: string) => ownFolders(grant).some((folder) => prefix === folder || prefix.startsWith(`${folder}/`));
     fields.read.forEach((prefix, index) => {
         const path = [...at, "read", index];
         if (fields.read.indexOf(prefix) !== index) {
             findings.problem(path, `lists ${JSON.stringify(prefix)} more than once; list each prefix once`);
-        } else if (prefix === vault.kvMount || prefix.startsWith(`${vault.kvMount}/`)) {
+        } else if (!inside(prefix) && (prefix === vault.kvMount || prefix.startsWith(`${vault.kvMount}/`))) {
             findings.problem(path, `is relative to the KV mount ${JSON.stringify(vault.kvMount)}: write ${JSON.stringify(prefix.slice(vault.kvMount.length + 1).replace(/^(data|metadata)\//, "") || "<folder>")} instead of ${JSON.stringify(prefix)}`);
         } else if (!inside(prefix) && fields.allowOutsideProject === undefined) {
             findings.problem(
@@ -306,7 +390,7 @@ function checkReads({ grant, fields, at }: VaultGrant, vault: VaultConfig, findi
 function roleEntry({ grant, fields }: VaultGrant, vault: VaultConfig, roleName: string, policyName: string, ttls: Ttls): VaultRoleEntry {
     const cidrs = fields.tokenBoundCidrs ?? vault.tokenBoundCidrs;
     return {
-        resource: { type: RESOURCE.role, name: grantKey(grant.project, grant.grant), protect: false },
+        resource: grantMeta(RESOURCE.role, grant),
         backend: vault.authPath,
         roleName,
         roleType: "jwt",
@@ -320,17 +404,25 @@ function roleEntry({ grant, fields }: VaultGrant, vault: VaultConfig, roleName: 
         tokenPolicies: [policyName],
         tokenType: fields.tokenType ?? vault.tokenType,
         ...(cidrs !== undefined ? { tokenBoundCidrs: [...cidrs] } : {}),
+        tokenNoDefaultPolicy: !vault.defaultPolicy,
     };
 }
 
 /** The policy of a grant. */
 function policyEntry(grant: ResolvedGrant, vault: VaultConfig, policyName: string, read: readonly string[]): VaultPolicyEntry {
     return {
-        resource: { type: RESOURCE.policy, name: grantKey(grant.project, grant.grant), protect: false },
+        resource: grantMeta(RESOURCE.policy, grant),
         name: policyName,
         policy: policyHcl(vault.kvMount, read, `gitlab-federation: project ${grant.project} (id ${grant.projectId}), grant ${grant.grant}`),
     };
 }
+
+/**
+ * The auth method's default description. The provider writes the description only when it
+ * creates the mount (terraform-provider-vault resource_jwt_auth_backend.go: the update writes
+ * config and tune, not the description), so it holds nothing that may change later.
+ */
+export const AUTH_DESCRIPTION = "GitLab CI ID tokens (managed by gitlab-federation)";
 
 /** The JWT auth method: GitLab's keys, issuer bound, RS256 only, lease TTLs tuned to the cap. */
 function authBackendEntry(gitlab: GitlabConfig, vault: VaultConfig, defaults: Ttls | undefined, cap: number): VaultAuthBackendEntry {
@@ -339,10 +431,10 @@ function authBackendEntry(gitlab: GitlabConfig, vault: VaultConfig, defaults: Tt
             ? { oidcDiscoveryUrl: gitlab.oidcDiscoveryUrl, ...(gitlab.caPem !== undefined ? { oidcDiscoveryCaPem: gitlab.caPem } : {}) }
             : { jwksUrl: gitlab.jwksUrl ?? `${gitlab.url}/oauth/discovery/keys`, ...(gitlab.caPem !== undefined ? { jwksCaPem: gitlab.caPem } : {}) };
     return {
-        resource: { type: RESOURCE.authBackend, name: vault.authPath, protect: vault.protect },
+        resource: meta(RESOURCE.authBackend, ANCHOR.authBackend, vault.protect, { aliases: [vault.authPath], ...(vault.adopt?.authMethod === "import" ? { import: vault.authPath } : {}) }),
         path: vault.authPath,
         type: "jwt",
-        description: vault.description ?? `GitLab CI ID tokens from ${gitlab.url} (managed by gitlab-federation)`,
+        description: vault.description ?? AUTH_DESCRIPTION,
         boundIssuer: gitlab.url,
         ...keySource,
         jwtSupportedAlgs: [...SUPPORTED_ALGS],
@@ -357,7 +449,7 @@ function authBackendEntry(gitlab: GitlabConfig, vault: VaultConfig, defaults: Tt
 /** The KV v2 mount the grants read. */
 function mountEntry(vault: VaultConfig): VaultMountEntry {
     return {
-        resource: { type: RESOURCE.mount, name: vault.kvMount, protect: vault.protect },
+        resource: meta(RESOURCE.mount, ANCHOR.kvMount, vault.protect, { aliases: [vault.kvMount], ...(vault.adopt?.kvMount === "import" ? { import: vault.kvMount } : {}) }),
         path: vault.kvMount,
         type: "kv",
         options: { version: "2" },
@@ -365,8 +457,42 @@ function mountEntry(vault: VaultConfig): VaultMountEntry {
     };
 }
 
+/** Vault fetches GitLab's keys from the key source: another host than the issuer's could sign tokens Vault trusts. */
+function checkKeySource(gitlab: GitlabConfig, findings: Findings): void {
+    const issuerHost = new URL(gitlab.url).host;
+    for (const field of ["jwksUrl", "oidcDiscoveryUrl"] as const) {
+        const url = gitlab[field];
+        if (url !== undefined && new URL(url).host !== issuerHost) {
+            findings.warn(
+                ["gitlab", field],
+                `is on ${new URL(url).host}, not the issuer's host ${issuerHost}: Vault trusts every token signed by the keys served there, so whoever controls that host can sign CI tokens. Make sure it is GitLab (a proxy of /oauth/discovery/keys), or use the default`,
+            );
+        }
+    }
+}
+
+/** What adopting an anchor means, for reviewers. */
+function adoptionWarnings(vault: VaultConfig, findings: Findings): void {
+    if (vault.adopt?.authMethod === "external") {
+        findings.warn(
+            ["vault", "adopt", "authMethod"],
+            `external: this stack adds roles to auth/${vault.authPath} but does not configure it; make sure its bound_issuer, key source and algorithms match GitLab (see the README's migration steps) and that it has no oidc_client_id (that breaks every JWT login)`,
+        );
+    } else if (vault.adopt?.authMethod === "import") {
+        findings.warn(
+            ["vault", "adopt", "authMethod"],
+            `import: the next pulumi up adopts auth/${vault.authPath} and rewrites its configuration as planned (issuer, key source, algorithms, tuning); roles already on it stay until removed by hand. Pulumi CLI 3.174+ imports and updates in one run`,
+        );
+    }
+    if (vault.adopt?.kvMount === "external") {
+        findings.warn(["vault", "adopt", "kvMount"], `external: ${vault.kvMount}/ is not managed by this stack (never created, changed or deleted here); it must be a KV v2 mount`);
+    } else if (vault.adopt?.kvMount === "import") {
+        findings.warn(["vault", "adopt", "kvMount"], `import: the next pulumi up adopts ${vault.kvMount}/ with its data and keeps it (protected: ${vault.protect}); it must already be a KV v2 mount (a type change would replace it, which Pulumi refuses for an imported resource)`);
+    }
+}
+
 /** Plans Vault for the grants that have `vault`. */
-export function planVault({ gitlab, section: vault, grants, findings }: PlanContext<VaultConfig, VaultGrantConfig>): TargetPlanResult<VaultPlan, VaultSummary> {
+export function planVault({ gitlab, section: vault, grants, all, findings }: PlanContext<VaultConfig, VaultGrantConfig>): TargetPlanResult<VaultPlan, VaultSummary> {
     const cap = parseDuration(vault.ttlCap) ?? 0;
     if (parseDuration(vault.ttlCap) === 0) {
         findings.problem(["vault", "ttlCap"], `must be longer than 0s: it caps every grant's token TTLs, e.g. 1h`);
@@ -380,6 +506,7 @@ export function planVault({ gitlab, section: vault, grants, findings }: PlanCont
     if (gitlab.jwksUrl !== undefined && gitlab.oidcDiscoveryUrl !== undefined) {
         findings.problem(["gitlab", "oidcDiscoveryUrl"], `set either jwksUrl or oidcDiscoveryUrl, not both: Vault accepts exactly one key source`);
     }
+    checkKeySource(gitlab, findings);
     const audits = auditEntries(vault, findings);
 
     const roleOwners = new Map<string, ResolvedGrant>();
@@ -391,12 +518,12 @@ export function planVault({ gitlab, section: vault, grants, findings }: PlanCont
         const { grant, fields, at } = target;
         const ttls = grantTtls(target, vault, defaults, cap, findings);
         const read = checkReads(target, vault, findings);
-        const roleName = fields.roleName ?? vaultRoleName(grant.project, grant.grant);
+        const roleName = fields.roleName ?? vaultRoleName(grant.namesPath, grant.namesGrant);
         const owner = roleOwners.get(roleName);
         if (owner !== undefined) {
             findings.problem(
                 at,
-                `Vault role name ${JSON.stringify(roleName)} is also the role name of ${formatPath(owner.path)} (derived names lowercase the project path and turn "/" into "-"): set vault.roleName on one of them to a distinct name`,
+                `Vault role name ${JSON.stringify(roleName)} is also the role name of ${formatPath(owner.path)} (derived names lowercase the project path, or its renamedFrom, and turn "/" into "-"): set vault.roleName on one of them to a distinct name`,
             );
             continue;
         }
@@ -420,14 +547,20 @@ export function planVault({ gitlab, section: vault, grants, findings }: PlanCont
         });
     }
     checkUnprotectedOverlap(planned, findings);
+    warnNestedProjects(planned, all, findings);
     if (!vault.protect) {
         findings.warn(["vault", "protect"], `false: the auth method and the KV mount ${JSON.stringify(vault.kvMount)} can be deleted by pulumi destroy or a removed section; deleting the mount destroys every secret in it`);
     }
+    const adopt = { authMethod: vault.adopt?.authMethod ?? "create", kvMount: vault.adopt?.kvMount ?? "create" } as const;
+    adoptionWarnings(vault, findings);
     return {
         plan: {
             audience: vault.audience,
-            authBackend: authBackendEntry(gitlab, vault, defaults, cap),
-            mounts: [mountEntry(vault)],
+            authPath: vault.authPath,
+            kvMount: vault.kvMount,
+            adopt,
+            ...(adopt.authMethod !== "external" ? { authBackend: authBackendEntry(gitlab, vault, defaults, cap) } : {}),
+            mounts: adopt.kvMount !== "external" ? [mountEntry(vault)] : [],
             audits,
             policies,
             roles,

@@ -11,9 +11,11 @@ export function describeAudit(device: VaultAuditEntry): string {
 }
 
 export function renderVault(plan: VaultPlan, grants: readonly (GrantIdentity & { readonly summary: VaultSummary })[]): RenderedSection {
-    const { authBackend, mounts, audits } = plan;
+    const { authBackend, audits } = plan;
+    const adopted = (how: string) => (how === "create" ? "" : ` (${how === "import" ? "imported" : "external"})`);
+    const auth = `auth method ${plan.authPath}${adopted(plan.adopt.authMethod)}${authBackend !== undefined ? ` (issuer ${authBackend.boundIssuer})` : ""}`;
     return {
-        heading: `Vault: auth method ${authBackend.path} (issuer ${authBackend.boundIssuer}), audience ${plan.audience}, KV v2 mount ${mounts[0]?.path}, audit ${audits.map(describeAudit).join(", ") || "none"}`,
+        heading: `Vault: ${auth}, audience ${plan.audience}, KV v2 mount ${plan.kvMount}${adopted(plan.adopt.kvMount)}, audit ${audits.map(describeAudit).join(", ") || "none"}`,
         header: ["PROJECT", "ID", "GRANT", "CONDITIONS", "ROLE", "SECRETS (read + list below)", "TTL / MAX"],
         rows: grants.map((g) => [
             g.project,

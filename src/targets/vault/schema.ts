@@ -25,6 +25,17 @@ export const AuditDeviceSchema = z
             .optional()
             .meta({ description: "Further device options as strings (e.g. mode, format, address, facility). log_raw needs allowLogRaw; executable modes are refused." }),
         allowLogRaw: reason("Reason for writing secrets unhashed to the log (option log_raw: \"true\"). Leave unset.").optional(),
+        protect: z
+            .boolean()
+            .default(false)
+            .meta({
+                description:
+                    "Protect this device from deletion. Default false: every field of an audit device forces a new one, and Pulumi refuses to replace a protected resource, so a protected device cannot be edited until this is false again.",
+            }),
+        adopt: z
+            .enum(["import"])
+            .optional()
+            .meta({ description: "import: the device already exists at this path; Pulumi imports it on the next pulumi up instead of enabling a second one." }),
     })
     .meta({ description: "A Vault audit device. Audit devices are registered before any role, so no CI login goes unaudited." });
 
@@ -41,6 +52,24 @@ export const VaultSchema = z
         tokenType: z.enum(["batch", "service"]).default("batch").meta({ description: "Token type: batch (default; light, not renewable) or service." }),
         tokenBoundCidrs: Cidrs.optional().meta({ description: "Only allow logins and token use from these CIDR blocks (e.g. your runners)." }),
         protect: z.boolean().default(true).meta({ description: "Protect the auth method and the KV mount from deletion (default true). Deleting the mount destroys every secret in it." }),
+        defaultPolicy: z
+            .boolean()
+            .default(false)
+            .meta({ description: "Also attach Vault's default policy to CI tokens. Default false (token_no_default_policy): a token carries its grant's policy only." }),
+        adopt: z
+            .strictObject({
+                authMethod: z
+                    .enum(["import", "external"])
+                    .optional()
+                    .meta({ description: "import: the JWT auth method exists at authPath; adopt it on the next pulumi up (then configured as planned). external: leave it unmanaged and only add roles to it." }),
+                kvMount: z
+                    .enum(["import", "external"])
+                    .optional()
+                    .meta({ description: "import: the KV v2 mount exists at kvMount (with its data); adopt it. external: leave it unmanaged; policies still name it." }),
+            })
+            .optional()
+            .meta({ description: "Shared trust anchors that already exist (e.g. a hand-made auth/jwt or secret/): adopt them instead of creating them. Default: created by this stack." }),
+        auditManagedElsewhere: reason("Reason this stack enables no audit device (e.g. devices are managed by the Vault team): silences the warning about an empty audit list.").optional(),
     })
     .meta({ description: "Vault: JWT auth for GitLab CI and the KV v2 mount the grants read." });
 

@@ -1,0 +1,125 @@
+/**
+ * What `pulumi up` does when a stack goes from one plan to another, resource by resource, the
+ * way the engine decides it (pulumi/pulumi pkg/resource/deploy/step_generator.go):
+ * - a resource is the same one when its URN (type and logical name here: every resource of a
+ *   type has the same parent) or one of its aliases is in the old state;
+ * - a changed argument the provider marks ForceNew replaces it, create-first unless
+ *   deleteBeforeReplace; a protected resource is neither deleted nor replaced (the engine stops);
+ *   a resource that still carries an `import` ID is not replaced either;
+ * - an old resource nothing claims is deleted at the end, after every create.
+ * It also finds the hazard that bit 0.1.0: a resource created under a new logical name whose
+ * physical object is the one a deleted resource names (Vault writes are upserts, so the final
+ * delete removes the only copy; IAM and GCP refuse the create as "already exists").
+ */
+import type { Entry } from "../core/resources";
+import type { AnyTarget } from "../targets/target";
+import { ALL_TARGETS } from "./check";
+import type { Plan } from "./plan-schema";
+
+export type ResourceOp = "create" | "import" | "update" | "replace" | "delete";
+
+export interface ResourceChange {
+    readonly type: string;
+    /** The logical name in the new plan (the old one for a delete). */
+    readonly name: string;
+    /** For a resource kept through an alias: its old logical name. */
+    readonly formerName?: string;
+    readonly op: ResourceOp;
+    /** Changed arguments (update, replace). */
+    readonly changed: readonly string[];
+    /** The changed arguments that force the replacement. */
+    readonly replacedBy: readonly string[];
+    readonly protected: boolean;
+    readonly deleteBeforeReplace: boolean;
+    /** The physical object, e.g. "backend=gitlab roleName=platform-api--deploy". */
+    readonly physical: string;
+    /** Why `pulumi up` would stop, or lose data, on this change; undefined when it is safe. */
+    readonly hazard?: string;
+}
+
+interface Indexed {
+    readonly target: AnyTarget;
+    readonly entry: Entry;
+}
+
+function entriesOf(plan: Plan): Indexed[] {
+    const sections = plan as unknown as Record<string, unknown>;
+    return ALL_TARGETS.flatMap((target) => (sections[target.key] === undefined ? [] : target.resources(sections[target.key]).map((entry) => ({ target, entry }))));
+}
+
+/** The arguments a resource entry passes to its provider (reader-only keys dropped). */
+function argumentsOf({ target, entry }: Indexed): Record<string, unknown> {
+    const skip = new Set(["resource", ...(target.informational[entry.resource.type] ?? [])]);
+    return Object.fromEntries(Object.entries(entry).filter(([key]) => !skip.has(key)));
+}
+
+function physicalOf(item: Indexed): string {
+    const fields = item.target.identity[item.entry.resource.type] ?? [];
+    const args = item.entry as unknown as Record<string, unknown>;
+    return fields.map((f) => `${f}=${String(args[f])}`).join(" ");
+}
+
+function same(a: unknown, b: unknown): boolean {
+    return JSON.stringify(a) === JSON.stringify(b);
+}
+
+const key = (type: string, name: string) => `${type}::${name}`;
+
+/** Every resource that changes from `base` to `head`, in head's order, deletions last. */
+export function resourceChanges(base: Plan, head: Plan): ResourceChange[] {
+    const old = new Map(entriesOf(base).map((item) => [key(item.entry.resource.type, item.entry.resource.name), item]));
+    const claimed = new Set<string>();
+    const changes: ResourceChange[] = [];
+    for (const item of entriesOf(head)) {
+        const { type, name } = item.entry.resource;
+        const found = [name, ...(item.entry.resource.aliases ?? [])].map((n) => key(type, n)).find((k) => old.has(k) && !claimed.has(k));
+        const physical = physicalOf(item);
+        if (found === undefined) {
+            const op = item.entry.resource.import !== undefined ? "import" : "create";
+            changes.push({ type, name, op, changed: [], replacedBy: [], protected: item.entry.resource.protect, deleteBeforeReplace: item.entry.resource.deleteBeforeReplace === true, physical });
+            continue;
+        }
+        claimed.add(found);
+        const before = old.get(found)!;
+        const formerName = before.entry.resource.name !== name ? { formerName: before.entry.resource.name } : {};
+        const [was, is] = [argumentsOf(before), argumentsOf(item)];
+        const changed = [...new Set([...Object.keys(was), ...Object.keys(is)])].filter((k) => !same(was[k], is[k])).sort();
+        if (changed.length === 0) {
+            continue;
+        }
+        const rule = item.target.replaceOn[type] ?? [];
+        const replacedBy = rule === "all" ? changed : changed.filter((k) => rule.includes(k));
+        const protectedNow = item.entry.resource.protect && before.entry.resource.protect;
+        const deleteBeforeReplace = item.entry.resource.deleteBeforeReplace === true;
+        let hazard: string | undefined;
+        if (replacedBy.length > 0 && protectedNow) {
+            hazard = `protected: pulumi up refuses to replace it (changing ${replacedBy.join(", ")}); turn protect off for one run, or undo the change`;
+        } else if (replacedBy.length > 0 && item.entry.resource.import !== undefined) {
+            hazard = `imported: pulumi up refuses to replace a resource that still carries an import ID (changing ${replacedBy.join(", ")})`;
+        } else if (replacedBy.length > 0 && !deleteBeforeReplace && physicalOf(before) === physical) {
+            hazard = `replaced create-first under the same physical name ${physical}: the create collides with the old object, or overwrites it and the old one's delete then removes it`;
+        }
+        changes.push({ type, name, ...formerName, op: replacedBy.length > 0 ? "replace" : "update", changed, replacedBy, protected: item.entry.resource.protect, deleteBeforeReplace, physical, ...(hazard !== undefined ? { hazard } : {}) });
+    }
+    const created = new Map(changes.filter((c) => c.op === "create").map((c) => [`${c.type}::${c.physical}`, c]));
+    for (const [k, item] of old) {
+        if (claimed.has(k)) {
+            continue;
+        }
+        const { type, name, protect } = item.entry.resource;
+        const physical = physicalOf(item);
+        const twin = created.get(`${type}::${physical}`);
+        const hazard = protect
+            ? `protected: pulumi up refuses to delete it; turn protect off for one run if it must go, or keep it in the map`
+            : twin !== undefined
+              ? `${physical} is created again under the new name ${twin.name} first, then this delete removes it (a write under the same physical name is an upsert in Vault, "already exists" in IAM and GCP): add renamedFrom, or pin the old name with aliases`
+              : undefined;
+        changes.push({ type, name, op: "delete", changed: [], replacedBy: [], protected: protect, deleteBeforeReplace: false, physical, ...(hazard !== undefined ? { hazard } : {}) });
+    }
+    return changes;
+}
+
+/** For messages: the resource type without its package prefix (`vault:jwt/authBackendRole:AuthBackendRole` → `AuthBackendRole`). */
+export function shortType(type: string): string {
+    return type.slice(type.lastIndexOf(":") + 1);
+}
