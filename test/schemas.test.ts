@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { readFileSync } from "node:fs";
 import Ajv2020 from "ajv/dist/2020";
-import { parse as parseYaml } from "yaml";
+import { CORE_SCHEMA, load } from "js-yaml";
 import { devMap } from "./helpers/maps";
 import { planMap } from "../src/features";
 import { mapJsonSchema, planJsonSchema, stackFileJsonSchema } from "../src/features/json-schema";
@@ -31,7 +31,7 @@ describe("JSON Schemas", () => {
 
     it("the stack file schema accepts the committed Pulumi.dev.yaml and reports a typo at its path", () => {
         const validate = new Ajv2020({ strict: false, allErrors: true }).compile(committed("schema/stack.schema.json"));
-        const stackFile = parseYaml(readFileSync("Pulumi.dev.yaml", "utf8")) as { config: Record<string, any> };
+        const stackFile = load(readFileSync("Pulumi.dev.yaml", "utf8"), { schema: CORE_SCHEMA }) as { config: Record<string, any> };
         assert.equal(validate(stackFile), true, JSON.stringify(validate.errors));
         assert.match(readFileSync("Pulumi.dev.yaml", "utf8").split("\n")[0]!, /^# yaml-language-server: \$schema=\.\/schema\/stack\.schema\.json$/);
 

@@ -5,7 +5,7 @@
  * project's name comes from Pulumi.yaml beside the stack file (un-namespaced keys belong to it).
  */
 import { dirname, join } from "node:path";
-import { parse as parseYaml } from "yaml";
+import { CORE_SCHEMA, load } from "js-yaml";
 import { NAMESPACE, Problem } from "../core/findings";
 import { sectionKeys } from "../core/parse";
 import { PositionedProblem, Position, StackFile, readStackFile } from "../core/stack-file";
@@ -78,7 +78,7 @@ export function readSource(context: CommandContext, source: Source): string {
 export function projectName(context: CommandContext, source: Source): string {
     const directory = source.path === "-" ? (context.directory ?? ".") : dirname(source.path);
     try {
-        const project = parseYaml(context.io.readFile(join(directory, "Pulumi.yaml"))) as { name?: unknown } | null;
+        const project = load(context.io.readFile(join(directory, "Pulumi.yaml")), { schema: CORE_SCHEMA }) as { name?: unknown } | null;
         return typeof project?.name === "string" ? project.name : NAMESPACE;
     } catch {
         return NAMESPACE;
@@ -115,15 +115,19 @@ export interface Located {
     readonly message: string;
 }
 
-export function locate(loaded: LoadedMap, finding: Problem | PositionedProblem): Located {
-    const position: Position | undefined = "position" in finding && finding.position !== undefined ? finding.position : loaded.file.locate(finding.segments);
-    const hint = finding.segments.length > 0 ? loaded.file.hint(finding.segments) : undefined;
-    return {
-        path: finding.path,
-        ...(position !== undefined ? { line: position.line, column: position.column } : {}),
-        // The hint explains type errors ("must be a string ..., got 2024.1"), nothing else.
-        message: hint !== undefined && finding.message.startsWith("must be") ? `${finding.message} ${hint}` : finding.message,
-    };
+/** Problems and warnings with their positions and hints, all found in one pass over the file. */
+export function locateAll(loaded: LoadedMap, findings: readonly (Problem | PositionedProblem)[]): Located[] {
+    const places = loaded.file.locateAll(findings.map((f) => f.segments));
+    return findings.map((finding, i) => {
+        const place = finding.segments.length > 0 ? places[i]! : {};
+        const position: Position | undefined = "position" in finding && finding.position !== undefined ? finding.position : places[i]!.position;
+        return {
+            path: finding.path,
+            ...(position !== undefined ? { line: position.line, column: position.column } : {}),
+            // The hint explains type errors ("must be a string ..., got 2024.1"), nothing else.
+            message: place.hint !== undefined && finding.message.startsWith("must be") ? `${finding.message} ${place.hint}` : finding.message,
+        };
+    });
 }
 
 /** Every problem of a loaded map (read problems of an unreadable file included). */

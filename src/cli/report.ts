@@ -1,6 +1,6 @@
 /** How the CLI prints problems and warnings: `file:line:column: path: message`, or JSON. */
 import type { CommandContext } from "./command";
-import { LoadedMap, Located, locate, problemsOf } from "./load";
+import { LoadedMap, Located, locateAll, problemsOf } from "./load";
 
 function where(loaded: LoadedMap, item: Located): string {
     return item.line !== undefined ? `${loaded.source.label}:${item.line}:${item.column}` : loaded.source.label;
@@ -19,9 +19,7 @@ export function byPosition(a: Located, b: Located): number {
 
 /** Prints every problem of an invalid map to stderr, in file order, with a count first. */
 export function printProblems(context: CommandContext, loaded: LoadedMap): void {
-    const problems = problemsOf(loaded)
-        .map((p) => locate(loaded, p))
-        .sort(byPosition);
+    const problems = locateAll(loaded, problemsOf(loaded)).sort(byPosition);
     const n = problems.length;
     context.io.stderr(
         `${context.style.error(`${loaded.source.label}: the gitlab-federation project map has ${n === 1 ? "1 problem" : `${n} problems`}:`)}\n${problems.map((p) => locatedLine(context, loaded, p)).join("\n")}\n`,
@@ -30,7 +28,7 @@ export function printProblems(context: CommandContext, loaded: LoadedMap): void 
 
 /** Prints the warnings of a valid map to stderr. */
 export function printWarnings(context: CommandContext, loaded: LoadedMap): void {
-    for (const warning of (loaded.result?.warnings ?? []).map((w) => locate(loaded, w)).sort(byPosition)) {
+    for (const warning of locateAll(loaded, loaded.result?.warnings ?? []).sort(byPosition)) {
         context.io.stderr(`${context.style.warning("warning:")} ${locatedLine(context, loaded, warning)}\n`);
     }
 }
@@ -42,8 +40,8 @@ export function jsonReport(loaded: LoadedMap): Record<string, unknown> {
         file: loaded.source.label,
         valid: plan !== undefined,
         ...(plan !== undefined ? { summary: { projects: new Set(plan.grants.map((g) => g.project)).size, grants: plan.grants.length, warnings: plan.warnings.length } } : {}),
-        problems: problemsOf(loaded).map((p) => jsonItem(locate(loaded, p))),
-        warnings: (loaded.result?.warnings ?? []).map((w) => jsonItem(locate(loaded, w))),
+        problems: locateAll(loaded, problemsOf(loaded)).map(jsonItem),
+        warnings: locateAll(loaded, loaded.result?.warnings ?? []).map(jsonItem),
     };
 }
 

@@ -2,14 +2,18 @@
  * Reads a Pulumi.<stack>.yaml for the offline CLI, keeping what the runtime cannot know: where
  * each value is (line and column, for every problem) and how it was written. On top of
  * stack-config.ts's checks it refuses
- * - duplicate keys (checked linearly, one set per mapping);
+ * - duplicate keys (every one: a set per mapping, linear);
  * - `secure:` values anywhere inside the map;
  * - plain scalars that `pulumi up` (YAML 1.1, gopkg.in/yaml.v2) reads differently from this tool
- *   (YAML 1.2), see yaml-v2.ts;
+ *   (YAML 1.2 core), see yaml-v2.ts, and YAML 1.1 merge keys (`<<`), which YAML 1.2 does not merge;
  * and it explains values YAML turned into numbers the user likely meant as text
  * (`ref: 2024.10` is the number 2024.1).
+ *
+ * It reads the file as js-yaml 5 parser events (one linear pass, offsets into the text) and
+ * builds the values with js-yaml's YAML 1.2 core schema; positions of map paths are found by a
+ * second pass over the events, only when a caller asks for them.
  */
-import { Document, LineCounter, Node, Pair, Scalar, YAMLMap, YAMLSeq, isMap, isScalar, isSeq, parseDocument } from "yaml";
+import { CORE_SCHEMA, EVENT_ID, Event, NOT_RESOLVED, SCALAR_STYLE, ScalarEvent, YAMLException, boolCoreTag, constructFromEvents, floatCoreTag, getScalarValue, intCoreTag, nullCoreTag, parseEvents } from "js-yaml";
 import { NAMESPACE, PathSegment, Problem, formatPath } from "./findings";
 import { ConfigReadOptions, SECRET_MESSAGE, keyProblem, mapFromStackConfig } from "./stack-config";
 import { readerDisagreement } from "./yaml-v2";
@@ -21,208 +25,363 @@ export interface Position {
     readonly column: number;
 }
 
+/** A problem that carries its own position (read problems: syntax, duplicates, disagreements). */
+export interface PositionedProblem extends Problem {
+    readonly position?: Position;
+}
+
 export interface StackFile {
     /** Config keys without the namespace → values (the raw map). */
     readonly raw: Record<string, unknown>;
     /** Problems found while reading, with their positions; the map is invalid if there are any. */
     readonly problems: PositionedProblem[];
     /**
-     * The problems only the file shows: duplicate keys and scalars the two YAML readers see
-     * differently (the program checks these too when the file is there; secrets and namespaces
-     * it sees in the runtime config itself).
+     * The problems only the file shows: duplicate keys, merge keys and scalars the two YAML
+     * readers see differently (the program checks these too when the file is there; secrets and
+     * namespaces it sees in the runtime config itself).
      */
     readonly yamlProblems: PositionedProblem[];
     /** Whether the file could be read as a stack file at all (YAML, a config: mapping). */
     readonly readable: boolean;
-    /** The position of the value at a map path (or of the deepest part of it that exists). */
+    /**
+     * For each map path, in one pass: the position of its value (or of the deepest part of the path
+     * that exists) and, when the whole path exists, a sentence about how YAML read the value there
+     * if that likely explains a problem (see hint).
+     */
+    locateAll(paths: readonly (readonly PathSegment[])[]): PathPlace[];
+    /** The position of one map path. */
     locate(segments: readonly PathSegment[]): Position | undefined;
     /** A sentence about how YAML read the value at a map path, when that likely explains a problem there. */
     hint(segments: readonly PathSegment[]): string | undefined;
 }
 
-/** A problem that carries its own position (read problems: syntax, duplicates, disagreements). */
-export interface PositionedProblem extends Problem {
+export interface PathPlace {
     readonly position?: Position;
+    readonly hint?: string;
 }
 
-type Located = { readonly node: Node | null; readonly keyNode?: Node };
-
-function positionOf(node: Node | null | undefined, lines: LineCounter): Position | undefined {
-    if (node === null || node === undefined || node.range === undefined || node.range === null) {
-        return undefined;
-    }
-    const { line, col } = lines.linePos(node.range[0]);
-    return { line, column: col };
-}
-
-function keyText(key: unknown): string {
-    return isScalar(key) ? String(key.value) : String(key);
-}
-
-/** Finds the pair for a key in a mapping. */
-function pairOf(map: YAMLMap, key: string): Pair | undefined {
-    return map.items.find((pair) => keyText(pair.key) === key);
-}
-
-/** Walks `segments` from `start`; returns the deepest node reached, the key node that led there, and whether every segment was found. */
-function walk(start: Located, segments: readonly PathSegment[]): Located & { readonly complete: boolean } {
-    let current = start;
-    for (const segment of segments) {
-        const node = current.node;
-        if (isMap(node)) {
-            const pair = pairOf(node, String(segment));
-            if (pair === undefined) {
-                return { ...current, complete: false };
-            }
-            current = { node: (pair.value as Node | null) ?? null, keyNode: pair.key as Node };
-        } else if (isSeq(node) && typeof segment === "number" && node.items[segment] !== undefined) {
-            current = { node: node.items[segment] as Node };
-        } else {
-            return { ...current, complete: false };
+/** Offsets to 1-based lines and columns, with a line index built once. */
+class Lines {
+    private readonly starts: number[] = [0];
+    constructor(text: string) {
+        for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) {
+            this.starts.push(i + 1);
         }
     }
-    return { ...current, complete: true };
+    at(offset: number): Position {
+        let [low, high] = [0, this.starts.length - 1];
+        while (low < high) {
+            const mid = (low + high + 1) >> 1;
+            if (this.starts[mid]! <= offset) low = mid;
+            else high = mid - 1;
+        }
+        return { line: low + 1, column: offset - this.starts[low]! + 1 };
+    }
 }
 
-interface Walker {
-    readonly lines: LineCounter;
-    readonly problems: PositionedProblem[];
+/** YAML 1.2 core resolution of a plain scalar, as js-yaml's CORE_SCHEMA does it. */
+function resolveCore(text: string): unknown {
+    for (const tag of [nullCoreTag, boolCoreTag, intCoreTag, floatCoreTag] as const) {
+        const value: unknown = (tag as { resolve: (source: string, isExplicit: boolean, tagName: string) => unknown }).resolve(text, false, "");
+        if (value !== NOT_RESOLVED) {
+            return value;
+        }
+    }
+    return text;
 }
 
-function problemAt(walker: Walker, segments: readonly PathSegment[], node: Node | null | undefined, message: string): void {
-    const position = positionOf(node, walker.lines);
-    walker.problems.push({ path: formatPath(segments), segments, message, ...(position !== undefined ? { position } : {}) });
+/** The offset a node's position is reported at: a scalar's first character (a quote included), a collection's start. */
+function startOf(event: Event): number {
+    if (event.type === EVENT_ID.SCALAR) {
+        const quoted = event.style === SCALAR_STYLE.SINGLE_QUOTED || event.style === SCALAR_STYLE.DOUBLE_QUOTED;
+        return event.valueStart - (quoted ? 1 : 0);
+    }
+    return event.type === EVENT_ID.SEQUENCE || event.type === EVENT_ID.MAPPING ? event.start : -1;
+}
+
+interface Frame {
+    readonly kind: "map" | "seq";
+    /** Offset of this collection's key (or item start), for positions. */
+    readonly at: number;
+    /** Maps: whether the next node is a key; the current key and its offset. */
+    keyNext: boolean;
+    key: PathSegment;
+    keyAt: number;
+    /** Sequences: the next item's index. */
+    index: number;
 }
 
 /**
- * Refuses duplicate keys (linear: one set per mapping) and ambiguous plain scalars, and finds
- * secure values, below `node`. `keyNode` is the key the node is the value of (for positions).
+ * Walks the events with the path of every node: `visit(path, event, keyOffset)` for each scalar,
+ * collection and alias that is a value (keys are visited with `isKey` and the mapping they belong
+ * to, `owner`, which tells two mappings at the same path apart). Paths are the document path,
+ * ["config", "<config key>", ...segments], in one array the walk changes as it goes: a visitor
+ * that keeps a path copies it.
  */
-function check(walker: Walker, node: unknown, segments: PathSegment[], keyNode?: Node): void {
-    if (isMap(node)) {
-        const seen = new Map<string, Pair>();
-        if (node.items.length === 1 && keyText(node.items[0]!.key) === "secure") {
-            problemAt(walker, segments, keyNode ?? node, SECRET_MESSAGE);
-            return;
+function walk(events: readonly Event[], source: string, visit: (path: readonly PathSegment[], event: Event, keyOffset: number, isKey: boolean, owner?: Frame) => void): void {
+    const stack: Frame[] = [];
+    const path: PathSegment[] = [];
+    const open = (event: Event, at: number) => {
+        if (event.type === EVENT_ID.MAPPING || event.type === EVENT_ID.SEQUENCE) {
+            stack.push({ kind: event.type === EVENT_ID.MAPPING ? "map" : "seq", at, keyNext: true, key: "?", keyAt: at, index: 0 });
+            return true;
         }
-        for (const pair of node.items) {
-            const key = keyText(pair.key);
-            const earlier = seen.get(key);
-            if (earlier !== undefined) {
-                const first = positionOf(earlier.key as Node, walker.lines);
-                problemAt(walker, [...segments, key], pair.key as Node, `duplicate key ${JSON.stringify(key)}${first !== undefined ? ` (first at line ${first.line})` : ""}: a mapping holds each key once; merge the two entries`);
-            }
-            seen.set(key, pair);
-            if (isScalar(pair.key)) {
-                checkScalar(walker, pair.key, [...segments, key]);
-            }
-            check(walker, pair.value, [...segments, key], pair.key as Node);
+        return false;
+    };
+    for (const event of events) {
+        if (event.type === EVENT_ID.DOCUMENT) {
+            continue;
         }
-    } else if (isSeq(node)) {
-        (node as YAMLSeq).items.forEach((item, index) => check(walker, item, [...segments, index]));
-    } else if (isScalar(node)) {
-        checkScalar(walker, node, segments);
+        if (event.type === EVENT_ID.POP) {
+            stack.pop();
+            if (stack.length > 0) {
+                path.pop();
+            }
+            continue;
+        }
+        const parent = stack[stack.length - 1];
+        if (parent === undefined) {
+            visit(path, event, startOf(event), false);
+            open(event, startOf(event));
+            continue;
+        }
+        if (parent.kind === "map" && parent.keyNext) {
+            const key = event.type === EVENT_ID.SCALAR ? getScalarValue(source, event) : "?";
+            path.push(key);
+            visit(path, event, startOf(event), true, parent);
+            parent.key = key;
+            parent.keyAt = startOf(event);
+            parent.keyNext = false;
+            if (!open(event, startOf(event))) {
+                path.pop();
+            }
+            continue;
+        }
+        let keyOffset: number;
+        if (parent.kind === "map") {
+            path.push(parent.key);
+            keyOffset = parent.keyAt;
+            parent.keyNext = true;
+        } else {
+            path.push(parent.index++);
+            keyOffset = startOf(event);
+        }
+        visit(path, event, keyOffset, false);
+        if (!open(event, keyOffset)) {
+            path.pop();
+        }
     }
 }
 
-function checkScalar(walker: Walker, scalar: Scalar, segments: readonly PathSegment[]): void {
-    if (scalar.type !== Scalar.PLAIN || typeof scalar.source !== "string") {
-        return;
+/**
+ * Which config keys are the map's sections: the section name of a document path's config key, or
+ * undefined outside the map (["config", "gitlab-federation:projects", ...] → "projects").
+ */
+function sectionsOf(fullKey: (key: string) => string): (path: readonly PathSegment[]) => string | undefined {
+    const cache = new Map<PathSegment, string | undefined>();
+    return (path) => {
+        if (path.length < 2 || path[0] !== "config") {
+            return undefined;
+        }
+        if (!cache.has(path[1]!)) {
+            const key = fullKey(String(path[1]));
+            cache.set(path[1]!, key.startsWith(`${NAMESPACE}:`) ? key.slice(NAMESPACE.length + 1) : undefined);
+        }
+        return cache.get(path[1]!);
+    };
+}
+
+/** The map path (a copy) of a document path inside a section. */
+function mapSegments(section: string, path: readonly PathSegment[], drop = 0): PathSegment[] {
+    return [section, ...path.slice(2, path.length - drop)];
+}
+
+/** First characters a plain scalar needs for either YAML reader to make anything but text of it. */
+const MAYBE_NOT_TEXT = /^(?:$|[0-9+\-.~nNyYtTfFoO])/;
+
+function problem(lines: Lines, segments: readonly PathSegment[], offset: number, message: string, path = formatPath(segments)): PositionedProblem {
+    return { path, segments, message, ...(offset >= 0 ? { position: lines.at(offset) } : {}) };
+}
+
+interface Checked {
+    readonly problems: PositionedProblem[];
+    /** Full config key → offset of the key, for problems about a whole config key. */
+    readonly configKeys: Map<string, number>;
+    /** Offset of the `config:` key, the fallback position. */
+    readonly configAt: number;
+}
+
+/** One pass over the events: duplicate keys, secrets, merge keys, scalars the readers disagree on, config key offsets. */
+function checkEvents(events: readonly Event[], source: string, lines: Lines, fullKey: (key: string) => string): Checked {
+    const problems: PositionedProblem[] = [];
+    const seen = new Map<Frame, Map<string, number>>();
+    const secureKeys: { owner: Frame; segments: PathSegment[] }[] = [];
+    const configKeys = new Map<string, number>();
+    const sectionOf = sectionsOf(fullKey);
+    let configAt = -1;
+    walk(events, source, (path, event, keyOffset, isKey, owner) => {
+        const section = sectionOf(path);
+        if (isKey && owner !== undefined) {
+            if (path.length === 1 && path[0] === "config") {
+                configAt = keyOffset;
+            } else if (path.length === 2 && path[0] === "config") {
+                configKeys.set(fullKey(String(path[1])), keyOffset);
+            }
+            const keys = seen.get(owner) ?? seen.set(owner, new Map()).get(owner)!;
+            const key = String(path[path.length - 1]);
+            const first = keys.get(key);
+            if (first !== undefined) {
+                const at = section !== undefined ? mapSegments(section, path) : [];
+                const message = path.length === 2 ? "duplicate config key: a stack file holds each key once; merge the two entries" : `duplicate key ${JSON.stringify(key)} (first at line ${lines.at(first).line}): a mapping holds each key once; merge the two entries`;
+                problems.push(problem(lines, at, keyOffset, message, path.length === 2 ? key : formatPath(at)));
+            } else {
+                keys.set(key, keyOffset);
+            }
+            if (section !== undefined && path.length >= 4 && key === "secure") {
+                secureKeys.push({ owner, segments: mapSegments(section, path, 1) });
+            }
+        }
+        if (section === undefined || event.type !== EVENT_ID.SCALAR || event.style !== SCALAR_STYLE.PLAIN || event.tagStart >= 0) {
+            return;
+        }
+        const text = source.slice(event.valueStart, event.valueEnd);
+        if (isKey && text === "<<") {
+            problems.push(problem(lines, mapSegments(section, path, 1), keyOffset, `a YAML merge key (<<): pulumi up's YAML 1.1 reader merges it, YAML 1.2 does not, so the two would deploy different maps: write the values out`));
+            return;
+        }
+        if (!MAYBE_NOT_TEXT.test(text)) {
+            return;
+        }
+        const disagreement = readerDisagreement(text, resolveCore(text));
+        if (disagreement !== undefined) {
+            problems.push(problem(lines, mapSegments(section, path), event.valueStart, disagreement));
+        }
+    });
+    // Pulumi's secret value is a mapping whose only key is secure; a secure key among others is data.
+    for (const { owner, segments } of secureKeys) {
+        if (seen.get(owner)?.size === 1) {
+            problems.push(problem(lines, segments, owner.at, SECRET_MESSAGE));
+        }
     }
-    const problem = readerDisagreement(scalar.source, scalar.value);
-    if (problem !== undefined) {
-        problemAt(walker, segments, scalar, problem);
-    }
+    return { problems, configKeys, configAt };
+}
+
+interface Wanted {
+    /** The paths (indexes into the caller's list) that end here. */
+    readonly ends: number[];
+    readonly next: Map<PathSegment, Wanted>;
+}
+
+/** Finds the offset of each wanted map path (or its deepest existing part) in one walk. */
+function locateOffsets(events: readonly Event[], source: string, fullKey: (key: string) => string, paths: readonly (readonly PathSegment[])[]): { offset: number; complete: boolean; scalar?: ScalarEvent }[] {
+    // A trie of the wanted paths: each node visited on the way marks the deepest place found so far.
+    const root: Wanted = { ends: [], next: new Map() };
+    const under = new Map<Wanted, number[]>();
+    paths.forEach((p, i) => {
+        let node = root;
+        for (const segment of p) {
+            node = node.next.get(segment) ?? node.next.set(segment, { ends: [], next: new Map() }).get(segment)!;
+            (under.get(node) ?? under.set(node, []).get(node)!).push(i);
+        }
+        node.ends.push(i);
+    });
+    const found = paths.map(() => ({ offset: -1, depth: 0, complete: false, scalar: undefined as ScalarEvent | undefined }));
+    const sectionOf = sectionsOf(fullKey);
+    walk(events, source, (path, event, keyOffset, isKey) => {
+        const section = isKey ? undefined : sectionOf(path);
+        if (section === undefined) {
+            return;
+        }
+        let node = root.next.get(section);
+        for (let i = 2; node !== undefined && i < path.length; i++) {
+            node = node.next.get(path[i]!);
+        }
+        if (node === undefined) {
+            return;
+        }
+        const depth = path.length - 1;
+        for (const i of under.get(node)!) {
+            if (depth > found[i]!.depth) {
+                found[i] = { offset: keyOffset, depth, complete: depth === paths[i]!.length, scalar: event.type === EVENT_ID.SCALAR ? event : undefined };
+            }
+        }
+    });
+    return found.map(({ offset, complete, scalar }) => ({ offset, complete, ...(scalar !== undefined ? { scalar } : {}) }));
 }
 
 /** The hint for a plain scalar YAML turned into a non-string the user likely meant as text. */
-function scalarHint(node: Node | null): string | undefined {
-    if (!isScalar(node) || node.type !== Scalar.PLAIN || typeof node.source !== "string" || typeof node.value === "string") {
+function scalarHint(source: string, scalar: ScalarEvent | undefined): string | undefined {
+    if (scalar === undefined || scalar.style !== SCALAR_STYLE.PLAIN || scalar.tagStart >= 0) {
         return undefined;
     }
-    const shown = JSON.stringify(node.value) ?? String(node.value);
-    const kind = typeof node.value === "number" ? "the number" : typeof node.value === "boolean" ? "the boolean" : "";
-    return `(YAML read the unquoted ${node.source} as ${kind} ${shown}; write ${JSON.stringify(node.source)} in quotes if you meant the text)`.replace("as  ", "as ");
+    const text = source.slice(scalar.valueStart, scalar.valueEnd);
+    const value = resolveCore(text);
+    if (typeof value === "string") {
+        return undefined;
+    }
+    const kind = typeof value === "number" ? "the number " : typeof value === "boolean" ? "the boolean " : "";
+    return `(YAML read the unquoted ${text} as ${kind}${JSON.stringify(value) ?? String(value)}; write ${JSON.stringify(text)} in quotes if you meant the text)`;
 }
 
 function unreadable(problems: PositionedProblem[]): StackFile {
-    return { raw: {}, problems, yamlProblems: [], readable: false, locate: () => undefined, hint: () => undefined };
+    return { raw: {}, problems, yamlProblems: [], readable: false, locateAll: (paths) => paths.map(() => ({})), locate: () => undefined, hint: () => undefined };
 }
 
 export interface StackFileOptions extends Omit<ConfigReadOptions, "isSecret"> {}
 
 /** Reads a stack file's text. Never throws on bad input: every problem is in `problems`. */
 export function readStackFile(text: string, options: StackFileOptions): StackFile {
-    const lines = new LineCounter();
-    const document: Document = parseDocument(text, { lineCounter: lines, uniqueKeys: false, prettyErrors: false });
-    const walker: Walker = { lines, problems: [] };
-    if (document.errors.length > 0) {
-        return unreadable(
-            document.errors.map((error) => {
-                const { line, col } = lines.linePos(error.pos[0]);
-                return { path: "(file)", segments: [], message: `not valid YAML: ${error.message.split("\n")[0]}`, position: { line, column: col } };
-            }),
-        );
+    const lines = new Lines(text);
+    let events: Event[];
+    let document: unknown;
+    try {
+        events = parseEvents(text, { maxDepth: 100 });
+        document = constructFromEvents(events, { source: text, schema: CORE_SCHEMA, json: true })[0];
+    } catch (error) {
+        if (error instanceof YAMLException) {
+            const mark = (error as YAMLException & { mark?: { line: number; column: number } }).mark;
+            const reason = (error as YAMLException & { reason?: string }).reason ?? error.message.split("\n")[0];
+            return unreadable([{ path: "(file)", segments: [], message: `not valid YAML: ${reason}`, ...(mark !== undefined ? { position: { line: mark.line + 1, column: mark.column + 1 } } : {}) }]);
+        }
+        throw error;
     }
-    const root = document.contents;
-    const configPair = isMap(root) ? pairOf(root, "config") : undefined;
-    if (configPair === undefined || !isMap(configPair.value)) {
+    const config = typeof document === "object" && document !== null && !Array.isArray(document) ? (document as Record<string, unknown>).config : undefined;
+    if (typeof config !== "object" || config === null || Array.isArray(config)) {
         return unreadable([{ path: "(file)", segments: [], message: `has no config: mapping; the project map lives under config: as ${NAMESPACE}:gitlab, ${NAMESPACE}:projects, ...` }]);
     }
-    const config = configPair.value;
-    const configValues = ((document.toJS({ maxAliasCount: 1000 }) as Record<string, unknown>).config ?? {}) as Record<string, unknown>;
     const projectName = options.projectName ?? NAMESPACE;
     // Pulumi files un-namespaced keys under the project's name (stackConfigNamespacedWithProject).
     const fullKey = (key: string) => (key.includes(":") ? key : `${projectName}:${key}`);
-    const sectionNodes = new Map<string, Located>();
     const values: Record<string, unknown> = {};
-    const seenKeys = new Set<string>();
-    for (const pair of config.items) {
-        const written = keyText(pair.key);
-        const key = fullKey(written);
-        if (seenKeys.has(key)) {
-            const position = positionOf(pair.key as Node, lines);
-            walker.problems.push({ path: key, segments: [], message: `duplicate config key: a stack file holds each key once; merge the two entries`, ...(position !== undefined ? { position } : {}) });
-        }
-        seenKeys.add(key);
-        values[key] = configValues[written];
-        if (key.startsWith(`${NAMESPACE}:`)) {
-            const section = key.slice(NAMESPACE.length + 1);
-            sectionNodes.set(section, { node: (pair.value as Node | null) ?? null, keyNode: pair.key as Node });
-            check(walker, pair.value, [section], pair.key as Node);
-        }
+    for (const [key, value] of Object.entries(config as Record<string, unknown>)) {
+        values[fullKey(key)] = value;
     }
+    const checked = checkEvents(events, text, lines, fullKey);
+    const yamlProblems = checked.problems;
     const read = mapFromStackConfig(values, options);
-    const keyNodes = new Map(config.items.map((pair) => [fullKey(keyText(pair.key)), pair.key as Node]));
+    // Read problems (namespaces, secrets of a whole section) point at their config key.
     const readProblems: PositionedProblem[] = read.problems.map((p) => {
-        const node = p.segments.length > 0 ? sectionNodes.get(String(p.segments[0]))?.keyNode : keyNodes.get(p.path);
-        const position = positionOf(node, lines);
-        return position !== undefined ? { ...p, position } : p;
+        const offset = checked.configKeys.get(p.segments.length > 0 ? `${NAMESPACE}:${String(p.segments[0])}` : p.path);
+        return offset !== undefined ? { ...p, position: lines.at(offset) } : p;
     });
-    // A secure value is reported once, by the walk, at the value itself.
-    const secrets = new Set(walker.problems.filter((p) => p.message === SECRET_MESSAGE).map((p) => String(p.segments[0])));
-    const problems = [...walker.problems, ...readProblems.filter((p) => !(p.message === SECRET_MESSAGE && secrets.has(String(p.segments[0]))))];
+    // A secret is reported once: by the event walk when it sits inside a section, else by the config read.
+    const secretsFound = new Set(yamlProblems.filter((p) => p.message === SECRET_MESSAGE).map((p) => String(p.segments[0])));
+    const problems = [...yamlProblems, ...readProblems.filter((p) => !(p.message === SECRET_MESSAGE && secretsFound.has(String(p.segments[0]))))];
+    const configKeyOffset = checked.configAt;
+    const locateAll = (paths: readonly (readonly PathSegment[])[]): PathPlace[] =>
+        locateOffsets(events, text, fullKey, paths).map(({ offset, complete, scalar }) => {
+            const position = offset >= 0 ? lines.at(offset) : configKeyOffset >= 0 ? lines.at(configKeyOffset) : undefined;
+            const hint = complete ? scalarHint(text, scalar) : undefined;
+            return { ...(position !== undefined ? { position } : {}), ...(hint !== undefined ? { hint } : {}) };
+        });
     return {
         raw: read.raw,
         problems,
-        yamlProblems: walker.problems.filter((p) => p.message !== SECRET_MESSAGE),
+        yamlProblems: yamlProblems.filter((p) => p.message !== SECRET_MESSAGE),
         readable: true,
-        locate(segments) {
-            const section = sectionNodes.get(String(segments[0]));
-            if (section === undefined) {
-                return positionOf(configPair.key as Node, lines);
-            }
-            const found = walk(section, segments.slice(1));
-            return positionOf(found.keyNode ?? found.node, lines);
-        },
-        hint(segments) {
-            const section = sectionNodes.get(String(segments[0]));
-            if (section === undefined) {
-                return undefined;
-            }
-            const found = walk(section, segments.slice(1));
-            return found.complete ? scalarHint(found.node) : undefined;
-        },
+        locateAll,
+        locate: (segments) => locateAll([segments])[0]!.position,
+        hint: (segments) => locateAll([segments])[0]!.hint,
     };
 }
 

@@ -161,12 +161,12 @@ function describeValue(value: V2Value | { tag: string; value: unknown }): string
 export function readerDisagreement(text: string, value: unknown): string | undefined {
     const v2 = resolveV2(text);
     const ours = { tag: typeof value === "string" ? "str" : typeof value === "boolean" ? "bool" : value === null ? "null" : "number", value };
-    const quoteHint = `quote it (${JSON.stringify(text)}) if you mean the text, or write it as ${typeof value === "number" || v2.tag === "int" || v2.tag === "float" ? "a plain decimal number" : "true or false"}`;
+    const quoteHint = () => `quote it (${JSON.stringify(text)}) if you mean the text, or write it as ${typeof value === "number" || v2.tag === "int" || v2.tag === "float" ? "a plain decimal number" : "true or false"}`;
     if (v2.tag === "timestamp" || !sameValue(v2.value, value)) {
-        return `pulumi up reads the unquoted ${text} as ${describeValue(v2)} (YAML 1.1), this tool as ${describeValue(ours as V2Value)} (YAML 1.2): ${quoteHint}`;
+        return `pulumi up reads the unquoted ${text} as ${describeValue(v2)} (YAML 1.1), this tool as ${describeValue(ours as V2Value)} (YAML 1.2): ${quoteHint()}`;
     }
     if (typeof value === "number" && /^[-+]?0[0-9_]/.test(text)) {
-        return `numbers with leading zeros read differently in YAML 1.1 (octal) and YAML 1.2 (decimal), got ${text}: ${quoteHint}`;
+        return `numbers with leading zeros read differently in YAML 1.1 (octal) and YAML 1.2 (decimal), got ${text}: ${quoteHint()}`;
     }
     return undefined;
 }
