@@ -9,19 +9,31 @@
  *    Vault resources directly with @pulumi/vault (arguments computed before timing).
  *    Target: our overhead at most 1.2x.
  *
+ * 3. explain: 10,000 claim sets (one per line, as `--claims` reads them) against a 5,000-project
+ *    map, evaluation only (the plan is built first). Target: under 2 s.
+ * 4. diff, end to end: the real CLI on two 5,000-project stack files differing in 1% of grants
+ *    (and on 500-project files, for scaling). Target: under 2 s, linear in map size.
+ *
  * Medians of several runs after warm-up, garbage collected between samples; prints a table and
  * exits 1 if a target is missed.
  */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import * as vault from "@pulumi/vault";
+import { dump } from "js-yaml";
 import { argsOf } from "../src/core/resources";
 import { Plan, checkMap, planMap } from "../src/features";
 import { runProgram } from "../src/pulumi/program";
+import { Explainer } from "../src/features/explain";
 import { runWithMocks } from "../test/helpers/mocks";
+import { gitlabToken } from "../test/helpers/tokens";
 
 type Raw = Record<string, unknown>;
 
 /** A map of `projects` projects numbered from `offset`, two grants each, as JSON (like stack config). */
-function generate(projects: number, withAws: boolean, offset = 0): Raw {
+function generate(projects: number, withAws: boolean, offset = 0, narrowEvery = 0): Raw {
     const map: Record<string, unknown> = {};
     for (let i = offset; i < offset + projects; i++) {
         const path = `group${i % 50}/project${i}`;
@@ -29,7 +41,8 @@ function generate(projects: number, withAws: boolean, offset = 0): Raw {
             id: i + 1,
             grants: {
                 deploy: { ref: "main", environment: "production", vault: { read: [`${path}/production`] }, ...(withAws ? { aws: { managedPolicyArns: ["arn:aws:iam::aws:policy/ReadOnlyAccess"], acknowledge: { environment: "read-only role, any job on main" } } } : {}) },
-                review: { ref: "*", protected: false, vault: { read: [`${path}/review`] } },
+                // narrowEvery: every n-th project's review grant requires a protected ref (1% of grants at 50).
+                review: { ref: "*", protected: narrowEvery > 0 && i % narrowEvery === 0, vault: { read: [`${path}/review`] } },
             },
         };
     }
@@ -41,6 +54,25 @@ function generate(projects: number, withAws: boolean, offset = 0): Raw {
             projects: map,
         }),
     ) as Raw;
+}
+
+/** A stack file holding a generated map, as users write them. */
+function stackFile(raw: Raw): string {
+    return dump({ config: Object.fromEntries(Object.entries(raw).map(([k, v]) => [`gitlab-federation:${k}`, v])) }, { lineWidth: -1 });
+}
+
+/** Median wall time of the real CLI, in a child process, over `runs` runs. */
+function cli(args: string[], runs: number, expectStatus: number): number {
+    const samples: number[] = [];
+    for (let i = 0; i < runs; i++) {
+        const start = process.hrtime.bigint();
+        const run = spawnSync(process.execPath, [join(__dirname, "..", "..", "bin", "gitlab-federation.js"), ...args], { encoding: "utf8", maxBuffer: 1 << 28 });
+        samples.push(Number(process.hrtime.bigint() - start) / 1e6);
+        if (run.status !== expectStatus) {
+            throw new Error(`gitlab-federation ${args.join(" ")} exited ${run.status}: ${run.stderr.slice(0, 500)}`);
+        }
+    }
+    return median(samples);
 }
 
 function median(values: number[]): number {
@@ -111,6 +143,40 @@ async function main(): Promise<void> {
         check(`plan, 500 projects (1,000 grants), ${label}`, `${tSmall.toFixed(0)} ms`, perProject(tSmall, 500), true);
         check(`plan, 5,000 projects (10,000 grants), ${label}`, `${tLarge.toFixed(0)} ms`, `${perProject(tLarge, 5000)}; target < 2000 ms`, tLarge < 2000);
         check(`plan scaling 5,000 / 500, ${label}`, `${(tLarge / tSmall).toFixed(1)}x`, "target <= 11x", tLarge / tSmall <= 11);
+    }
+
+    {
+        const plan = planMap(generate(5000, true));
+        const claims = Array.from({ length: 10000 }, (_, i) => {
+            const p = i % 5000;
+            return JSON.stringify(
+                gitlabToken({ projectPath: `group${p % 50}/project${p}`, projectId: String(p + 1), ref: i % 3 ? "main" : "feature/x", protected: i % 2 === 0, ...(i % 4 ? { environment: "production" } : {}), aud: i % 2 ? "https://vault.example.com" : "sts.amazonaws.com" }),
+            );
+        });
+        const explainer = new Explainer(plan);
+        const evaluate = () => claims.forEach((line) => explainer.explain(JSON.parse(line) as Record<string, unknown>, { now: 1764000100, verified: true }));
+        evaluate();
+        const t = time(evaluate, 5);
+        check("explain, 10,000 claim sets vs 5,000 projects (evaluation)", `${t.toFixed(0)} ms`, "target < 2000 ms", t < 2000);
+    }
+    {
+        const dir = mkdtempSync(join(tmpdir(), "gitlab-federation-bench-"));
+        try {
+            const sizes: [number, number][] = [];
+            for (const n of [500, 5000]) {
+                writeFileSync(join(dir, `base${n}.yaml`), stackFile(generate(n, true)));
+                writeFileSync(join(dir, `head${n}.yaml`), stackFile(generate(n, true, 0, 50)));
+                const args = ["diff", "--base", join(dir, `base${n}.yaml`), "--head", join(dir, `head${n}.yaml`), "--format", "markdown"];
+                cli(args, 1, 4); // warm-up (file cache)
+                sizes.push([n, cli(args, 5, 4)]);
+            }
+            const [[, small], [, large]] = sizes as [[number, number], [number, number]];
+            check("diff CLI end to end, 500 projects, 1% of grants narrowed", `${small.toFixed(0)} ms`, "", true);
+            check("diff CLI end to end, 5,000 projects, 1% of grants narrowed", `${large.toFixed(0)} ms`, "target < 2000 ms", large < 2000);
+            check("diff scaling 5,000 / 500", `${(large / small).toFixed(1)}x`, "target <= 11x", large / small <= 11);
+        } finally {
+            rmSync(dir, { recursive: true, force: true });
+        }
     }
 
     const raw = generate(250, false); // 500 grants

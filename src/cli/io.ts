@@ -1,5 +1,7 @@
 /** What the CLI needs from its environment, so tests can run it in-process with fakes. */
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { basename, dirname } from "node:path";
 
 export interface Io {
     readonly stdout: (text: string) => void;
@@ -16,6 +18,8 @@ export interface Io {
     readonly fetchText?: (url: string) => Promise<string>;
     /** Seconds since the epoch. */
     readonly now?: () => number;
+    /** A file's text at a git revision (`git show <rev>:<path>`); throws when there is none. */
+    readonly gitShow?: (revision: string, path: string) => string;
 }
 
 export function processIo(): Io {
@@ -35,5 +39,7 @@ export function processIo(): Io {
             return response.text();
         },
         now: () => Math.floor(Date.now() / 1000),
+        gitShow: (revision, path) =>
+            execFileSync("git", ["-C", dirname(path), "show", `${revision}:./${basename(path)}`], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 1 << 30 }),
     };
 }

@@ -7,6 +7,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { suggest } from "../core/parse";
 import { Command, CommandContext, EXIT, UnreadableError, UsageError, parseCommandArgs, single } from "./command";
+import { access } from "./commands/access";
+import { diff } from "./commands/diff";
+import { explain } from "./commands/explain";
 import { plan } from "./commands/plan";
 import { schema } from "./commands/schema";
 import { validate } from "./commands/validate";
@@ -14,12 +17,15 @@ import { Io, processIo } from "./io";
 import { COLOR_STYLE, PLAIN_STYLE, colorsEnabled, outputWidth } from "./style";
 
 /** The commands, in the order help lists them. */
-export const COMMANDS: readonly Command[] = [validate, plan, schema];
+export const COMMANDS: readonly Command[] = [validate, plan, explain, diff, access, schema];
 
 const EXIT_CODES = `exit codes:
   0  ok
   1  the map is invalid (every problem is printed), including YAML syntax errors
-  2  usage error, or a file that cannot be read`;
+  2  usage error, or a file that cannot be read
+  3  explain: the token is accepted by no grant
+  4  diff: access only narrowed, or only resources changed
+  5  diff: access gained or widened`;
 
 export function version(): string {
     const manifest = JSON.parse(readFileSync(join(__dirname, "..", "..", "..", "package.json"), "utf8")) as { version: string };

@@ -71,6 +71,9 @@ function summaryOf(grant: ResolvedGrant, results: ReadonlyMap<string, TargetPlan
         projectId: grant.projectId,
         grant: grant.grant,
         ...(grant.description !== undefined ? { description: grant.description } : {}),
+        ...(grant.renamedFrom !== undefined || grant.grantRenamedFrom !== undefined
+            ? { renamedFrom: { ...(grant.renamedFrom !== undefined ? { project: grant.renamedFrom } : {}), ...(grant.grantRenamedFrom !== undefined ? { grant: grant.grantRenamedFrom } : {}) } }
+            : {}),
         conditions: {
             ref: grant.refs,
             refType: grant.refType,

@@ -47,20 +47,64 @@ function entriesOf(plan: Plan): Indexed[] {
     return ALL_TARGETS.flatMap((target) => (sections[target.key] === undefined ? [] : target.resources(sections[target.key]).map((entry) => ({ target, entry }))));
 }
 
-/** The arguments a resource entry passes to its provider (reader-only keys dropped). */
-function argumentsOf({ target, entry }: Indexed): Record<string, unknown> {
-    const skip = new Set(["resource", ...(target.informational[entry.resource.type] ?? [])]);
-    return Object.fromEntries(Object.entries(entry).filter(([key]) => !skip.has(key)));
+/** Whether two JSON values are equal, without building strings or arrays (most entries do not change). */
+export function same(a: unknown, b: unknown): boolean {
+    if (a === b) {
+        return true;
+    }
+    if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) {
+        return false;
+    }
+    if (Array.isArray(a)) {
+        if (!Array.isArray(b) || a.length !== b.length) {
+            return false;
+        }
+        for (let i = 0; i < a.length; i++) {
+            if (!same(a[i], b[i])) {
+                return false;
+            }
+        }
+        return true;
+    }
+    if (Array.isArray(b)) {
+        return false;
+    }
+    const [x, y] = [a as Record<string, unknown>, b as Record<string, unknown>];
+    let count = 0;
+    for (const k in x) {
+        if (!Object.prototype.hasOwnProperty.call(y, k) || !same(x[k], y[k])) {
+            return false;
+        }
+        count++;
+    }
+    for (const _ in y) {
+        count--;
+    }
+    return count === 0;
+}
+
+/** The provider arguments that differ between two entries of one resource (reader-only keys and `resource` aside). */
+function changedArguments(before: Indexed, after: Indexed): string[] {
+    const skip = after.target.informational[after.entry.resource.type] ?? [];
+    const [was, is] = [before.entry as unknown as Record<string, unknown>, after.entry as unknown as Record<string, unknown>];
+    const changed: string[] = [];
+    for (const k of Object.keys(was)) {
+        if (k !== "resource" && !skip.includes(k) && !same(was[k], is[k])) {
+            changed.push(k);
+        }
+    }
+    for (const k of Object.keys(is)) {
+        if (k !== "resource" && !skip.includes(k) && !(k in was)) {
+            changed.push(k);
+        }
+    }
+    return changed.sort();
 }
 
 function physicalOf(item: Indexed): string {
     const fields = item.target.identity[item.entry.resource.type] ?? [];
     const args = item.entry as unknown as Record<string, unknown>;
     return fields.map((f) => `${f}=${String(args[f])}`).join(" ");
-}
-
-function same(a: unknown, b: unknown): boolean {
-    return JSON.stringify(a) === JSON.stringify(b);
 }
 
 const key = (type: string, name: string) => `${type}::${name}`;
@@ -72,21 +116,23 @@ export function resourceChanges(base: Plan, head: Plan): ResourceChange[] {
     const changes: ResourceChange[] = [];
     for (const item of entriesOf(head)) {
         const { type, name } = item.entry.resource;
-        const found = [name, ...(item.entry.resource.aliases ?? [])].map((n) => key(type, n)).find((k) => old.has(k) && !claimed.has(k));
-        const physical = physicalOf(item);
+        let found: string | undefined = key(type, name);
+        if (!old.has(found) || claimed.has(found)) {
+            found = (item.entry.resource.aliases ?? []).map((n) => key(type, n)).find((k) => old.has(k) && !claimed.has(k));
+        }
         if (found === undefined) {
             const op = item.entry.resource.import !== undefined ? "import" : "create";
-            changes.push({ type, name, op, changed: [], replacedBy: [], protected: item.entry.resource.protect, deleteBeforeReplace: item.entry.resource.deleteBeforeReplace === true, physical });
+            changes.push({ type, name, op, changed: [], replacedBy: [], protected: item.entry.resource.protect, deleteBeforeReplace: item.entry.resource.deleteBeforeReplace === true, physical: physicalOf(item) });
             continue;
         }
         claimed.add(found);
         const before = old.get(found)!;
         const formerName = before.entry.resource.name !== name ? { formerName: before.entry.resource.name } : {};
-        const [was, is] = [argumentsOf(before), argumentsOf(item)];
-        const changed = [...new Set([...Object.keys(was), ...Object.keys(is)])].filter((k) => !same(was[k], is[k])).sort();
+        const changed = changedArguments(before, item);
         if (changed.length === 0) {
             continue;
         }
+        const physical = physicalOf(item);
         const rule = item.target.replaceOn[type] ?? [];
         const replacedBy = rule === "all" ? changed : changed.filter((k) => rule.includes(k));
         const protectedNow = item.entry.resource.protect && before.entry.resource.protect;

@@ -19,6 +19,10 @@ export const GrantSummarySchema = z.strictObject({
     projectId: z.string(),
     grant: z.string(),
     description: z.string().optional(),
+    renamedFrom: z
+        .strictObject({ project: z.string().optional(), grant: z.string().optional() })
+        .optional()
+        .meta({ description: "The project path and grant name this grant's names and resources come from, after a rename." }),
     conditions: ConditionsSchema,
     ...summarySections,
 });

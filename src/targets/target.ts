@@ -65,6 +65,8 @@ export interface RenderedSection {
 export interface EvaluateOptions {
     /** Seconds since the epoch, for exp/nbf/iat. */
     readonly now: number;
+    /** The token's protected header, when a real token was given (alg, kid). */
+    readonly header?: Readonly<Record<string, unknown>>;
 }
 
 /** Whether a target's planned configuration admits a token for one grant, and why not. */
@@ -73,6 +75,30 @@ export interface Decision {
     /** Every failing condition, in the target's own terms; empty when accepted. */
     readonly reasons: readonly string[];
     /** What the grant gives once admitted (paths, policies, roles), in the target's terms. */
+    readonly gives: readonly string[];
+}
+
+/**
+ * What a grant gets from a target, for comparing two plans: sets that widen access when they
+ * grow (secret prefixes, policies, roles), limits that widen it when they rise (TTLs, sessions),
+ * values whose change cannot be ranked (an inline policy document): a change counts as wider, and
+ * names (a role, a service account), which are reported but widen nothing.
+ */
+export interface AccessFacets {
+    readonly sets: Readonly<Record<string, readonly string[]>>;
+    readonly limits: Readonly<Record<string, number>>;
+    readonly values: Readonly<Record<string, string>>;
+    readonly names: Readonly<Record<string, string>>;
+}
+
+/**
+ * Something a grant reaches, for the access matrix: a secret folder (hierarchical: a grant on
+ * a parent folder reaches every child, one on a child part of the parent), a role, an account.
+ */
+export interface Reach {
+    readonly resource: string;
+    readonly hierarchical: boolean;
+    /** What the grant may do there. */
     readonly gives: readonly string[];
 }
 
@@ -118,6 +144,10 @@ export interface Target<K extends string, SectionS extends z.ZodType, FieldsS ex
     readonly replaceOn: Readonly<Record<string, readonly string[] | "all">>;
     /** Per resource type: the arguments that name the physical object (a Vault path, an IAM name). */
     readonly identity: Readonly<Record<string, readonly string[]>>;
+    /** What a grant gets, for `diff` (see AccessFacets). */
+    access(plan: z.output<PlanS>, summary: z.output<SummaryS>): AccessFacets;
+    /** What a grant reaches, for the `access` matrix. */
+    reaches(plan: z.output<PlanS>, summary: z.output<SummaryS>): readonly Reach[];
     render(plan: z.output<PlanS>, grants: readonly (GrantIdentity & { readonly summary: z.output<SummaryS> })[]): RenderedSection;
     /** Builds the evaluator of the target's planned configuration for tokens of this GitLab. */
     evaluator(plan: z.output<PlanS>, gitlab: { readonly url: string }): Evaluator<z.output<SummaryS>>;

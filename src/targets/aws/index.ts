@@ -5,9 +5,20 @@ import { IDENTITY, REPLACE_ON } from "./lifecycle";
 import { awsEvaluator } from "./evaluate";
 import { RESOURCE } from "./names";
 import { planAws } from "./plan";
-import { AWS_ROLE_INFORMATIONAL, AwsPlanSchema, AwsSummarySchema } from "./plan-schema";
+import { AWS_ROLE_INFORMATIONAL, AwsPlan, AwsPlanSchema, AwsRoleEntry, AwsRolePolicyEntry, AwsSummarySchema } from "./plan-schema";
 import { renderAws } from "./render";
 import { AwsGrantSchema, AwsSchema } from "./schema";
+
+/** Roles and inline policies by role name, built once per plan (diff and access ask per grant). */
+const INDEX = new WeakMap<AwsPlan, { roles: Map<string, AwsRoleEntry>; inline: Map<string, AwsRolePolicyEntry> }>();
+function indexOf(plan: AwsPlan) {
+    let found = INDEX.get(plan);
+    if (found === undefined) {
+        found = { roles: new Map(plan.roles.map((r) => [r.name, r])), inline: new Map(plan.rolePolicies.map((p) => [p.role, p])) };
+        INDEX.set(plan, found);
+    }
+    return found;
+}
 
 export const aws = defineTarget({
     key: "aws",
@@ -23,6 +34,21 @@ export const aws = defineTarget({
     informational: { [RESOURCE.role]: AWS_ROLE_INFORMATIONAL },
     replaceOn: REPLACE_ON,
     identity: IDENTITY,
+    access: (plan, summary) => {
+        const role = indexOf(plan).roles.get(summary.roleName);
+        const inline = indexOf(plan).inline.get(summary.roleName);
+        return {
+            sets: { "managed policy": role?.managedPolicyArns ?? [] },
+            limits: { "max session (s)": role?.maxSessionDuration ?? 0 },
+            values: { "inline policy": inline === undefined ? "none" : JSON.stringify(inline.policy), "permissions boundary": role?.permissionsBoundary ?? "none" },
+            names: { role: summary.roleArn },
+        };
+    },
+    reaches: (plan, summary) => {
+        const role = indexOf(plan).roles.get(summary.roleName);
+        const inline = indexOf(plan).inline.has(summary.roleName);
+        return [{ resource: summary.roleArn, hierarchical: false, gives: [...(role?.managedPolicyArns ?? []), ...(inline ? ["inline policy gitlab-federation"] : [])] }];
+    },
     render: renderAws,
     evaluator: (plan, gitlab) => awsEvaluator(plan, gitlab.url),
     component: () => (require("./component") as typeof import("./component")).components,

@@ -22,6 +22,8 @@ export const gcp = defineTarget({
     informational: {},
     replaceOn: REPLACE_ON,
     identity: IDENTITY,
+    access: (_plan, summary) => ({ sets: { "project role": summary.roles }, limits: {}, values: {}, names: { "service account": summary.email } }),
+    reaches: (_plan, summary) => [{ resource: summary.email, hierarchical: false, gives: ["roles/iam.workloadIdentityUser (impersonate)", ...summary.roles] }],
     render: renderGcp,
     evaluator: (plan) => gcpEvaluator(plan),
     component: () => (require("./component") as typeof import("./component")).components,

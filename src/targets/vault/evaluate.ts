@@ -41,6 +41,15 @@ function boundClaimReasons(role: VaultRoleEntry, claims: Claims): string[] {
     return reasons;
 }
 
+/** jwt_supported_algs: the header's alg must be one of them (checked when a real token's header is known). */
+function algorithmReasons(plan: VaultPlan, header: Readonly<Record<string, unknown>> | undefined): string[] {
+    const algs = plan.authBackend?.jwtSupportedAlgs;
+    if (header === undefined || algs === undefined || algs.includes(String(header.alg))) {
+        return [];
+    }
+    return [`error validating token: invalid algorithm (alg) header parameter: ${JSON.stringify(header.alg)} is not one of ${algs.join(", ")}`];
+}
+
 /** bound_issuer: plain string equality, only when set (cap validateAll). */
 function issuerReasons(plan: VaultPlan, claims: Claims): string[] {
     // An external auth method is not planned here: its bound_issuer is unknown.
@@ -103,7 +112,14 @@ export function vaultEvaluator(plan: VaultPlan): Evaluator<VaultSummary> {
         if (role === undefined) {
             return { accepted: false, reasons: [`role "${summary.roleName}" could not be found`], gives: [] };
         }
-        const reasons = [...issuerReasons(plan, claims), ...audienceReasons(role, claims), ...timeReasons(claims, options.now), ...userClaimReasons(role, claims), ...boundClaimReasons(role, claims)];
+        const reasons = [
+            ...algorithmReasons(plan, options.header),
+            ...issuerReasons(plan, claims),
+            ...audienceReasons(role, claims),
+            ...timeReasons(claims, options.now),
+            ...userClaimReasons(role, claims),
+            ...boundClaimReasons(role, claims),
+        ];
         return { accepted: reasons.length === 0, reasons, gives: gives(plan, summary) };
     };
 }

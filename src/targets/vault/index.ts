@@ -22,6 +22,13 @@ export const vault = defineTarget({
     informational: {},
     replaceOn: REPLACE_ON,
     identity: IDENTITY,
+    access: (plan, summary) => ({
+        sets: { "secret prefix": summary.read.map((prefix) => `${plan.kvMount}/${prefix}`) },
+        limits: { "token TTL (s)": summary.tokenTtl, "token max TTL (s)": summary.tokenMaxTtl },
+        values: {},
+        names: { role: `auth/${summary.authPath}/role/${summary.roleName}` },
+    }),
+    reaches: (plan, summary) => summary.read.map((prefix) => ({ resource: `${plan.kvMount}/${prefix}`, hierarchical: true, gives: ["read", "list below"] })),
     render: renderVault,
     evaluator: (plan) => vaultEvaluator(plan),
     component: () => (require("./component") as typeof import("./component")).components,

@@ -1,0 +1,162 @@
+/**
+ * The diff as people and tools read it: text for a terminal, markdown for a merge-request note
+ * (a hidden marker first so a CI job updates its own note; a verdict and summary tables; details
+ * in <details> blocks; bounded below GitLab's note size on any map), or JSON.
+ */
+import { ALL_TARGETS } from "./check";
+import type { AccessChange, DiffResult } from "./diff";
+import { ResourceChange, shortType } from "./lifecycle";
+
+/** The first line of every markdown report: a CI job finds its own note by it. */
+export const NOTE_MARKER = "<!-- gitlab-federation:diff -->";
+
+/** GitLab refuses notes above 1,000,000 characters; the report stays well below. */
+export const NOTE_BUDGET = 900_000;
+
+const TITLE = Object.fromEntries(ALL_TARGETS.map((t) => [t.key, t.title]));
+
+/** How many items have each value of `pick`. */
+function counts<I, T extends string>(items: readonly I[], pick: (item: I) => string, keys: readonly T[]): Record<T, number> {
+    const out = Object.fromEntries(keys.map((k) => [k, 0])) as Record<T, number>;
+    for (const item of items) {
+        const value = pick(item) as T;
+        if (value in out) {
+            out[value]++;
+        }
+    }
+    return out;
+}
+
+const ACCESS_KINDS = ["gained", "widened", "narrowed", "lost"] as const;
+const OPS = ["create", "import", "update", "replace", "delete"] as const;
+
+/** Whether the report has anything to say (access changed, or `pulumi up` would stop or lose data). */
+export function hasNews(result: DiffResult): boolean {
+    return result.verdict !== "unchanged" || result.resources.some((r) => r.hazard !== undefined);
+}
+
+export function diffJson(result: DiffResult): Record<string, unknown> {
+    return {
+        verdict: result.verdict,
+        access: result.access,
+        resources: result.resources.map((r) => ({
+            type: r.type,
+            name: r.name,
+            op: r.op,
+            protected: r.protected,
+            ...(r.formerName !== undefined ? { formerName: r.formerName } : {}),
+            ...(r.changed.length > 0 ? { changed: r.changed } : {}),
+            ...(r.replacedBy.length > 0 ? { replacedBy: r.replacedBy, deleteBeforeReplace: r.deleteBeforeReplace } : {}),
+            physical: r.physical,
+            ...(r.hazard !== undefined ? { hazard: r.hazard } : {}),
+        })),
+        warnings: result.warnings,
+    };
+}
+
+/** What changes about a resource: its former name, the changed arguments, protection. */
+function resourceDetail(r: ResourceChange): string[] {
+    return [
+        ...(r.formerName !== undefined ? [`was ${r.formerName}`] : []),
+        ...(r.op === "replace" ? [`${r.deleteBeforeReplace ? "delete-first" : "create-first"}: ${r.replacedBy.join(", ")}`] : r.op === "update" ? [r.changed.join(", ")] : []),
+        ...(r.protected ? ["[protected]"] : []),
+    ];
+}
+
+function resourceLine(r: ResourceChange): string {
+    const detail = resourceDetail(r);
+    return `${r.op} ${shortType(r.type)} ${r.name}${detail.map((d) => (d.startsWith("[") ? ` ${d}` : ` (${d})`)).join("")}`;
+}
+
+function verdictLine(result: DiffResult): string {
+    const a = counts(result.access, (x) => x.change, ACCESS_KINDS);
+    const r = counts(result.resources, (x) => x.op, OPS);
+    const hazards = result.resources.filter((x) => x.hazard !== undefined).length;
+    return `access ${result.verdict}: ${a.gained} gained, ${a.widened} widened, ${a.narrowed} narrowed, ${a.lost} lost; resources: ${r.create} create, ${r.import} import, ${r.update} update, ${r.replace} replace, ${r.delete} delete${hazards > 0 ? `; ${hazards} that pulumi up would refuse or that lose data` : ""}`;
+}
+
+export function renderDiffText(result: DiffResult, label: string): string {
+    const out = [`${label}: ${verdictLine(result)}`];
+    const hazards = result.resources.filter((r) => r.hazard !== undefined);
+    if (hazards.length > 0) {
+        out.push("", "pulumi up would refuse these, or lose data:", ...hazards.map((r) => `  ${resourceLine(r)}: ${r.hazard}`));
+    }
+    if (result.access.length > 0) {
+        out.push("", "Access:");
+        for (const a of result.access) {
+            out.push(`  ${a.change.padEnd(8)} ${a.project} ${a.grant} (${TITLE[a.target] ?? a.target})`, ...a.details.map((d) => `             ${d}`));
+        }
+    }
+    const others = result.resources.filter((r) => r.hazard === undefined);
+    if (others.length > 0) {
+        out.push("", "Resources:", ...others.map((r) => `  ${resourceLine(r)}`));
+    }
+    if (result.warnings.added.length + result.warnings.removed.length > 0) {
+        out.push("", "Warnings:", ...result.warnings.added.map((w) => `  + ${w.path}: ${w.message}`), ...result.warnings.removed.map((w) => `  - ${w.path}: ${w.message}`));
+    }
+    return `${out.join("\n")}\n`;
+}
+
+/** A markdown table cell: no pipes, no line breaks. */
+function cell(text: string): string {
+    return text.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/\r?\n/g, "<br>");
+}
+
+function details(summary: string, body: string[]): string[] {
+    return ["<details>", `<summary>${summary}</summary>`, "", ...body, "", "</details>", ""];
+}
+
+function accessRows(access: readonly AccessChange[]): string[] {
+    return access.map((a) => `| ${a.change} | ${cell(a.project)} | ${cell(a.grant)} | ${TITLE[a.target] ?? a.target} | ${cell(a.details.join("\n"))} |`);
+}
+
+function resourceRows(resources: readonly ResourceChange[]): string[] {
+    return resources.map((r) => `| ${r.op} | ${shortType(r.type)} | ${cell(r.name)} | ${cell(resourceDetail(r).join("; "))}${r.hazard !== undefined ? `<br>**${cell(r.hazard)}**` : ""} |`);
+}
+
+/** Renders with at most `rows` rows per table. */
+function markdownWith(result: DiffResult, label: string, rows: number): string {
+    const a = counts(result.access, (x) => x.change, ACCESS_KINDS);
+    const r = counts(result.resources, (x) => x.op, OPS);
+    const hazards = result.resources.filter((x) => x.hazard !== undefined);
+    const more = (total: number) => (total > rows ? [``, `... and ${total - rows} more: run \`gitlab-federation diff --format json\` for all of them`] : []);
+    const out = [
+        NOTE_MARKER,
+        `### gitlab-federation: access **${result.verdict}** (${cell(label)})`,
+        "",
+        "| access | gained | widened | narrowed | lost |",
+        "|---|---|---|---|---|",
+        `| grants | ${a.gained} | ${a.widened} | ${a.narrowed} | ${a.lost} |`,
+        "",
+        "| resources | create | import | update | replace | delete | refused or unsafe |",
+        "|---|---|---|---|---|---|---|",
+        `| | ${r.create} | ${r.import} | ${r.update} | ${r.replace} | ${r.delete} | ${hazards.length} |`,
+        "",
+    ];
+    if (hazards.length > 0) {
+        out.push(`> **pulumi up would refuse these, or lose data (${hazards.length})**`, ...hazards.slice(0, rows).map((h) => `> - ${cell(resourceLine(h))}: ${cell(h.hazard!)}`), ...more(hazards.length).map((l) => `> ${l}`), "");
+    }
+    if (result.access.length > 0) {
+        out.push(...details(`Access changes (${result.access.length})`, ["| change | project | grant | target | details |", "|---|---|---|---|---|", ...accessRows(result.access.slice(0, rows)), ...more(result.access.length)]));
+    }
+    if (result.resources.length > 0) {
+        out.push(...details(`Resource changes (${result.resources.length})`, ["| op | type | name | details |", "|---|---|---|---|", ...resourceRows(result.resources.slice(0, rows)), ...more(result.resources.length)]));
+    }
+    const { added, removed } = result.warnings;
+    if (added.length + removed.length > 0) {
+        const lines = [...added.map((w) => `- added: \`${cell(w.path)}\`: ${cell(w.message)}`), ...removed.map((w) => `- removed: \`${cell(w.path)}\`: ${cell(w.message)}`)];
+        out.push(...details(`Warnings: ${added.length} added, ${removed.length} removed`, [...lines.slice(0, rows), ...more(lines.length)]));
+    }
+    return `${out.join("\n")}\n`;
+}
+
+/** The merge-request note; rows are cut (and counted) until it fits NOTE_BUDGET. */
+export function renderDiffMarkdown(result: DiffResult, label: string, budget = NOTE_BUDGET): string {
+    let rows = 500;
+    let text = markdownWith(result, label, rows);
+    while (text.length > budget && rows > 1) {
+        rows = Math.floor(rows / 2);
+        text = markdownWith(result, label, rows);
+    }
+    return text;
+}

@@ -1,0 +1,202 @@
+/**
+ * "What does this merge request change about who can access what?" Access is compared per grant
+ * and target (keyed on project id and grant name, so a renamed project or grant is the same
+ * grant): gained, lost, widened (more refs, unprotected, no environment, more prefixes, policies
+ * or roles, longer TTLs, a changed policy document, a new loosening) or narrowed. Then the
+ * resources `pulumi up` would change (features/lifecycle.ts), hazards first, and the warnings.
+ */
+import { compare } from "../core/findings";
+import type { AccessFacets, AnyTarget } from "../targets/target";
+import { ALL_TARGETS } from "./check";
+import { ResourceChange, resourceChanges, same } from "./lifecycle";
+import type { GrantSummary, Plan } from "./plan-schema";
+
+export type AccessChangeKind = "gained" | "lost" | "widened" | "narrowed";
+
+export interface AccessChange {
+    readonly project: string;
+    readonly projectId: string;
+    readonly grant: string;
+    readonly target: string;
+    readonly change: AccessChangeKind;
+    /** What widened or narrowed, one line each, wider first. */
+    readonly details: readonly string[];
+}
+
+export interface DiffResult {
+    readonly verdict: "unchanged" | "narrowed" | "widened";
+    readonly access: readonly AccessChange[];
+    readonly resources: readonly ResourceChange[];
+    readonly warnings: { readonly added: readonly { path: string; message: string }[]; readonly removed: readonly { path: string; message: string }[] };
+}
+
+interface Side {
+    readonly grant: GrantSummary;
+    readonly facets: AccessFacets;
+    /** Warnings about loosenings of this grant for this target (allow..., acknowledge...). */
+    readonly loosenings: readonly string[];
+}
+
+const LOOSENING = /\.(allow[A-Za-z]+|acknowledge\.[A-Za-z]+)$/;
+
+/** Loosening warnings by grant path and target: `<grant path>.<target>.allowX` and the like. */
+function looseningsOf(plan: Plan): Map<string, string[]> {
+    const byPrefix = new Map<string, string[]>();
+    for (const w of plan.warnings) {
+        if (LOOSENING.test(w.path)) {
+            const base = w.path.replace(LOOSENING, "");
+            (byPrefix.get(base) ?? byPrefix.set(base, []).get(base)!).push(`${w.path.slice(base.length + 1)}: ${w.message}`);
+        }
+    }
+    return byPrefix;
+}
+
+function grantPath(g: GrantSummary, target: string): string {
+    return `gitlab-federation:projects[${JSON.stringify(g.project)}].grants${/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(g.grant) ? `.${g.grant}` : `[${JSON.stringify(g.grant)}]`}.${target}`;
+}
+
+function sidesOf(plan: Plan, target: AnyTarget, loosenings: Map<string, string[]>): Map<string, Side> {
+    const section = (plan as unknown as Record<string, unknown>)[target.key];
+    const sides = new Map<string, Side>();
+    if (section === undefined) {
+        return sides;
+    }
+    for (const grant of plan.grants) {
+        const summary = (grant as Record<string, unknown>)[target.key];
+        if (summary !== undefined) {
+            sides.set(`${grant.projectId}/${grant.grant}`, { grant, facets: target.access(section, summary), loosenings: loosenings.get(grantPath(grant, target.key)) ?? [] });
+        }
+    }
+    return sides;
+}
+
+/** The key of a head grant's base counterpart: itself, or the grant it was renamed from. */
+function formerKey(head: GrantSummary, renamedFrom: string | undefined): string {
+    return `${head.projectId}/${renamedFrom ?? head.grant}`;
+}
+
+interface Delta {
+    readonly wider: string[];
+    readonly narrower: string[];
+    readonly neutral: string[];
+}
+
+function compareConditions(base: GrantSummary, head: GrantSummary, delta: Delta): void {
+    const [b, h] = [base.conditions, head.conditions];
+    if (same(b, h)) {
+        return;
+    }
+    const added = h.ref.filter((r) => !b.ref.includes(r));
+    const removed = b.ref.filter((r) => !h.ref.includes(r));
+    if (added.length > 0) delta.wider.push(`admits ${h.refType} ${added.join(", ")}`);
+    if (removed.length > 0) delta.narrower.push(`no longer admits ${b.refType} ${removed.join(", ")}`);
+    const plural = (refType: string) => (refType === "tag" ? "tags" : "branches");
+    if (b.refType !== h.refType) delta.wider.push(`admits ${plural(h.refType)} instead of ${plural(b.refType)}`);
+    if (b.protected && !h.protected) delta.wider.push("no longer requires a protected ref (any push to a matching ref)");
+    if (!b.protected && h.protected) delta.narrower.push("now requires a protected ref");
+    if (b.environment !== undefined && h.environment === undefined) delta.wider.push(`no longer requires environment ${b.environment}`);
+    if (b.environment === undefined && h.environment !== undefined) delta.narrower.push(`now requires environment ${h.environment}`);
+    if (b.environment !== undefined && h.environment !== undefined && b.environment !== h.environment) delta.wider.push(`requires environment ${h.environment} instead of ${b.environment}`);
+}
+
+function compareFacets(base: AccessFacets, head: AccessFacets, delta: Delta): void {
+    if (same(base, head)) {
+        return;
+    }
+    for (const name of new Set([...Object.keys(base.sets), ...Object.keys(head.sets)])) {
+        const [b, h] = [base.sets[name] ?? [], head.sets[name] ?? []];
+        const added = h.filter((x) => !b.includes(x));
+        const removed = b.filter((x) => !h.includes(x));
+        if (added.length > 0) delta.wider.push(`${name} added: ${added.join(", ")}`);
+        if (removed.length > 0) delta.narrower.push(`${name} removed: ${removed.join(", ")}`);
+    }
+    for (const name of new Set([...Object.keys(base.limits), ...Object.keys(head.limits)])) {
+        const [b, h] = [base.limits[name] ?? 0, head.limits[name] ?? 0];
+        if (h > b) delta.wider.push(`${name} ${b} -> ${h}`);
+        if (h < b) delta.narrower.push(`${name} ${b} -> ${h}`);
+    }
+    for (const name of new Set([...Object.keys(base.values), ...Object.keys(head.values)])) {
+        if (base.values[name] !== head.values[name]) delta.wider.push(`${name} changed (review it: a change cannot be ranked)`);
+    }
+    for (const name of new Set([...Object.keys(base.names), ...Object.keys(head.names)])) {
+        if (base.names[name] !== head.names[name]) delta.neutral.push(`${name} ${base.names[name] ?? "none"} -> ${head.names[name] ?? "none"}`);
+    }
+}
+
+function describeGrant(side: Side): string[] {
+    const c = side.grant.conditions;
+    const conditions = `${c.refType} ${c.ref.join(", ")}${c.protected ? ", protected" : ", unprotected"}${c.environment !== undefined ? `, environment ${c.environment}` : ""}`;
+    const gives = Object.entries(side.facets.sets).filter(([, v]) => v.length > 0).map(([k, v]) => `${k}: ${v.join(", ")}`);
+    return [conditions, ...gives, ...side.loosenings.map((l) => `loosening ${l}`)];
+}
+
+/** Access changes of one target. */
+function accessChanges(base: Plan, head: Plan, target: AnyTarget, loosenings: { base: Map<string, string[]>; head: Map<string, string[]> }): AccessChange[] {
+    const [before, after] = [sidesOf(base, target, loosenings.base), sidesOf(head, target, loosenings.head)];
+    const changes: AccessChange[] = [];
+    const matched = new Set<string>();
+    const entry = (side: Side, change: AccessChangeKind, details: string[]): AccessChange => ({
+        project: side.grant.project,
+        projectId: side.grant.projectId,
+        grant: side.grant.grant,
+        target: target.key,
+        change,
+        details,
+    });
+    const renamedFrom = renamesOf(head);
+    for (const [key, side] of after) {
+        const former = [key, formerKey(side.grant, renamedFrom.get(key))].find((k) => before.has(k) && !matched.has(k));
+        if (former === undefined) {
+            changes.push(entry(side, "gained", describeGrant(side)));
+            continue;
+        }
+        matched.add(former);
+        const old = before.get(former)!;
+        const delta: Delta = { wider: [], narrower: [], neutral: [] };
+        compareConditions(old.grant, side.grant, delta);
+        compareFacets(old.facets, side.facets, delta);
+        const newLoosenings = side.loosenings.filter((l) => !old.loosenings.includes(l));
+        delta.wider.push(...newLoosenings.map((l) => `new loosening ${l}`));
+        if (old.grant.project !== side.grant.project || old.grant.grant !== side.grant.grant) {
+            delta.neutral.push(`renamed from ${old.grant.project} ${old.grant.grant}`);
+        }
+        if (delta.wider.length > 0) {
+            changes.push(entry(side, "widened", [...delta.wider, ...delta.narrower.map((n) => `(narrowed) ${n}`), ...delta.neutral]));
+        } else if (delta.narrower.length > 0) {
+            changes.push(entry(side, "narrowed", [...delta.narrower, ...delta.neutral]));
+        }
+    }
+    for (const [key, side] of before) {
+        if (!matched.has(key)) {
+            changes.push(entry(side, "lost", describeGrant(side)));
+        }
+    }
+    return changes;
+}
+
+/** Head grants renamed from another grant name (`renamedFrom` on the grant), by head key. */
+function renamesOf(head: Plan): Map<string, string> {
+    const renames = new Map<string, string>();
+    for (const g of head.grants) {
+        if (g.renamedFrom?.grant !== undefined) {
+            renames.set(`${g.projectId}/${g.grant}`, g.renamedFrom.grant);
+        }
+    }
+    return renames;
+}
+
+const ORDER: Record<AccessChangeKind, number> = { gained: 0, widened: 1, narrowed: 2, lost: 3 };
+
+/** Everything that changes from base to head. */
+export function diffPlans(base: Plan, head: Plan): DiffResult {
+    const loosenings = { base: looseningsOf(base), head: looseningsOf(head) };
+    const access = ALL_TARGETS.flatMap((t) => accessChanges(base, head, t, loosenings)).sort(
+        (a, b) => ORDER[a.change] - ORDER[b.change] || compare(a.project, b.project) || compare(a.grant, b.grant) || compare(a.target, b.target),
+    );
+    const resources = resourceChanges(base, head).sort((a, b) => Number(b.hazard !== undefined) - Number(a.hazard !== undefined));
+    const key = (w: { path: string; message: string }) => `${w.path}\u0000${w.message}`;
+    const [was, is] = [new Set(base.warnings.map(key)), new Set(head.warnings.map(key))];
+    const warnings = { added: head.warnings.filter((w) => !was.has(key(w))), removed: base.warnings.filter((w) => !is.has(key(w))) };
+    const verdict = access.some((a) => a.change === "gained" || a.change === "widened") ? "widened" : access.length > 0 ? "narrowed" : "unchanged";
+    return { verdict, access, resources, warnings };
+}
