@@ -8,6 +8,11 @@ import { readStackMap, runProgram } from "./pulumi/program";
 const stackMap = readStackMap();
 const outputs = runProgram(stackMap.raw, { readProblems: stackMap.problems });
 
+/**
+ * The versioned output contract app stacks read with FederationReference and app projects' CI
+ * is generated from (`gitlab-federation ci`); see contract/contract.ts and schema/contract.schema.json.
+ */
+export const contract = outputs.contract;
 /** Per project path and grant: the project id and, per target, what the grant gets (role, audience, ...). */
 export const grants = outputs.grants;
 /** Vault auth path, accessor, audience and KV mount. */

@@ -9,6 +9,7 @@ import { join, resolve } from "node:path";
 import { cli } from "./helpers/cli";
 
 const HOOK = resolve("test/fixtures/no-pulumi.js");
+const SDK_ONLY = resolve("test/fixtures/only-pulumi-sdk.js");
 
 /** Every .ts file under a directory. */
 function sources(directory: string): string[] {
@@ -23,16 +24,22 @@ function specifiers(text: string): string[] {
     return [...text.matchAll(/(?:from\s+|require\(\s*|import\(\s*)["']([^"']+)["']/g)].map((m) => m[1]!);
 }
 
-const MAY_IMPORT_PULUMI = [/^src\/index\.ts$/, /^src\/pulumi\/[^/]+\.ts$/, /^src\/targets\/[^/]+\/component\.ts$/];
+const MAY_IMPORT_PULUMI = [/^src\/index\.ts$/, /^src\/pulumi\/[^/]+\.ts$/, /^src\/targets\/[^/]+\/component\.ts$/, /^src\/contract\/reference\.ts$/];
 
 describe("purity", () => {
-    it("no module outside src/index.ts, src/pulumi/ and the component files imports @pulumi/*", () => {
+    it("no module outside src/index.ts, src/pulumi/, the component files and FederationReference imports @pulumi/*", () => {
         const offenders = sources("src")
             .filter((file) => !MAY_IMPORT_PULUMI.some((allowed) => allowed.test(file)))
             .filter((file) => specifiers(readFileSync(file, "utf8")).some((s) => s.startsWith("@pulumi/")));
         assert.deepEqual(offenders, []);
         // The scan sees imports: the component files do import @pulumi.
         assert.ok(specifiers(readFileSync("src/targets/vault/component.ts", "utf8")).includes("@pulumi/vault"));
+        // FederationReference may use the SDK, never a provider or the rest of the package.
+        assert.deepEqual(
+            specifiers(readFileSync("src/contract/reference.ts", "utf8")).filter((s) => s !== "@pulumi/pulumi" && s !== "./contract"),
+            [],
+        );
+        assert.deepEqual(specifiers(readFileSync("src/contract/contract.ts", "utf8")), []);
     });
 
     it("the hook used below really stops @pulumi from loading", () => {
@@ -41,24 +48,40 @@ describe("purity", () => {
         assert.match(run.stderr, /purity: @pulumi\/pulumi was loaded/);
     });
 
-    it("the offline CLI validates and plans without loading any @pulumi module", () => {
-        for (const args of [["validate", "--stack", "dev"], ["plan", "--stack", "dev", "--json"], ["plan", "--stack", "dev"], ["schema", "stack"]]) {
+    it("the offline CLI (every command) loads no @pulumi module", () => {
+        for (const args of [
+            ["validate", "--stack", "dev"],
+            ["plan", "--stack", "dev", "--json"],
+            ["plan", "--stack", "dev"],
+            ["schema", "stack"],
+            ["explain", "--stack", "dev", "--project", "platform/api"],
+            ["diff", "--base", "Pulumi.dev.yaml", "--stack", "dev"],
+            ["access", "--stack", "dev"],
+            ["ci", "--stack", "dev", "--project", "platform/api"],
+        ]) {
             const run = cli(args, { node: ["--require", HOOK] });
             assert.equal(run.status, 0, `${args.join(" ")}: ${run.stderr}`);
         }
     });
 
-    it('require("gitlab-federation") loads the contract, never the program or @pulumi', () => {
-        const run = spawnSync(process.execPath, ["--require", HOOK, "-e", 'const m = require("gitlab-federation"); process.stdout.write(JSON.stringify(Object.keys(m).sort()))'], { encoding: "utf8" });
+    it('require("gitlab-federation") loads the contract and @pulumi/pulumi only: no provider, never the program', () => {
+        const script = 'const m = require("gitlab-federation"); process.stdout.write(JSON.stringify(Object.keys(m).sort()))';
+        const run = spawnSync(process.execPath, ["--require", SDK_ONLY, "-e", script], { encoding: "utf8" });
         assert.equal(run.status, 0, run.stderr);
-        assert.deepEqual(JSON.parse(run.stdout), ["CONTRACT_VERSION"]);
+        assert.deepEqual(JSON.parse(run.stdout), ["CONTRACT_SCHEMA_VERSION", "CONTRACT_VERSION", "FederationReference", "GRANT_CONTRACT_KEYS", "checkContract", "contractMajor"]);
+        // The hook is not vacuous: loading a provider, or the program, through it fails.
+        for (const forbidden of ['require("@pulumi/vault")', 'require("./dist/src/features/check.js")']) {
+            const refused = spawnSync(process.execPath, ["--require", SDK_ONLY, "-e", forbidden], { encoding: "utf8" });
+            assert.notEqual(refused.status, 0, forbidden);
+            assert.match(refused.stderr, /purity: .* was loaded/);
+        }
     });
 
     it("the package ships the built code, the CLI and the schemas, and no tests or sources", () => {
         const run = spawnSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { encoding: "utf8" });
         assert.equal(run.status, 0, run.stderr);
         const files = (JSON.parse(run.stdout) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path);
-        for (const expected of ["bin/gitlab-federation.js", "dist/src/contract/index.js", "dist/src/contract/index.d.ts", "dist/src/index.js", "dist/src/cli/main.js", "schema/stack.schema.json", "schema/project-map.schema.json", "docs/plan.schema.json", "package.json", "README.md"]) {
+        for (const expected of ["bin/gitlab-federation.js", "dist/src/contract/index.js", "dist/src/contract/index.d.ts", "dist/src/index.js", "dist/src/cli/main.js", "schema/stack.schema.json", "schema/project-map.schema.json", "schema/contract.schema.json", "docs/plan.schema.json", "package.json", "README.md"]) {
             assert.ok(files.includes(expected), `${expected} is shipped`);
         }
         const unexpected = files.filter((f) => /^(test|bench|scripts|src)\//.test(f) || f.startsWith("dist/test/") || f.endsWith(".map") || f.endsWith(".ts") && !f.endsWith(".d.ts"));

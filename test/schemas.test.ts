@@ -4,7 +4,7 @@ import Ajv2020 from "ajv/dist/2020";
 import { CORE_SCHEMA, load } from "js-yaml";
 import { devMap } from "./helpers/maps";
 import { planMap } from "../src/features";
-import { mapJsonSchema, planJsonSchema, stackFileJsonSchema } from "../src/features/json-schema";
+import { contractJsonSchema, mapJsonSchema, planJsonSchema, stackFileJsonSchema } from "../src/features/json-schema";
 import { AWS, GCP, VAULT, map } from "./helpers/maps";
 
 const committed = (file: string) => JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
@@ -15,6 +15,7 @@ describe("JSON Schemas", () => {
         assert.deepEqual(committed("schema/project-map.schema.json"), mapJsonSchema());
         assert.deepEqual(committed("schema/stack.schema.json"), stackFileJsonSchema());
         assert.deepEqual(committed("docs/plan.schema.json"), planJsonSchema());
+        assert.deepEqual(committed("schema/contract.schema.json"), contractJsonSchema());
     });
 
     it("the map schema accepts the dev map and points at a typo", () => {

@@ -1,6 +1,6 @@
 /** What the CLI needs from its environment, so tests can run it in-process with fakes. */
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, dirname } from "node:path";
 
 export interface Io {
@@ -20,6 +20,8 @@ export interface Io {
     readonly now?: () => number;
     /** A file's text at a git revision (`git show <rev>:<path>`); throws when there is none. */
     readonly gitShow?: (revision: string, path: string) => string;
+    /** Writes a file, creating its directory (ci --out). */
+    readonly writeFile?: (path: string, text: string) => void;
 }
 
 export function processIo(): Io {
@@ -41,5 +43,9 @@ export function processIo(): Io {
         now: () => Math.floor(Date.now() / 1000),
         gitShow: (revision, path) =>
             execFileSync("git", ["-C", dirname(path), "show", `${revision}:./${basename(path)}`], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 1 << 30 }),
+        writeFile: (path, text) => {
+            mkdirSync(dirname(path), { recursive: true });
+            writeFileSync(path, text);
+        },
     };
 }

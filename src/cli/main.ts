@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { suggest } from "../core/parse";
 import { Command, CommandContext, EXIT, UnreadableError, UsageError, parseCommandArgs, single } from "./command";
 import { access } from "./commands/access";
+import { ci } from "./commands/ci";
 import { diff } from "./commands/diff";
 import { explain } from "./commands/explain";
 import { plan } from "./commands/plan";
@@ -17,7 +18,7 @@ import { Io, processIo } from "./io";
 import { COLOR_STYLE, PLAIN_STYLE, colorsEnabled, outputWidth } from "./style";
 
 /** The commands, in the order help lists them. */
-export const COMMANDS: readonly Command[] = [validate, plan, explain, diff, access, schema];
+export const COMMANDS: readonly Command[] = [validate, plan, explain, diff, access, ci, schema];
 
 const EXIT_CODES = `exit codes:
   0  ok

@@ -1,13 +1,18 @@
 /**
- * The stack outputs of a gitlab-federation stack, as plain values (what a StackReference
- * returns). App stacks import these types: `import type { StackOutputs } from "gitlab-federation"`.
- * Nothing here imports `@pulumi/*` or runs the program.
+ * The package's entry point (`import ... from "gitlab-federation"`): what app stacks consume.
+ * - the output contract, `contract` (contract.ts), and FederationReference (reference.ts), its
+ *   typed StackReference helper; importing this module loads `@pulumi/pulumi` and nothing else
+ *   of this package's runtime (never the providers, never the program);
+ * - the older per-target outputs (grants, vault, aws, gcp), described below as plain values.
  *
  * Versioning: the major version changes when a field is removed or changes meaning; new optional
  * fields are minor.
  */
+export * from "./contract";
+export { FederationReference, checkContract } from "./reference";
+export type { FederationGrant, FederationReferenceOptions, Outputs } from "./reference";
 
-/** The version of the stack outputs this package describes. */
+/** The version of the older stack outputs (grants, vault, aws, gcp) this package describes. */
 export const CONTRACT_VERSION = "1.0";
 
 export interface VaultGrantOutputs {

@@ -106,7 +106,7 @@ export function audienceProblem(audience: string): string | undefined {
  * A URL that must equal the token's `iss` (or another endpoint) byte for byte:
  * https, no credentials, query, fragment or trailing slash, lowercase host, no default port.
  */
-export function httpsUrlProblem(value: string, what: string): string | undefined {
+export function httpsUrlProblem(value: string, what: string, whyTls = "GitLab's issuer and key endpoints are only trusted over TLS"): string | undefined {
     let url: URL;
     try {
         url = new URL(value);
@@ -114,7 +114,7 @@ export function httpsUrlProblem(value: string, what: string): string | undefined
         return `must be an https URL, got ${q(value)}`;
     }
     if (url.protocol !== "https:") {
-        return `must use https (got ${q(value)}): GitLab's issuer and key endpoints are only trusted over TLS`;
+        return `must use https (got ${q(value)}): ${whyTls}`;
     }
     if (url.username || url.password || url.search || url.hash || value.includes("?") || value.includes("#")) {
         return `must not carry credentials, a query or a fragment (got ${q(value)})`;

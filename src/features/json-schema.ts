@@ -2,12 +2,14 @@
  * JSON Schemas generated from the zod schemas: the project map (schema/project-map.schema.json,
  * `gitlab-federation schema`), a whole Pulumi stack file holding the map
  * (schema/stack.schema.json, for the `# yaml-language-server: $schema=` line of a stack file),
- * and the plan (docs/plan.schema.json, the `plan --json` format).
+ * the plan (docs/plan.schema.json, the `plan --json` format) and the stack output contract
+ * (schema/contract.schema.json).
  */
 import { z } from "zod";
 import { NAMESPACE } from "../core/findings";
 import { sectionKeys } from "../core/parse";
 import { MAP_DEFINITION, MapSchema } from "./map-schema";
+import { ContractSchema } from "./contract";
 import { PlanSchema } from "./plan-schema";
 
 export function mapJsonSchema(): Record<string, unknown> {
@@ -16,6 +18,11 @@ export function mapJsonSchema(): Record<string, unknown> {
 
 export function planJsonSchema(): Record<string, unknown> {
     return z.toJSONSchema(PlanSchema, { target: "draft-2020-12" }) as Record<string, unknown>;
+}
+
+/** The stack output `contract` (schema/contract.schema.json). */
+export function contractJsonSchema(): Record<string, unknown> {
+    return z.toJSONSchema(ContractSchema, { target: "draft-2020-12" }) as Record<string, unknown>;
 }
 
 /**

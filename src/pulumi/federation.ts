@@ -4,7 +4,9 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ROOT_COMPONENT } from "../core/names";
+import type { Contract } from "../contract/contract";
 import { ALL_TARGETS } from "../features/check";
+import { contractOf } from "../features/contract";
 import type { GrantSummary, Plan } from "../features/plan-schema";
 
 export interface FederationArgs {
@@ -19,6 +21,11 @@ export interface FederationArgs {
  */
 export interface FederationOutputs {
     readonly grants: Record<string, Record<string, Record<string, unknown>>>;
+    /**
+     * The versioned output contract (contract/contract.ts): the plan's contract with the values
+     * only the resources know (real ARNs, the accessor) merged over it.
+     */
+    readonly contract: pulumi.Output<Contract>;
     readonly [target: string]: unknown;
 }
 
@@ -35,6 +42,7 @@ export class Federation extends pulumi.ComponentResource {
             (grants[g.project] ??= {})[g.grant] = { projectId: g.projectId };
         }
         const outputs: Record<string, unknown> = {};
+        const contract = contractOf(plan) as unknown as Record<string, any>;
         for (const target of ALL_TARGETS) {
             const section = sections[target.key];
             if (section === undefined) {
@@ -42,14 +50,17 @@ export class Federation extends pulumi.ComponentResource {
             }
             const registered = target.component().register(section, this);
             outputs[target.key] = registered.outputs;
+            contract[target.key] = { ...contract[target.key], ...registered.contract?.section };
             for (const g of plan.grants) {
                 const summary = (g as GrantSummary & Record<string, unknown>)[target.key];
                 if (summary !== undefined) {
                     grants[g.project]![g.grant]![target.key] = registered.grantOutputs(summary);
+                    const entry = contract.grants[g.project][g.grant];
+                    entry[target.key] = { ...entry[target.key], ...registered.contract?.grant?.(summary) };
                 }
             }
         }
-        this.outputs = { grants, ...outputs };
-        this.registerOutputs({ grants });
+        this.outputs = { grants, contract: pulumi.output(contract) as unknown as pulumi.Output<Contract>, ...outputs };
+        this.registerOutputs({ grants, contract: this.outputs.contract });
     }
 }

@@ -102,6 +102,31 @@ export interface Reach {
     readonly gives: readonly string[];
 }
 
+/**
+ * How a CI template writes a value a GitLab CI/CD component may take as an input: returns the
+ * literal value (plain YAML) or `$[[ inputs.<name> ]]` (a component, with `value` as its default).
+ */
+export type CiValue = (name: string, value: string, description: string) => string;
+
+/** What a grant's CI template job needs for one target (gitlab-federation ci). */
+export interface CiPiece {
+    /** The ID token: its variable (e.g. VAULT_ID_TOKEN) and aud, exactly the target's audience. */
+    readonly idToken: { readonly variable: string; readonly audience: string };
+    /** Job variables (GitLab reads some itself, e.g. VAULT_SERVER_URL for secrets:). */
+    readonly variables: Readonly<Record<string, string>>;
+    /** before_script items: shell run before the job's own script. */
+    readonly beforeScript: readonly string[];
+    /** after_script items (cleanup). */
+    readonly afterScript: readonly string[];
+    /** Lines appended to the job as comments: examples of use. */
+    readonly comments: readonly string[];
+}
+
+/** Why a target cannot write a grant's CI template (a value the contract does not have). */
+export interface CiUnavailable {
+    readonly unavailable: string;
+}
+
 /** Evaluates tokens against one plan; built once per plan so repeated evaluations are cheap. */
 export type Evaluator<Summary> = (summary: Summary, grant: GrantIdentity, claims: Claims, options: EvaluateOptions) => Decision;
 
@@ -114,10 +139,26 @@ export interface TargetComponents<Plan, Summary> {
     register(plan: Plan, parent: unknown): {
         readonly outputs: unknown;
         grantOutputs(summary: Summary): unknown;
+        /**
+         * Contract values the resources know better than the plan (Outputs): an ARN with the real
+         * account, the auth method's accessor. Merged over the plan's contract.
+         */
+        readonly contract?: {
+            readonly section?: Readonly<Record<string, unknown>>;
+            grant?(summary: Summary): Readonly<Record<string, unknown>>;
+        };
     };
 }
 
-export interface Target<K extends string, SectionS extends z.ZodType, FieldsS extends z.ZodType, PlanS extends z.ZodType, SummaryS extends z.ZodType> {
+export interface Target<
+    K extends string,
+    SectionS extends z.ZodType,
+    FieldsS extends z.ZodType,
+    PlanS extends z.ZodType,
+    SummaryS extends z.ZodType,
+    ContractS extends z.ZodType,
+    GrantContractS extends z.ZodType,
+> {
     /** The config key (`gitlab-federation:<key>`) and the grant field. */
     readonly key: K;
     /** As people write it: Vault, AWS, GCP. */
@@ -151,16 +192,29 @@ export interface Target<K extends string, SectionS extends z.ZodType, FieldsS ex
     render(plan: z.output<PlanS>, grants: readonly (GrantIdentity & { readonly summary: z.output<SummaryS> })[]): RenderedSection;
     /** Builds the evaluator of the target's planned configuration for tokens of this GitLab. */
     evaluator(plan: z.output<PlanS>, gitlab: { readonly url: string }): Evaluator<z.output<SummaryS>>;
+    /** The target's part of the output contract (contract/contract.ts), and a grant's part. */
+    readonly contractSchema: ContractS;
+    readonly grantContractSchema: GrantContractS;
+    contract(plan: z.output<PlanS>): z.output<ContractS>;
+    grantContract(plan: z.output<PlanS>, summary: z.output<SummaryS>): z.output<GrantContractS>;
+    /** A grant's CI template job part, from the contract alone (so it can come from a deployed stack's output). */
+    ci(section: z.output<ContractS>, grant: z.output<GrantContractS>, value: CiValue): CiPiece | CiUnavailable;
     component(): TargetComponents<z.output<PlanS>, z.output<SummaryS>>;
 }
 
 /** Any registered target, for code that loops over the registry. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyTarget = Target<string, z.ZodType, z.ZodType, z.ZodType, z.ZodType>;
+export type AnyTarget = Target<string, z.ZodType, z.ZodType, z.ZodType, z.ZodType, z.ZodType, z.ZodType>;
 
 /** Declares a target, keeping its precise types. */
-export function defineTarget<K extends string, SectionS extends z.ZodType, FieldsS extends z.ZodType, PlanS extends z.ZodType, SummaryS extends z.ZodType>(
-    target: Target<K, SectionS, FieldsS, PlanS, SummaryS>,
-): Target<K, SectionS, FieldsS, PlanS, SummaryS> {
+export function defineTarget<
+    K extends string,
+    SectionS extends z.ZodType,
+    FieldsS extends z.ZodType,
+    PlanS extends z.ZodType,
+    SummaryS extends z.ZodType,
+    ContractS extends z.ZodType,
+    GrantContractS extends z.ZodType,
+>(target: Target<K, SectionS, FieldsS, PlanS, SummaryS, ContractS, GrantContractS>): Target<K, SectionS, FieldsS, PlanS, SummaryS, ContractS, GrantContractS> {
     return target;
 }

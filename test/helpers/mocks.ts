@@ -36,6 +36,8 @@ export function computed(type: string, inputs: Record<string, any>): Record<stri
             return { arn: `arn:aws:iam::${MOCK_ACCOUNT}:role${inputs.path ?? "/"}${inputs.name}` };
         case "vault:jwt/authBackend:AuthBackend":
             return { accessor: `auth_jwt_${inputs.path}` };
+        case "aws:s3/bucket:Bucket":
+            return { arn: `arn:aws:s3:::${inputs.bucket}` };
         case "gcp:serviceaccount/account:Account": {
             const email = `${inputs.accountId}@${inputs.project}.iam.gserviceaccount.com`;
             return { email, name: `projects/${inputs.project}/serviceAccounts/${email}` };
@@ -92,8 +94,22 @@ function aliasUrns(request: Request): string[] {
     });
 }
 
+interface ReadRequest {
+    getType(): string;
+    getName(): string;
+    getId(): string;
+}
+
+/** A resource the program reads rather than manages (a StackReference, a get). */
+export interface Read {
+    readonly type: string;
+    readonly name: string;
+    readonly id: string;
+}
+
 interface MockMonitor {
     registerResource(request: Request, callback: (error: unknown, response: unknown) => void): Promise<void>;
+    readResource(request: ReadRequest, callback: (error: unknown, response: unknown) => void): Promise<void>;
     getRegisteredResources(): Map<string, { urn: string; state: Record<string, any> }>;
 }
 
@@ -105,12 +121,19 @@ async function settle(): Promise<void> {
     }
 }
 
+export interface MockOptions {
+    /** Outputs of other stacks, by fully qualified name, for pulumi.StackReference. */
+    readonly stacks?: Readonly<Record<string, Record<string, unknown>>>;
+    /** The Pulumi project the program runs in (default gitlab-federation). */
+    readonly project?: string;
+}
+
 /**
  * Runs `program` under fresh mocks; returns its result and every resource it registered
  * (components included), in registration order. Errors thrown by `program` propagate.
  */
-export async function runWithMocks<T>(program: () => T): Promise<{ result: T; resources: Registered[] }> {
-    const outcome = await runCatching(program);
+export async function runWithMocks<T>(program: () => T, options: MockOptions = {}): Promise<{ result: T; resources: Registered[]; reads: Read[] }> {
+    const outcome = await runCatching(program, options);
     if ("error" in outcome) {
         throw outcome.error;
     }
@@ -121,17 +144,25 @@ export async function runWithMocks<T>(program: () => T): Promise<{ result: T; re
  * Like runWithMocks, but an error thrown by `program` is returned with the resources that were
  * registered anyway (which must be none for an invalid map).
  */
-export async function runCatching<T>(program: () => T): Promise<{ result: T; resources: Registered[] } | { error: unknown; resources: Registered[] }> {
+export async function runCatching<T>(
+    program: () => T,
+    options: MockOptions = {},
+): Promise<({ result: T } | { error: unknown }) & { resources: Registered[]; reads: Read[] }> {
     await pulumi.runtime.setMocks(
         {
             newResource(args) {
+                if (args.type === "pulumi:pulumi:StackReference") {
+                    // The engine reads the other stack's outputs into the reference's state (name, outputs, secretOutputNames).
+                    const name = String(args.inputs.name);
+                    return { id: name, state: { name, outputs: options.stacks?.[name] ?? {}, secretOutputNames: [] } };
+                }
                 return { id: `${args.name}-id`, state: { ...args.inputs, ...computed(args.type, args.inputs) } };
             },
             call(args) {
                 return args.inputs;
             },
         },
-        "gitlab-federation",
+        options.project ?? "gitlab-federation",
         "test",
         false,
     );
@@ -141,6 +172,12 @@ export async function runCatching<T>(program: () => T): Promise<{ result: T; res
     monitor.registerResource = (request, callback) => {
         requests.push(request);
         return register(request, callback);
+    };
+    const reads: Read[] = [];
+    const read = monitor.readResource.bind(monitor);
+    monitor.readResource = (request, callback) => {
+        reads.push({ type: request.getType(), name: request.getName(), id: request.getId() });
+        return read(request, callback);
     };
     let outcome: { result: T } | { error: unknown };
     try {
@@ -173,5 +210,5 @@ export async function runCatching<T>(program: () => T): Promise<{ result: T; res
             importId: request.getImportid(),
         };
     });
-    return { ...outcome, resources };
+    return { ...outcome, resources, reads };
 }

@@ -163,7 +163,7 @@ describe("the program", () => {
             const entry = require.resolve("../../src/index");
             delete require.cache[entry];
             const { resources, result } = await runWithMocks(() => require(entry) as Record<string, unknown>);
-            assert.deepEqual(Object.keys(result).sort(), ["aws", "gcp", "grants", "vault"]);
+            assert.deepEqual(Object.keys(result).sort(), ["aws", "contract", "gcp", "grants", "vault"]);
             assert.equal(resources.filter((r) => r.custom).length, entries(planMap(DEV)).length);
             const grants = (await valueOf(result.grants as never)) as Record<string, Record<string, { vault: { roleName: string } }>>;
             assert.equal(grants["platform/web"]!.deploy!.vault.roleName, "platform-web--deploy");

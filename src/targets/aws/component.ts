@@ -74,6 +74,11 @@ export const components: TargetComponents<AwsPlan, AwsSummary> = {
                 const role = lookup(federation.roles, summary.roleName, "IAM role");
                 return { roleArn: role.arn, roleName: role.name, audience: summary.audience };
             },
+            // The plan writes <account-id> where the map names no account; the resources know it.
+            contract: {
+                section: { oidcProviderArn: federation.providerArn },
+                grant: (summary) => ({ roleArn: lookup(federation.roles, summary.roleName, "IAM role").arn }),
+            },
         };
     },
 };

@@ -1,6 +1,8 @@
 /** The AWS target: an IAM OIDC provider for GitLab and a role per grant. */
 import type { Entry } from "../../core/resources";
 import { defineTarget } from "../target";
+import { awsCi } from "./ci";
+import { AwsContractSchema, AwsGrantContractSchema, awsContract, awsGrantContract } from "./contract";
 import { IDENTITY, REPLACE_ON } from "./lifecycle";
 import { awsEvaluator } from "./evaluate";
 import { RESOURCE } from "./names";
@@ -51,5 +53,10 @@ export const aws = defineTarget({
     },
     render: renderAws,
     evaluator: (plan, gitlab) => awsEvaluator(plan, gitlab.url),
+    contractSchema: AwsContractSchema,
+    grantContractSchema: AwsGrantContractSchema,
+    contract: awsContract,
+    grantContract: (plan, summary) => awsGrantContract(indexOf(plan).roles.get(summary.roleName), summary),
+    ci: awsCi,
     component: () => (require("./component") as typeof import("./component")).components,
 });

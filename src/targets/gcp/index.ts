@@ -1,6 +1,8 @@
 /** The GCP target: a workload identity pool and provider for GitLab, a service account per grant. */
 import type { Entry } from "../../core/resources";
 import { defineTarget } from "../target";
+import { gcpCi } from "./ci";
+import { GcpContractSchema, GcpGrantContractSchema, gcpContract, gcpGrantContract } from "./contract";
 import { IDENTITY, REPLACE_ON } from "./lifecycle";
 import { gcpEvaluator } from "./evaluate";
 import { planGcp } from "./plan";
@@ -26,5 +28,10 @@ export const gcp = defineTarget({
     reaches: (_plan, summary) => [{ resource: summary.email, hierarchical: false, gives: ["roles/iam.workloadIdentityUser (impersonate)", ...summary.roles] }],
     render: renderGcp,
     evaluator: (plan) => gcpEvaluator(plan),
+    contractSchema: GcpContractSchema,
+    grantContractSchema: GcpGrantContractSchema,
+    contract: gcpContract,
+    grantContract: gcpGrantContract,
+    ci: gcpCi,
     component: () => (require("./component") as typeof import("./component")).components,
 });

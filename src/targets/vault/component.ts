@@ -125,6 +125,7 @@ export const components: TargetComponents<VaultPlan, VaultSummary> = {
                     policyNames: summary.policyNames.map((n) => lookup(jwt.policies, n, "Vault policy").name),
                 };
             },
+            ...(jwt.accessor !== undefined ? { contract: { section: { accessor: jwt.accessor } } } : {}),
         };
     },
 };

@@ -1,6 +1,8 @@
 /** The Vault target: JWT auth for GitLab CI, a KV v2 mount, audit devices, a role and policy per grant. */
 import type { Entry } from "../../core/resources";
 import { defineTarget } from "../target";
+import { vaultCi } from "./ci";
+import { VaultContractSchema, VaultGrantContractSchema, vaultContract, vaultGrantContract } from "./contract";
 import { IDENTITY, REPLACE_ON } from "./lifecycle";
 import { vaultEvaluator } from "./evaluate";
 import { planVault } from "./plan";
@@ -31,5 +33,10 @@ export const vault = defineTarget({
     reaches: (plan, summary) => summary.read.map((prefix) => ({ resource: `${plan.kvMount}/${prefix}`, hierarchical: true, gives: ["read", "list below"] })),
     render: renderVault,
     evaluator: (plan) => vaultEvaluator(plan),
+    contractSchema: VaultContractSchema,
+    grantContractSchema: VaultGrantContractSchema,
+    contract: vaultContract,
+    grantContract: vaultGrantContract,
+    ci: vaultCi,
     component: () => (require("./component") as typeof import("./component")).components,
 });

@@ -69,6 +69,7 @@ export const VaultPlanSchema = z.strictObject({
     audience: z.string().meta({ description: "The audience every role binds (bound_audiences)." }),
     authPath: z.string().meta({ description: "Path of the JWT auth method (the roles' backend)." }),
     kvMount: z.string().meta({ description: "Path of the KV v2 mount the policies name." }),
+    serverUrl: z.string().optional().meta({ description: "The address CI jobs reach Vault at: vault.serverUrl, or the audience when that is an https URL." }),
     adopt: z
         .strictObject({ authMethod: Adoption, kvMount: Adoption })
         .meta({ description: "How each shared anchor is had: created here, imported (resource.import), or external (no resource; only referenced)." }),

@@ -14,7 +14,7 @@ import { formatDuration, parseDuration, vaultTuneDuration } from "../../core/dur
 import { Findings, PathSegment, compare, formatPath } from "../../core/findings";
 import { ResolvedGrant, fullEnforcement, uniqueSorted } from "../../core/model";
 import { grantMeta, meta } from "../../core/resources";
-import { isPattern } from "../../core/rules";
+import { httpsUrlProblem, isPattern } from "../../core/rules";
 import type { GitlabConfig } from "../../core/schema";
 import type { PlanContext, TargetGrant, TargetPlanResult } from "../target";
 import { ANCHOR, RESOURCE, vaultPolicyName, vaultRoleName } from "./names";
@@ -492,6 +492,11 @@ function adoptionWarnings(vault: VaultConfig, findings: Findings): void {
 }
 
 /** Plans Vault for the grants that have `vault`. */
+/** Where CI jobs reach Vault: vault.serverUrl, else the audience when that is an https URL written canonically. */
+export function serverUrlOf(vault: Pick<VaultConfig, "serverUrl" | "audience">): string | undefined {
+    return vault.serverUrl ?? (httpsUrlProblem(vault.audience, "") === undefined ? vault.audience : undefined);
+}
+
 export function planVault({ gitlab, section: vault, grants, all, findings }: PlanContext<VaultConfig, VaultGrantConfig>): TargetPlanResult<VaultPlan, VaultSummary> {
     const cap = parseDuration(vault.ttlCap) ?? 0;
     if (parseDuration(vault.ttlCap) === 0) {
@@ -553,11 +558,13 @@ export function planVault({ gitlab, section: vault, grants, all, findings }: Pla
     }
     const adopt = { authMethod: vault.adopt?.authMethod ?? "create", kvMount: vault.adopt?.kvMount ?? "create" } as const;
     adoptionWarnings(vault, findings);
+    const serverUrl = serverUrlOf(vault);
     return {
         plan: {
             audience: vault.audience,
             authPath: vault.authPath,
             kvMount: vault.kvMount,
+            ...(serverUrl !== undefined ? { serverUrl } : {}),
             adopt,
             ...(adopt.authMethod !== "external" ? { authBackend: authBackendEntry(gitlab, vault, defaults, cap) } : {}),
             mounts: adopt.kvMount !== "external" ? [mountEntry(vault)] : [],

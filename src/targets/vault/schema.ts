@@ -3,6 +3,7 @@
  * devices, token defaults) and a grant's `vault` field (what it may read).
  */
 import { z } from "zod";
+import { httpsUrlProblem } from "../../core/rules";
 import { AudienceSchema, duration, reason, ruled } from "../../core/schema";
 import { cidrProblem, mountPathProblem, secretPrefixProblem } from "./rules";
 
@@ -43,6 +44,10 @@ export const VaultSchema = z
     .strictObject({
         authPath: MountPath.default("gitlab").meta({ description: "Path of the JWT auth method for GitLab CI. Default: gitlab. Keep it separate from any human OIDC login mount." }),
         audience: AudienceSchema.meta({ description: "The aud every Vault role requires (bound_audiences) and jobs request in id_tokens, e.g. https://vault.example.com. Must differ from the AWS and GCP audiences." }),
+        serverUrl: ruled((v) => httpsUrlProblem(v, "jobs reach Vault at this address (VAULT_SERVER_URL)", "CI jobs send their ID tokens and receive Vault tokens over it")).optional().meta({
+            description:
+                "The address CI jobs reach Vault at (GitLab's VAULT_SERVER_URL), published in the stack output contract and used by gitlab-federation ci. Default: the audience, when that is an https URL.",
+        }),
         kvMount: MountPath.default("secret").meta({ description: "Path of the KV v2 secrets engine the grants read from; created and protected from deletion. Default: secret." }),
         description: z.string().optional().meta({ description: "Description of the auth method." }),
         audit: z.array(AuditDeviceSchema).default([]).meta({ description: "Audit devices to enable." }),

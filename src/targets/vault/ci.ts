@@ -1,0 +1,47 @@
+/**
+ * Vault's part of a grant's CI template job. GitLab's `secrets:` keyword logs in by itself with
+ * VAULT_SERVER_URL, VAULT_AUTH_PATH and VAULT_AUTH_ROLE; its default auth path is `jwt`, ours is
+ * whatever the map says, so the path is always set. A job with more than one ID token must name
+ * the one to log in with (`token: $VAULT_ID_TOKEN`), and a secret becomes a file unless
+ * `file: false`: the example states both.
+ */
+import type { z } from "zod";
+import type { CiPiece, CiUnavailable, CiValue } from "../target";
+import type { VaultContractSchema, VaultGrantContractSchema } from "./contract";
+
+export const VAULT_TOKEN_VARIABLE = "VAULT_ID_TOKEN";
+
+export function vaultCi(section: z.output<typeof VaultContractSchema>, grant: z.output<typeof VaultGrantContractSchema>, value: CiValue): CiPiece | CiUnavailable {
+    const serverUrl = grant.serverUrl ?? section.serverUrl;
+    if (serverUrl === undefined) {
+        return {
+            unavailable: `jobs need Vault's address (VAULT_SERVER_URL) and the map has none: vault.audience ${JSON.stringify(grant.audience)} is not an https URL, so set gitlab-federation:vault.serverUrl`,
+        };
+    }
+    const [first, ...others] = grant.read;
+    return {
+        idToken: { variable: VAULT_TOKEN_VARIABLE, audience: value("vault_audience", grant.audience, "aud of the Vault ID token: the stack's vault.audience") },
+        variables: {
+            VAULT_SERVER_URL: value("vault_server_url", serverUrl, "Vault's address"),
+            VAULT_AUTH_PATH: value("vault_auth_path", grant.authPath, "path of the JWT auth method for GitLab CI"),
+            VAULT_AUTH_ROLE: value("vault_auth_role", grant.roleName, "the grant's Vault role"),
+        },
+        beforeScript: [],
+        afterScript: [],
+        comments: [
+            "Vault: GitLab logs in with the variables above and reads a secret into a variable:",
+            "secrets:",
+            "  SECRET_VALUE:                    # any variable name",
+            "    vault:",
+            `      engine: { name: kv-v2, path: ${grant.kvMount} }`,
+            `      path: ${first}${others.length > 0 ? `  # or ${others.join(", ")}, or a secret below one of them` : "  # or a secret below it"}`,
+            "      field: password              # a key of that secret",
+            `    token: $${VAULT_TOKEN_VARIABLE}         # which ID token logs in (needed once a job has more than one)`,
+            "    file: false                    # the value itself, not the path of a file holding it",
+            "or with the Vault CLI in script:",
+            '  export VAULT_ADDR="$VAULT_SERVER_URL"',
+            `  export VAULT_TOKEN="$(vault write -field=token "auth/$VAULT_AUTH_PATH/login" role="$VAULT_AUTH_ROLE" jwt="$${VAULT_TOKEN_VARIABLE}")"`,
+            `  vault read -field=data ${grant.kvMount}/data/${first}`,
+        ],
+    };
+}
