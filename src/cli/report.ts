@@ -1,4 +1,5 @@
 /** How the CLI prints problems and warnings: `file:line:column: path: message`, or JSON. */
+import { planCounts } from "../features/render";
 import type { CommandContext } from "./command";
 import { LoadedMap, Located, locateAll, problemsOf } from "./load";
 
@@ -39,7 +40,7 @@ export function jsonReport(loaded: LoadedMap): Record<string, unknown> {
     return {
         file: loaded.source.label,
         valid: plan !== undefined,
-        ...(plan !== undefined ? { summary: { projects: new Set(plan.grants.map((g) => g.project)).size, grants: plan.grants.length, warnings: plan.warnings.length } } : {}),
+        ...(plan !== undefined ? { summary: { ...planCounts(plan), warnings: plan.warnings.length } } : {}),
         problems: locateAll(loaded, problemsOf(loaded)).map(jsonItem),
         warnings: locateAll(loaded, loaded.result?.warnings ?? []).map(jsonItem),
     };

@@ -103,6 +103,8 @@ export interface GrantContract {
     readonly projectId: string;
     readonly description?: string;
     readonly conditions: GrantConditions;
+    /** Set on the federation pipeline's own identities (gitlab-federation:deployer). */
+    readonly deployer?: "planner" | "applier";
     readonly vault?: VaultGrantContract;
     readonly aws?: AwsGrantContract;
     readonly gcp?: GcpGrantContract;

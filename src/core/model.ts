@@ -6,6 +6,11 @@ import { Findings, PathSegment, compare, formatPath } from "./findings";
 import { grantKey, legacyGrantKey } from "./names";
 import type { GrantConfig, ParsedMap, ParsedProject } from "./parse";
 import type { Condition, Enforcement } from "./resources";
+import type { DeployerConfig } from "./schema";
+
+/** The federation pipeline's two identities (see schema.ts DeployerSchema). */
+export type DeployerRole = "planner" | "applier";
+export const DEPLOYER_ROLES: readonly DeployerRole[] = ["applier", "planner"];
 
 export interface ResolvedGrant {
     /** Position in the resolved (sorted) grant list; target planners return results by it. */
@@ -35,6 +40,72 @@ export interface ResolvedGrant {
     readonly key: string;
     /** Logical names the grant's resources had before: today's `<path>/<grant>`, and the names before a rename. */
     readonly formerKeys: readonly string[];
+    /**
+     * For the federation pipeline's own identities (the deployer section): which one, and the
+     * section. Targets give these grants what their deployer.ts derives, not a grant field.
+     */
+    readonly deployer?: { readonly role: DeployerRole; readonly config: DeployerConfig };
+}
+
+const DEPLOYER_DESCRIPTION: Record<DeployerRole, string> = {
+    planner: "The federation's merge-request pipelines: pulumi preview, read-only",
+    applier: "The federation's pulumi up on the protected branch, in the stack's environment",
+};
+
+/** The deployer section's identities as grants of the federation project, with its conflicts checked. */
+function deployerGrants(parsed: ParsedMap, projectById: ReadonlyMap<string, string>, findings: Findings): Omit<ResolvedGrant, "index">[] {
+    const d = parsed.deployer;
+    if (d === undefined) {
+        return [];
+    }
+    const projectId = String(d.id);
+    const listed = parsed.projects.find((p) => p.path === d.project);
+    const owner = projectById.get(projectId);
+    if (listed?.id !== undefined && listed.id !== projectId) {
+        findings.problem(["deployer", "id"], `${projectId} differs from the id of ${JSON.stringify(d.project)} under projects (${listed.id}): one GitLab project has one id`);
+    } else if (owner !== undefined && owner !== d.project) {
+        findings.problem(["deployer", "id"], `${projectId} is the id of ${JSON.stringify(owner)} under projects: the deployer's project is ${JSON.stringify(d.project)}; check both in GitLab (Settings > General)`);
+    }
+    const targets = Object.fromEntries([...parsed.sections.keys()].map((key) => [key, {}]));
+    for (const [kind, section] of [
+        ["s3", "aws"],
+        ["gcs", "gcp"],
+    ] as const) {
+        if (d.state?.[kind] !== undefined && !parsed.present.has(section)) {
+            findings.problem(["deployer", "state", kind], `needs the gitlab-federation:${section} section: the deployer's ${section === "aws" ? "AWS roles" : "GCP service accounts"} are what reach this state`);
+        }
+    }
+    return DEPLOYER_ROLES.flatMap((role) => {
+        if (listed?.grants.has(role) === true) {
+            findings.problem(
+                ["projects", d.project, "grants", role],
+                `is also the name of the deployer's ${role} identity (gitlab-federation:deployer names ${d.project} as the federation project, whose grants planner and applier it plans): rename this grant`,
+            );
+            return [];
+        }
+        const fields = role === "applier" ? d.applier : d.planner;
+        const refList: readonly string[] = typeof fields.ref === "string" ? [fields.ref] : fields.ref;
+        const config: GrantConfig = { ref: fields.ref, refType: "branch", protected: role === "applier" || d.planner.protected, ...targets };
+        return [
+            {
+                project: d.project,
+                projectId,
+                grant: role,
+                path: ["deployer", role],
+                description: DEPLOYER_DESCRIPTION[role],
+                refs: uniqueSorted(refList),
+                refType: "branch" as const,
+                protected: config.protected,
+                ...(role === "applier" ? { environment: d.applier.environment } : {}),
+                config,
+                namesPath: d.project,
+                namesGrant: role,
+                key: grantKey(projectId, role),
+                formerKeys: [legacyGrantKey(d.project, role)],
+                deployer: { role, config: d },
+            },
+        ];
+    });
 }
 
 /** The logical names a grant's resources may have had: path-based (before names were keyed on ids) and before renames. */
@@ -152,7 +223,14 @@ export function resolveGrants(parsed: ParsedMap, targets: readonly { readonly ke
             });
         }
     }
-    return grants;
+    const deployer = deployerGrants(parsed, projectById, findings);
+    if (deployer.length === 0) {
+        return grants;
+    }
+    // Keep the order every plan uses: by project path, then grant name.
+    return [...grants, ...deployer]
+        .sort((a, b) => compare(a.project, b.project) || compare(a.grant, b.grant))
+        .map((g, index) => ({ ...g, index }));
 }
 
 /** Human-readable conditions of a grant, e.g. `branch main, protected, environment production`. */

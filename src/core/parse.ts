@@ -8,7 +8,7 @@
 import { z } from "zod";
 import { Findings, NAMESPACE, PathSegment, show } from "./findings";
 import { grantNameProblem, projectPathProblem } from "./rules";
-import { GitlabConfig, GitlabSchema, PROJECT_FIELDS, ProjectIdSchema } from "./schema";
+import { DeployerConfig, DeployerSchema, GitlabConfig, GitlabSchema, PROJECT_FIELDS, ProjectIdSchema } from "./schema";
 
 /** A grant as parsed: the shared fields, plus one field per target it uses. */
 export interface GrantConfig {
@@ -52,11 +52,13 @@ export interface ParsedMap {
     readonly projects: readonly ParsedProject[];
     /** Sections present in the map (whether or not they parsed). */
     readonly present: ReadonlySet<string>;
+    /** The federation's own pipeline identities, when the map has a valid deployer section. */
+    readonly deployer?: DeployerConfig;
 }
 
 /** Every top-level config key of a map with these target sections, in documentation order. */
 export function sectionKeys(definition: MapDefinition): string[] {
-    return ["gitlab", ...definition.sections.map((s) => s.key), "projects"];
+    return ["gitlab", ...definition.sections.map((s) => s.key), "deployer", "projects"];
 }
 
 type AnySchema = z.ZodType;
@@ -347,6 +349,8 @@ export function parseMap(raw: Readonly<Record<string, unknown>>, definition: Map
         }
     }
 
+    const deployer = raw.deployer === undefined ? undefined : parseWith(DeployerSchema, raw.deployer, ["deployer"], findings, false);
+
     const projects: ParsedProject[] = [];
     if (raw.projects === undefined) {
         findings.problem(["projects"], `is required but missing. Set ${NAMESPACE}:projects to a mapping of GitLab project paths to their id and grants`);
@@ -360,5 +364,5 @@ export function parseMap(raw: Readonly<Record<string, unknown>>, definition: Map
             }
         }
     }
-    return { gitlab, sections, projects, present };
+    return { gitlab, sections, projects, present, ...(deployer !== undefined ? { deployer: deployer as DeployerConfig } : {}) };
 }

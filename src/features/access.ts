@@ -107,7 +107,7 @@ export function accessMatrix(plan: Plan, filter: AccessFilter = {}): AccessRow[]
                 continue;
             }
             const grantNotes = notes.get(`${grantPath(grant)}.${target.key}`) ?? [];
-            for (const reach of target.reaches(section, summary)) {
+            for (const reach of target.reaches(section, summary, grant)) {
                 (reach.hierarchical ? hierarchical : flat).push({ grant, target: target.key, resource: reach.resource, gives: reach.gives, loosenings: grantNotes });
             }
         }

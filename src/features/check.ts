@@ -45,7 +45,12 @@ function checkGrants(grants: readonly ResolvedGrant[], present: ReadonlySet<stri
             }
         }
         if (!grant.protected) {
-            findings.warn([...grant.path, "protected"], `false: pipelines on any matching ref, protected or not (any developer's push), get this grant's access`);
+            findings.warn(
+                [...grant.path, "protected"],
+                grant.deployer !== undefined
+                    ? `false: merge-request pipelines of any matching branch (any developer's push) run pulumi preview as the planner: it reads this stack's configuration, never secret data, and writes nothing`
+                    : `false: pipelines on any matching ref, protected or not (any developer's push), get this grant's access`,
+            );
         }
     }
 }
@@ -80,6 +85,7 @@ function summaryOf(grant: ResolvedGrant, results: ReadonlyMap<string, TargetPlan
             protected: grant.protected,
             ...(grant.environment !== undefined ? { environment: grant.environment } : {}),
         },
+        ...(grant.deployer !== undefined ? { deployer: grant.deployer.role } : {}),
     };
     for (const [key, result] of results) {
         const part = result.grants.get(grant.index);

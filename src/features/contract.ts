@@ -24,6 +24,7 @@ export const GrantContractSchema = z
         conditions: z
             .object({ ref: z.array(z.string()), refType: z.enum(["branch", "tag"]), protected: z.boolean(), environment: z.string().optional() })
             .meta({ description: "When the grant's token is accepted: refs (exact, or patterns where * matches any run of characters), ref type, protection, environment." }),
+        deployer: z.enum(["planner", "applier"]).optional().meta({ description: "Set on the federation pipeline's own identities (gitlab-federation:deployer)." }),
         ...grantSections,
     })
     .meta({ description: "What one grant gives, per target it uses." });
@@ -67,6 +68,7 @@ function grantContractOf(plan: Plan, g: GrantSummary): Record<string, unknown> {
         projectId: g.projectId,
         ...(g.description !== undefined ? { description: g.description } : {}),
         conditions: { ref: [...ref], refType, protected: isProtected, ...(environment !== undefined ? { environment } : {}) },
+        ...(g.deployer !== undefined ? { deployer: g.deployer } : {}),
     };
     for (const target of ALL_TARGETS) {
         const summary = (g as Record<string, unknown>)[target.key];

@@ -24,6 +24,10 @@ export const GrantSummarySchema = z.strictObject({
         .optional()
         .meta({ description: "The project path and grant name this grant's names and resources come from, after a rename." }),
     conditions: ConditionsSchema,
+    deployer: z
+        .enum(["planner", "applier"])
+        .optional()
+        .meta({ description: "One of the federation pipeline's own identities (gitlab-federation:deployer), not a grant of the projects section." }),
     ...summarySections,
 });
 

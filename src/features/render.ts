@@ -51,12 +51,23 @@ function count(n: number, word: string): string {
     return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
 
+/** What a plan holds: projects and grants of the projects section, and whether it has the deployer's identities. */
+export function planCounts(plan: Plan): { projects: number; grants: number; deployer: boolean } {
+    const grants = plan.grants.filter((g) => g.deployer === undefined);
+    return { projects: new Set(grants.map((g) => g.project)).size, grants: grants.length, deployer: grants.length !== plan.grants.length };
+}
+
+/** `2 projects, 4 grants` (and `, the deployer` when the plan has it). */
+export function describeCounts(plan: Plan): string {
+    const c = planCounts(plan);
+    return `${count(c.projects, "project")}, ${count(c.grants, "grant")}${c.deployer ? ", the deployer" : ""}`;
+}
+
 export function renderPlan(plan: Plan, options: RenderOptions = {}): string {
     const style = options.style ?? PLAIN;
-    const projects = new Set(plan.grants.map((g) => g.project)).size;
     const sections = plan as unknown as Record<string, unknown>;
-    const perTarget = ALL_TARGETS.map((t) => `${t.title} ${plan.grants.filter((g) => (g as Record<string, unknown>)[t.key] !== undefined).length}`);
-    const out: string[] = [style.heading(`gitlab-federation plan for ${plan.gitlab.url}: ${count(projects, "project")}, ${count(plan.grants.length, "grant")} (${perTarget.join(", ")})`)];
+    const perTarget = ALL_TARGETS.map((t) => `${t.title} ${plan.grants.filter((g) => g.deployer === undefined && (g as Record<string, unknown>)[t.key] !== undefined).length}`);
+    const out: string[] = [style.heading(`gitlab-federation plan for ${plan.gitlab.url}: ${describeCounts(plan)} (grants per target: ${perTarget.join(", ")})`)];
     for (const target of ALL_TARGETS) {
         const section = sections[target.key];
         if (section === undefined) {

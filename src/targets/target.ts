@@ -53,6 +53,8 @@ export interface GrantIdentity {
     readonly projectId: string;
     readonly grant: string;
     readonly conditions: GrantConditions;
+    /** One of the federation pipeline's own identities (gitlab-federation:deployer). */
+    readonly deployer?: "planner" | "applier";
 }
 
 /** A block of the human plan: a heading line and a table. */
@@ -187,8 +189,8 @@ export interface Target<
     readonly identity: Readonly<Record<string, readonly string[]>>;
     /** What a grant gets, for `diff` (see AccessFacets). */
     access(plan: z.output<PlanS>, summary: z.output<SummaryS>): AccessFacets;
-    /** What a grant reaches, for the `access` matrix. */
-    reaches(plan: z.output<PlanS>, summary: z.output<SummaryS>): readonly Reach[];
+    /** What a grant reaches, for the `access` matrix (the deployer's identities: this stack's configuration). */
+    reaches(plan: z.output<PlanS>, summary: z.output<SummaryS>, grant: GrantIdentity): readonly Reach[];
     render(plan: z.output<PlanS>, grants: readonly (GrantIdentity & { readonly summary: z.output<SummaryS> })[]): RenderedSection;
     /** Builds the evaluator of the target's planned configuration for tokens of this GitLab. */
     evaluator(plan: z.output<PlanS>, gitlab: { readonly url: string }): Evaluator<z.output<SummaryS>>;

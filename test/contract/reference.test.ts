@@ -47,7 +47,7 @@ describe("FederationReference", () => {
             roleName: "platform-api--deploy",
             read: ["platform/api/production"],
             serverUrl: "https://vault.example.com",
-            roleArn: "arn:aws:iam::111111111111:role/gitlab-platform-api--deploy",
+            roleArn: "arn:aws:iam::111111111111:role/gitlab-federation/gitlab-platform-api--deploy",
             email: "gl-platform-api--deploy@acme-ci.iam.gserviceaccount.com",
             projectId: "42",
             conditions: { ref: ["main"], refType: "branch", protected: true, environment: "production" },
@@ -63,7 +63,7 @@ describe("FederationReference", () => {
     it("a project or grant the stack does not have: one message naming the stack, with what it has", async () => {
         assert.equal(
             message(await resolveWith({ contract }, (f) => f.grant("platform/apii", "deploy").vault.roleName)),
-            'gitlab-federation stack acme/gitlab-federation/prod has no project "platform/apii" (did you mean "platform/api"?); its projects: platform/api, platform/web',
+            'gitlab-federation stack acme/gitlab-federation/prod has no project "platform/apii" (did you mean "platform/api"?); its projects: platform/api, platform/gitlab-federation, platform/web',
         );
         assert.equal(
             message(await resolveWith({ contract }, (f) => f.grant("platform/web", "release").projectId)),

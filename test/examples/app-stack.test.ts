@@ -20,7 +20,7 @@ describe("examples/app-stack", () => {
             const { result, resources, reads } = await runWithMocks(() => require(entry) as Record<string, pulumi.Output<unknown>>, { project: "app-stack", stacks: { [STACK]: { contract } } });
             assert.deepEqual(reads, [{ type: "pulumi:pulumi:StackReference", name: STACK, id: STACK }]);
             assert.deepEqual(resources.map((r) => [r.type, r.name]), [["aws:s3/bucket:Bucket", "artifacts"], ["aws:s3/bucketPolicy:BucketPolicy", "artifacts"]]);
-            const role = "arn:aws:iam::111111111111:role/gitlab-platform-api--deploy";
+            const role = "arn:aws:iam::111111111111:role/gitlab-federation/gitlab-platform-api--deploy";
             assert.deepEqual(JSON.parse((await valueOf(result.bucketPolicy!)) as string), {
                 Version: "2012-10-17",
                 Statement: [

@@ -73,8 +73,10 @@ describe("access", () => {
         assert.deepEqual(
             json.aws!.map((r) => [r.resource, r.grants.map((g) => [g.grant, g.gives])]),
             [
-                ["arn:aws:iam::111111111111:role/gitlab-platform-api--deploy", [["deploy", ["arn:aws:iam::aws:policy/ReadOnlyAccess"]]]],
-                ["arn:aws:iam::111111111111:role/platform-api-release", [["release", ["arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"]]]],
+                ["arn:aws:iam::111111111111:role/gitlab-federation/gitlab-platform-api--deploy", [["deploy", ["arn:aws:iam::aws:policy/ReadOnlyAccess"]]]],
+                ["arn:aws:iam::111111111111:role/gitlab-federation/gitlab-platform-gitlab-federation--applier", [["applier", ["manage this stack's IAM roles and OIDC provider (inline policy gitlab-federation)"]]]],
+                ["arn:aws:iam::111111111111:role/gitlab-federation/gitlab-platform-gitlab-federation--planner", [["planner", ["read this stack's IAM roles and OIDC provider (inline policy gitlab-federation)"]]]],
+                ["arn:aws:iam::111111111111:role/gitlab-federation/platform-api-release", [["release", ["arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"]]]],
             ],
         );
         assert.equal(cli(["access", "-s", "dev", "--format", "xml"]).stderr.split("\n")[0], 'gitlab-federation: --format must be text, markdown, json or csv, got "xml"');

@@ -84,7 +84,15 @@ describe("lifecycle: what the next pulumi up does", () => {
         it("a new kvMount is a remount of the same mount: its URN stays, the policies follow", async () => {
             const moved = clone(DEV);
             moved.vault.kvMount = "kv-ci";
-            assert.deepEqual(ops(DEV, moved), ["update Mount kv", "update Policy 42/deploy", "update Policy 42/release", "update Policy 42/review", "update Policy 57/deploy"]);
+            assert.deepEqual(ops(DEV, moved), [
+                "update Mount kv",
+                "update Policy 42/deploy",
+                "update Policy 42/release",
+                "update Policy 42/review",
+                "update Policy 57/deploy",
+                "update Policy 7/applier",
+                "update Policy 7/planner",
+            ]);
             const before = await urns(DEV);
             assert.deepEqual((await urns(moved)).filter((u) => u.includes("vault:index/mount")), before.filter((u) => u.includes("vault:index/mount")));
         });
@@ -97,10 +105,14 @@ describe("lifecycle: what the next pulumi up does", () => {
                 "replace AuthBackendRole 42/release",
                 "replace AuthBackendRole 42/review",
                 "replace AuthBackendRole 57/deploy",
+                "replace AuthBackendRole 7/applier",
+                "replace AuthBackendRole 7/planner",
                 "replace Policy 42/deploy",
                 "replace Policy 42/release",
                 "replace Policy 42/review",
                 "replace Policy 57/deploy",
+                "replace Policy 7/applier",
+                "replace Policy 7/planner",
                 "update AuthBackend jwt",
             ]);
         });
@@ -133,7 +145,15 @@ describe("lifecycle: what the next pulumi up does", () => {
     it("changing aws.rolePath replaces every role delete-first: IAM names are unique whatever the path", () => {
         const moved = clone(DEV);
         moved.aws.rolePath = "/gitlab/";
-        assert.deepEqual(ops(DEV, moved), ["replace Role 42/deploy (delete-first)", "replace Role 42/release (delete-first)"]);
+        // The deployer's roles too, and their policies, which name the path: an administrator's run (the applier cannot change itself).
+        assert.deepEqual(ops(DEV, moved), [
+            "replace Role 42/deploy (delete-first)",
+            "replace Role 42/release (delete-first)",
+            "replace Role 7/applier (delete-first)",
+            "replace Role 7/planner (delete-first)",
+            "update RolePolicy 7/applier",
+            "update RolePolicy 7/planner",
+        ]);
     });
 
     describe("renaming a grant", () => {

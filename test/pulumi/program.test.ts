@@ -39,28 +39,40 @@ function received(resource: Registered): Record<string, unknown> {
     return inputs;
 }
 
+/** The dev map with its state in Cloud Storage and a gcpkms:// key: the deployer's bucket and key bindings. */
+function withGcsState(): Record<string, any> {
+    const raw = clone(DEV) as Record<string, any>;
+    raw.deployer.state = { gcs: { bucket: "acme-pulumi-state", kmsKey: "projects/acme-ci/locations/europe-west1/keyRings/pulumi/cryptoKeys/state" } };
+    return raw;
+}
+
 describe("the program", () => {
-    it("registers exactly what plan --json says, for the dev map", async () => {
-        const plan = planMap(DEV);
-        const { resources } = await runWithMocks(() => runProgram(DEV, { logWarnings: false }));
-        const custom = resources.filter((r) => r.custom);
-        const planned = entries(plan);
-        assert.equal(custom.length, planned.length);
-        assert.deepEqual(custom.map((r) => `${r.type} ${r.name}`).sort(), planned.map((e) => `${e.resource.type} ${e.resource.name}`).sort());
-        for (const entry of planned) {
-            const resource = custom.find((r) => r.type === entry.resource.type && r.name === entry.resource.name)!;
-            assert.deepEqual(received(resource), promised(entry), `${entry.resource.type} ${entry.resource.name}`);
-            assert.equal(resource.protect, entry.resource.protect, `protect of ${entry.resource.name}`);
-            assert.equal(resource.deleteBeforeReplace, entry.resource.deleteBeforeReplace === true, `deleteBeforeReplace of ${entry.resource.name}`);
-            // (The SDK adds aliases of its own for renamed type tokens, e.g. gcp:serviceAccount/... ; only ours are compared.)
-            assert.deepEqual(
-                resource.aliases.filter((urn) => urn.split("::")[2]!.endsWith(`$${resource.type}`)),
-                (entry.resource.aliases ?? []).map((alias) => resource.urn.slice(0, resource.urn.lastIndexOf("::") + 2) + alias),
-                `aliases of ${entry.resource.name}`,
-            );
-            assert.equal(resource.importId, entry.resource.import ?? "", `import of ${entry.resource.name}`);
-        }
-    });
+    for (const [label, raw] of [
+        ["the dev map", DEV],
+        ["the dev map with its state in Cloud Storage", withGcsState()],
+    ] as const) {
+        it(`registers exactly what plan --json says, for ${label}`, async () => {
+            const plan = planMap(raw);
+            const { resources } = await runWithMocks(() => runProgram(raw, { logWarnings: false }));
+            const custom = resources.filter((r) => r.custom);
+            const planned = entries(plan);
+            assert.equal(custom.length, planned.length);
+            assert.deepEqual(custom.map((r) => `${r.type} ${r.name}`).sort(), planned.map((e) => `${e.resource.type} ${e.resource.name}`).sort());
+            for (const entry of planned) {
+                const resource = custom.find((r) => r.type === entry.resource.type && r.name === entry.resource.name)!;
+                assert.deepEqual(received(resource), promised(entry), `${entry.resource.type} ${entry.resource.name}`);
+                assert.equal(resource.protect, entry.resource.protect, `protect of ${entry.resource.name}`);
+                assert.equal(resource.deleteBeforeReplace, entry.resource.deleteBeforeReplace === true, `deleteBeforeReplace of ${entry.resource.name}`);
+                // (The SDK adds aliases of its own for renamed type tokens, e.g. gcp:serviceAccount/... ; only ours are compared.)
+                assert.deepEqual(
+                    resource.aliases.filter((urn) => urn.split("::")[2]!.endsWith(`$${resource.type}`)),
+                    (entry.resource.aliases ?? []).map((alias) => resource.urn.slice(0, resource.urn.lastIndexOf("::") + 2) + alias),
+                    `aliases of ${entry.resource.name}`,
+                );
+                assert.equal(resource.importId, entry.resource.import ?? "", `import of ${entry.resource.name}`);
+            }
+        });
+    }
 
     it("registers nothing for an invalid map and reports every problem without a stack trace", async () => {
         const raw = clone(DEV) as { projects: Record<string, Record<string, unknown>> };
@@ -93,12 +105,13 @@ describe("the program", () => {
     it("exports per-grant outputs for app stacks", async () => {
         const { result } = await runWithMocks(() => runProgram(DEV, { logWarnings: false }));
         const grants = (await valueOf(result.grants as never)) as Record<string, Record<string, Record<string, unknown>>>;
-        assert.deepEqual(Object.keys(grants), ["platform/api", "platform/web"]);
+        assert.deepEqual(Object.keys(grants), ["platform/api", "platform/gitlab-federation", "platform/web"]);
         assert.deepEqual(Object.keys(grants["platform/api"]!), ["deploy", "release", "review"]);
+        assert.deepEqual(Object.keys(grants["platform/gitlab-federation"]!), ["applier", "planner"]);
         assert.deepEqual(grants["platform/api"]!.release, {
             projectId: "42",
             vault: { authPath: "gitlab", roleName: "platform-api--release", audience: "https://vault.example.com", policyNames: ["gitlab-platform-api--release"] },
-            aws: { roleArn: "arn:aws:iam::111111111111:role/platform-api-release", roleName: "platform-api-release", audience: "sts.amazonaws.com" },
+            aws: { roleArn: "arn:aws:iam::111111111111:role/gitlab-federation/platform-api-release", roleName: "platform-api-release", audience: "sts.amazonaws.com" },
         });
     });
 

@@ -24,6 +24,8 @@ describe("resource type tokens", () => {
             [GCP.serviceAccount, gcp.serviceaccount.Account as never],
             [GCP.serviceAccountIamMember, gcp.serviceaccount.IAMMember as never],
             [GCP.projectIamMember, gcp.projects.IAMMember as never],
+            [GCP.bucketIamMember, gcp.storage.BucketIAMMember as never],
+            [GCP.cryptoKeyIamMember, gcp.kms.CryptoKeyIAMMember as never],
         ];
         for (const [token, resourceClass] of pairs) {
             assert.equal(resourceClass.__pulumiType, token);

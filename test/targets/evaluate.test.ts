@@ -126,7 +126,7 @@ describe("evaluators", () => {
         });
 
         it("another project: the condition is false", () => {
-            assert.deepEqual(decide("gcp", deploy, token({ projectId: "99", environment: "production" })).reasons, ["the attribute condition is false for this token: assertion.project_id in ['42', '57']"]);
+            assert.deepEqual(decide("gcp", deploy, token({ projectId: "99", environment: "production" })).reasons, ["the attribute condition is false for this token: assertion.project_id in ['7', '42', '57']"]);
         });
 
         it("no environment: no gate of the token is one of the account's principalSets", () => {

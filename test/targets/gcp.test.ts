@@ -96,7 +96,7 @@ describe("GCP plan", () => {
             );
             const account = (id: string) => `projects/acme-ci/serviceAccounts/${id}@acme-ci.iam.gserviceaccount.com`;
             assert.deepEqual(
-                plan.gcp!.iamMembers.map((m) => ("serviceAccountId" in m ? [m.serviceAccountId, m.role, m.member] : [m.project, m.role, m.member])),
+                plan.gcp!.iamMembers.map((m) => ("serviceAccountId" in m ? [m.serviceAccountId, m.role, m.member] : ["project" in m ? m.project : "?", m.role, m.member])),
                 [
                     [account("gl-platform-api--deploy"), "roles/iam.workloadIdentityUser", `${POOL}42:branch:protected:ref:main:environment:production`],
                     ["acme-ci", "roles/storage.objectAdmin", "serviceAccount:gl-platform-api--deploy@acme-ci.iam.gserviceaccount.com"],

@@ -1,3 +1,4 @@
+import { describeCounts } from "../../features/render";
 import { Command, EXIT } from "../command";
 import { STACK_HELP, STACK_OPTIONS, STACK_USAGE, loadMap } from "../load";
 import { jsonReport, printProblems, printWarnings } from "../report";
@@ -24,9 +25,8 @@ ${STACK_HELP}
             printProblems(context, loaded);
             return EXIT.invalid;
         }
-        const projects = new Set(plan.grants.map((g) => g.project)).size;
         const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
-        context.io.stdout(`${loaded.source.label}: valid: ${plural(projects, "project")}, ${plural(plan.grants.length, "grant")}, ${plural(plan.warnings.length, "warning")}\n`);
+        context.io.stdout(`${loaded.source.label}: valid: ${describeCounts(plan)}, ${plural(plan.warnings.length, "warning")}\n`);
         printWarnings(context, loaded);
         return EXIT.ok;
     },

@@ -46,7 +46,10 @@ export const aws = defineTarget({
             names: { role: summary.roleArn },
         };
     },
-    reaches: (plan, summary) => {
+    reaches: (plan, summary, grant) => {
+        if (grant.deployer !== undefined) {
+            return [{ resource: summary.roleArn, hierarchical: false, gives: [grant.deployer === "applier" ? "manage this stack's IAM roles and OIDC provider (inline policy gitlab-federation)" : "read this stack's IAM roles and OIDC provider (inline policy gitlab-federation)"] }];
+        }
         const role = indexOf(plan).roles.get(summary.roleName);
         const inline = indexOf(plan).inline.has(summary.roleName);
         return [{ resource: summary.roleArn, hierarchical: false, gives: [...(role?.managedPolicyArns ?? []), ...(inline ? ["inline policy gitlab-federation"] : [])] }];

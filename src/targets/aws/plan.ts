@@ -20,6 +20,7 @@ import type { PlanContext, TargetGrant, TargetPlanResult } from "../target";
 import { ANCHOR, AWS_INLINE_POLICY_NAME, RESOURCE, awsRoleName } from "./names";
 import type { AwsOidcProviderEntry, AwsPlan, AwsRoleEntry, AwsRolePolicyAttachmentEntry, AwsRolePolicyEntry, AwsSummary, TrustPolicyDocument } from "./plan-schema";
 import type { AwsConfig, AwsGrantConfig } from "./schema";
+import { AwsDeployerScope, deployerIamPolicy } from "./deployer";
 
 export const MIN_SESSION_SECONDS = 3600;
 export const MAX_SESSION_SECONDS = 43200;
@@ -420,6 +421,53 @@ function sectionWarnings(gitlab: GitlabConfig, aws: AwsConfig, pathBound: Readon
     }
 }
 
+/** The deployer's requirements in AWS, checked once: an account, a path of its own, a bound on the roles it creates, an acknowledgement. */
+function checkDeployer(aws: AwsConfig, grants: readonly AwsGrant[], findings: Findings): AwsDeployerScope | undefined {
+    const applier = grants.find((g) => g.grant.deployer?.role === "applier");
+    const config = applier?.grant.deployer?.config ?? grants.find((g) => g.grant.deployer !== undefined)?.grant.deployer?.config;
+    if (config === undefined) {
+        return undefined;
+    }
+    if (aws.accountId === undefined) {
+        findings.problem(["aws", "accountId"], `is required with gitlab-federation:deployer: the deployer's IAM policies name this account's roles exactly; set the 12-digit account ID in quotes`);
+    }
+    if (aws.rolePath === "/") {
+        findings.problem(
+            ["aws", "rolePath"],
+            `is "/" and the deployer's applier may write every role under aws.rolePath, which would be every role in the account: give this stack a path of its own, e.g. "/gitlab-federation/" (a new path replaces the roles, delete-first)`,
+        );
+    }
+    if (aws.permissionsBoundary === undefined) {
+        if (config.allowUnboundedAwsRoles === undefined) {
+            findings.problem(
+                ["deployer", "allowUnboundedAwsRoles"],
+                `is required while aws.permissionsBoundary is unset: the applier creates IAM roles, and without a boundary it could create one with any permission and assume it. Set aws.permissionsBoundary (every role then carries it, and the applier may write only such roles), or give the reason here`,
+            );
+        } else {
+            findings.warn(["deployer", "allowUnboundedAwsRoles"], `the applier can create IAM roles with any permission: ${JSON.stringify(config.allowUnboundedAwsRoles)}`);
+        }
+    } else if (config.allowUnboundedAwsRoles !== undefined) {
+        findings.warn(["deployer", "allowUnboundedAwsRoles"], `has no effect: aws.permissionsBoundary bounds every role the applier writes; remove it`);
+    }
+    if (config.applier.acknowledgeAws === undefined) {
+        findings.problem(
+            ["deployer", "applier", "acknowledgeAws"],
+            `is required with an aws section: AWS sees only sub and aud, so any job of a pipeline on ${[config.applier.ref].flat().join(", ")} in ${config.project} can assume the applier's role, not only pulumi up in ${config.applier.environment}, and AWS cannot check that the branch is protected; give the reason this is acceptable (e.g. the branch is protected and every job on it is reviewed)`,
+        );
+    } else {
+        findings.warn(["deployer", "applier", "acknowledgeAws"], `AWS does not check the applier's environment or protection: ${JSON.stringify(config.applier.acknowledgeAws)}`);
+    }
+    const arn = (name: string) => `arn:${aws.partition}:iam::${aws.accountId ?? "<account-id>"}:role${aws.rolePath}${name}`;
+    return {
+        partition: aws.partition,
+        account: aws.accountId ?? "<account-id>",
+        rolePath: aws.rolePath,
+        ...(aws.permissionsBoundary !== undefined ? { permissionsBoundary: aws.permissionsBoundary } : {}),
+        ownRoles: grants.filter((g) => g.grant.deployer !== undefined).map((g) => arn(g.fields.roleName ?? awsRoleName(g.grant.namesPath, g.grant.namesGrant))),
+        ...(config.state?.s3 !== undefined ? { state: config.state.s3 } : {}),
+    };
+}
+
 /** Plans AWS for the grants that have `aws`. */
 export function planAws({ gitlab, section: aws, grants, findings }: PlanContext<AwsConfig, AwsGrantConfig>): TargetPlanResult<AwsPlan, AwsSummary> {
     const url = new URL(gitlab.url);
@@ -443,11 +491,16 @@ export function planAws({ gitlab, section: aws, grants, findings }: PlanContext<
     const rolePolicies: AwsRolePolicyEntry[] = [];
     const pathBound = new Set<string>();
     const exactProtected: string[] = [];
+    const deployerScope = checkDeployer(aws, grants, findings);
+    const providers = oidcProviders(gitlab, aws, tags);
     for (const target of grants) {
         const { grant, fields, at } = target;
-        checkAcknowledgements(target, findings);
+        const deployer = grant.deployer;
+        if (deployer === undefined) {
+            checkAcknowledgements(target, findings);
+        }
         pathBound.add(grant.project);
-        if (grant.protected && grant.refs.some((ref) => !isPattern(ref))) {
+        if (deployer === undefined && grant.protected && grant.refs.some((ref) => !isPattern(ref))) {
             exactProtected.push(`${grant.project} ${grant.grant}`);
         }
 
@@ -469,7 +522,7 @@ export function planAws({ gitlab, section: aws, grants, findings }: PlanContext<
                 `the trust policy of role ${JSON.stringify(name)} is ${length} characters, above the IAM quota of ${aws.trustPolicyMaxLength} (aws.trustPolicyMaxLength): list fewer refs or use a pattern, split the grant, or raise the quota in Service Quotas (up to 4096) and set aws.trustPolicyMaxLength`,
             );
         }
-        const arns = checkPermissions(target, findings);
+        const arns = deployer === undefined ? checkPermissions(target, findings) : [];
         if (session === undefined) {
             continue;
         }
@@ -498,7 +551,11 @@ export function planAws({ gitlab, section: aws, grants, findings }: PlanContext<
                 policyArn: arn,
             });
         }
-        if (fields.inlinePolicy !== undefined) {
+        if (deployer !== undefined && deployerScope !== undefined) {
+            const [provider] = providers;
+            const policy = deployerIamPolicy(deployer.role, { ...deployerScope, ...(provider !== undefined ? { provider: { arn: providerArn, protect: provider.resource.protect } } : {}) });
+            rolePolicies.push({ resource: grantMeta(RESOURCE.rolePolicy, grant), role: name, name: AWS_INLINE_POLICY_NAME, policy: policy as unknown as Record<string, unknown> });
+        } else if (fields.inlinePolicy !== undefined) {
             rolePolicies.push({ resource: grantMeta(RESOURCE.rolePolicy, grant), role: name, name: AWS_INLINE_POLICY_NAME, policy: fields.inlinePolicy });
         }
         summaries.set(grant.index, {
@@ -511,7 +568,7 @@ export function planAws({ gitlab, section: aws, grants, findings }: PlanContext<
     }
     sectionWarnings(gitlab, aws, pathBound, exactProtected, findings);
     return {
-        plan: { providerArn, audience: aws.audience, oidcProviders: oidcProviders(gitlab, aws, tags), roles, rolePolicyAttachments: attachments, rolePolicies },
+        plan: { providerArn, audience: aws.audience, oidcProviders: providers, roles, rolePolicyAttachments: attachments, rolePolicies },
         grants: summaries,
         audience: aws.audience,
     };

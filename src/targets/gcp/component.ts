@@ -8,8 +8,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { argsOf } from "../../core/resources";
 import { lookup, optionsOf } from "../../pulumi/options";
 import type { TargetComponents } from "../target";
-import { COMPONENT, serviceAccountEmail, serviceAccountResourceId } from "./names";
-import type { GcpPlan, GcpProjectIamMemberEntry, GcpServiceAccountIamMemberEntry, GcpSummary } from "./plan-schema";
+import { COMPONENT, RESOURCE, serviceAccountEmail, serviceAccountResourceId } from "./names";
+import type { GcpPlan, GcpSummary } from "./plan-schema";
+
+/** Plan keys of IAM member entries that are for readers, not resource arguments. */
+const READER_ONLY = ["reason"] as const;
 
 export interface GcpWorkloadIdentityFederationArgs {
     /** The GCP part of the plan. */
@@ -54,15 +57,31 @@ export class GcpWorkloadIdentityFederation extends pulumi.ComponentResource {
         );
         const byResourceId = new Map(plan.serviceAccounts.map((e) => [serviceAccountResourceId(e.accountId, e.project), this.serviceAccounts.get(e.accountId)!]));
         const byMember = new Map(plan.serviceAccounts.map((e) => [`serviceAccount:${serviceAccountEmail(e.accountId, e.project)}`, this.serviceAccounts.get(e.accountId)!]));
+        const member = (m: string) => pulumi.interpolate`serviceAccount:${lookup(byMember, m, "service account").email}`;
         for (const entry of plan.iamMembers) {
-            if ("serviceAccountId" in entry) {
-                const binding: GcpServiceAccountIamMemberEntry = entry;
-                const account = lookup(byResourceId, binding.serviceAccountId, "service account");
-                new gcp.serviceaccount.IAMMember(binding.resource.name, { ...argsOf(binding), serviceAccountId: account.name }, optionsOf(binding.resource, this, { dependsOn: [this.provider] }));
-            } else {
-                const binding: GcpProjectIamMemberEntry = entry;
-                const account = lookup(byMember, binding.member, "service account");
-                new gcp.projects.IAMMember(binding.resource.name, { ...argsOf(binding), member: pulumi.interpolate`serviceAccount:${account.email}` }, optionsOf(binding.resource, this));
+            const options = optionsOf(entry.resource, this);
+            switch (entry.resource.type) {
+                case RESOURCE.serviceAccountIamMember: {
+                    const binding = entry as Extract<typeof entry, { serviceAccountId: string }>;
+                    const account = lookup(byResourceId, binding.serviceAccountId, "service account");
+                    new gcp.serviceaccount.IAMMember(binding.resource.name, { ...argsOf(binding), serviceAccountId: account.name }, optionsOf(binding.resource, this, { dependsOn: [this.provider] }));
+                    break;
+                }
+                case RESOURCE.projectIamMember: {
+                    const binding = entry as Extract<typeof entry, { project: string }>;
+                    new gcp.projects.IAMMember(binding.resource.name, { ...argsOf(binding, READER_ONLY), member: member(binding.member) }, options);
+                    break;
+                }
+                case RESOURCE.bucketIamMember: {
+                    const binding = entry as Extract<typeof entry, { bucket: string }>;
+                    new gcp.storage.BucketIAMMember(binding.resource.name, { ...argsOf(binding, READER_ONLY), member: member(binding.member) }, options);
+                    break;
+                }
+                case RESOURCE.cryptoKeyIamMember: {
+                    const binding = entry as Extract<typeof entry, { cryptoKeyId: string }>;
+                    new gcp.kms.CryptoKeyIAMMember(binding.resource.name, { ...argsOf(binding, READER_ONLY), member: member(binding.member) }, options);
+                    break;
+                }
             }
         }
         this.registerOutputs({ providerName: this.providerName });

@@ -5,6 +5,7 @@ import { gcpCi } from "./ci";
 import { GcpContractSchema, GcpGrantContractSchema, gcpContract, gcpGrantContract } from "./contract";
 import { IDENTITY, REPLACE_ON } from "./lifecycle";
 import { gcpEvaluator } from "./evaluate";
+import { RESOURCE } from "./names";
 import { planGcp } from "./plan";
 import { GcpPlanSchema, GcpSummarySchema } from "./plan-schema";
 import { renderGcp } from "./render";
@@ -21,7 +22,7 @@ export const gcp = defineTarget({
     summarySchema: GcpSummarySchema,
     plan: planGcp,
     resources: (plan): Entry[] => [...plan.pools, ...plan.providers, ...plan.serviceAccounts, ...plan.iamMembers],
-    informational: {},
+    informational: { [RESOURCE.projectIamMember]: ["reason"], [RESOURCE.bucketIamMember]: ["reason"], [RESOURCE.cryptoKeyIamMember]: ["reason"] },
     replaceOn: REPLACE_ON,
     identity: IDENTITY,
     access: (_plan, summary) => ({ sets: { "project role": summary.roles }, limits: {}, values: {}, names: { "service account": summary.email } }),

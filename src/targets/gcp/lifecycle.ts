@@ -13,6 +13,8 @@ export const REPLACE_ON: Readonly<Record<string, readonly string[] | "all">> = {
     [RESOURCE.serviceAccount]: ["accountId", "project"],
     [RESOURCE.serviceAccountIamMember]: "all",
     [RESOURCE.projectIamMember]: "all",
+    [RESOURCE.bucketIamMember]: "all",
+    [RESOURCE.cryptoKeyIamMember]: "all",
 };
 
 export const IDENTITY: Readonly<Record<string, readonly string[]>> = {
@@ -21,4 +23,6 @@ export const IDENTITY: Readonly<Record<string, readonly string[]>> = {
     [RESOURCE.serviceAccount]: ["project", "accountId"],
     [RESOURCE.serviceAccountIamMember]: ["serviceAccountId", "role", "member"],
     [RESOURCE.projectIamMember]: ["project", "role", "member"],
+    [RESOURCE.bucketIamMember]: ["bucket", "role", "member"],
+    [RESOURCE.cryptoKeyIamMember]: ["cryptoKeyId", "role", "member"],
 };

@@ -11,6 +11,8 @@ export const RESOURCE = {
     serviceAccount: "gcp:serviceaccount/account:Account",
     serviceAccountIamMember: "gcp:serviceaccount/iAMMember:IAMMember",
     projectIamMember: "gcp:projects/iAMMember:IAMMember",
+    bucketIamMember: "gcp:storage/bucketIAMMember:BucketIAMMember",
+    cryptoKeyIamMember: "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember",
 } as const;
 
 /** Logical names of the pool and the provider: fixed, so they keep their URNs whatever their IDs. */

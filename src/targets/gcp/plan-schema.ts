@@ -41,11 +41,34 @@ export const ServiceAccountIamMemberEntrySchema = z.strictObject({
     member: z.string(),
 });
 
+const Reason = z.string().optional().meta({ description: "Informational: why the deployer holds this role." });
+
 export const ProjectIamMemberEntrySchema = z.strictObject({
     resource: resourceMeta(RESOURCE.projectIamMember),
     project: z.string(),
     role: z.string(),
     member: z.string(),
+    condition: z
+        .strictObject({ title: z.string(), description: z.string(), expression: z.string() })
+        .optional()
+        .meta({ description: "An IAM condition on the binding (the deployer's projectIamAdmin: only the map's roles)." }),
+    reason: Reason,
+});
+
+export const BucketIamMemberEntrySchema = z.strictObject({
+    resource: resourceMeta(RESOURCE.bucketIamMember),
+    bucket: z.string(),
+    role: z.string(),
+    member: z.string(),
+    reason: Reason,
+});
+
+export const CryptoKeyIamMemberEntrySchema = z.strictObject({
+    resource: resourceMeta(RESOURCE.cryptoKeyIamMember),
+    cryptoKeyId: z.string(),
+    role: z.string(),
+    member: z.string(),
+    reason: Reason,
 });
 
 export const GcpPlanSchema = z.strictObject({
@@ -55,7 +78,7 @@ export const GcpPlanSchema = z.strictObject({
     pools: z.array(PoolEntrySchema),
     providers: z.array(ProviderEntrySchema),
     serviceAccounts: z.array(ServiceAccountEntrySchema),
-    iamMembers: z.array(z.union([ServiceAccountIamMemberEntrySchema, ProjectIamMemberEntrySchema])),
+    iamMembers: z.array(z.union([ServiceAccountIamMemberEntrySchema, ProjectIamMemberEntrySchema, BucketIamMemberEntrySchema, CryptoKeyIamMemberEntrySchema])),
 });
 
 export const GcpSummarySchema = z.strictObject({
@@ -64,6 +87,7 @@ export const GcpSummarySchema = z.strictObject({
     audience: z.string(),
     members: strings,
     roles: strings,
+    roleReasons: z.record(z.string(), z.string()).optional().meta({ description: "The deployer's roles: why each, by role." }),
     enforcement: EnforcementSchema,
 });
 
@@ -72,6 +96,8 @@ export type GcpProviderEntry = z.output<typeof ProviderEntrySchema>;
 export type GcpServiceAccountEntry = z.output<typeof ServiceAccountEntrySchema>;
 export type GcpServiceAccountIamMemberEntry = z.output<typeof ServiceAccountIamMemberEntrySchema>;
 export type GcpProjectIamMemberEntry = z.output<typeof ProjectIamMemberEntrySchema>;
-export type GcpIamMemberEntry = GcpServiceAccountIamMemberEntry | GcpProjectIamMemberEntry;
+export type GcpBucketIamMemberEntry = z.output<typeof BucketIamMemberEntrySchema>;
+export type GcpCryptoKeyIamMemberEntry = z.output<typeof CryptoKeyIamMemberEntrySchema>;
+export type GcpIamMemberEntry = GcpServiceAccountIamMemberEntry | GcpProjectIamMemberEntry | GcpBucketIamMemberEntry | GcpCryptoKeyIamMemberEntry;
 export type GcpPlan = z.output<typeof GcpPlanSchema>;
 export type GcpSummary = z.output<typeof GcpSummarySchema>;

@@ -31,6 +31,7 @@ import type { PlanContext, TargetGrant, TargetPlanResult } from "../target";
 import { ANCHOR, RESOURCE, gcpAccountId, poolResourceId, serviceAccountEmail, serviceAccountResourceId } from "./names";
 import type { GcpIamMemberEntry, GcpPlan, GcpPoolEntry, GcpProviderEntry, GcpServiceAccountEntry, GcpSummary } from "./plan-schema";
 import type { GcpConfig, GcpGrantConfig } from "./schema";
+import { DeployerBinding, GcpDeployerScope, deployerBindings } from "./deployer";
 
 export const LIMITS = {
     subjectBytes: 127,
@@ -347,6 +348,29 @@ function checkAdoption(gcp: GcpConfig, findings: Findings): void {
     }
 }
 
+/** What the deployer's bindings need from the map: every project role it grants, and the state bucket. */
+function deployerScope(grants: readonly GcpGrant[]): GcpDeployerScope | undefined {
+    const config = grants.find((g) => g.grant.deployer !== undefined)?.grant.deployer?.config;
+    if (config === undefined) {
+        return undefined;
+    }
+    const roles = new Set(grants.filter((g) => g.grant.deployer === undefined).flatMap((g) => g.fields.roles));
+    return { grantedRoles: [...roles].sort(compare), ...(config.state?.gcs !== undefined ? { state: config.state.gcs } : {}) };
+}
+
+/** A deployer binding as the plan entry of its resource. */
+function deployerEntry(grant: ResolvedGrant, gcp: GcpConfig, scope: GcpDeployerScope, email: string, b: DeployerBinding): GcpIamMemberEntry {
+    const member = `serviceAccount:${email}`;
+    switch (b.on) {
+        case "project":
+            return { resource: grantMeta(RESOURCE.projectIamMember, grant, `/${b.role}`), project: gcp.project, role: b.role, member, ...(b.condition !== undefined ? { condition: { ...b.condition } } : {}), reason: b.reason };
+        case "bucket":
+            return { resource: grantMeta(RESOURCE.bucketIamMember, grant, `/state/${b.role}`), bucket: scope.state!.bucket, role: b.role, member, reason: b.reason };
+        case "cryptoKey":
+            return { resource: grantMeta(RESOURCE.cryptoKeyIamMember, grant, `/state-key/${b.role}`), cryptoKeyId: scope.state!.kmsKey!, role: b.role, member, reason: b.reason };
+    }
+}
+
 /** Plans GCP for the grants that have `gcp`. */
 export function planGcp({ gitlab, section: gcp, grants, findings }: PlanContext<GcpConfig, GcpGrantConfig>): TargetPlanResult<GcpPlan, GcpSummary> {
     const projectNumber = String(gcp.projectNumber);
@@ -364,6 +388,7 @@ export function planGcp({ gitlab, section: gcp, grants, findings }: PlanContext<
     const summaries = new Map<number, GcpSummary>();
     const accounts: GcpServiceAccountEntry[] = [];
     const members: GcpIamMemberEntry[] = [];
+    const scope = deployerScope(grants);
     for (const target of grants) {
         const { grant, fields, at } = target;
         const accountId = fields.accountId ?? gcpAccountId(grant.namesPath, grant.namesGrant);
@@ -373,16 +398,22 @@ export function planGcp({ gitlab, section: gcp, grants, findings }: PlanContext<
             continue;
         }
         owners.set(accountId, grant);
-        const roles = checkRoles(target, gcp, findings);
+        const email = serviceAccountEmail(accountId, gcp.project);
+        const bindings = grant.deployer !== undefined && scope !== undefined ? deployerBindings(grant.deployer.role, scope) : undefined;
+        const roles = bindings !== undefined ? bindings.filter((b) => b.on === "project").map((b) => b.role) : checkRoles(target, gcp, findings);
         accounts.push(serviceAccountEntry(target, gcp, accountId));
         const gateMembers = grantGates(grant).map((g) => groupMember(projectNumber, gcp.poolId, g));
-        members.push(...memberEntries(grant, gcp, accountId, gateMembers, roles));
+        members.push(...memberEntries(grant, gcp, accountId, gateMembers, bindings !== undefined ? [] : roles));
+        if (bindings !== undefined) {
+            members.push(...bindings.map((b) => deployerEntry(grant, gcp, scope!, email, b)));
+        }
         summaries.set(grant.index, {
             accountId,
-            email: serviceAccountEmail(accountId, gcp.project),
+            email,
             audience,
             members: gateMembers,
             roles,
+            ...(bindings !== undefined ? { roleReasons: Object.fromEntries(bindings.map((b) => [b.role, b.reason])) } : {}),
             enforcement: fullEnforcement(grant) as GcpSummary["enforcement"],
         });
     }

@@ -4,6 +4,7 @@ import { defineTarget } from "../target";
 import { vaultCi } from "./ci";
 import { VaultContractSchema, VaultGrantContractSchema, vaultContract, vaultGrantContract } from "./contract";
 import { IDENTITY, REPLACE_ON } from "./lifecycle";
+import { vaultPolicyName } from "./names";
 import { vaultEvaluator } from "./evaluate";
 import { planVault } from "./plan";
 import { VaultPlanSchema, VaultSummarySchema } from "./plan-schema";
@@ -30,7 +31,16 @@ export const vault = defineTarget({
         values: {},
         names: { role: `auth/${summary.authPath}/role/${summary.roleName}` },
     }),
-    reaches: (plan, summary) => summary.read.map((prefix) => ({ resource: `${plan.kvMount}/${prefix}`, hierarchical: true, gives: ["read", "list below"] })),
+    reaches: (plan, summary, grant) =>
+        grant.deployer !== undefined
+            ? [
+                  {
+                      resource: `Vault configuration: auth/${plan.authPath}, ${plan.kvMount}/ mount, audit devices, policies ${vaultPolicyName(plan.authPath, "")}*`,
+                      hierarchical: false,
+                      gives: [grant.deployer === "applier" ? "manage (no secret data)" : "read (no secret data)"],
+                  },
+              ]
+            : summary.read.map((prefix) => ({ resource: `${plan.kvMount}/${prefix}`, hierarchical: true, gives: ["read", "list below"] })),
     render: renderVault,
     evaluator: (plan) => vaultEvaluator(plan),
     contractSchema: VaultContractSchema,

@@ -20,6 +20,7 @@ import type { PlanContext, TargetGrant, TargetPlanResult } from "../target";
 import { ANCHOR, RESOURCE, vaultPolicyName, vaultRoleName } from "./names";
 import type { VaultAuditEntry, VaultAuthBackendEntry, VaultMountEntry, VaultPlan, VaultPolicyEntry, VaultRoleEntry, VaultSummary } from "./plan-schema";
 import type { AuditDeviceConfig, VaultConfig, VaultGrantConfig } from "./schema";
+import { VaultDeployerScope, deployerPolicyHcl } from "./deployer";
 
 /** The claim that names the entity alias: one alias per GitLab project, never shared across projects. */
 export const USER_CLAIM = "project_id";
@@ -186,6 +187,21 @@ function checkTtls(ttlSetting: TtlSetting, maxSetting: TtlSetting, cap: number, 
         );
     }
     return { ttl, maxTtl };
+}
+
+/** The deployer's TTLs: deployer.tokenTtl for both identities (`report` says whether this one reports a problem). */
+function deployerTtls(deployer: NonNullable<ResolvedGrant["deployer"]>, cap: number, report: boolean, findings: Findings): Ttls | undefined {
+    const ttl = parseDuration(deployer.config.tokenTtl);
+    if (ttl === undefined) {
+        return undefined; // reported by the schema
+    }
+    if (report && (ttl === 0 || ttl > cap)) {
+        findings.problem(
+            ["deployer", "tokenTtl"],
+            ttl === 0 ? `must be longer than 0s: long enough for one pulumi up, e.g. 30m` : `${formatDuration(ttl)} is above the guardrail vault.ttlCap (${formatDuration(cap)}): shorten it, or raise vault.ttlCap`,
+        );
+    }
+    return ttl === 0 || ttl > cap ? undefined : { ttl, maxTtl: ttl };
 }
 
 /** A grant's TTLs: its own where it sets one, the section's defaults otherwise. */
@@ -491,12 +507,28 @@ function adoptionWarnings(vault: VaultConfig, findings: Findings): void {
     }
 }
 
-/** Plans Vault for the grants that have `vault`. */
 /** Where CI jobs reach Vault: vault.serverUrl, else the audience when that is an https URL written canonically. */
 export function serverUrlOf(vault: Pick<VaultConfig, "serverUrl" | "audience">): string | undefined {
     return vault.serverUrl ?? (httpsUrlProblem(vault.audience, "") === undefined ? vault.audience : undefined);
 }
 
+/** The deployer's scope: what this stack manages in Vault, as its identities' policies need it. */
+function deployerScope(vault: VaultConfig, audits: readonly VaultAuditEntry[], grants: readonly VaultGrant[]): VaultDeployerScope {
+    const own = grants.filter((g) => g.grant.deployer !== undefined).map((g) => g.fields.roleName ?? vaultRoleName(g.grant.namesPath, g.grant.namesGrant));
+    return {
+        authPath: vault.authPath,
+        kvMount: vault.kvMount,
+        manageAuthMethod: vault.adopt?.authMethod !== "external",
+        manageKvMount: vault.adopt?.kvMount !== "external",
+        protect: vault.protect,
+        audits: audits.map((a) => ({ name: a.path, protect: a.resource.protect })),
+        policyPrefix: vaultPolicyName(vault.authPath, ""),
+        ownRoles: own,
+        ownPolicies: own.map((name) => vaultPolicyName(vault.authPath, name)),
+    };
+}
+
+/** Plans Vault for the grants that have `vault`. */
 export function planVault({ gitlab, section: vault, grants, all, findings }: PlanContext<VaultConfig, VaultGrantConfig>): TargetPlanResult<VaultPlan, VaultSummary> {
     const cap = parseDuration(vault.ttlCap) ?? 0;
     if (parseDuration(vault.ttlCap) === 0) {
@@ -519,10 +551,13 @@ export function planVault({ gitlab, section: vault, grants, all, findings }: Pla
     const planned: VaultGrant[] = [];
     const policies: VaultPolicyEntry[] = [];
     const roles: VaultRoleEntry[] = [];
+    const scope = deployerScope(vault, audits, grants);
+    const firstDeployer = grants.find((g) => g.grant.deployer !== undefined);
     for (const target of grants) {
         const { grant, fields, at } = target;
-        const ttls = grantTtls(target, vault, defaults, cap, findings);
-        const read = checkReads(target, vault, findings);
+        const deployer = grant.deployer;
+        const ttls = deployer !== undefined ? deployerTtls(deployer, cap, target === firstDeployer, findings) : grantTtls(target, vault, defaults, cap, findings);
+        const read = deployer !== undefined ? [] : checkReads(target, vault, findings);
         const roleName = fields.roleName ?? vaultRoleName(grant.namesPath, grant.namesGrant);
         const owner = roleOwners.get(roleName);
         if (owner !== undefined) {
@@ -537,9 +572,18 @@ export function planVault({ gitlab, section: vault, grants, all, findings }: Pla
             continue;
         }
         const policyName = vaultPolicyName(vault.authPath, roleName);
-        policies.push(policyEntry(grant, vault, policyName, read));
-        roles.push(roleEntry(target, vault, roleName, policyName, ttls));
-        planned.push(target);
+        if (deployer !== undefined) {
+            const header = `gitlab-federation: the deployer's ${deployer.role} (project ${grant.project}, id ${grant.projectId})`;
+            policies.push({ resource: grantMeta(RESOURCE.policy, grant), name: policyName, policy: deployerPolicyHcl(deployer.role, scope, header) });
+            // Its policy says what it needs, lookup-self included: never Vault's default policy.
+            roles.push({ ...roleEntry(target, vault, roleName, policyName, ttls), tokenNoDefaultPolicy: true });
+        } else {
+            policies.push(policyEntry(grant, vault, policyName, read));
+            roles.push(roleEntry(target, vault, roleName, policyName, ttls));
+        }
+        if (deployer === undefined) {
+            planned.push(target);
+        }
         summaries.set(grant.index, {
             authPath: vault.authPath,
             roleName,

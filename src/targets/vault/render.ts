@@ -23,7 +23,7 @@ export function renderVault(plan: VaultPlan, grants: readonly (GrantIdentity & {
             g.grant,
             describeConditions({ refs: g.conditions.ref, ...g.conditions }),
             g.summary.roleName,
-            g.summary.read.join(", "),
+            g.deployer !== undefined ? `none (deployer ${g.deployer})` : g.summary.read.join(", "),
             `${formatDuration(g.summary.tokenTtl)} / ${formatDuration(g.summary.tokenMaxTtl)}`,
         ]),
     };
