@@ -1,6 +1,6 @@
 /** What the CLI needs from its environment, so tests can run it in-process with fakes. */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { basename, dirname } from "node:path";
 
 export interface Io {
@@ -22,6 +22,10 @@ export interface Io {
     readonly gitShow?: (revision: string, path: string) => string;
     /** Writes a file, creating its directory (ci --out). */
     readonly writeFile?: (path: string, text: string) => void;
+    /** The names in a directory (pipeline: the stack files). */
+    readonly listDir?: (path: string) => string[];
+    /** An HTTP request (mr-note: GitLab's API). */
+    readonly http?: (url: string, init: { method: string; headers: Record<string, string>; body?: string }) => Promise<{ status: number; headers: Record<string, string>; text: string }>;
 }
 
 export function processIo(): Io {
@@ -43,6 +47,15 @@ export function processIo(): Io {
         now: () => Math.floor(Date.now() / 1000),
         gitShow: (revision, path) =>
             execFileSync("git", ["-C", dirname(path), "show", `${revision}:./${basename(path)}`], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 1 << 30 }),
+        listDir: (path) => readdirSync(path),
+        http: async (url, init) => {
+            const response = await fetch(url, init);
+            const headers: Record<string, string> = {};
+            response.headers.forEach((value, name) => {
+                headers[name] = value;
+            });
+            return { status: response.status, headers, text: await response.text() };
+        },
         writeFile: (path, text) => {
             mkdirSync(dirname(path), { recursive: true });
             writeFileSync(path, text);

@@ -9,6 +9,8 @@ import { suggest } from "../core/parse";
 import { Command, CommandContext, EXIT, UnreadableError, UsageError, parseCommandArgs, single } from "./command";
 import { access } from "./commands/access";
 import { ci } from "./commands/ci";
+import { mrNote } from "./commands/mr-note";
+import { pipeline } from "./commands/pipeline";
 import { diff } from "./commands/diff";
 import { explain } from "./commands/explain";
 import { plan } from "./commands/plan";
@@ -18,7 +20,7 @@ import { Io, processIo } from "./io";
 import { COLOR_STYLE, PLAIN_STYLE, colorsEnabled, outputWidth } from "./style";
 
 /** The commands, in the order help lists them. */
-export const COMMANDS: readonly Command[] = [validate, plan, explain, diff, access, ci, schema];
+export const COMMANDS: readonly Command[] = [validate, plan, explain, diff, access, ci, pipeline, mrNote, schema];
 
 const EXIT_CODES = `exit codes:
   0  ok

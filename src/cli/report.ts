@@ -1,4 +1,5 @@
 /** How the CLI prints problems and warnings: `file:line:column: path: message`, or JSON. */
+import { createHash } from "node:crypto";
 import { planCounts } from "../features/render";
 import type { CommandContext } from "./command";
 import { LoadedMap, Located, locateAll, problemsOf } from "./load";
@@ -49,4 +50,24 @@ export function jsonReport(loaded: LoadedMap): Record<string, unknown> {
 /** A located finding in JSON: line and column are null when the file does not hold the path. */
 function jsonItem(item: Located): { path: string; line: number | null; column: number | null; message: string } {
     return { path: item.path, line: item.line ?? null, column: item.column ?? null, message: item.message };
+}
+
+/**
+ * GitLab's Code Quality report (a JSON array of issues: description, check_name, fingerprint,
+ * severity, location {path, lines {begin}}): problems are major, warnings minor, each on the line
+ * the file holds it, so the merge request shows them on the diff.
+ */
+export function codeQualityReport(loaded: LoadedMap): Record<string, unknown>[] {
+    const items = [
+        ...locateAll(loaded, problemsOf(loaded)).map((item) => ({ item, severity: "major" })),
+        ...locateAll(loaded, loaded.result?.warnings ?? []).map((item) => ({ item, severity: "minor" })),
+    ];
+    const path = loaded.source.label;
+    return items.map(({ item, severity }) => ({
+        description: `${item.path === "(file)" ? "" : `${item.path}: `}${item.message}`,
+        check_name: severity === "major" ? "gitlab-federation problem" : "gitlab-federation warning",
+        fingerprint: createHash("sha256").update(`${path}\u0000${item.path}\u0000${item.message}`).digest("hex"),
+        severity,
+        location: { path, lines: { begin: item.line ?? 1 } },
+    }));
 }

@@ -129,6 +129,10 @@ export function checkMap(raw: Readonly<Record<string, unknown>>, options: CheckO
     for (const [key, result] of results) {
         plan[key] = result.plan;
     }
+    if (parsed.deployer !== undefined) {
+        const d = parsed.deployer;
+        plan.deployer = { project: d.project, projectId: String(d.id), environment: d.applier.environment, manual: d.applier.manual };
+    }
     plan.grants = grants.map((g) => summaryOf(g, results));
     plan.warnings = warnings.map(({ path, message }) => ({ path, message }));
     return { problems, warnings, plan: plan as Plan };

@@ -71,12 +71,13 @@ function describe(conditions: GrantConditions): string {
     return `${conditions.refType} ${conditions.ref.join(" or ")}, ${conditions.protected ? "protected" : "protected or not"}${conditions.environment !== undefined ? `, environment ${conditions.environment}` : ""}`;
 }
 
-interface Built {
+export interface Built {
     readonly job: Record<string, unknown>;
     readonly comments: readonly string[];
 }
 
-function buildJob(contract: Contract, grant: GrantContract, value: CiValue, where: string): Built | { problems: string[] } {
+/** A grant's job (id_tokens, variables, environment, rules, setup), or why it cannot be written. */
+export function buildJob(contract: Contract, grant: GrantContract, value: CiValue, where: string): Built | { problems: string[] } {
     const problems: string[] = [];
     if (!/^\d+$/.test(grant.projectId)) problems.push(`${where}: project id ${JSON.stringify(grant.projectId)} is not a number`);
     for (const r of grant.conditions.ref) {
@@ -131,6 +132,9 @@ function jobText(name: string, project: string, grantName: string, grant: GrantC
     ].join("\n");
 }
 
+/** The literal value of every parameter (plain YAML, not a component). */
+export const LITERAL: CiValue = (_input, literal) => literal;
+
 const USAGE = (first: string) => [
     "# A job gets a grant's ID tokens, variables, setup and rules by extending its hidden job:",
     "#   deploy:",
@@ -164,7 +168,7 @@ export function generateCi(contract: Contract, options: CiOptions): CiResult {
                       inputs[input] = { type: "string", default: literal, description };
                       return `$[[ inputs.${input} ]]`;
                   }
-                : (_input, literal) => literal;
+                : LITERAL;
         const built = buildJob(contract, grant, value, `${options.project} ${name}`);
         if ("problems" in built) {
             problems.push(...built.problems);

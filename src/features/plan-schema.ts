@@ -38,6 +38,15 @@ export const PlanSchema = z
         version: z.literal(1),
         gitlab: z.strictObject({ url: z.string() }),
         ...planSections,
+        deployer: z
+            .strictObject({
+                project: z.string(),
+                projectId: z.string(),
+                environment: z.string().meta({ description: "The environment of this stack's pulumi up job." }),
+                manual: z.boolean().meta({ description: "pulumi up waits for a person (when: manual)." }),
+            })
+            .optional()
+            .meta({ description: "The federation's own pipeline (gitlab-federation:deployer): its identities are the grants marked deployer; `gitlab-federation pipeline` writes its jobs." }),
         grants: z.array(GrantSummarySchema).meta({ description: "One entry per project and grant, sorted by project path then grant name." }),
         warnings: z.array(WarningSchema),
     })

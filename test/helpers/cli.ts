@@ -39,3 +39,17 @@ export function directoryWith(files: Record<string, string>): string {
     }
     return directory;
 }
+
+/** Like cli, without blocking the event loop (for tests that serve HTTP to the binary from this process). */
+export function cliAsync(args: readonly string[], options: CliOptions = {}): Promise<CliRun> {
+    const { spawn } = require("node:child_process") as typeof import("node:child_process");
+    return new Promise((done) => {
+        const child = spawn(process.execPath, [...(options.node ?? []), BIN, ...args], { cwd: options.cwd ?? process.cwd(), env: { PATH: process.env.PATH ?? "", ...(options.env ?? {}) } });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+        child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+        child.stdin.end(options.input ?? "");
+        child.on("close", (status) => done({ status, stdout, stderr }));
+    });
+}

@@ -1,23 +1,33 @@
 import { describeCounts } from "../../features/render";
-import { Command, EXIT } from "../command";
+import { Command, EXIT, UsageError, single } from "../command";
 import { STACK_HELP, STACK_OPTIONS, STACK_USAGE, loadMap } from "../load";
-import { jsonReport, printProblems, printWarnings } from "../report";
+import { codeQualityReport, jsonReport, printProblems, printWarnings } from "../report";
 
 export const validate: Command = {
     name: "validate",
     summary: "check the project map: exit 0 when valid, 1 with every problem",
-    usage: `gitlab-federation validate ${STACK_USAGE} [--json]`,
+    usage: `gitlab-federation validate ${STACK_USAGE} [--json | --format text|json|codequality]`,
     help: `Checks the whole map as pulumi up would, without Pulumi or credentials. Prints a summary
 (stdout) and the warnings (stderr); on an invalid map, every problem as file:line:column: path: message.
 
 options:
 ${STACK_HELP}
-  --json               print {file, valid, summary, problems, warnings} as JSON on stdout`,
-    options: { ...STACK_OPTIONS, json: { type: "boolean" } },
+  --json               print {file, valid, summary, problems, warnings} as JSON on stdout
+  --format <f>         text (default), json (the same as --json), or codequality: GitLab's Code
+                       Quality report (problems major, warnings minor, on their lines)`,
+    options: { ...STACK_OPTIONS, json: { type: "boolean" }, format: { type: "string", multiple: true } },
     run(context) {
+        const format = single(context, "format") ?? (context.values.json === true ? "json" : "text");
+        if (!["text", "json", "codequality"].includes(format)) {
+            throw new UsageError(`--format must be text, json or codequality, got ${JSON.stringify(format)}`, "validate");
+        }
         const loaded = loadMap(context);
         const plan = loaded.result?.plan;
-        if (context.values.json === true) {
+        if (format === "codequality") {
+            context.io.stdout(`${JSON.stringify(codeQualityReport(loaded), null, 2)}\n`);
+            return plan === undefined ? EXIT.invalid : EXIT.ok;
+        }
+        if (format === "json") {
             context.io.stdout(`${JSON.stringify(jsonReport(loaded), null, 2)}\n`);
             return plan === undefined ? EXIT.invalid : EXIT.ok;
         }

@@ -1,0 +1,172 @@
+/**
+ * `gitlab-federation pipeline`: the repository's own .gitlab-ci.yml, generated from the stack
+ * files present, so that every job's ID tokens, roles and rules come from the same plans `pulumi
+ * up` deploys (and a check job fails while the committed file is stale).
+ * - merge requests: `check` (the file is current, every stack validates; a Code Quality report
+ *   puts problems and warnings on the lines of the diff), per stack `review:<stack>` (the access
+ *   diff against the target branch as an exposed artifact, optionally one MR note updated in
+ *   place; exit 5, access widened, is an allowed failure unless GITLAB_FEDERATION_STRICT) and
+ *   `preview:<stack>` (pulumi preview --diff as the stack's planner: read-only);
+ * - the default branch: `check`, then per stack `up:<stack>` as the applier, one at a time per
+ *   stack (resource_group), in the stack's environment (protect it in GitLab), manual unless the
+ *   stack says otherwise.
+ * Backend and secrets provider are CI/CD variables (see the README, "Running it from GitLab").
+ */
+import { dump } from "js-yaml";
+import type { Contract } from "../contract/contract";
+import { LITERAL, buildJob } from "./ci";
+import { contractOf } from "./contract";
+import type { Plan } from "./plan-schema";
+
+export interface PipelineStack {
+    /** The stack name (Pulumi.<name>.yaml). */
+    readonly name: string;
+    readonly file: string;
+    readonly plan: Plan;
+}
+
+export const PIPELINE_FILE = ".gitlab-ci.yml";
+
+/** What the CLI runs in jobs: this repository's own binary. */
+const CLI = "./bin/gitlab-federation.js";
+
+const INSTALL = "npm ci --cache .npm --prefer-offline --no-audit --no-fund";
+
+/** Logs in to Vault with the job's Vault ID token (the pipeline's own, for the Pulumi provider); needs only Node.js. */
+export const VAULT_LOGIN = [
+    "# Vault: log in with the ID token; the provider uses the token as it is (no child token: batch tokens cannot have one)",
+    'export VAULT_ADDR="$VAULT_SERVER_URL" TERRAFORM_VAULT_SKIP_CHILD_TOKEN=true',
+    `VAULT_TOKEN="$(node -e 'fetch(process.env.VAULT_ADDR + "/v1/auth/" + process.env.VAULT_AUTH_PATH + "/login", { method: "POST", body: JSON.stringify({ role: process.env.VAULT_AUTH_ROLE, jwt: process.env.VAULT_ID_TOKEN }) }).then(async (r) => { const b = await r.json().catch(() => ({})); if (!r.ok || !b.auth) { console.error("Vault login failed (HTTP " + r.status + "): " + (b.errors || []).join("; ")); process.exit(1); } process.stdout.write(b.auth.client_token); })')"`,
+    "export VAULT_TOKEN",
+].join("\n");
+
+/** Pulumi Cloud without a stored token: exchange the job's Pulumi ID token (when PULUMI_ORG is set and no backend URL). */
+export const PULUMI_LOGIN = [
+    "# Pulumi: a self-managed backend (PULUMI_BACKEND_URL), or Pulumi Cloud through OIDC (PULUMI_ORG), or PULUMI_ACCESS_TOKEN",
+    'if [ -z "$PULUMI_BACKEND_URL" ] && [ -n "$PULUMI_ORG" ]; then pulumi login --oidc-token "$PULUMI_ID_TOKEN" --oidc-org "$PULUMI_ORG" ${PULUMI_OIDC_TEAM:+--oidc-team "$PULUMI_OIDC_TEAM"}; fi',
+].join("\n");
+
+type Job = Record<string, unknown>;
+type Rule = { if: string; when?: string };
+
+/** The template's rules with one more condition on every rule that adds the job. */
+function narrowed(rules: readonly Rule[], condition: string, when?: string): Rule[] {
+    return rules.map((r) => (r.when === "never" ? r : { if: `${r.if} && ${condition}`, ...(when !== undefined ? { when } : {}) }));
+}
+
+/** The job of a deployer identity, from the stack's contract like any grant's, plus the pipeline's own steps. */
+function identityJob(contract: Contract, project: string, identity: "planner" | "applier", stack: PipelineStack): Job {
+    const grant = contract.grants[project]?.[identity];
+    if (grant === undefined) {
+        throw new Error(`internal error: ${stack.file} plans a deployer without its ${identity}`);
+    }
+    const built = buildJob(contract, grant, LITERAL, `${project} ${identity}`);
+    if ("problems" in built) {
+        throw new PipelineError(built.problems.map((p) => `${stack.file}: ${p}`));
+    }
+    const template = built.job as { id_tokens: Job; variables: Job; rules: Rule[]; before_script?: string[]; after_script?: string[]; environment?: Job };
+    const usesVault = "VAULT_ID_TOKEN" in template.id_tokens;
+    return {
+        id_tokens: { ...template.id_tokens, PULUMI_ID_TOKEN: { aud: "urn:pulumi:org:$PULUMI_ORG" } },
+        variables: { ...template.variables, PULUMI_OIDC_TEAM: identity === "applier" ? "$PULUMI_OIDC_TEAM_APPLIER" : "$PULUMI_OIDC_TEAM_PLANNER" },
+        ...(template.environment !== undefined ? { environment: template.environment } : {}),
+        rules: template.rules,
+        before_script: [INSTALL, ...(template.before_script ?? []), ...(usesVault ? [VAULT_LOGIN] : []), PULUMI_LOGIN],
+        ...(template.after_script !== undefined ? { after_script: template.after_script } : {}),
+    };
+}
+
+export class PipelineError extends Error {
+    constructor(readonly problems: readonly string[]) {
+        super(problems.join("\n"));
+    }
+}
+
+const MR = '$CI_PIPELINE_SOURCE == "merge_request_event"';
+
+/** The pipeline's jobs for one stack. */
+function stackJobs(stack: PipelineStack): Record<string, Job> {
+    const { name, file, plan } = stack;
+    const target = `"\${PULUMI_STACK_PREFIX}${name}"`;
+    const report = `gitlab-federation-${name}.md`;
+    const jobs: Record<string, Job> = {
+        [`review:${name}`]: {
+            stage: "review",
+            needs: ["check"],
+            variables: { GIT_DEPTH: "0" },
+            rules: [{ if: MR }],
+            before_script: [INSTALL],
+            script: [
+                `status=0; ${CLI} diff --base "$CI_MERGE_REQUEST_DIFF_BASE_SHA" --config ${file} --format markdown --always > ${report} || status=$?`,
+                `cat ${report}`,
+                `if [ -n "$GITLAB_FEDERATION_NOTE_TOKEN" ] && [ "$status" != 1 ]; then ${CLI} mr-note --file ${report} --key ${name}; fi`,
+                '# 4 (only narrowed, or only resources changed) passes; 5 (access widened) is an allowed failure, a failure when GITLAB_FEDERATION_STRICT is true',
+                'if [ "$status" = 4 ]; then status=0; fi',
+                'if [ "$status" = 5 ] && [ "$GITLAB_FEDERATION_STRICT" = "true" ]; then status=1; fi',
+                'exit "$status"',
+            ],
+            allow_failure: { exit_codes: [5] },
+            artifacts: { expose_as: `gitlab-federation ${name}`, paths: [report], when: "always" },
+        },
+    };
+    if (plan.deployer === undefined) {
+        return jobs;
+    }
+    const contract = contractOf(plan);
+    const planner = identityJob(contract, plan.deployer.project, "planner", stack);
+    jobs[`preview:${name}`] = {
+        stage: "review",
+        needs: ["check"],
+        ...planner,
+        rules: narrowed(planner.rules as Rule[], MR),
+        script: [`pulumi preview --diff --non-interactive --stack ${target}`],
+    };
+    const applier = identityJob(contract, plan.deployer.project, "applier", stack);
+    jobs[`up:${name}`] = {
+        stage: "deploy",
+        needs: ["check"],
+        ...applier,
+        resource_group: `gitlab-federation-${name}`,
+        rules: narrowed(applier.rules as Rule[], `$CI_PIPELINE_SOURCE != "merge_request_event"`, plan.deployer.manual ? "manual" : undefined),
+        script: [`pulumi up --yes --diff --non-interactive --stack ${target}`],
+    };
+    return jobs;
+}
+
+/** The whole .gitlab-ci.yml for these stacks (sorted by name). */
+export function generatePipeline(stacks: readonly PipelineStack[]): string {
+    const sorted = [...stacks].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const quality = sorted.map((s) => `gl-code-quality-${s.name}.json`);
+    const document: Record<string, unknown> = {
+        workflow: { rules: [{ if: MR }, { if: `$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH && $CI_PIPELINE_SOURCE != "merge_request_event"` }] },
+        stages: ["check", "review", "deploy"],
+        variables: {
+            GITLAB_FEDERATION_IMAGE: { value: "pulumi/pulumi-nodejs:latest", description: "An image with Node.js 22+ and the Pulumi CLI; pin a version you have tested." },
+            PULUMI_STACK_PREFIX: { value: "", description: "Prefix of the stack names, e.g. acme/gitlab-federation/ on Pulumi Cloud; empty for a self-managed backend." },
+            GITLAB_FEDERATION_STRICT: { value: "false", description: "true: a merge request that widens access fails its review job." },
+        },
+        default: { image: "$GITLAB_FEDERATION_IMAGE", cache: { key: { files: ["package-lock.json"] }, paths: [".npm/"] } },
+        check: {
+            stage: "check",
+            before_script: [INSTALL],
+            script: [
+                `${CLI} pipeline --check`,
+                "failed=0",
+                ...sorted.map((s) => `${CLI} validate --config ${s.file} --format codequality > gl-code-quality-${s.name}.json || failed=1`),
+                'exit "$failed"',
+            ],
+            artifacts: { reports: { codequality: quality }, paths: quality, when: "always" },
+        },
+    };
+    for (const stack of sorted) {
+        Object.assign(document, stackJobs(stack));
+    }
+    const header = [
+        `# Generated by \`gitlab-federation pipeline\` from ${sorted.map((s) => s.file).join(", ")}: regenerate it after adding a stack or`,
+        "# changing a deployer section; the check job fails while it is stale. README: Running it from GitLab.",
+        "# CI/CD variables it reads: PULUMI_BACKEND_URL, or PULUMI_ORG (+ PULUMI_OIDC_TEAM_PLANNER/_APPLIER) for Pulumi Cloud",
+        "# through OIDC; PULUMI_CONFIG_PASSPHRASE only for a passphrase secrets provider; GITLAB_FEDERATION_NOTE_TOKEN for the",
+        "# optional merge-request note (readable by merge-request pipelines: a token that can only write notes here).",
+    ];
+    return `${header.join("\n")}\n${dump(document, { lineWidth: -1, noRefs: true })}`;
+}

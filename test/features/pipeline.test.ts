@@ -1,0 +1,224 @@
+/**
+ * The repository's own pipeline: the committed .gitlab-ci.yml is the generated one and valid for
+ * GitLab's CI schema; which jobs run in merge requests and on the default branch; identities
+ * from the plan; the Vault login and the merge-request note against fake servers; the Code
+ * Quality report.
+ */
+import { strict as assert } from "node:assert";
+import { spawn } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { AddressInfo } from "node:net";
+import { createServer, IncomingMessage, ServerResponse } from "node:http";
+import { join } from "node:path";
+import Ajv from "ajv";
+import { CORE_SCHEMA, YAML11_SCHEMA, load } from "js-yaml";
+import { planMap } from "../../src/features";
+import { VAULT_LOGIN, generatePipeline } from "../../src/features/pipeline";
+import { cli, cliAsync, directoryWith } from "../helpers/cli";
+import { Variables, jobRuns } from "../helpers/gitlab-rules";
+import { devMap } from "../helpers/maps";
+
+type Json = Record<string, any>;
+const DEV = devMap() as Json;
+const DEV_TEXT = readFileSync("Pulumi.dev.yaml", "utf8");
+const validateCi = new Ajv({ strict: false, allErrors: true, validateFormats: false }).compile(JSON.parse(readFileSync(join("..", "shared", "schemas", "gitlab-ci.json"), "utf8")) as object);
+const committed = () => load(readFileSync(".gitlab-ci.yml", "utf8"), { schema: CORE_SCHEMA }) as Json;
+
+const JOBS = new Set(["check", "review:dev", "preview:dev", "up:dev"]);
+
+/** The jobs a pipeline with these variables runs: workflow rules first, then each job's rules (none: always). */
+function jobsRun(pipeline: Json, variables: Variables): string[] {
+    if (!jobRuns(pipeline.workflow.rules, variables)) {
+        return [];
+    }
+    return Object.keys(pipeline).filter((name) => JOBS.has(name) && (pipeline[name].rules === undefined || jobRuns(pipeline[name].rules, variables)));
+}
+
+const BRANCH: Variables = { CI_PROJECT_ID: "7", CI_DEFAULT_BRANCH: "main" };
+
+describe("the repository's pipeline", () => {
+    it("the committed .gitlab-ci.yml is what `pipeline` writes for the committed stack files", () => {
+        const run = cli(["pipeline", "--check"]);
+        assert.deepEqual([run.status, run.stdout], [0, ".gitlab-ci.yml is current (1 stack)\n"], run.stderr);
+        assert.equal(readFileSync(".gitlab-ci.yml", "utf8"), generatePipeline([{ name: "dev", file: "Pulumi.dev.yaml", plan: planMap(DEV) }]));
+    });
+
+    it("is valid for GitLab's CI schema, and reads the same in YAML 1.1", () => {
+        assert.equal(validateCi(committed()), true, JSON.stringify(validateCi.errors));
+        assert.deepEqual(load(readFileSync(".gitlab-ci.yml", "utf8"), { schema: YAML11_SCHEMA }), committed());
+    });
+
+    it("merge requests: check, review and preview (as the planner); never up", () => {
+        const mr = { ...BRANCH, CI_PIPELINE_SOURCE: "merge_request_event", CI_COMMIT_REF_NAME: "feature/x", CI_COMMIT_REF_PROTECTED: "false", CI_MERGE_REQUEST_SOURCE_PROJECT_ID: "7" };
+        assert.deepEqual(jobsRun(committed(), mr), ["check", "review:dev", "preview:dev"]);
+        const fork = { ...mr, CI_MERGE_REQUEST_SOURCE_PROJECT_ID: "4242" };
+        assert.deepEqual(jobsRun(committed(), fork), ["check", "review:dev"], "a fork's merge request: its token names the fork, so no preview");
+        assert.deepEqual(jobsRun(committed(), { ...BRANCH, CI_PIPELINE_SOURCE: "push", CI_COMMIT_BRANCH: "feature/x", CI_COMMIT_REF_NAME: "feature/x" }), [], "a branch push: no pipeline");
+    });
+
+    it("the default branch: check and up (as the applier); never review or preview; up only on a protected main", () => {
+        const main = { ...BRANCH, CI_PIPELINE_SOURCE: "push", CI_COMMIT_BRANCH: "main", CI_COMMIT_REF_NAME: "main", CI_COMMIT_REF_PROTECTED: "true" };
+        assert.deepEqual(jobsRun(committed(), main), ["check", "up:dev"]);
+        assert.deepEqual(jobsRun(committed(), { ...main, CI_COMMIT_REF_PROTECTED: "false" }), ["check"]);
+    });
+
+    it("up: one at a time per stack, in the stack's environment; jobs use the deployer's identities with the plan's audiences", () => {
+        const pipeline = committed();
+        const plan = planMap(DEV);
+        const up = pipeline["up:dev"];
+        assert.equal(up.resource_group, "gitlab-federation-dev");
+        assert.deepEqual(up.environment, { name: "federation-dev" });
+        assert.deepEqual(up.needs, ["check"]);
+        for (const [job, identity] of [
+            ["up:dev", "applier"],
+            ["preview:dev", "planner"],
+        ] as const) {
+            const grant = plan.grants.find((g) => g.deployer === identity)!;
+            assert.deepEqual(pipeline[job].id_tokens, {
+                VAULT_ID_TOKEN: { aud: plan.vault!.audience },
+                AWS_ID_TOKEN: { aud: plan.aws!.audience },
+                GCP_ID_TOKEN: { aud: plan.gcp!.audience },
+                PULUMI_ID_TOKEN: { aud: "urn:pulumi:org:$PULUMI_ORG" },
+            });
+            assert.equal(pipeline[job].variables.VAULT_AUTH_ROLE, grant.vault!.roleName);
+            assert.equal(pipeline[job].variables.AWS_ROLE_ARN, grant.aws!.roleArn);
+            assert.equal(pipeline[job].variables.GCP_SERVICE_ACCOUNT, grant.gcp!.email);
+        }
+        assert.deepEqual(pipeline["preview:dev"].script, ['pulumi preview --diff --non-interactive --stack "${PULUMI_STACK_PREFIX}dev"']);
+        assert.equal(pipeline["preview:dev"].environment, undefined, "the planner's token has no environment");
+        assert.deepEqual(pipeline["review:dev"].allow_failure, { exit_codes: [5] });
+        assert.deepEqual(pipeline["review:dev"].artifacts, { expose_as: "gitlab-federation dev", paths: ["gitlab-federation-dev.md"], when: "always" });
+        assert.deepEqual(pipeline.check.artifacts.reports, { codequality: ["gl-code-quality-dev.json"] });
+    });
+
+    it("a production stack: up waits for a person; a stack without a deployer is only reviewed; a change to a stack file makes the file stale", () => {
+        const prod = DEV_TEXT.replace("      manual: false                          # dev deploys on every merge; keep the default (true) for production\n", "").replace("environment: federation-dev", "environment: federation-prod");
+        const bare = DEV_TEXT.replace(/  # This repository's own pipeline[\s\S]*?(?=  gitlab-federation:projects:)/, "").replace(/    rolePath[^\n]*\n    permissionsBoundary[^\n]*\n/, "");
+        const directory = directoryWith({ "Pulumi.yaml": "name: gitlab-federation\n", "Pulumi.dev.yaml": DEV_TEXT, "Pulumi.prod.yaml": prod, "Pulumi.sandbox.yaml": bare });
+        assert.equal(cli(["pipeline"], { cwd: directory }).status, 0);
+        const pipeline = load(readFileSync(join(directory, ".gitlab-ci.yml"), "utf8"), { schema: CORE_SCHEMA }) as Json;
+        assert.equal(validateCi(pipeline), true, JSON.stringify(validateCi.errors));
+        assert.deepEqual(
+            Object.keys(pipeline).filter((k) => k.includes(":")),
+            ["review:dev", "preview:dev", "up:dev", "review:prod", "preview:prod", "up:prod", "review:sandbox"],
+        );
+        assert.equal(pipeline["up:prod"].rules.at(-1).when, "manual");
+        assert.equal(pipeline["up:dev"].rules.at(-1).when, undefined);
+        assert.deepEqual(pipeline["up:prod"].environment, { name: "federation-prod" });
+        writeFileSync(join(directory, "Pulumi.prod.yaml"), prod.replace("environment: federation-prod", "environment: production"));
+        const stale = cli(["pipeline", "--check"], { cwd: directory });
+        assert.equal(stale.status, 1);
+        assert.match(stale.stderr, /^\.gitlab-ci\.yml is stale from line \d+: run gitlab-federation pipeline and commit it/);
+    });
+
+    describe("in the jobs' shell, against fake servers", () => {
+        async function withServer(handler: (req: IncomingMessage, body: string, res: ServerResponse) => void, run: (url: string) => Promise<void> | void): Promise<void> {
+            const server = createServer((req, res) => {
+                let body = "";
+                req.on("data", (chunk) => (body += chunk));
+                req.on("end", () => handler(req, body, res));
+            });
+            await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+            try {
+                await run(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+            } finally {
+                server.close();
+            }
+        }
+        const sh = (script: string, env: Record<string, string>) =>
+            new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+                const child = spawn("sh", ["-c", script], { env: { PATH: process.env.PATH, ...env } });
+                let stdout = "";
+                let stderr = "";
+                child.stdout.on("data", (d: Buffer) => (stdout += d));
+                child.stderr.on("data", (d: Buffer) => (stderr += d));
+                child.on("close", (status: number | null) => resolve({ status, stdout, stderr }));
+            });
+
+        it("Vault: the job logs in with its ID token and role, and fails with Vault's reason", async () => {
+            const seen: Json[] = [];
+            await withServer(
+                (req, body, res) => {
+                    seen.push({ method: req.method, url: req.url, body: JSON.parse(body) });
+                    const ok = JSON.parse(body).jwt === "good.token.sig";
+                    res.writeHead(ok ? 200 : 400, { "content-type": "application/json" });
+                    res.end(JSON.stringify(ok ? { auth: { client_token: "hvb.token" } } : { errors: ['error validating claims: claim "ref_protected" does not match any associated bound claim values'] }));
+                },
+                async (url) => {
+                    const env = { VAULT_SERVER_URL: url, VAULT_AUTH_PATH: "gitlab", VAULT_AUTH_ROLE: "platform-gitlab-federation--applier" };
+                    const ok = await sh(`${VAULT_LOGIN}\nprintf '%s %s %s' "$VAULT_TOKEN" "$VAULT_ADDR" "$TERRAFORM_VAULT_SKIP_CHILD_TOKEN"`, { ...env, VAULT_ID_TOKEN: "good.token.sig" });
+                    assert.deepEqual([ok.status, ok.stdout], [0, `hvb.token ${url} true`], ok.stderr);
+                    const refused = await sh(`set -e\n${VAULT_LOGIN}\necho unreachable`, { ...env, VAULT_ID_TOKEN: "bad" });
+                    assert.equal(refused.status, 1);
+                    assert.equal(refused.stdout, "");
+                    assert.equal(refused.stderr.trim(), 'Vault login failed (HTTP 400): error validating claims: claim "ref_protected" does not match any associated bound claim values');
+                },
+            );
+            assert.deepEqual(seen[0], { method: "POST", url: "/v1/auth/gitlab/login", body: { role: "platform-gitlab-federation--applier", jwt: "good.token.sig" } });
+        });
+
+        it("the merge-request note: posted once, then updated in place (found across pages by its key)", async () => {
+            const notes: { id: number; body: string }[] = [{ id: 1, body: "LGTM" }, ...Array.from({ length: 100 }, (_, i) => ({ id: 10 + i, body: `note ${i}` }))];
+            const calls: string[] = [];
+            await withServer(
+                (req, body, res) => {
+                    calls.push(`${req.method} ${req.url} ${req.headers["private-token"]}`);
+                    const url = new URL(req.url!, "http://x");
+                    if (req.method === "GET") {
+                        const page = Number(url.searchParams.get("page"));
+                        const slice = notes.slice((page - 1) * 100, page * 100);
+                        res.writeHead(200, { "content-type": "application/json", "x-next-page": page * 100 < notes.length ? String(page + 1) : "" });
+                        res.end(JSON.stringify(slice));
+                    } else if (req.method === "POST") {
+                        notes.push({ id: 500, body: JSON.parse(body).body });
+                        res.writeHead(201, { "content-type": "application/json" });
+                        res.end(JSON.stringify({ id: 500 }));
+                    } else {
+                        notes.find((n) => n.id === Number(url.pathname.split("/").pop()))!.body = JSON.parse(body).body;
+                        res.writeHead(200, { "content-type": "application/json" });
+                        res.end("{}");
+                    }
+                },
+                async (url) => {
+                    const directory = directoryWith({ "report.md": "<!-- gitlab-federation:diff -->\nfirst\n" });
+                    const env = { CI_API_V4_URL: `${url}/api/v4`, CI_PROJECT_ID: "7", CI_MERGE_REQUEST_IID: "12", GITLAB_FEDERATION_NOTE_TOKEN: "glpat-notes" };
+                    const first = await cliAsync(["mr-note", "--file", "report.md", "--key", "dev"], { cwd: directory, env });
+                    assert.deepEqual([first.status, first.stdout], [0, "posted note 500\n"], first.stderr);
+                    writeFileSync(join(directory, "report.md"), "<!-- gitlab-federation:diff -->\nsecond\n");
+                    const second = await cliAsync(["mr-note", "--file", "report.md", "--key", "dev"], { cwd: directory, env });
+                    assert.deepEqual([second.status, second.stdout], [0, "updated note 500\n"], second.stderr);
+                },
+            );
+            assert.equal(notes.find((n) => n.id === 500)!.body, "<!-- gitlab-federation:note:dev -->\n<!-- gitlab-federation:diff -->\nsecond\n");
+            assert.equal(notes.length, 102, "one note, updated");
+            assert.deepEqual(calls, [
+                "GET /api/v4/projects/7/merge_requests/12/notes?per_page=100&page=1 glpat-notes",
+                "GET /api/v4/projects/7/merge_requests/12/notes?per_page=100&page=2 glpat-notes",
+                "POST /api/v4/projects/7/merge_requests/12/notes glpat-notes",
+                "GET /api/v4/projects/7/merge_requests/12/notes?per_page=100&page=1 glpat-notes",
+                "GET /api/v4/projects/7/merge_requests/12/notes?per_page=100&page=2 glpat-notes",
+                "PUT /api/v4/projects/7/merge_requests/12/notes/500 glpat-notes",
+            ]);
+        });
+    });
+
+    it("validate --format codequality: problems major and warnings minor, on their lines", () => {
+        const broken = DEV_TEXT.replace("      id: 57\n", "");
+        const run = cli(["validate", "--config", "Pulumi.dev.yaml", "--format", "codequality"], { cwd: directoryWith({ "Pulumi.dev.yaml": broken, "Pulumi.yaml": "name: gitlab-federation\n" }) });
+        assert.equal(run.status, 1);
+        const issues = JSON.parse(run.stdout) as Json[];
+        const problem = issues.find((i) => i.severity === "major")!;
+        assert.deepEqual(
+            { ...problem, fingerprint: problem.fingerprint.length },
+            {
+                description: 'gitlab-federation:projects["platform/web"].id: is required but missing. The numeric GitLab project ID (Settings > General), e.g. 42: the binding that survives renames.',
+                check_name: "gitlab-federation problem",
+                fingerprint: 64,
+                severity: "major",
+                location: { path: "Pulumi.dev.yaml", lines: { begin: 86 } },
+            },
+        );
+        assert.ok(issues.filter((i) => i.severity === "minor").length >= 5);
+        assert.equal(new Set(issues.map((i) => i.fingerprint)).size, issues.length, "fingerprints are unique");
+    });
+});
