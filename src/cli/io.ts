@@ -5,6 +5,8 @@ import { basename, dirname } from "node:path";
 
 export interface Io {
     readonly stdout: (text: string) => void;
+    /** Writes to stdout and waits while the reader is behind (large outputs: memory stays flat). */
+    readonly stdoutDrained?: (text: string) => Promise<void>;
     readonly stderr: (text: string) => void;
     /** Reads a file (relative paths against the process's directory); throws NodeJS.ErrnoException. */
     readonly readFile: (path: string) => string;
@@ -31,6 +33,11 @@ export interface Io {
 export function processIo(): Io {
     return {
         stdout: (text) => void process.stdout.write(text),
+        stdoutDrained: (text) => {
+            // ASCII (the usual plan) is copied as latin1, which is the same bytes and much faster than encoding UTF-8.
+            const bytes = /[^\x00-\x7f]/.test(text) ? Buffer.from(text, "utf8") : Buffer.from(text, "latin1");
+            return process.stdout.write(bytes) ? Promise.resolve() : new Promise((resolve) => process.stdout.once("drain", () => resolve()));
+        },
         stderr: (text) => void process.stderr.write(text),
         readFile: (path) => readFileSync(path, "utf8"),
         readStdin: () => readFileSync(0, "utf8"),

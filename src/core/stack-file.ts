@@ -368,8 +368,11 @@ export function readStackFile(text: string, options: StackFileOptions): StackFil
     const secretsFound = new Set(yamlProblems.filter((p) => p.message === SECRET_MESSAGE).map((p) => String(p.segments[0])));
     const problems = [...yamlProblems, ...readProblems.filter((p) => !(p.message === SECRET_MESSAGE && secretsFound.has(String(p.segments[0]))))];
     const configKeyOffset = checked.configAt;
+    // The events (millions of objects for a large map) are not kept: positions are needed only
+    // when there is something to report, and then the text is parsed again, once per call.
+    events = [];
     const locateAll = (paths: readonly (readonly PathSegment[])[]): PathPlace[] =>
-        locateOffsets(events, text, fullKey, paths).map(({ offset, complete, scalar }) => {
+        locateOffsets(paths.length === 0 ? [] : parseEvents(text, { maxDepth: 100 }), text, fullKey, paths).map(({ offset, complete, scalar }) => {
             const position = offset >= 0 ? lines.at(offset) : configKeyOffset >= 0 ? lines.at(configKeyOffset) : undefined;
             const hint = complete ? scalarHint(text, scalar) : undefined;
             return { ...(position !== undefined ? { position } : {}), ...(hint !== undefined ? { hint } : {}) };

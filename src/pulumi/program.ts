@@ -77,5 +77,54 @@ export function runProgram(raw: Readonly<Record<string, unknown>>, options: RunO
     if (result.plan === undefined) {
         throw new pulumi.RunError(new MapValidationError(result.problems).message);
     }
-    return new Federation(ROOT_NAME, { plan: result.plan }).outputs;
+    const plan = result.plan;
+    return withoutStackTraces(() => {
+        const root = new Federation(ROOT_NAME, { plan });
+        return { root, result: root.outputs };
+    });
+}
+
+/** The resources registered under `root`, read from the SDK's own child bookkeeping (Resource.__childResources). */
+function descendants(root: pulumi.Resource): pulumi.Resource[] {
+    const found: pulumi.Resource[] = [];
+    const stack = [root];
+    while (stack.length > 0) {
+        const children = (stack.pop() as unknown as { __childResources?: Set<pulumi.Resource> }).__childResources;
+        for (const child of children ?? []) {
+            found.push(child);
+            stack.push(child);
+        }
+    }
+    return found;
+}
+
+/**
+ * Registers with Error.stackTraceLimit = 0 until every resource under the root is registered
+ * (their URNs resolved), then restores the limit. The Pulumi SDK builds a stack-trace string
+ * for every promise it creates while registering (debuggablePromise), most of them after the
+ * constructors return: about a third of its time per resource. Errors raised meanwhile keep
+ * their message and lose only their stack: the map's own errors are validation errors, raised
+ * before any registration (with every problem listed), and the engine reports provider errors by
+ * resource, not by JavaScript stack. GITLAB_FEDERATION_STACK_TRACES=1 keeps them, for debugging.
+ */
+export function withoutStackTraces<T>(register: () => { root: pulumi.Resource; result: T }): T {
+    if (process.env.GITLAB_FEDERATION_STACK_TRACES === "1") {
+        return register().result;
+    }
+    const limit = Error.stackTraceLimit;
+    const restore = () => {
+        Error.stackTraceLimit = limit;
+    };
+    Error.stackTraceLimit = 0;
+    let registered: { root: pulumi.Resource; result: T };
+    try {
+        registered = register();
+    } catch (error) {
+        restore();
+        throw error;
+    }
+    // A URN resolves once its resource is registered (also in preview); restore when all are, or one failed.
+    const urns = [registered.root, ...descendants(registered.root)].map((r) => (r.urn as unknown as { promise(): Promise<unknown> }).promise());
+    void Promise.allSettled(urns).then(restore);
+    return registered.result;
 }

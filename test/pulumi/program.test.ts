@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Entry } from "../../src/core/resources";
 import { informationalKeys, planEntries, planMap } from "../../src/features";
 import { Federation } from "../../src/pulumi/federation";
-import { readStackMap, runProgram, stackFileProblems } from "../../src/pulumi/program";
+import { readStackMap, runProgram, stackFileProblems, withoutStackTraces } from "../../src/pulumi/program";
 import { clone, devMap, map } from "../helpers/maps";
 import { Registered, runCatching, runWithMocks, valueOf } from "../helpers/mocks";
 
@@ -193,6 +193,27 @@ describe("the program", () => {
         assert.deepEqual(second.resources.map((r) => r.urn).sort(), first.resources.map((r) => r.urn).sort());
         const inputs = (rs: Registered[]) => Object.fromEntries(rs.map((r) => [r.urn, r.inputs]));
         assert.deepEqual(inputs(second.resources), inputs(first.resources));
+    });
+
+    it("registers with stack traces off, and turns them back on once every resource is registered", async () => {
+        const before = Error.stackTraceLimit;
+        let during = -1;
+        const { resources } = await runWithMocks(() => {
+            const outputs = runProgram(DEV, { logWarnings: false });
+            during = Error.stackTraceLimit;
+            return outputs;
+        });
+        assert.equal(during, 0, "off while the SDK registers (it builds a stack string for each promise)");
+        assert.equal(Error.stackTraceLimit, before, "restored once every URN resolved");
+        assert.ok(resources.length > 20);
+        // An error thrown while they are off keeps its message.
+        assert.throws(
+            () => withoutStackTraces(() => {
+                throw new Error("a provider argument is wrong");
+            }),
+            /a provider argument is wrong/,
+        );
+        assert.equal(Error.stackTraceLimit, before);
     });
 
     it("a map with only Vault plans and runs", async () => {

@@ -1,3 +1,4 @@
+import { jsonChunks } from "../../core/json-stream";
 import { renderPlan } from "../../features/render";
 import { Command, EXIT } from "../command";
 import { STACK_HELP, STACK_OPTIONS, STACK_USAGE, loadMap } from "../load";
@@ -14,8 +15,8 @@ ${STACK_HELP}
   --json               print the plan (docs/plan.schema.json): exactly what pulumi up registers.
                        On an invalid map: the validate --json report, exit 1`,
     options: { ...STACK_OPTIONS, json: { type: "boolean" } },
-    run(context) {
-        const loaded = loadMap(context);
+    async run(context) {
+        let loaded: ReturnType<typeof loadMap> | undefined = loadMap(context);
         const plan = loaded.result?.plan;
         if (plan === undefined) {
             if (context.values.json === true) {
@@ -25,7 +26,17 @@ ${STACK_HELP}
             }
             return EXIT.invalid;
         }
-        context.io.stdout(context.values.json === true ? `${JSON.stringify(plan, null, 2)}\n` : renderPlan(plan, { width: context.width, style: context.style }));
+        loaded = undefined; // the file's events and the raw map can go before the plan is written
+        if (context.values.json === true) {
+            // Written in chunks: the plan of a large map is close to the longest string V8 can hold.
+            const write = context.io.stdoutDrained ?? (async (text: string) => context.io.stdout(text));
+            for (const text of jsonChunks(plan)) {
+                await write(text);
+            }
+            await write("\n");
+        } else {
+            context.io.stdout(renderPlan(plan, { width: context.width, style: context.style }));
+        }
         return EXIT.ok;
     },
 };
