@@ -406,3 +406,21 @@ describe("AWS plan", () => {
         });
     });
 });
+
+describe("AWS quotas", () => {
+    const many = (n: number, quota?: number) =>
+        map(
+            Object.fromEntries(Array.from({ length: n }, (_, i) => [`group/p${i}`, { id: 1000 + i, grants: { ci: { ref: "main", aws: {} } } }])),
+            { aws: { ...AWS, ...(quota !== undefined ? { quotas: { roles: quota } } : {}) } },
+        );
+
+    it("IAM roles per account: the quota passes, one more fails; 80% of it is a warning; at most AWS's 5,000", () => {
+        assert.deepEqual(problems(many(1000)), []);
+        assert.deepEqual(problems(many(1001)), [
+            "gitlab-federation:aws.quotas.roles: the map plans 1001 IAM roles in account 111111111111, above its quota of 1000 roles (roles outside this stack count too): raise the quota in Service Quotas (at most 5,000) and set aws.quotas.roles, or move some projects to a stack in another account",
+        ]);
+        assert.deepEqual(problems(many(1001, 2000)), []);
+        assert.ok(warnings(many(801)).includes("gitlab-federation:aws.quotas.roles: the map plans 801 IAM roles, more than 80% of the account's quota of 1000 (roles outside this stack count too)"));
+        assert.deepEqual(problems(many(1, 5001)), ["gitlab-federation:aws.quotas.roles: must be at most 5000, got 5001. IAM roles per account: AWS's default quota is 1,000, raisable to 5,000 (Service Quotas). Set it to your account's value after a raise."]);
+    });
+});

@@ -189,11 +189,34 @@ describe("GCP plan", () => {
     });
 
     describe("limits", () => {
+        it("service accounts per project: the quota passes, one more fails; 80% of it is a warning", () => {
+            const many = (n: number, quota?: number) =>
+                map(
+                    Object.fromEntries(Array.from({ length: n }, (_, i) => [`group/p${i}`, { id: 1000 + i, grants: { ci: { ref: "main", gcp: {} } } }])),
+                    { ...SECTIONS, gcp: { ...(SECTIONS as Record<string, any>).gcp, ...(quota !== undefined ? { quotas: { serviceAccounts: quota } } : {}) } },
+                );
+            assert.deepEqual(problems(many(100)), []);
+            assert.deepEqual(problems(many(101)), [
+                "gitlab-federation:gcp.quotas.serviceAccounts: the map plans 101 service accounts in project acme-ci, above its quota of 100 (accounts outside this stack count too): request a quota increase and set gcp.quotas.serviceAccounts, or move some projects' GCP grants to a stack with its own GCP project",
+            ]);
+            assert.deepEqual(problems(many(101, 101)), []);
+            assert.ok(warnings(many(81)).includes("gitlab-federation:gcp.quotas.serviceAccounts: the map plans 81 service accounts in project acme-ci, more than 80% of its quota of 100"));
+            assert.ok(!warnings(many(80)).some((w) => w.includes("quotas")));
+            // A first apply of 301 accounts and their 301 bindings goes past ten minutes of GCP's workload identity write rate.
+            const rate = (n: number) => warnings(many(n, n)).filter((w) => w.startsWith("gitlab-federation:gcp: a first pulumi up"));
+            assert.deepEqual(rate(300), []);
+            assert.deepEqual(rate(301), [
+                "gitlab-federation:gcp: a first pulumi up writes 301 service accounts and 301 IAM bindings to acme-ci; GCP rate-limits IAM writes per project and minute (workload identity resources: 60 per minute), so expect a slow first apply with retried throttling errors, or apply in steps (shards)",
+            ]);
+        });
+
         it("the condition: 4096 characters pass, 4097 fail", () => {
             const ids = (n: number, wide = false) => Array.from({ length: n }, (_, i) => String((wide && i === n - 1 ? 10000 : 1000) + i));
             assert.equal(attributeCondition(ids(509)).length, 4096);
             assert.equal(attributeCondition(ids(509, true)).length, 4097);
-            const projects = (list: string[]) => map(Object.fromEntries(list.map((id) => [`group/p${id}`, { id: Number(id), grants: { ci: { ref: "main", gcp: {} } } }])), SECTIONS);
+            // (a quota raised for the 509 service accounts: the provider's condition is the limit under test)
+            const sections = { ...SECTIONS, gcp: { ...(SECTIONS as Record<string, any>).gcp, quotas: { serviceAccounts: 1000 } } };
+            const projects = (list: string[]) => map(Object.fromEntries(list.map((id) => [`group/p${id}`, { id: Number(id), grants: { ci: { ref: "main", gcp: {} } } }])), sections);
             assert.deepEqual(problems(projects(ids(509))), []);
             assert.deepEqual(problems(projects(ids(509, true))), [
                 "gitlab-federation:gcp: 509 projects have GCP grants; the attribute condition that admits them is 4097 characters, above GCP's limit of 4096 for one provider: move some projects to a stack with its own provider (gcp.providerId)",

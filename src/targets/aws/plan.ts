@@ -567,6 +567,14 @@ export function planAws({ gitlab, section: aws, grants, findings }: PlanContext<
         });
     }
     sectionWarnings(gitlab, aws, pathBound, exactProtected, findings);
+    if (roles.length > aws.quotas.roles) {
+        findings.problem(
+            ["aws", "quotas", "roles"],
+            `the map plans ${roles.length} IAM roles in account ${aws.accountId ?? "(aws.accountId)"}, above its quota of ${aws.quotas.roles} roles (roles outside this stack count too): raise the quota in Service Quotas (at most 5,000) and set aws.quotas.roles, or move some projects to a stack in another account`,
+        );
+    } else if (roles.length > aws.quotas.roles * 0.8) {
+        findings.warn(["aws", "quotas", "roles"], `the map plans ${roles.length} IAM roles, more than 80% of the account's quota of ${aws.quotas.roles} (roles outside this stack count too)`);
+    }
     return {
         plan: { providerArn, audience: aws.audience, oidcProviders: providers, roles, rolePolicyAttachments: attachments, rolePolicies },
         grants: summaries,

@@ -45,6 +45,18 @@ export const AwsSchema = z
             .default(2048)
             .meta({ description: "Your account's quota for a role trust policy, in characters without whitespace: 2048 (AWS default) up to 4096 after a quota increase." }),
         protect: z.boolean().default(true).meta({ description: "Protect the OIDC provider from deletion (default true): deleting it breaks every pipeline at once." }),
+        quotas: z
+            .strictObject({
+                roles: z
+                    .number()
+                    .int()
+                    .min(1)
+                    .max(5000)
+                    .default(1000)
+                    .meta({ description: "IAM roles per account: AWS's default quota is 1,000, raisable to 5,000 (Service Quotas). Set it to your account's value after a raise." }),
+            })
+            .default({ roles: 1000 })
+            .meta({ description: "Your account's IAM quotas, checked against the plan before pulumi up would hit them." }),
         tags: z.record(z.string(), z.string()).optional().meta({ description: "Tags added to every AWS resource (IAM limits: 50 per resource including the 4 this program sets, keys 1-128 and values 0-256 characters of letters, digits, spaces and _.:/=+-@, no aws: prefix)." }),
         adopt: z
             .strictObject({

@@ -371,6 +371,28 @@ function deployerEntry(grant: ResolvedGrant, gcp: GcpConfig, scope: GcpDeployerS
     }
 }
 
+/** GCP's write rate for workload identity resources (../shared/reference/semantics.md §5). */
+export const WIF_WRITES_PER_MINUTE = 60;
+
+/** Service accounts against the project's quota; a large first apply against GCP's write rates. */
+function checkQuotas(gcp: GcpConfig, accounts: number, bindings: number, findings: Findings): void {
+    if (accounts > gcp.quotas.serviceAccounts) {
+        findings.problem(
+            ["gcp", "quotas", "serviceAccounts"],
+            `the map plans ${accounts} service accounts in project ${gcp.project}, above its quota of ${gcp.quotas.serviceAccounts} (accounts outside this stack count too): request a quota increase and set gcp.quotas.serviceAccounts, or move some projects' GCP grants to a stack with its own GCP project`,
+        );
+    } else if (accounts > gcp.quotas.serviceAccounts * 0.8) {
+        findings.warn(["gcp", "quotas", "serviceAccounts"], `the map plans ${accounts} service accounts in project ${gcp.project}, more than 80% of its quota of ${gcp.quotas.serviceAccounts}`);
+    }
+    const writes = accounts + bindings;
+    if (writes > 10 * WIF_WRITES_PER_MINUTE) {
+        findings.warn(
+            ["gcp"],
+            `a first pulumi up writes ${accounts} service accounts and ${bindings} IAM bindings to ${gcp.project}; GCP rate-limits IAM writes per project and minute (workload identity resources: ${WIF_WRITES_PER_MINUTE} per minute), so expect a slow first apply with retried throttling errors, or apply in steps (shards)`,
+        );
+    }
+}
+
 /** Plans GCP for the grants that have `gcp`. */
 export function planGcp({ gitlab, section: gcp, grants, findings }: PlanContext<GcpConfig, GcpGrantConfig>): TargetPlanResult<GcpPlan, GcpSummary> {
     const projectNumber = String(gcp.projectNumber);
@@ -417,6 +439,7 @@ export function planGcp({ gitlab, section: gcp, grants, findings }: PlanContext<
             enforcement: fullEnforcement(grant) as GcpSummary["enforcement"],
         });
     }
+    checkQuotas(gcp, accounts.length, members.length, findings);
     if (!gcp.protect) {
         findings.warn(["gcp", "protect"], `false: the pool and provider can be deleted by pulumi destroy or a removed section; a deleted ID cannot be reused for about 30 days and every pipeline loses GCP access at once`);
     }

@@ -20,6 +20,17 @@ export const GcpSchema = z
         audience: AudienceSchema.optional().meta({ description: "The aud GCP jobs request. Default: https://iam.googleapis.com/projects/<number>/locations/global/workloadIdentityPools/<pool>/providers/<provider>." }),
         poolDisplayName: z.string().max(32).optional().meta({ description: "Display name of the pool (at most 32 characters)." }),
         protect: z.boolean().default(true).meta({ description: "Protect the pool and the provider from deletion (default true): a deleted ID cannot be reused for about 30 days." }),
+        quotas: z
+            .strictObject({
+                serviceAccounts: z
+                    .number()
+                    .int()
+                    .min(1)
+                    .default(100)
+                    .meta({ description: "Service accounts per project: GCP's default is 100; set your project's value after a quota increase." }),
+            })
+            .default({ serviceAccounts: 100 })
+            .meta({ description: "Your project's quotas, checked against the plan before pulumi up would hit them." }),
         jwksJson: z
             .string()
             .optional()
