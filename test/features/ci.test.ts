@@ -5,8 +5,7 @@
  */
 import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, existsSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Ajv from "ajv";
 import fc from "fast-check";
@@ -20,6 +19,7 @@ import { mapArb } from "../helpers/arbitraries";
 import { cli, directoryWith } from "../helpers/cli";
 import { jobRuns } from "../helpers/gitlab-rules";
 import { clone, devMap, map } from "../helpers/maps";
+import { temporaryDirectory } from "../helpers/temp";
 import { gitlabToken } from "../helpers/tokens";
 import { programContract } from "../contract/contract.test";
 
@@ -212,7 +212,7 @@ describe("gitlab-federation ci", () => {
 
         it("GCP: a job-private credential configuration naming the token file, the provider and the service account; removed after", () => {
             const deploy = job("platform/web", "deploy");
-            const tmp = mkdtempSync(join(tmpdir(), "ci-"));
+            const tmp = temporaryDirectory("ci-");
             const env = { TMPDIR: tmp, CI_JOB_ID: "777", GCP_ID_TOKEN: "header.payload.signature", ...deploy.variables };
             const run = shell(`${deploy.before_script.join("\n")}\nprintf '%s\\n' "$GOOGLE_APPLICATION_CREDENTIALS" "$CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE"`, env);
             assert.equal(run.status, 0, run.stderr);
@@ -236,8 +236,8 @@ describe("gitlab-federation ci", () => {
 
         it("AWS: the token in a job-private file; the transient key-fetch error retried a bounded number of times, any other error fails the job", () => {
             const deploy = job("platform/api", "release");
-            const tmp = mkdtempSync(join(tmpdir(), "ci-"));
-            const bin = mkdtempSync(join(tmpdir(), "bin-"));
+            const tmp = temporaryDirectory("ci-");
+            const bin = temporaryDirectory("bin-");
             // A fake aws CLI: fails as scripted by $AWS_FAKE_ERRORS (one line per call), then succeeds; logs its calls.
             writeFileSync(
                 join(bin, "aws"),

@@ -1,8 +1,9 @@
 /** Runs the real CLI binary (bin/gitlab-federation.js) in a child process. */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+
+import { temporaryDirectory } from "./temp";
 
 export const BIN = resolve("bin/gitlab-federation.js");
 
@@ -33,7 +34,7 @@ export function cli(args: readonly string[], options: CliOptions = {}): CliRun {
 
 /** A fresh temporary directory holding the given files. */
 export function directoryWith(files: Record<string, string>): string {
-    const directory = mkdtempSync(join(tmpdir(), "gitlab-federation-"));
+    const directory = temporaryDirectory();
     for (const [name, text] of Object.entries(files)) {
         writeFileSync(join(directory, name), text);
     }

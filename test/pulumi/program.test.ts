@@ -1,6 +1,5 @@
 import { strict as assert } from "node:assert";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type { Entry } from "../../src/core/resources";
@@ -9,6 +8,7 @@ import { Federation } from "../../src/pulumi/federation";
 import { readStackMap, runProgram, stackFileProblems, withoutStackTraces } from "../../src/pulumi/program";
 import { clone, devMap, map } from "../helpers/maps";
 import { Registered, runCatching, runWithMocks, valueOf } from "../helpers/mocks";
+import { temporaryDirectory } from "../helpers/temp";
 
 const DEV = devMap();
 
@@ -142,7 +142,7 @@ describe("the program", () => {
     });
 
     it("refuses, at run time too, values of the stack file that pulumi up's YAML reader sees differently", () => {
-        const directory = mkdtempSync(join(tmpdir(), "gitlab-federation-"));
+        const directory = temporaryDirectory();
         const file = join(directory, "Pulumi.prod.yaml");
         writeFileSync(file, "config:\n  gitlab-federation:projects:\n    a/b:\n      id: 0201\n");
         assert.deepEqual(stackFileProblems(file, "gitlab-federation").map((p) => `${p.path}: ${p.message}`), [
