@@ -3,10 +3,9 @@
  * Stack outputs are the contract app stacks read through StackReferences (see contract/).
  * This module is the program, not the package: `require("gitlab-federation")` loads contract/.
  */
-import { readStackMap, runProgram } from "./pulumi/program";
+import { runStack } from "./pulumi/program";
 
-const stackMap = readStackMap();
-const outputs = runProgram(stackMap.raw, { readProblems: stackMap.problems });
+const outputs = runStack();
 
 /**
  * The versioned output contract app stacks read with FederationReference and app projects' CI

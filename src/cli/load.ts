@@ -4,13 +4,17 @@
  * a file, `--config -` standard input; `-C <dir>` reads from another directory. The Pulumi
  * project's name comes from Pulumi.yaml beside the stack file (un-namespaced keys belong to it).
  */
+import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { CORE_SCHEMA, load } from "js-yaml";
-import { NAMESPACE, Problem } from "../core/findings";
+import { NAMESPACE, Problem, sortFindings } from "../core/findings";
+import type { ShardKey } from "../core/schema";
 import { sectionKeys } from "../core/parse";
 import { PositionedProblem, Position, StackFile, readStackFile } from "../core/stack-file";
 import { CheckResult, checkMap } from "../features/check";
 import { MAP_DEFINITION } from "../features/map-schema";
+import type { Plan } from "../features/plan-schema";
+import { shardKeyOf, stackPart } from "../features/shard";
 import { CommandContext, UnreadableError, UsageError, single } from "./command";
 
 export const STACK_OPTIONS = {
@@ -90,15 +94,46 @@ export interface LoadedMap {
     readonly file: StackFile;
     /** The check of the map; undefined when the file is not a readable stack file. */
     readonly result?: CheckResult;
+    /**
+     * Set when the named stack is a shard stack: its key. `source`, `file` and `result` are then
+     * those of the stack holding the map (Pulumi.<of>.yaml beside it), and commands that review
+     * access (explain, diff, access, ci) see the whole map.
+     */
+    readonly shard?: ShardKey;
 }
 
-/** Reads the stack file's text into a checked map. */
+/** Reads the stack file's text into a checked map; a shard stack's file leads to the map it is a shard of. */
 export function loadText(context: CommandContext, source: Source, text: string): LoadedMap {
     const file = readStackFile(text, { sections: sectionKeys(MAP_DEFINITION), projectName: projectName(context, source) });
     if (!file.readable) {
         return { source, file };
     }
-    return { source, file, result: checkMap(file.raw, { readProblems: file.problems }) };
+    const shard = shardKeyOf(file.raw);
+    if (shard === undefined) {
+        return { source, file, result: checkMap(file.raw, { readProblems: file.problems }) };
+    }
+    const invalid = (problems: readonly Problem[]): LoadedMap => ({ source, file, result: { problems: sortFindings([...file.problems, ...problems]), warnings: [] } });
+    if (shard.key === undefined || shard.problems.length > 0 || file.problems.length > 0) {
+        return invalid(shard.problems);
+    }
+    const directory = source.path === "-" ? (context.directory ?? ".") : dirname(source.path);
+    const path = join(directory, `Pulumi.${shard.key.of}.yaml`);
+    const foundation = loadText(context, { path, label: path }, readSource(context, { path, label: path }));
+    if (foundation.shard !== undefined) {
+        return invalid([{ path: "gitlab-federation:shard.of", segments: ["shard", "of"], message: `names ${JSON.stringify(shard.key.of)}, which is itself a shard stack: name the stack that holds the map` }]);
+    }
+    const plan = foundation.result?.plan;
+    const part = plan !== undefined ? stackPart(plan, shard.key) : undefined;
+    if (part !== undefined && part.problems.length > 0) {
+        return invalid(part.problems);
+    }
+    return { ...foundation, shard: shard.key };
+}
+
+/** What the loaded stack registers: its part of a sharded map, or the whole plan (undefined for an invalid map). */
+export function stackPlanOf(loaded: LoadedMap): Plan | undefined {
+    const plan = loaded.result?.plan;
+    return plan === undefined ? undefined : stackPart(plan, loaded.shard).plan;
 }
 
 /** Reads and checks the stack file a command names. */
@@ -133,4 +168,24 @@ export function locateAll(loaded: LoadedMap, findings: readonly (Problem | Posit
 /** Every problem of a loaded map (read problems of an unreadable file included). */
 export function problemsOf(loaded: LoadedMap): readonly (Problem | PositionedProblem)[] {
     return loaded.result?.problems ?? loaded.file.problems;
+}
+
+/** The base map: a file when one exists at that path, otherwise the head's stack file at a git revision. */
+export function loadBase(context: CommandContext, base: string, head: Source, command: string): LoadedMap {
+    const path = context.directory !== undefined && !base.startsWith("/") ? `${context.directory}/${base}` : base;
+    if (existsSync(path)) {
+        const source = { path, label: path };
+        return loadText(context, source, readSource(context, source));
+    }
+    if (head.path === "-") {
+        throw new UsageError(`--base ${JSON.stringify(base)} is not a file, and a git revision needs the head as a file (not standard input)`, command);
+    }
+    let text: string;
+    try {
+        text = context.io.gitShow!(base, head.path);
+    } catch (error) {
+        const detail = String((error as { stderr?: unknown }).stderr ?? (error as Error).message).trim().split("\n")[0];
+        throw new UnreadableError(`--base ${base}: neither a file nor a git revision holding ${head.label} (${detail})`);
+    }
+    return loadText(context, { path: head.path, label: `${base}:${head.label}` }, text);
 }

@@ -15,12 +15,13 @@ import { diff } from "./commands/diff";
 import { explain } from "./commands/explain";
 import { plan } from "./commands/plan";
 import { schema } from "./commands/schema";
+import { shard } from "./commands/shard";
 import { validate } from "./commands/validate";
 import { Io, processIo } from "./io";
 import { COLOR_STYLE, PLAIN_STYLE, colorsEnabled, outputWidth } from "./style";
 
 /** The commands, in the order help lists them. */
-export const COMMANDS: readonly Command[] = [validate, plan, explain, diff, access, ci, pipeline, mrNote, schema];
+export const COMMANDS: readonly Command[] = [validate, plan, explain, diff, access, ci, pipeline, mrNote, shard, schema];
 
 const EXIT_CODES = `exit codes:
   0  ok

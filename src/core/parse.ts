@@ -8,7 +8,7 @@
 import { z } from "zod";
 import { Findings, NAMESPACE, PathSegment, show } from "./findings";
 import { grantNameProblem, projectPathProblem } from "./rules";
-import { DeployerConfig, DeployerSchema, GitlabConfig, GitlabSchema, PROJECT_FIELDS, ProjectIdSchema } from "./schema";
+import { DeployerConfig, DeployerSchema, GitlabConfig, GitlabSchema, PROJECT_FIELDS, ProjectIdSchema, ShardingConfig, ShardingSchema } from "./schema";
 
 /** A grant as parsed: the shared fields, plus one field per target it uses. */
 export interface GrantConfig {
@@ -54,11 +54,13 @@ export interface ParsedMap {
     readonly present: ReadonlySet<string>;
     /** The federation's own pipeline identities, when the map has a valid deployer section. */
     readonly deployer?: DeployerConfig;
+    /** How the map is split over stacks, when it is. */
+    readonly sharding?: ShardingConfig;
 }
 
 /** Every top-level config key of a map with these target sections, in documentation order. */
 export function sectionKeys(definition: MapDefinition): string[] {
-    return ["gitlab", ...definition.sections.map((s) => s.key), "deployer", "projects"];
+    return ["gitlab", ...definition.sections.map((s) => s.key), "deployer", "sharding", "projects", "shard"];
 }
 
 type AnySchema = z.ZodType;
@@ -255,7 +257,7 @@ function translate(issue: z.core.$ZodIssue, root: AnySchema, prefix: readonly Pa
  * defaults apply) and that is returned, for the remaining checks only: there are problems, so
  * nothing is planned from it.
  */
-function parseWith<T extends AnySchema>(schema: T, value: unknown, prefix: readonly PathSegment[], findings: Findings, salvage = false): z.output<T> | undefined {
+export function parseWith<T extends AnySchema>(schema: T, value: unknown, prefix: readonly PathSegment[], findings: Findings, salvage = false): z.output<T> | undefined {
     const result = schema.safeParse(value, { reportInput: true });
     if (result.success) {
         return result.data;
@@ -333,8 +335,12 @@ export function parseMap(raw: Readonly<Record<string, unknown>>, definition: Map
         if (keys.includes(key)) {
             present.add(key);
         } else {
-            findings.problem([key], unknownKeyMessage(`${NAMESPACE}:${key}`, keys.map((s) => `${NAMESPACE}:${s}`), "config key"));
+            // `shard` belongs to a shard stack's config, never to a map: not offered here.
+            findings.problem([key], unknownKeyMessage(`${NAMESPACE}:${key}`, keys.filter((s) => s !== "shard").map((s) => `${NAMESPACE}:${s}`), "config key"));
         }
+    }
+    if (raw.shard !== undefined) {
+        findings.problem(["shard"], `marks a shard stack, whose config holds nothing else (the map is in the stack it names): remove it from this map`);
     }
     if (raw.gitlab === undefined) {
         findings.problem(["gitlab"], `is required but missing. Set ${NAMESPACE}:gitlab with at least url: the GitLab URL that issues the ID tokens, e.g. https://gitlab.example.com`);
@@ -350,6 +356,7 @@ export function parseMap(raw: Readonly<Record<string, unknown>>, definition: Map
     }
 
     const deployer = raw.deployer === undefined ? undefined : parseWith(DeployerSchema, raw.deployer, ["deployer"], findings, false);
+    const sharding = raw.sharding === undefined ? undefined : parseWith(ShardingSchema, raw.sharding, ["sharding"], findings, false);
 
     const projects: ParsedProject[] = [];
     if (raw.projects === undefined) {
@@ -364,5 +371,12 @@ export function parseMap(raw: Readonly<Record<string, unknown>>, definition: Map
             }
         }
     }
-    return { gitlab, sections, projects, present, ...(deployer !== undefined ? { deployer: deployer as DeployerConfig } : {}) };
+    return {
+        gitlab,
+        sections,
+        projects,
+        present,
+        ...(deployer !== undefined ? { deployer: deployer as DeployerConfig } : {}),
+        ...(sharding !== undefined ? { sharding: sharding as ShardingConfig } : {}),
+    };
 }

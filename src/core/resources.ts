@@ -18,6 +18,10 @@ export function resourceMeta<T extends string>(type: T) {
                 .optional()
                 .meta({ description: "Former logical names (same type and parent): Pulumi aliases, so a resource that had one keeps its identity." }),
             import: z.string().optional().meta({ description: "Pulumi import option: the ID of an existing resource to adopt (then managed as planned)." }),
+            rootAlias: z
+                .literal(true)
+                .optional()
+                .meta({ description: "Also an alias with the same name at the stack's root: where `pulumi state move` puts a resource moved from another stack (a shard's grant resources, after a move from one stack)." }),
         })
         .meta({ description: "Which resource this entry becomes, and its resource options." });
 }
@@ -34,6 +38,8 @@ export interface ResourceMeta {
     readonly aliases?: readonly string[];
     /** Pulumi `import`: the ID of an existing resource to adopt. */
     readonly import?: string;
+    /** Also alias the same name at the stack's root (resources moved into a shard stack by `pulumi state move`). */
+    readonly rootAlias?: true;
 }
 
 /** A resource's `resource` entry; aliases only when there are former names that differ from `name`. */

@@ -187,3 +187,31 @@ export const DeployerSchema = z
     });
 
 export type DeployerConfig = z.output<typeof DeployerSchema>;
+
+/** Sharding the map over several stacks (README: Large instances). */
+export const ShardingSchema = z
+    .strictObject({
+        shards: z.number().int().min(1).max(256).meta({ description: "How many shard stacks hold the grants (<stack>-shard-0 ...); this stack becomes the foundation, which holds the shared trust anchors and the deployer." }),
+        by: z
+            .enum(["project", "group"])
+            .default("project")
+            .meta({ description: "What decides a project's shard: its id (default: stable across renames), or its top-level group (a group's projects stay together)." }),
+    })
+    .meta({ description: "Run the map as a foundation stack and shard stacks: for instances one stack cannot hold (about 15,000 resources) or beyond GCP's condition limit per provider. gitlab-federation shard shows the assignment." });
+
+export type ShardingConfig = z.output<typeof ShardingSchema>;
+
+/** The key of a shard stack: which map it is a shard of. */
+export const ShardKeySchema = z
+    .strictObject({
+        of: z.string().regex(/^[A-Za-z0-9_.-]+$/, { error: (i) => `must be the name of the stack holding the map (Pulumi.<name>.yaml), got ${JSON.stringify(i.input)}` }).meta({ description: "The foundation stack, whose Pulumi.<of>.yaml holds the map." }),
+        index: z.number().int().min(0).meta({ description: "This shard's number, 0 to sharding.shards - 1." }),
+        foundation: z
+            .string()
+            .regex(/^[^/]+\/[^/]+\/[^/]+$/, { error: (i) => `must be the fully qualified foundation stack, <org>/<project>/<stack>, got ${JSON.stringify(i.input)}` })
+            .optional()
+            .meta({ description: "The foundation's fully qualified name for the StackReference. Default: this stack's organization and project, stack <of>." }),
+    })
+    .meta({ description: "This stack is a shard of another stack's map (written by gitlab-federation shard --write)." });
+
+export type ShardKey = z.output<typeof ShardKeySchema>;

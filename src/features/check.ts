@@ -5,9 +5,11 @@
  */
 import { Findings, MapValidationError, Problem, Warning, formatPath, sortFindings } from "../core/findings";
 import { ResolvedGrant, resolveGrants } from "../core/model";
-import { parseMap } from "../core/parse";
+import { ParsedMap, parseMap } from "../core/parse";
+import type { ShardingConfig } from "../core/schema";
+import { shardKey, shardOf } from "../core/shard";
 import { TARGETS } from "../targets";
-import type { AnyTarget, TargetGrant, TargetPlanResult } from "../targets/target";
+import type { AnyTarget, PlanContext, TargetGrant, TargetPlanResult } from "../targets/target";
 import { MAP_DEFINITION } from "./map-schema";
 import type { GrantSummary, Plan } from "./plan-schema";
 
@@ -70,7 +72,7 @@ function checkAudiences(results: ReadonlyMap<string, TargetPlanResult<unknown, u
     }
 }
 
-function summaryOf(grant: ResolvedGrant, results: ReadonlyMap<string, TargetPlanResult<unknown, unknown>>): GrantSummary {
+function summaryOf(grant: ResolvedGrant, results: ReadonlyMap<string, TargetPlanResult<unknown, unknown>>, shard: number | undefined): GrantSummary {
     const summary: Record<string, unknown> = {
         project: grant.project,
         projectId: grant.projectId,
@@ -86,6 +88,7 @@ function summaryOf(grant: ResolvedGrant, results: ReadonlyMap<string, TargetPlan
             ...(grant.environment !== undefined ? { environment: grant.environment } : {}),
         },
         ...(grant.deployer !== undefined ? { deployer: grant.deployer.role } : {}),
+        ...(shard !== undefined ? { shard } : {}),
     };
     for (const [key, result] of results) {
         const part = result.grants.get(grant.index);
@@ -94,6 +97,30 @@ function summaryOf(grant: ResolvedGrant, results: ReadonlyMap<string, TargetPlan
         }
     }
     return summary as GrantSummary;
+}
+
+/** A sharded map's assignment: grants by the shard of their project; the deployer's stay in the foundation. */
+function shardingOf(config: ShardingConfig, parsed: ParsedMap, findings: Findings): NonNullable<PlanContext<unknown, unknown>["sharding"]> {
+    const aws = parsed.sections.get("aws") as { accountId?: string } | undefined;
+    if (aws !== undefined && aws.accountId === undefined) {
+        findings.problem(["aws", "accountId"], `is required with gitlab-federation:sharding: the foundation publishes the shards' role ARNs, which name the account`);
+    }
+    const cache = new Map<string, number>();
+    return {
+        shards: config.shards,
+        shardOf: (grant) => {
+            if (grant.deployer !== undefined) {
+                return undefined;
+            }
+            const key = shardKey(grant.project, grant.projectId, config.by);
+            let found = cache.get(key);
+            if (found === undefined) {
+                found = shardOf(key, config.shards);
+                cache.set(key, found);
+            }
+            return found;
+        },
+    };
 }
 
 /**
@@ -111,11 +138,12 @@ export function checkMap(raw: Readonly<Record<string, unknown>>, options: CheckO
     );
     checkGrants(grants, parsed.present, findings);
 
+    const sharding = parsed.sharding === undefined ? undefined : shardingOf(parsed.sharding, parsed, findings);
     const results = new Map<string, TargetPlanResult<unknown, unknown>>();
     for (const target of ALL_TARGETS) {
         const section = parsed.sections.get(target.key);
         if (section !== undefined) {
-            results.set(target.key, target.plan({ gitlab: parsed.gitlab, section, grants: grantsOf(target, grants), all: grants, findings }));
+            results.set(target.key, target.plan({ gitlab: parsed.gitlab, section, grants: grantsOf(target, grants), all: grants, findings, ...(sharding !== undefined ? { sharding } : {}) }));
         }
     }
     checkAudiences(results, findings);
@@ -129,11 +157,14 @@ export function checkMap(raw: Readonly<Record<string, unknown>>, options: CheckO
     for (const [key, result] of results) {
         plan[key] = result.plan;
     }
+    if (parsed.sharding !== undefined) {
+        plan.sharding = { shards: parsed.sharding.shards, by: parsed.sharding.by };
+    }
     if (parsed.deployer !== undefined) {
         const d = parsed.deployer;
         plan.deployer = { project: d.project, projectId: String(d.id), environment: d.applier.environment, manual: d.applier.manual };
     }
-    plan.grants = grants.map((g) => summaryOf(g, results));
+    plan.grants = grants.map((g) => summaryOf(g, results, sharding?.shardOf(g)));
     plan.warnings = warnings.map(({ path, message }) => ({ path, message }));
     return { problems, warnings, plan: plan as Plan };
 }

@@ -28,7 +28,7 @@ function counts<I, T extends string>(items: readonly I[], pick: (item: I) => str
 }
 
 const ACCESS_KINDS = ["gained", "widened", "narrowed", "lost"] as const;
-const OPS = ["create", "import", "update", "replace", "delete"] as const;
+const OPS = ["create", "import", "update", "replace", "move", "delete"] as const;
 
 /** Whether the report has anything to say (access changed, or `pulumi up` would stop or lose data). */
 export function hasNews(result: DiffResult): boolean {

@@ -8,6 +8,7 @@
 import { z } from "zod";
 import { NAMESPACE } from "../core/findings";
 import { sectionKeys } from "../core/parse";
+import { ShardKeySchema } from "../core/schema";
 import { MAP_DEFINITION, MapSchema } from "./map-schema";
 import { ContractSchema } from "./contract";
 import { PlanSchema } from "./plan-schema";
@@ -43,8 +44,9 @@ export function stackFileJsonSchema(): Record<string, unknown> {
             config: {
                 type: "object",
                 description: "Stack configuration. The gitlab-federation: keys are the project map; keys of other namespaces configure providers.",
-                properties,
-                required: (map.required ?? []).map((key) => `${NAMESPACE}:${key}`),
+                properties: { ...properties, [`${NAMESPACE}:shard`]: z.toJSONSchema(ShardKeySchema, { target: "draft-2020-12" }) },
+                // The map, or a shard stack's pointer to the stack that holds it.
+                anyOf: [{ required: (map.required ?? []).map((key) => `${NAMESPACE}:${key}`) }, { required: [`${NAMESPACE}:shard`] }],
                 patternProperties: { [`^${NAMESPACE}:(?!(${sections.join("|")})$)`]: false },
             },
         },

@@ -15,8 +15,10 @@ import type { Entry } from "../core/resources";
 import type { AnyTarget } from "../targets/target";
 import { ALL_TARGETS } from "./check";
 import type { Plan } from "./plan-schema";
+import { ownerOf } from "./shard";
 
-export type ResourceOp = "create" | "import" | "update" | "replace" | "delete";
+/** `move`: a sharded map moves the resource to another stack (it must be moved with pulumi state move). */
+export type ResourceOp = "create" | "import" | "update" | "replace" | "move" | "delete";
 
 export interface ResourceChange {
     readonly type: string;
@@ -109,8 +111,19 @@ function physicalOf(item: Indexed): string {
 
 const key = (type: string, name: string) => `${type}::${name}`;
 
+/** Which stack registers an entry: "the foundation" or "shard <i>" (an unsharded map's one stack is the foundation). */
+function stackNaming(plan: Plan): (name: string) => string {
+    const owner = ownerOf(plan);
+    return (name) => {
+        const index = owner(name);
+        return index === undefined ? "the foundation stack" : `shard stack ${index}`;
+    };
+}
+
 /** Every resource that changes from `base` to `head`, in head's order, deletions last. */
 export function resourceChanges(base: Plan, head: Plan): ResourceChange[] {
+    const stackBefore = stackNaming(base);
+    const stackAfter = stackNaming(head);
     const old = new Map(entriesOf(base).map((item) => [key(item.entry.resource.type, item.entry.resource.name), item]));
     const claimed = new Set<string>();
     const changes: ResourceChange[] = [];
@@ -129,6 +142,13 @@ export function resourceChanges(base: Plan, head: Plan): ResourceChange[] {
         const before = old.get(found)!;
         const formerName = before.entry.resource.name !== name ? { formerName: before.entry.resource.name } : {};
         const changed = changedArguments(before, item);
+        const [from, to] = [stackBefore(before.entry.resource.name), stackAfter(name)];
+        if (from !== to) {
+            // Registered by another stack now: that stack creates it (an upsert, or "already exists") and the old one deletes it.
+            const hazard = `moves from ${from} to ${to}: move it with pulumi state move before either stack's pulumi up (gitlab-federation shard --base prints the commands), or the old stack's delete removes the object`;
+            changes.push({ type, name, ...formerName, op: "move", changed, replacedBy: [], protected: item.entry.resource.protect, deleteBeforeReplace: false, physical: physicalOf(item), hazard });
+            continue;
+        }
         if (changed.length === 0) {
             continue;
         }

@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import type { MapDefinition } from "../core/parse";
-import { DeployerSchema, GRANT_BASE_FIELDS, GitlabSchema, GrantKeySchema, PROJECT_FIELDS, ProjectKeySchema } from "../core/schema";
+import { DeployerSchema, ShardingSchema, GRANT_BASE_FIELDS, GitlabSchema, GrantKeySchema, PROJECT_FIELDS, ProjectKeySchema } from "../core/schema";
 import { RegisteredTarget, TARGETS } from "../targets";
 
 type GrantTargetFields = { [T in RegisteredTarget as T["key"]]: z.ZodOptional<T["grantSchema"]> };
@@ -29,7 +29,7 @@ export const ProjectsSchema = z.record(ProjectKeySchema, ProjectSchema).meta({ d
 
 /** The whole map. Keys are the config keys without the `gitlab-federation:` namespace. */
 export const MapSchema = z
-    .strictObject({ gitlab: GitlabSchema, ...sectionFields, deployer: DeployerSchema.optional(), projects: ProjectsSchema })
+    .strictObject({ gitlab: GitlabSchema, ...sectionFields, deployer: DeployerSchema.optional(), sharding: ShardingSchema.optional(), projects: ProjectsSchema })
     .meta({
         title: "gitlab-federation project map",
         description: "Stack config under the gitlab-federation: namespace: which GitLab CI pipelines get which Vault, AWS and GCP access.",

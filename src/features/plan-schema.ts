@@ -28,6 +28,7 @@ export const GrantSummarySchema = z.strictObject({
         .enum(["planner", "applier"])
         .optional()
         .meta({ description: "One of the federation pipeline's own identities (gitlab-federation:deployer), not a grant of the projects section." }),
+    shard: z.number().int().optional().meta({ description: "A sharded map: the shard stack that registers this grant's resources (absent: the foundation)." }),
     ...summarySections,
 });
 
@@ -38,6 +39,14 @@ export const PlanSchema = z
         version: z.literal(1),
         gitlab: z.strictObject({ url: z.string() }),
         ...planSections,
+        sharding: z
+            .strictObject({ shards: z.number().int(), by: z.enum(["project", "group"]) })
+            .optional()
+            .meta({ description: "The map runs as a foundation stack and shard stacks (gitlab-federation:sharding)." }),
+        shard: z
+            .strictObject({ of: z.string(), index: z.number().int(), shards: z.number().int(), foundation: z.string().optional() })
+            .optional()
+            .meta({ description: "Set on the part of a sharded plan one shard stack registers: which map, which shard." }),
         deployer: z
             .strictObject({
                 project: z.string(),

@@ -3,6 +3,7 @@
  * fitted to a terminal width (the widest column is cut first) and coloured; both are the CLI's
  * choice, so the default output is plain and complete.
  */
+import { entriesOf } from "./shard";
 import { ALL_TARGETS } from "./check";
 import type { GrantSummary, Plan } from "./plan-schema";
 
@@ -68,6 +69,14 @@ export function renderPlan(plan: Plan, options: RenderOptions = {}): string {
     const sections = plan as unknown as Record<string, unknown>;
     const perTarget = ALL_TARGETS.map((t) => `${t.title} ${plan.grants.filter((g) => g.deployer === undefined && (g as Record<string, unknown>)[t.key] !== undefined).length}`);
     const out: string[] = [style.heading(`gitlab-federation plan for ${plan.gitlab.url}: ${describeCounts(plan)} (grants per target: ${perTarget.join(", ")})`)];
+    const resources = entriesOf(plan).length;
+    if (plan.sharding !== undefined) {
+        out.push(
+            `Sharded over ${plan.sharding.shards} shard stack${plan.sharding.shards === 1 ? "" : "s"} (by ${plan.sharding.by}): this foundation stack registers ${count(resources, "resource")}, the trust anchors and the deployer's; the shards register the grants' (gitlab-federation shard).`,
+        );
+    } else if (plan.shard !== undefined) {
+        out.push(`Shard ${plan.shard.index} of ${plan.shard.shards} of the map of stack ${plan.shard.of}: this stack registers ${count(resources, "resource")}, its grants' (gitlab-federation shard).`);
+    }
     for (const target of ALL_TARGETS) {
         const section = sections[target.key];
         if (section === undefined) {

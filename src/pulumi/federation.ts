@@ -8,10 +8,16 @@ import type { Contract } from "../contract/contract";
 import { ALL_TARGETS } from "../features/check";
 import { contractOf } from "../features/contract";
 import type { GrantSummary, Plan } from "../features/plan-schema";
+import { registersGrant } from "../features/shard";
 
 export interface FederationArgs {
-    /** A validated plan (features/check.ts `planMap`). */
+    /** A validated plan (features/check.ts `planMap`); of a sharded map, this stack's part (features/shard.ts). */
     readonly plan: Plan;
+    /**
+     * The contract to publish (merged with what the resources know). Default: the plan's. The
+     * foundation of a sharded map publishes the whole map's (contractOf of the whole plan). Merged into in place.
+     */
+    readonly contract?: Contract;
 }
 
 /**
@@ -37,26 +43,28 @@ export class Federation extends pulumi.ComponentResource {
         super(ROOT_COMPONENT, name, {}, opts);
         const { plan } = args;
         const sections = plan as unknown as Record<string, unknown>;
+        // A sharded map's foundation publishes every grant's contract but registers only its own (registersGrant).
+        const registered = plan.grants.filter((g) => registersGrant(plan, g));
         const grants: Record<string, Record<string, Record<string, unknown>>> = {};
-        for (const g of plan.grants) {
+        for (const g of registered) {
             (grants[g.project] ??= {})[g.grant] = { projectId: g.projectId };
         }
         const outputs: Record<string, unknown> = {};
-        const contract = contractOf(plan) as unknown as Record<string, any>;
+        const contract = (args.contract ?? contractOf(plan)) as unknown as Record<string, any>; // merged into in place
         for (const target of ALL_TARGETS) {
             const section = sections[target.key];
             if (section === undefined) {
                 continue;
             }
-            const registered = target.component().register(section, this);
-            outputs[target.key] = registered.outputs;
-            contract[target.key] = { ...contract[target.key], ...registered.contract?.section };
-            for (const g of plan.grants) {
+            const parts = target.component().register(section, this);
+            outputs[target.key] = parts.outputs;
+            contract[target.key] = { ...contract[target.key], ...parts.contract?.section };
+            for (const g of registered) {
                 const summary = (g as GrantSummary & Record<string, unknown>)[target.key];
                 if (summary !== undefined) {
-                    grants[g.project]![g.grant]![target.key] = registered.grantOutputs(summary);
+                    grants[g.project]![g.grant]![target.key] = parts.grantOutputs(summary);
                     const entry = contract.grants[g.project][g.grant];
-                    entry[target.key] = { ...entry[target.key], ...registered.contract?.grant?.(summary) };
+                    entry[target.key] = { ...entry[target.key], ...parts.contract?.grant?.(summary) };
                 }
             }
         }

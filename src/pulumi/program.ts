@@ -3,6 +3,7 @@
  * plan. Nothing is registered unless the map is valid. src/index.ts runs this.
  */
 import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { MapValidationError, Problem } from "../core/findings";
 import { ROOT_NAME } from "../core/names";
@@ -10,7 +11,10 @@ import { sectionKeys } from "../core/parse";
 import { mapFromStackConfig } from "../core/stack-config";
 import { readStackFile } from "../core/stack-file";
 import { checkMap } from "../features/check";
+import { contractOf } from "../features/contract";
 import { MAP_DEFINITION } from "../features/map-schema";
+import { shardKeyOf, stackPart } from "../features/shard";
+import type { ShardKey } from "../core/schema";
 import { Federation, FederationOutputs } from "./federation";
 
 export interface StackMap {
@@ -54,6 +58,43 @@ export interface RunOptions {
     readonly logWarnings?: boolean;
     /** Problems found while reading the config; the map is invalid if there are any. */
     readonly readProblems?: readonly Problem[];
+    /** This stack is a shard of the map (its `gitlab-federation:shard`): register that shard's part. */
+    readonly shard?: ShardKey;
+}
+
+/** A problem with its file position, as the offline CLI shows it. */
+function withPosition(p: Problem & { position?: { line: number; column: number } }, file: string): Problem {
+    return { ...p, message: p.position !== undefined ? `${p.message} (${file}:${p.position.line}:${p.position.column})` : p.message };
+}
+
+/**
+ * The map a shard stack registers its part of: Pulumi.<of>.yaml beside Pulumi.yaml, read the way
+ * the offline CLI reads it (the engine hands this program only its own stack's config).
+ */
+export function readFoundationMap(of: string, projectName: string, directory = "."): StackMap {
+    const file = join(directory, `Pulumi.${of}.yaml`);
+    if (!existsSync(file)) {
+        return {
+            raw: {},
+            problems: [{ path: "gitlab-federation:shard.of", segments: ["shard", "of"], message: `names the stack ${JSON.stringify(of)}, but ${file} is not here: run pulumi up for a shard from the directory that holds its foundation's stack file` }],
+        };
+    }
+    const read = readStackFile(readFileSync(file, "utf8"), { sections: sectionKeys(MAP_DEFINITION), projectName });
+    return { raw: read.raw, problems: read.problems.map((p) => withPosition(p, file)) };
+}
+
+/** Runs this stack: its own map, or (a shard stack) its part of the map it names. */
+export function runStack(): FederationOutputs {
+    const stackMap = readStackMap();
+    const shard = shardKeyOf(stackMap.raw);
+    if (shard === undefined) {
+        return runProgram(stackMap.raw, { readProblems: stackMap.problems });
+    }
+    if (shard.key === undefined || shard.problems.length > 0) {
+        throw new pulumi.RunError(new MapValidationError([...stackMap.problems, ...shard.problems]).message);
+    }
+    const foundation = readFoundationMap(shard.key.of, pulumi.getProject());
+    return runProgram(foundation.raw, { readProblems: [...stackMap.problems, ...foundation.problems], shard: shard.key });
 }
 
 /** Warnings logged one by one in `pulumi preview`; the rest are counted (the CLI plan lists all). */
@@ -77,9 +118,13 @@ export function runProgram(raw: Readonly<Record<string, unknown>>, options: RunO
     if (result.plan === undefined) {
         throw new pulumi.RunError(new MapValidationError(result.problems).message);
     }
-    const plan = result.plan;
+    const part = stackPart(result.plan, options.shard);
+    if (part.plan === undefined) {
+        throw new pulumi.RunError(new MapValidationError(part.problems).message);
+    }
+    const plan = part.plan;
     return withoutStackTraces(() => {
-        const root = new Federation(ROOT_NAME, { plan });
+        const root = new Federation(ROOT_NAME, { plan, ...(plan.sharding !== undefined ? { contract: contractOf(result.plan!) } : {}) });
         return { root, result: root.outputs };
     });
 }

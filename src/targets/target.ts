@@ -29,6 +29,12 @@ export interface PlanContext<Section, Fields> {
     /** Every grant of the map, whatever its targets (for rules across projects). */
     readonly all: readonly ResolvedGrant[];
     readonly findings: Findings;
+    /**
+     * A sharded map (gitlab-federation:sharding): how many shards, and a grant's shard (undefined
+     * for the foundation's: the deployer). Targets that hold per-shard shared resources (GCP's
+     * providers) plan one per shard.
+     */
+    readonly sharding?: { readonly shards: number; readonly shardOf: (grant: ResolvedGrant) => number | undefined };
 }
 
 export interface TargetPlanResult<Plan, Summary> {
@@ -185,6 +191,12 @@ export interface Target<
      * provider), or "all". From the providers' sources; see each target's lifecycle.ts.
      */
     readonly replaceOn: Readonly<Record<string, readonly string[] | "all">>;
+    /**
+     * Per resource type: the type token of the component (component.ts) that registers it, under
+     * the root component. With the entry's name this is its URN (`gitlab-federation shard` prints
+     * the URNs `pulumi state move` takes).
+     */
+    readonly parents: Readonly<Record<string, string>>;
     /** Per resource type: the arguments that name the physical object (a Vault path, an IAM name). */
     readonly identity: Readonly<Record<string, readonly string[]>>;
     /** What a grant gets, for `diff` (see AccessFacets). */

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type { Entry } from "../../src/core/resources";
 import { informationalKeys, planEntries, planMap } from "../../src/features";
+import type { Plan } from "../../src/features/plan-schema";
 import { Federation } from "../../src/pulumi/federation";
 import { readStackMap, runProgram, stackFileProblems, withoutStackTraces } from "../../src/pulumi/program";
 import { clone, devMap, map } from "../helpers/maps";
@@ -46,31 +47,40 @@ function withGcsState(): Record<string, any> {
     return raw;
 }
 
+/** Asserts that the custom resources registered are exactly the plan's entries: arguments and options. */
+export function assertRegistersExactly(plan: Plan, resources: readonly Registered[]): void {
+    const custom = resources.filter((r) => r.custom);
+    const planned = entries(plan);
+    assert.equal(custom.length, planned.length);
+    assert.deepEqual(custom.map((r) => `${r.type} ${r.name}`).sort(), planned.map((e) => `${e.resource.type} ${e.resource.name}`).sort());
+    for (const entry of planned) {
+        const resource = custom.find((r) => r.type === entry.resource.type && r.name === entry.resource.name)!;
+        assert.deepEqual(received(resource), promised(entry), `${entry.resource.type} ${entry.resource.name}`);
+        assert.equal(resource.protect, entry.resource.protect, `protect of ${entry.resource.name}`);
+        assert.equal(resource.deleteBeforeReplace, entry.resource.deleteBeforeReplace === true, `deleteBeforeReplace of ${entry.resource.name}`);
+        // (The SDK adds aliases of its own for renamed type tokens, e.g. gcp:serviceAccount/... ; only ours are compared.)
+        const prefix = resource.urn.slice(0, resource.urn.lastIndexOf("::") + 2);
+        assert.deepEqual(
+            resource.aliases.filter((urn) => urn.split("::")[2]!.endsWith(`$${resource.type}`) || urn.split("::")[2] === resource.type),
+            [
+                ...(entry.resource.aliases ?? []).map((alias) => prefix + alias),
+                // rootAlias: the same name at the stack's root, where pulumi state move puts a moved resource.
+                ...(entry.resource.rootAlias === true ? [`urn:pulumi:test::gitlab-federation::${resource.type}::${resource.name}`] : []),
+            ],
+            `aliases of ${entry.resource.name}`,
+        );
+        assert.equal(resource.importId, entry.resource.import ?? "", `import of ${entry.resource.name}`);
+    }
+}
+
 describe("the program", () => {
     for (const [label, raw] of [
         ["the dev map", DEV],
         ["the dev map with its state in Cloud Storage", withGcsState()],
     ] as const) {
         it(`registers exactly what plan --json says, for ${label}`, async () => {
-            const plan = planMap(raw);
             const { resources } = await runWithMocks(() => runProgram(raw, { logWarnings: false }));
-            const custom = resources.filter((r) => r.custom);
-            const planned = entries(plan);
-            assert.equal(custom.length, planned.length);
-            assert.deepEqual(custom.map((r) => `${r.type} ${r.name}`).sort(), planned.map((e) => `${e.resource.type} ${e.resource.name}`).sort());
-            for (const entry of planned) {
-                const resource = custom.find((r) => r.type === entry.resource.type && r.name === entry.resource.name)!;
-                assert.deepEqual(received(resource), promised(entry), `${entry.resource.type} ${entry.resource.name}`);
-                assert.equal(resource.protect, entry.resource.protect, `protect of ${entry.resource.name}`);
-                assert.equal(resource.deleteBeforeReplace, entry.resource.deleteBeforeReplace === true, `deleteBeforeReplace of ${entry.resource.name}`);
-                // (The SDK adds aliases of its own for renamed type tokens, e.g. gcp:serviceAccount/... ; only ours are compared.)
-                assert.deepEqual(
-                    resource.aliases.filter((urn) => urn.split("::")[2]!.endsWith(`$${resource.type}`)),
-                    (entry.resource.aliases ?? []).map((alias) => resource.urn.slice(0, resource.urn.lastIndexOf("::") + 2) + alias),
-                    `aliases of ${entry.resource.name}`,
-                );
-                assert.equal(resource.importId, entry.resource.import ?? "", `import of ${entry.resource.name}`);
-            }
+            assertRegistersExactly(planMap(raw), resources);
         });
     }
 

@@ -1,29 +1,8 @@
-import { existsSync } from "node:fs";
 import { diffPlans } from "../../features/diff";
 import { diffJson, hasNews, renderDiffMarkdown, renderDiffText } from "../../features/diff-report";
-import { Command, CommandContext, EXIT, UnreadableError, UsageError, single } from "../command";
-import { LoadedMap, STACK_HELP, STACK_OPTIONS, Source, loadText, locateAll, problemsOf, readSource, sourceOf } from "../load";
+import { Command, CommandContext, EXIT, UsageError, single } from "../command";
+import { LoadedMap, STACK_HELP, STACK_OPTIONS, loadBase, loadText, locateAll, problemsOf, readSource, sourceOf } from "../load";
 import { locatedLine } from "../report";
-
-/** The base map: a file when one exists at that path, otherwise the head's stack file at a git revision. */
-function loadBase(context: CommandContext, base: string, head: Source): LoadedMap {
-    const path = context.directory !== undefined && !base.startsWith("/") ? `${context.directory}/${base}` : base;
-    if (existsSync(path)) {
-        const source = { path, label: path };
-        return loadText(context, source, readSource(context, source));
-    }
-    if (head.path === "-") {
-        throw new UsageError(`--base ${JSON.stringify(base)} is not a file, and a git revision needs the head as a file (not standard input)`, "diff");
-    }
-    let text: string;
-    try {
-        text = context.io.gitShow!(base, head.path);
-    } catch (error) {
-        const detail = String((error as { stderr?: unknown }).stderr ?? (error as Error).message).trim().split("\n")[0];
-        throw new UnreadableError(`--base ${base}: neither a file nor a git revision holding ${head.label} (${detail})`);
-    }
-    return loadText(context, { path: head.path, label: `${base}:${head.label}` }, text);
-}
 
 function printInvalid(context: CommandContext, side: string, loaded: LoadedMap): void {
     const problems = locateAll(loaded, problemsOf(loaded));
@@ -70,7 +49,7 @@ exit codes (for allow_failure:exit_codes): 0 no change; 1 an invalid map (base o
         const withHead = headOption !== undefined ? { ...context, values: { ...context.values, config: [headOption] } } : context;
         const headSource = sourceOf(withHead);
         const head = loadText(context, headSource, readSource(context, headSource));
-        const before = loadBase(context, base, headSource);
+        const before = loadBase(context, base, headSource, "diff");
         if (before.result?.plan === undefined || head.result?.plan === undefined) {
             if (before.result?.plan === undefined) printInvalid(context, "base", before);
             if (head.result?.plan === undefined) printInvalid(context, "head", head);

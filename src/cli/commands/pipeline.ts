@@ -45,7 +45,7 @@ exit codes: 0 ok (or current), 1 a stack file is invalid or .gitlab-ci.yml is st
                 invalid = true;
                 continue;
             }
-            stacks.push({ name: STACK_FILE.exec(file)![1]!, file, plan: loaded.result.plan });
+            stacks.push({ name: STACK_FILE.exec(file)![1]!, file, plan: loaded.result.plan, ...(loaded.shard !== undefined ? { shardOf: loaded.shard.of } : {}) });
         }
         if (invalid) {
             return EXIT.invalid;

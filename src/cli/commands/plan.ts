@@ -1,7 +1,7 @@
 import { jsonChunks } from "../../core/json-stream";
 import { renderPlan } from "../../features/render";
 import { Command, EXIT } from "../command";
-import { STACK_HELP, STACK_OPTIONS, STACK_USAGE, loadMap } from "../load";
+import { STACK_HELP, STACK_OPTIONS, STACK_USAGE, loadMap, stackPlanOf } from "../load";
 import { jsonReport, printProblems } from "../report";
 
 export const plan: Command = {
@@ -13,11 +13,13 @@ export const plan: Command = {
 options:
 ${STACK_HELP}
   --json               print the plan (docs/plan.schema.json): exactly what pulumi up registers.
-                       On an invalid map: the validate --json report, exit 1`,
+                       On an invalid map: the validate --json report, exit 1
+A sharded map (gitlab-federation:sharding): the named stack's part, the foundation's or a
+shard stack's; gitlab-federation shard shows how the map is split.`,
     options: { ...STACK_OPTIONS, json: { type: "boolean" } },
     async run(context) {
         let loaded: ReturnType<typeof loadMap> | undefined = loadMap(context);
-        const plan = loaded.result?.plan;
+        const plan = stackPlanOf(loaded);
         if (plan === undefined) {
             if (context.values.json === true) {
                 context.io.stdout(`${JSON.stringify(jsonReport(loaded), null, 2)}\n`);

@@ -5,7 +5,7 @@ import { awsCi } from "./ci";
 import { AwsContractSchema, AwsGrantContractSchema, awsContract, awsGrantContract } from "./contract";
 import { IDENTITY, REPLACE_ON } from "./lifecycle";
 import { awsEvaluator } from "./evaluate";
-import { RESOURCE } from "./names";
+import { COMPONENT, RESOURCE } from "./names";
 import { planAws } from "./plan";
 import { AWS_ROLE_INFORMATIONAL, AwsPlan, AwsPlanSchema, AwsRoleEntry, AwsRolePolicyEntry, AwsSummarySchema } from "./plan-schema";
 import { renderAws } from "./render";
@@ -35,6 +35,7 @@ export const aws = defineTarget({
     resources: (plan): Entry[] => [...plan.oidcProviders, ...plan.roles, ...plan.rolePolicyAttachments, ...plan.rolePolicies],
     informational: { [RESOURCE.role]: AWS_ROLE_INFORMATIONAL },
     replaceOn: REPLACE_ON,
+    parents: Object.fromEntries(Object.values(RESOURCE).map((type) => [type, COMPONENT.oidc])),
     identity: IDENTITY,
     access: (plan, summary) => {
         const role = indexOf(plan).roles.get(summary.roleName);

@@ -39,18 +39,22 @@ export class GcpWorkloadIdentityFederation extends pulumi.ComponentResource {
         super(COMPONENT.wif, name, {}, opts);
         const { plan } = args;
         const [poolEntry] = plan.pools;
-        const [providerEntry] = plan.providers;
-        if (providerEntry === undefined) {
-            throw new Error("internal error: a GCP plan has one provider");
+        if (plan.providers.length === 0) {
+            throw new Error("internal error: a GCP plan has a provider");
         }
         if (poolEntry !== undefined) {
             this.pool = new gcp.iam.WorkloadIdentityPool(poolEntry.resource.name, argsOf(poolEntry), optionsOf(poolEntry.resource, this));
         }
-        this.provider = new gcp.iam.WorkloadIdentityPoolProvider(
-            providerEntry.resource.name,
-            { ...argsOf(providerEntry), workloadIdentityPoolId: this.pool?.workloadIdentityPoolId ?? providerEntry.workloadIdentityPoolId },
-            optionsOf(providerEntry.resource, this),
+        // One provider; a shard stack's is its own, in the foundation's pool (no pool here, its ID from the plan).
+        const providers = plan.providers.map(
+            (entry) =>
+                new gcp.iam.WorkloadIdentityPoolProvider(
+                    entry.resource.name,
+                    { ...argsOf(entry), workloadIdentityPoolId: this.pool?.workloadIdentityPoolId ?? entry.workloadIdentityPoolId },
+                    optionsOf(entry.resource, this),
+                ),
         );
+        this.provider = providers[0]!;
         this.providerName = this.provider.name;
         this.serviceAccounts = new Map(
             plan.serviceAccounts.map((entry) => [entry.accountId, new gcp.serviceaccount.Account(entry.resource.name, argsOf(entry), optionsOf(entry.resource, this))]),
@@ -64,7 +68,7 @@ export class GcpWorkloadIdentityFederation extends pulumi.ComponentResource {
                 case RESOURCE.serviceAccountIamMember: {
                     const binding = entry as Extract<typeof entry, { serviceAccountId: string }>;
                     const account = lookup(byResourceId, binding.serviceAccountId, "service account");
-                    new gcp.serviceaccount.IAMMember(binding.resource.name, { ...argsOf(binding), serviceAccountId: account.name }, optionsOf(binding.resource, this, { dependsOn: [this.provider] }));
+                    new gcp.serviceaccount.IAMMember(binding.resource.name, { ...argsOf(binding), serviceAccountId: account.name }, optionsOf(binding.resource, this, { dependsOn: providers }));
                     break;
                 }
                 case RESOURCE.projectIamMember: {
@@ -96,7 +100,8 @@ export const components: TargetComponents<GcpPlan, GcpSummary> = {
             outputs: { providerName: federation.providerName, audience: plan.audience },
             grantOutputs: (summary) => {
                 const account = lookup(federation.serviceAccounts, summary.accountId, "service account");
-                return { serviceAccountEmail: account.email, providerName: federation.providerName, audience: summary.audience };
+                const providerName = summary.provider !== undefined ? summary.provider.slice("//iam.googleapis.com/".length) : federation.providerName;
+                return { serviceAccountEmail: account.email, providerName, audience: summary.audience };
             },
         };
     },

@@ -34,8 +34,8 @@ export function gcpContract(plan: GcpPlan): z.output<typeof GcpContractSchema> {
 export function gcpGrantContract(plan: GcpPlan, summary: GcpSummary): z.output<typeof GcpGrantContractSchema> {
     return {
         serviceAccountEmail: summary.email,
-        providerName: plan.providerResourceName.slice(PREFIX.length),
-        providerResourceName: plan.providerResourceName,
+        providerName: (summary.provider ?? plan.providerResourceName).slice(PREFIX.length),
+        providerResourceName: summary.provider ?? plan.providerResourceName,
         audience: summary.audience,
         roles: [...summary.roles],
     };

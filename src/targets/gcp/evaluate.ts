@@ -55,11 +55,17 @@ function gateOf(member: string): string {
     return member.slice(member.indexOf("/group/") + "/group/".length);
 }
 
+/** The full resource name of a planned provider: //iam.googleapis.com/projects/<number>/.../providers/<id>. */
+function providerResourceName(plan: GcpPlan, provider: GcpProviderEntry): string {
+    return plan.providerResourceName.replace(/[^/]+$/, provider.workloadIdentityPoolProviderId);
+}
+
 export function gcpEvaluator(plan: GcpPlan): Evaluator<GcpSummary> {
-    const provider = plan.providers[0]!;
-    const allowed = provider.oidc.allowedAudiences.length > 0 ? provider.oidc.allowedAudiences : [plan.providerResourceName, `https:${plan.providerResourceName}`];
-    const cache = new WeakMap<Claims, Exchange>();
-    const exchangeOf = (claims: Claims): Exchange => {
+    // A sharded map has a provider per shard; a grant's tokens are exchanged at its own (summary.provider).
+    const providers = new Map(plan.providers.map((p) => [providerResourceName(plan, p), p]));
+    const caches = new Map<GcpProviderEntry, WeakMap<Claims, Exchange>>();
+    const exchangeOf = (provider: GcpProviderEntry, claims: Claims): Exchange => {
+        const cache = caches.get(provider) ?? caches.set(provider, new WeakMap()).get(provider)!;
         let found = cache.get(claims);
         if (found === undefined) {
             found = exchange(provider, claims);
@@ -68,6 +74,12 @@ export function gcpEvaluator(plan: GcpPlan): Evaluator<GcpSummary> {
         return found;
     };
     return (summary: GcpSummary, _grant: GrantIdentity, claims: Claims, options: EvaluateOptions): Decision => {
+        const name = summary.provider ?? plan.providerResourceName;
+        const provider = providers.get(name);
+        if (provider === undefined) {
+            throw new Error(`internal error: the plan has no GCP provider ${name}`);
+        }
+        const allowed = provider.oidc.allowedAudiences.length > 0 ? provider.oidc.allowedAudiences : [name, `https:${name}`];
         const reasons: string[] = [];
         if (claims.iss !== provider.oidc.issuerUri) {
             reasons.push(`the token's issuer ${JSON.stringify(claims.iss)} is not the provider's issuer ${provider.oidc.issuerUri}`);
@@ -79,7 +91,7 @@ export function gcpEvaluator(plan: GcpPlan): Evaluator<GcpSummary> {
         if (exp === undefined || options.now > exp) {
             reasons.push(exp === undefined ? `the token has no exp claim` : `the token expired at ${new Date(exp * 1000).toISOString()}`);
         }
-        const result = exchangeOf(claims);
+        const result = exchangeOf(provider, claims);
         reasons.push(...result.reasons);
         if (result.accepted) {
             const accepted = summary.members.map(gateOf);

@@ -5,7 +5,7 @@ import { gcpCi } from "./ci";
 import { GcpContractSchema, GcpGrantContractSchema, gcpContract, gcpGrantContract } from "./contract";
 import { IDENTITY, REPLACE_ON } from "./lifecycle";
 import { gcpEvaluator } from "./evaluate";
-import { RESOURCE } from "./names";
+import { COMPONENT, RESOURCE } from "./names";
 import { planGcp } from "./plan";
 import { GcpPlanSchema, GcpSummarySchema } from "./plan-schema";
 import { renderGcp } from "./render";
@@ -24,6 +24,7 @@ export const gcp = defineTarget({
     resources: (plan): Entry[] => [...plan.pools, ...plan.providers, ...plan.serviceAccounts, ...plan.iamMembers],
     informational: { [RESOURCE.projectIamMember]: ["reason"], [RESOURCE.bucketIamMember]: ["reason"], [RESOURCE.cryptoKeyIamMember]: ["reason"] },
     replaceOn: REPLACE_ON,
+    parents: Object.fromEntries(Object.values(RESOURCE).map((type) => [type, COMPONENT.wif])),
     identity: IDENTITY,
     access: (_plan, summary) => ({ sets: { "project role": summary.roles }, limits: {}, values: {}, names: { "service account": summary.email } }),
     reaches: (_plan, summary) => [{ resource: summary.email, hierarchical: false, gives: ["roles/iam.workloadIdentityUser (impersonate)", ...summary.roles] }],

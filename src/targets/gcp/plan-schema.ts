@@ -88,6 +88,7 @@ export const GcpSummarySchema = z.strictObject({
     members: strings,
     roles: strings,
     roleReasons: z.record(z.string(), z.string()).optional().meta({ description: "The deployer's roles: why each, by role." }),
+    provider: z.string().optional().meta({ description: "A sharded map: the provider (//iam.googleapis.com/...) this grant's tokens are exchanged at." }),
     enforcement: EnforcementSchema,
 });
 

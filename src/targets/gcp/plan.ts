@@ -24,6 +24,7 @@
 import { Findings, compare, formatPath } from "../../core/findings";
 import { ResolvedGrant, describeConditions, fullEnforcement } from "../../core/model";
 import { shortHash } from "../../core/names";
+import { shardResourceName } from "../../core/shard";
 import { grantMeta, meta } from "../../core/resources";
 import { isPattern } from "../../core/rules";
 import type { GitlabConfig } from "../../core/schema";
@@ -40,6 +41,8 @@ export const LIMITS = {
     mappingExpression: 2048,
     condition: 4096,
     mappedBytes: 8192,
+    /** Workload identity pool provider IDs: 4 to 32 characters (schema.ts checks the map's own). */
+    providerId: 32,
 } as const;
 
 export const WORKLOAD_IDENTITY_USER = "roles/iam.workloadIdentityUser";
@@ -394,18 +397,50 @@ function checkQuotas(gcp: GcpConfig, accounts: number, bindings: number, finding
 }
 
 /** Plans GCP for the grants that have `gcp`. */
-export function planGcp({ gitlab, section: gcp, grants, findings }: PlanContext<GcpConfig, GcpGrantConfig>): TargetPlanResult<GcpPlan, GcpSummary> {
+export function planGcp({ gitlab, section: gcp, grants, findings, sharding }: PlanContext<GcpConfig, GcpGrantConfig>): TargetPlanResult<GcpPlan, GcpSummary> {
     const projectNumber = String(gcp.projectNumber);
     const providerResourceName = `//iam.googleapis.com/projects/${projectNumber}/locations/global/workloadIdentityPools/${gcp.poolId}/providers/${gcp.providerId}`;
     const audience = gcp.audience ?? `https:${providerResourceName}`;
-    const patterns = refPatterns(grants, findings);
-    const withEnvironment = grants.some(({ grant }) => grant.environment !== undefined);
-    const mapping = attributeMapping(patterns, withEnvironment);
-    checkMapping(mapping, patterns, withEnvironment, findings);
-    const conditionText = condition(grants, findings);
     checkKeys(gitlab, gcp, findings);
     checkAdoption(gcp, findings);
-
+    const description = `GitLab CI ID tokens from ${gitlab.url} (managed by gitlab-federation)`;
+    if (sharding !== undefined) {
+        const longest = `${gcp.providerId}-s${sharding.shards - 1}`;
+        if (longest.length > LIMITS.providerId) {
+            findings.problem(
+                ["gcp", "providerId"],
+                `is ${gcp.providerId.length} characters; a sharded map's providers are named <providerId>-s<shard>, and ${JSON.stringify(longest)} is ${longest.length}, above GCP's ${LIMITS.providerId}: shorten it`,
+            );
+        }
+    }
+    // One provider for an unsharded map; with shards, the foundation's (the deployer's grants) and one per shard.
+    const groups = new Map<number, GcpGrant[]>([[-1, []]]);
+    for (const target of grants) {
+        const index = sharding?.shardOf(target.grant) ?? -1;
+        (groups.get(index) ?? groups.set(index, []).get(index)!).push(target);
+    }
+    const providers: GcpProviderEntry[] = [];
+    const providerOf = new Map<number, string>();
+    for (const [index, members] of [...groups].sort((a, b) => a[0] - b[0])) {
+        const patterns = refPatterns(members, findings);
+        const withEnvironment = members.some(({ grant }) => grant.environment !== undefined);
+        const mapping = attributeMapping(patterns, withEnvironment);
+        checkMapping(mapping, patterns, withEnvironment, findings);
+        const conditionText = condition(members, findings);
+        if (index === -1) {
+            providers.push(providerEntry(gitlab, gcp, description, mapping, conditionText, audience));
+            providerOf.set(index, providerResourceName);
+            continue;
+        }
+        const id = `${gcp.providerId}-s${index}`;
+        providers.push({
+            ...providerEntry(gitlab, gcp, description, mapping, conditionText, audience),
+            resource: meta(RESOURCE.provider, shardResourceName(index, ANCHOR.provider), gcp.protect),
+            workloadIdentityPoolProviderId: id,
+            displayName: `GitLab shard ${index}`,
+        });
+        providerOf.set(index, providerResourceName.replace(/[^/]+$/, id));
+    }
     const owners = new Map<string, ResolvedGrant>();
     const summaries = new Map<number, GcpSummary>();
     const accounts: GcpServiceAccountEntry[] = [];
@@ -436,6 +471,7 @@ export function planGcp({ gitlab, section: gcp, grants, findings }: PlanContext<
             members: gateMembers,
             roles,
             ...(bindings !== undefined ? { roleReasons: Object.fromEntries(bindings.map((b) => [b.role, b.reason])) } : {}),
+            ...(sharding !== undefined ? { provider: providerOf.get(sharding.shardOf(grant) ?? -1)! } : {}),
             enforcement: fullEnforcement(grant) as GcpSummary["enforcement"],
         });
     }
@@ -443,14 +479,13 @@ export function planGcp({ gitlab, section: gcp, grants, findings }: PlanContext<
     if (!gcp.protect) {
         findings.warn(["gcp", "protect"], `false: the pool and provider can be deleted by pulumi destroy or a removed section; a deleted ID cannot be reused for about 30 days and every pipeline loses GCP access at once`);
     }
-    const description = `GitLab CI ID tokens from ${gitlab.url} (managed by gitlab-federation)`;
     return {
         plan: {
             poolAdoption: gcp.adopt?.pool ?? "create",
             providerResourceName,
             audience,
             pools: gcp.adopt?.pool === "external" ? [] : [poolEntry(gcp, description)],
-            providers: [providerEntry(gitlab, gcp, description, mapping, conditionText, audience)],
+            providers,
             serviceAccounts: accounts,
             iamMembers: members,
         },

@@ -4,7 +4,7 @@ import { defineTarget } from "../target";
 import { vaultCi } from "./ci";
 import { VaultContractSchema, VaultGrantContractSchema, vaultContract, vaultGrantContract } from "./contract";
 import { IDENTITY, REPLACE_ON } from "./lifecycle";
-import { vaultPolicyName } from "./names";
+import { COMPONENT, RESOURCE, vaultPolicyName } from "./names";
 import { vaultEvaluator } from "./evaluate";
 import { planVault } from "./plan";
 import { VaultPlanSchema, VaultSummarySchema } from "./plan-schema";
@@ -24,6 +24,13 @@ export const vault = defineTarget({
     resources: (plan): Entry[] => [...plan.audits, ...plan.mounts, ...(plan.authBackend !== undefined ? [plan.authBackend] : []), ...plan.policies, ...plan.roles],
     informational: {},
     replaceOn: REPLACE_ON,
+    parents: {
+        [RESOURCE.audit]: COMPONENT.audit,
+        [RESOURCE.mount]: COMPONENT.kvMount,
+        [RESOURCE.authBackend]: COMPONENT.jwtAuth,
+        [RESOURCE.policy]: COMPONENT.jwtAuth,
+        [RESOURCE.role]: COMPONENT.jwtAuth,
+    },
     identity: IDENTITY,
     access: (plan, summary) => ({
         sets: { "secret prefix": summary.read.map((prefix) => `${plan.kvMount}/${prefix}`) },

@@ -1,0 +1,270 @@
+/**
+ * Sharding (gitlab-federation:sharding): one map, planned whole, registered by several stacks.
+ * The stack holding the map is the foundation: it registers the shared trust anchors (Vault audit
+ * devices, KV mount and JWT auth method; the IAM OIDC provider; the GCP pool and its provider)
+ * and the deployer's identities, and publishes the contract of every grant. Shard stack i
+ * (`<stack>-shard-<i>`, config `gitlab-federation:shard: {of: <stack>, index: i}`) reads the
+ * same map and registers the resources of the grants whose project falls in shard i
+ * (core/shard.ts), plus, for GCP, its own provider in the foundation's pool.
+ *
+ * Who registers an entry is decided by its logical name alone, for every target alike: names
+ * `<project id>/<grant>[/...]` belong to that grant, `shard-<i>/...` to shard i, anything else to
+ * the foundation. The split is a partition: every entry of the whole plan is registered by
+ * exactly one stack.
+ */
+import { Findings, Problem } from "../core/findings";
+import { ROOT_COMPONENT, grantKey } from "../core/names";
+import { parseWith } from "../core/parse";
+import { ShardKey, ShardKeySchema } from "../core/schema";
+import { shardStackName } from "../core/shard";
+export { shardResourceName } from "../core/shard";
+import { ALL_TARGETS } from "./check";
+import type { GrantSummary, Plan } from "./plan-schema";
+
+/** The stack that registers an entry: a shard's index, or undefined for the foundation. */
+export type Owner = number | undefined;
+
+interface Entry {
+    readonly resource: { readonly name: string; readonly type: string };
+}
+
+function isEntry(value: unknown): value is Entry {
+    return typeof value === "object" && value !== null && "resource" in value && typeof (value as Entry).resource?.name === "string";
+}
+
+/** Who registers each entry, from the grants' shards. */
+export function ownerOf(plan: Plan): (name: string) => Owner {
+    const grants = new Map<string, Owner>(plan.grants.map((g) => [grantKey(g.projectId, g.grant), g.shard]));
+    return (name) => {
+        const shard = /^shard-(\d+)\//.exec(name);
+        if (shard !== null) {
+            return Number(shard[1]);
+        }
+        const grant = /^(\d+\/[^/]+)(?:\/|$)/.exec(name);
+        return grant !== null && grants.has(grant[1]!) ? grants.get(grant[1]!) : undefined;
+    };
+}
+
+/** The target sections of a plan (the objects whose entries are resources). */
+function sectionsOf(plan: Plan): [string, Record<string, unknown>][] {
+    const special = new Set(["version", "gitlab", "sharding", "shard", "deployer", "grants", "warnings"]);
+    return Object.entries(plan as unknown as Record<string, unknown>).filter(([key, value]) => !special.has(key) && typeof value === "object" && value !== null) as [string, Record<string, unknown>][];
+}
+
+/** A section with only the entries `keep` accepts; single entries (an auth backend) are dropped when not kept. */
+function filterSection(section: Record<string, unknown>, keep: (entry: Entry) => boolean, mark: (entry: Entry) => Entry): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const [field, value] of Object.entries(section)) {
+        if (Array.isArray(value) && value.every(isEntry)) {
+            out[field] = (value as Entry[]).filter(keep).map(mark);
+        } else if (isEntry(value)) {
+            if (keep(value)) {
+                out[field] = mark(value);
+            }
+        } else {
+            out[field] = value;
+        }
+    }
+    return out;
+}
+
+/** Every resource entry of a plan, with its section. */
+export function entriesOf(plan: Plan): { section: string; entry: Entry }[] {
+    const found: { section: string; entry: Entry }[] = [];
+    for (const [key, section] of sectionsOf(plan)) {
+        for (const value of Object.values(section)) {
+            for (const item of Array.isArray(value) ? value : [value]) {
+                if (isEntry(item)) {
+                    found.push({ section: key, entry: item });
+                }
+            }
+        }
+    }
+    return found;
+}
+
+/**
+ * What the foundation stack registers: the anchors and the deployer's resources. It keeps every
+ * grant's summary, from which it publishes the whole contract (plan values: an AWS role's ARN
+ * is known from aws.accountId, which sharding requires).
+ */
+export function foundationPlan(plan: Plan): Plan {
+    if (plan.sharding === undefined) {
+        return plan;
+    }
+    const owner = ownerOf(plan);
+    const split: Record<string, unknown> = { ...plan };
+    for (const [key, section] of sectionsOf(plan)) {
+        split[key] = filterSection(section, (e) => owner(e.resource.name) === undefined, (e) => e);
+    }
+    return split as unknown as Plan;
+}
+
+/**
+ * What shard stack `key.index` registers: its grants' resources (each also aliased at the stack's
+ * root, where `pulumi state move` puts resources moved from the unsharded stack) and its grants'
+ * summaries. No anchors, no deployer.
+ */
+export function shardPlan(plan: Plan, key: ShardKey): Plan {
+    const sharding = plan.sharding!;
+    const owner = ownerOf(plan);
+    const split: Record<string, unknown> = {};
+    for (const [field, value] of Object.entries(plan as unknown as Record<string, unknown>)) {
+        if (field === "sharding" || field === "deployer") {
+            continue;
+        }
+        split[field] = value;
+    }
+    for (const [name, section] of sectionsOf(plan)) {
+        split[name] = filterSection(
+            section,
+            (e) => owner(e.resource.name) === key.index,
+            (e) => ({ ...e, resource: { ...e.resource, rootAlias: true } }) as Entry,
+        );
+    }
+    split.grants = plan.grants.filter((g) => g.shard === key.index);
+    split.shard = { of: key.of, index: key.index, shards: sharding.shards, ...(key.foundation !== undefined ? { foundation: key.foundation } : {}) };
+    return split as unknown as Plan;
+}
+
+/** Whether this stack's plan registers a grant's resources. */
+export function registersGrant(plan: Plan, grant: GrantSummary): boolean {
+    return grant.shard === plan.shard?.index;
+}
+
+export interface ShardSummary {
+    /** The stack's name (the foundation's, or `<foundation>-shard-<i>`). */
+    readonly stack: string;
+    readonly role: "foundation" | "shard";
+    readonly index?: number;
+    /** Projects whose grants the stack registers (the foundation: the deployer's project, if any). */
+    readonly projects: number;
+    readonly grants: number;
+    readonly resources: number;
+}
+
+/** Per stack of a sharded plan: how many projects, grants and resources it registers. */
+export function shardSummaries(plan: Plan, foundation: string): ShardSummary[] {
+    const shards = plan.sharding?.shards ?? 0;
+    const owner = ownerOf(plan);
+    const resources = new Array<number>(shards + 1).fill(0);
+    for (const { entry } of entriesOf(plan)) {
+        resources[(owner(entry.resource.name) ?? -1) + 1]!++;
+    }
+    const projects = Array.from({ length: shards + 1 }, () => new Set<string>());
+    const grants = new Array<number>(shards + 1).fill(0);
+    for (const g of plan.grants) {
+        projects[(g.shard ?? -1) + 1]!.add(g.projectId);
+        grants[(g.shard ?? -1) + 1]!++;
+    }
+    return Array.from({ length: shards + 1 }, (_, i) => ({
+        stack: i === 0 ? foundation : shardStackName(foundation, i - 1),
+        role: i === 0 ? ("foundation" as const) : ("shard" as const),
+        ...(i > 0 ? { index: i - 1 } : {}),
+        projects: projects[i]!.size,
+        grants: grants[i]!,
+        resources: resources[i]!,
+    }));
+}
+
+export interface ShardMove {
+    readonly project: string;
+    readonly projectId: string;
+    /** The stack that registered the project's grants before (the unsharded stack, a shard). */
+    readonly from: string;
+    readonly to: string;
+    /** The logical names of the resources that move. */
+    readonly resources: readonly { readonly section: string; readonly type: string; readonly name: string }[];
+}
+
+/** The stack that registers a grant, by the foundation's name. */
+function stackOfGrant(g: GrantSummary, foundation: string): string {
+    return g.shard === undefined ? foundation : shardStackName(foundation, g.shard);
+}
+
+/**
+ * The projects whose grants change stacks between two plans of one map (sharding turned on, the
+ * number of shards or `by` changed), with the resources to move. A resource that changes stacks
+ * must be moved with `pulumi state move` before either stack is updated: otherwise the new stack
+ * writes it (a Vault upsert, or "already exists") and the old one then deletes the only copy.
+ */
+export function shardMoves(base: Plan, head: Plan, foundation: string): ShardMove[] {
+    const before = new Map(base.grants.map((g) => [grantKey(g.projectId, g.grant), stackOfGrant(g, foundation)]));
+    const moved = new Map<string, { project: string; projectId: string; from: string; to: string; keys: Set<string> }>();
+    for (const g of head.grants) {
+        const key = grantKey(g.projectId, g.grant);
+        const from = before.get(key);
+        const to = stackOfGrant(g, foundation);
+        if (from !== undefined && from !== to) {
+            const id = `${g.projectId}\u0000${from}\u0000${to}`;
+            const entry = moved.get(id) ?? { project: g.project, projectId: g.projectId, from, to, keys: new Set<string>() };
+            entry.keys.add(key);
+            moved.set(id, entry);
+        }
+    }
+    const baseEntries = entriesOf(base);
+    return [...moved.values()]
+        .map((m) => ({
+            project: m.project,
+            projectId: m.projectId,
+            from: m.from,
+            to: m.to,
+            resources: baseEntries
+                .filter(({ entry }) => {
+                    const grant = /^(\d+\/[^/]+)(?:\/|$)/.exec(entry.resource.name);
+                    return grant !== null && m.keys.has(grant[1]!);
+                })
+                .map(({ section, entry }) => ({ section, type: entry.resource.type, name: entry.resource.name })),
+        }))
+        .sort((a, b) => a.from.localeCompare(b.from) || a.to.localeCompare(b.to) || Number(a.projectId) - Number(b.projectId));
+}
+
+/**
+ * The shard key of a shard stack's config (`gitlab-federation:shard`), with the problems of
+ * reading it; undefined when the stack holds a map of its own.
+ */
+export function shardKeyOf(raw: Readonly<Record<string, unknown>>): { key?: ShardKey; problems: Problem[] } | undefined {
+    if (raw.shard === undefined) {
+        return undefined;
+    }
+    const findings = new Findings();
+    const key = parseWith(ShardKeySchema, raw.shard, ["shard"], findings);
+    for (const other of Object.keys(raw).filter((k) => k !== "shard")) {
+        findings.problem(
+            [other],
+            `a shard stack holds no map of its own: it registers its part of the map in ${key !== undefined ? `Pulumi.${key.of}.yaml` : "the stack gitlab-federation:shard.of names"}. Remove it (edit the map there)`,
+        );
+    }
+    return { ...(key !== undefined ? { key } : {}), problems: findings.problems };
+}
+
+/**
+ * What one stack registers, from the check of the whole map: an unsharded map's plan as is; a
+ * sharded map's foundation part (no key) or shard part (a shard stack's key). A key that does not
+ * fit the map is a problem.
+ */
+export function stackPart(plan: Plan, key: ShardKey | undefined): { plan?: Plan; problems: Problem[] } {
+    if (key === undefined) {
+        return { plan: foundationPlan(plan), problems: [] };
+    }
+    const findings = new Findings();
+    if (plan.sharding === undefined) {
+        findings.problem(["shard", "of"], `names ${JSON.stringify(key.of)}, whose map has no gitlab-federation:sharding: set sharding there, or remove this shard stack`);
+    } else if (key.index >= plan.sharding.shards) {
+        findings.problem(
+            ["shard", "index"],
+            `is ${key.index}, but ${key.of}'s map has ${plan.sharding.shards} shard${plan.sharding.shards === 1 ? "" : "s"} (0 to ${plan.sharding.shards - 1}): move this stack's resources to the shards that now hold them (gitlab-federation shard --base), then remove the stack`,
+        );
+    }
+    return findings.problems.length > 0 ? { problems: findings.problems } : { plan: shardPlan(plan, key), problems: [] };
+}
+
+/** The URN a plan entry has in `stack` (its component under the root component). */
+export function urnOf(stack: string, project: string, section: string, entry: { readonly resource: { readonly name: string; readonly type: string } }): string {
+    const target = ALL_TARGETS.find((t) => t.key === section);
+    const parent = target?.parents[entry.resource.type];
+    if (parent === undefined) {
+        throw new Error(`internal error: no component registers ${entry.resource.type}`);
+    }
+    return `urn:pulumi:${stack}::${project}::${ROOT_COMPONENT}$${parent}$${entry.resource.type}::${entry.resource.name}`;
+}

@@ -1,0 +1,348 @@
+import { strict as assert } from "node:assert";
+import { readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import fc from "fast-check";
+import { load } from "js-yaml";
+import { shardKey, shardOf, shardStackName } from "../../src/core/shard";
+import { checkMap, planMap } from "../../src/features";
+import { diffPlans } from "../../src/features/diff";
+import type { Plan } from "../../src/features/plan-schema";
+import { entriesOf, foundationPlan, shardMoves, shardPlan, shardSummaries, stackPart, urnOf } from "../../src/features/shard";
+import { exchange, gcpEvaluator } from "../../src/targets/gcp/evaluate";
+import type { GcpPlan } from "../../src/targets/gcp/plan-schema";
+import { mapArb } from "../helpers/arbitraries";
+import { problems } from "../helpers/check";
+import { cli, directoryWith } from "../helpers/cli";
+import { AWS, GITLAB, VAULT, clone, devMap } from "../helpers/maps";
+import { gitlabToken } from "../helpers/tokens";
+
+type Json = Record<string, any>;
+
+const DEV = devMap();
+const sharded = (raw: Json, shards: number, by?: "project" | "group"): Json => ({ ...clone(raw), sharding: { shards, ...(by !== undefined ? { by } : {}) } });
+const SHARDED_DEV = sharded(DEV, 2);
+const key = (index: number) => ({ of: "dev", index });
+const names = (plan: Plan) => entriesOf(plan).map(({ entry }) => `${entry.resource.type} ${entry.resource.name}`);
+
+describe("sharding", () => {
+    describe("the assignment (rendezvous hashing of the project id)", () => {
+        it("is a shard number below the count, and the same every time", () => {
+            fc.assert(
+                fc.property(fc.string(), fc.integer({ min: 1, max: 64 }), (k, shards) => {
+                    const s = shardOf(k, shards);
+                    assert.ok(Number.isInteger(s) && s >= 0 && s < shards);
+                    assert.equal(shardOf(k, shards), s);
+                }),
+            );
+        });
+
+        it("adding a shard moves a project only to the new shard, never between old ones", () => {
+            fc.assert(
+                fc.property(fc.string(), fc.integer({ min: 1, max: 63 }), (k, shards) => {
+                    const after = shardOf(k, shards + 1);
+                    assert.ok(after === shardOf(k, shards) || after === shards);
+                }),
+            );
+        });
+
+        it("spreads projects evenly: 10,000 ids over 8 shards, every shard within 10% of 1,250", () => {
+            const counts = new Array<number>(8).fill(0);
+            for (let id = 1; id <= 10_000; id++) counts[shardOf(shardKey("g/p", String(id), "project"), 8)]!++;
+            for (const c of counts) assert.ok(c > 1125 && c < 1375, `${counts.join(", ")}`);
+        });
+
+        it("keys on the project id (renames keep the shard), or on the top-level group", () => {
+            assert.equal(shardKey("platform/api", "42", "project"), "project:42");
+            assert.equal(shardKey("platform/team/api", "42", "group"), "group:platform");
+            assert.equal(shardStackName("prod", 3), "prod-shard-3");
+        });
+
+        it("adding or removing a project changes no other project's shard (random maps)", () => {
+            fc.assert(
+                fc.property(mapArb, fc.integer({ min: 1, max: 8 }), (raw, shards) => {
+                    const whole = planMap(sharded(raw, shards));
+                    const paths = Object.keys(raw.projects);
+                    if (paths.length < 2) return;
+                    const fewer = clone(raw);
+                    delete fewer.projects[paths[0]!];
+                    const after = planMap(sharded(fewer, shards));
+                    const shardOfGrant = (plan: Plan) => new Map(plan.grants.map((g) => [`${g.projectId}/${g.grant}`, g.shard]));
+                    const [before, now] = [shardOfGrant(whole), shardOfGrant(after)];
+                    for (const [k, s] of now) assert.equal(s, before.get(k), k);
+                }),
+                { numRuns: 40 },
+            );
+        });
+    });
+
+    describe("the split", () => {
+        it("is a partition: every entry of the whole plan is registered by exactly one stack, unchanged but for the shards' root alias (random maps)", () => {
+            fc.assert(
+                fc.property(mapArb, fc.integer({ min: 1, max: 6 }), (raw, shards) => {
+                    const plan = planMap(sharded(raw, shards));
+                    const parts = [foundationPlan(plan), ...Array.from({ length: shards }, (_, i) => shardPlan(plan, { of: "prod", index: i }))];
+                    const seen = parts.flatMap((p) => entriesOf(p).map(({ entry }) => entry));
+                    assert.deepEqual(seen.map((e) => `${e.resource.type} ${e.resource.name}`).sort(), names(plan).sort());
+                    const whole = new Map(entriesOf(plan).map(({ entry }) => [`${entry.resource.type} ${entry.resource.name}`, entry]));
+                    parts.forEach((part, i) => {
+                        for (const { entry } of entriesOf(part)) {
+                            const original = whole.get(`${entry.resource.type} ${entry.resource.name}`)!;
+                            assert.deepEqual(entry, i === 0 ? original : { ...original, resource: { ...original.resource, rootAlias: true } });
+                        }
+                    });
+                    // Every grant's resources are in one stack: the shard its summary names.
+                    for (const g of plan.grants) {
+                        const part = g.shard === undefined ? parts[0]! : parts[g.shard + 1]!;
+                        assert.ok(names(part).some((n) => n.endsWith(` ${g.projectId}/${g.grant}`)), `${g.project} ${g.grant}`);
+                    }
+                }),
+                { numRuns: 40 },
+            );
+        });
+
+        it("the sharded dev map: the foundation keeps the anchors, the deployer and every grant's summary; each shard its projects", () => {
+            const plan = planMap(SHARDED_DEV);
+            assert.deepEqual(
+                plan.grants.map((g) => [g.project, g.grant, g.shard]),
+                [
+                    ["platform/api", "deploy", 0],
+                    ["platform/api", "release", 0],
+                    ["platform/api", "review", 0],
+                    ["platform/gitlab-federation", "applier", undefined],
+                    ["platform/gitlab-federation", "planner", undefined],
+                    ["platform/web", "deploy", 1],
+                ],
+            );
+            const foundation = foundationPlan(plan);
+            assert.equal(foundation.grants.length, 6);
+            assert.deepEqual(
+                names(foundation).filter((n) => !/ 7\//.test(n)),
+                [
+                    "vault:jwt/authBackend:AuthBackend jwt",
+                    "vault:index/mount:Mount kv",
+                    "vault:index/audit:Audit file",
+                    "aws:iam/openIdConnectProvider:OpenIdConnectProvider gitlab",
+                    "gcp:iam/workloadIdentityPool:WorkloadIdentityPool pool",
+                    "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider provider",
+                ],
+            );
+            const web = shardPlan(plan, key(1));
+            assert.deepEqual(names(web), [
+                "vault:index/policy:Policy 57/deploy",
+                "vault:jwt/authBackendRole:AuthBackendRole 57/deploy",
+                "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider shard-1/provider",
+                "gcp:serviceaccount/account:Account 57/deploy",
+                "gcp:serviceaccount/iAMMember:IAMMember 57/deploy/wif-54bd58c8",
+                "gcp:serviceaccount/iAMMember:IAMMember 57/deploy/wif-1520acd6",
+                "gcp:projects/iAMMember:IAMMember 57/deploy/roles/run.developer",
+            ]);
+            assert.deepEqual(web.shard, { of: "dev", index: 1, shards: 2 });
+            assert.equal(web.sharding, undefined);
+            assert.equal(web.deployer, undefined);
+            assert.deepEqual(web.grants.map((g) => `${g.project} ${g.grant}`), ["platform/web deploy"]);
+            assert.equal(web.vault!.authBackend, undefined);
+            assert.deepEqual([web.vault!.mounts, web.vault!.audits, web.aws!.oidcProviders, web.gcp!.pools], [[], [], [], []]);
+            assert.deepEqual(
+                shardSummaries(plan, "dev").map((s) => [s.stack, s.role, s.projects, s.grants, s.resources]),
+                [
+                    ["dev", "foundation", 1, 2, 24],
+                    ["dev-shard-0", "shard", 1, 3, 14],
+                    ["dev-shard-1", "shard", 1, 1, 7],
+                ],
+            );
+        });
+
+        it("GCP: a provider per shard in the foundation's pool, admitting only that shard's projects, with the one audience", () => {
+            const gcp = planMap(SHARDED_DEV).gcp as GcpPlan;
+            assert.deepEqual(
+                gcp.providers.map((p) => [p.resource.name, p.workloadIdentityPoolProviderId, p.attributeCondition, p.oidc.allowedAudiences]),
+                [
+                    ["provider", "gitlab-example-com", "assertion.project_id in ['7']", ["https://iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/gitlab/providers/gitlab-example-com"]],
+                    ["shard-0/provider", "gitlab-example-com-s0", "assertion.project_id in ['42']", ["https://iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/gitlab/providers/gitlab-example-com"]],
+                    ["shard-1/provider", "gitlab-example-com-s1", "assertion.project_id in ['57']", ["https://iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/gitlab/providers/gitlab-example-com"]],
+                ],
+            );
+            // Each provider's condition, evaluated by cel-js: a token is admitted by its own shard's provider only.
+            const web = gitlabToken({ projectId: "57", projectPath: "platform/web", environment: "production" });
+            assert.deepEqual(gcp.providers.map((p) => exchange(p, web as never).accepted), [false, false, true]);
+            const summary = planMap(SHARDED_DEV).grants.find((g) => g.project === "platform/web")!.gcp!;
+            assert.equal(summary.provider, "//iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/gitlab/providers/gitlab-example-com-s1");
+            const decision = gcpEvaluator(gcp)(summary, { project: "platform/web", projectId: "57", grant: "deploy", conditions: { ref: ["main"], refType: "branch", protected: true } }, { ...web, aud: gcp.audience } as never, {
+                now: Number(web.iat),
+            });
+            assert.deepEqual(decision.reasons, []);
+        });
+
+        it("GCP provider ids: <providerId>-s<shard> at most 32 characters (boundary)", () => {
+            const withProvider = (providerId: string) => ({ ...sharded(DEV, 2), gcp: { ...(DEV.gcp as Json), providerId } });
+            assert.deepEqual(problems(withProvider("p".repeat(29))), []);
+            assert.deepEqual(problems(withProvider("p".repeat(30))), [
+                `gitlab-federation:gcp.providerId: is 30 characters; a sharded map's providers are named <providerId>-s<shard>, and "${"p".repeat(30)}-s1" is 33, above GCP's 32: shorten it`,
+            ]);
+        });
+
+        it("needs aws.accountId (the foundation publishes the shards' role ARNs); shards from 1 to 256", () => {
+            const raw = sharded({ gitlab: GITLAB, vault: VAULT, aws: { audience: AWS.audience }, projects: { "a/b": { id: 1, grants: { g: { ref: "main", aws: {} } } } } }, 2);
+            assert.deepEqual(problems(raw), [
+                "gitlab-federation:aws.accountId: is required with gitlab-federation:sharding: the foundation publishes the shards' role ARNs, which name the account",
+            ]);
+            const vaultOnly = (shards: number) => sharded({ gitlab: GITLAB, vault: VAULT, projects: { "a/b": { id: 1, grants: { g: { ref: "main", vault: { read: ["a/b"] } } } } } }, shards);
+            assert.deepEqual(problems(vaultOnly(256)), []);
+            assert.deepEqual(problems(vaultOnly(1)), []);
+            assert.deepEqual(problems(vaultOnly(257)), ["gitlab-federation:sharding.shards: must be at most 256, got 257. How many shard stacks hold the grants (<stack>-shard-0 ...); this stack becomes the foundation, which holds the shared trust anchors and the deployer."]);
+            assert.deepEqual(problems(vaultOnly(0)), ["gitlab-federation:sharding.shards: must be at least 1, got 0. How many shard stacks hold the grants (<stack>-shard-0 ...); this stack becomes the foundation, which holds the shared trust anchors and the deployer."]);
+        });
+
+        it("a shard key that does not fit the map is refused", () => {
+            const plan = planMap(SHARDED_DEV);
+            assert.deepEqual(stackPart(plan, key(2)).problems.map((p) => `${p.path}: ${p.message}`), [
+                "gitlab-federation:shard.index: is 2, but dev's map has 2 shards (0 to 1): move this stack's resources to the shards that now hold them (gitlab-federation shard --base), then remove the stack",
+            ]);
+            assert.deepEqual(stackPart(planMap(DEV), key(0)).problems.map((p) => `${p.path}: ${p.message}`), [
+                'gitlab-federation:shard.of: names "dev", whose map has no gitlab-federation:sharding: set sharding there, or remove this shard stack',
+            ]);
+            assert.deepEqual(checkMap({ ...clone(DEV), shard: { of: "x", index: 0 } }).problems.map((p) => `${p.path}: ${p.message}`), [
+                "gitlab-federation:shard: marks a shard stack, whose config holds nothing else (the map is in the stack it names): remove it from this map",
+            ]);
+        });
+    });
+
+    describe("moves between stacks", () => {
+        it("turning sharding on moves every project's resources out of the one stack: diff flags each, shard --base lists them with their URNs", () => {
+            const [base, head] = [planMap(DEV), planMap(SHARDED_DEV)];
+            const moves = shardMoves(base, head, "dev");
+            assert.deepEqual(
+                moves.map((m) => [m.project, m.from, m.to, m.resources.length]),
+                [
+                    ["platform/api", "dev", "dev-shard-0", 13],
+                    ["platform/web", "dev", "dev-shard-1", 6],
+                ],
+            );
+            assert.equal(
+                urnOf("dev", "gitlab-federation", moves[1]!.resources[0]!.section, { resource: moves[1]!.resources[0]! }),
+                "urn:pulumi:dev::gitlab-federation::gitlab-federation:index:Federation$gitlab-federation:vault:JwtAuth$vault:index/policy:Policy::57/deploy",
+            );
+            const changes = diffPlans(base, head).resources;
+            const moved = changes.filter((c) => c.op === "move");
+            assert.equal(moved.length, 19);
+            assert.equal(
+                moved.find((c) => c.name === "57/deploy" && c.type === "vault:jwt/authBackendRole:AuthBackendRole")!.hazard,
+                "moves from the foundation stack to shard stack 1: move it with pulumi state move before either stack's pulumi up (gitlab-federation shard --base prints the commands), or the old stack's delete removes the object",
+            );
+            // The shards' providers are new; the foundation's provider narrows to the deployer's project.
+            assert.deepEqual(
+                changes.filter((c) => c.op !== "move").map((c) => `${c.op} ${c.name}`),
+                ["update provider", "create shard-0/provider", "create shard-1/provider"],
+            );
+        });
+
+        it("a change of shard count moves only the projects the new shard wins", () => {
+            const projects: Json = {};
+            for (let i = 1; i <= 40; i++) projects[`g/p${i}`] = { id: i, grants: { ci: { ref: "main", vault: { read: [`g/p${i}`] } } } };
+            const raw = { gitlab: GITLAB, vault: VAULT, projects };
+            const [three, four] = [planMap(sharded(raw, 3)), planMap(sharded(raw, 4))];
+            const moves = shardMoves(three, four, "prod");
+            assert.ok(moves.length > 0 && moves.length < 20, `${moves.length}`);
+            for (const m of moves) assert.equal(m.to, "prod-shard-3");
+        });
+    });
+
+    describe("the CLI", () => {
+        const files = () =>
+            directoryWith({
+                "Pulumi.yaml": readFileSync("Pulumi.yaml", "utf8"),
+                "Pulumi.dev.yaml": readFileSync("Pulumi.dev.yaml", "utf8").replace("  gitlab-federation:projects:", "  gitlab-federation:sharding:\n    shards: 2\n  gitlab-federation:projects:"),
+                "base.yaml": readFileSync("Pulumi.dev.yaml", "utf8"),
+            });
+
+        it("shard --write creates the shard stack files; plan --json of a shard stack is its part of the map", () => {
+            const dir = files();
+            const written = cli(["shard", "-C", dir, "--stack", "dev", "--write"]);
+            assert.equal(written.status, 0, written.stderr);
+            assert.deepEqual(readdirSync(dir).filter((n) => n.includes("shard")).sort(), ["Pulumi.dev-shard-0.yaml", "Pulumi.dev-shard-1.yaml"]);
+            assert.equal(
+                readFileSync(join(dir, "Pulumi.dev-shard-1.yaml"), "utf8"),
+                [
+                    "# yaml-language-server: $schema=./schema/stack.schema.json",
+                    "# Shard 1 of the map in Pulumi.dev.yaml (written by gitlab-federation shard --write).",
+                    "config:",
+                    "  vault:address: http://127.0.0.1:8200",
+                    "  aws:region: eu-west-1",
+                    "  gcp:project: acme-ci",
+                    "  gitlab-federation:shard:",
+                    "    of: dev",
+                    "    index: 1",
+                    "",
+                ].join("\n"),
+            );
+            const run = cli(["plan", "-C", dir, "--stack", "dev-shard-1", "--json"]);
+            assert.equal(run.status, 0, run.stderr);
+            const whole = planMap(sharded(DEV, 2));
+            assert.deepEqual(JSON.parse(run.stdout), JSON.parse(JSON.stringify(shardPlan(whole, key(1)))));
+            const foundation = cli(["plan", "-C", dir, "--stack", "dev", "--json"]);
+            assert.deepEqual(JSON.parse(foundation.stdout), JSON.parse(JSON.stringify(foundationPlan(whole))));
+        });
+
+        it("shard --json: the stacks, and with --base the moves with their URNs", () => {
+            const run = cli(["shard", "-C", files(), "--stack", "dev", "--base", "base.yaml", "--json"]);
+            assert.equal(run.status, 0, run.stderr);
+            const out = JSON.parse(run.stdout);
+            assert.deepEqual(out.stacks, [
+                { stack: "dev", role: "foundation", projects: 1, grants: 2, resources: 24 },
+                { stack: "dev-shard-0", role: "shard", index: 0, projects: 1, grants: 3, resources: 14 },
+                { stack: "dev-shard-1", role: "shard", index: 1, projects: 1, grants: 1, resources: 7 },
+            ]);
+            assert.equal(out.recommendedShards, 0);
+            assert.deepEqual(
+                out.moves.map((m: Json) => [m.project, m.from, m.to, m.resources.length]),
+                [
+                    ["platform/api", "dev", "dev-shard-0", 13],
+                    ["platform/web", "dev", "dev-shard-1", 6],
+                ],
+            );
+            assert.deepEqual(out.moves[1].resources[1], {
+                type: "vault:jwt/authBackendRole:AuthBackendRole",
+                name: "57/deploy",
+                urn: "urn:pulumi:dev::gitlab-federation::gitlab-federation:index:Federation$gitlab-federation:vault:JwtAuth$vault:jwt/authBackendRole:AuthBackendRole::57/deploy",
+            });
+        });
+
+        it("an unsharded map: the number of shards that keeps each stack under --max-resources (boundary)", () => {
+            const at = cli(["shard", "--stack", "dev", "--max-resources", "43"]);
+            assert.match(at.stdout, /^43 resources: one stack is enough \(at most 43 per stack\)\.$/m);
+            const above = cli(["shard", "--stack", "dev", "--max-resources", "42"]);
+            assert.match(above.stdout, /^43 resources, above 42 for one stack: set gitlab-federation:sharding.shards to 2 \(20% headroom\)/m);
+            assert.equal(cli(["shard", "--stack", "dev", "--max-resources", "0"]).status, 2);
+        });
+
+        it("a shard stack whose index the map does not have: exit 1, at the line of the key", () => {
+            const dir = files();
+            writeFileSync(join(dir, "Pulumi.dev-shard-5.yaml"), "config:\n  gitlab-federation:shard:\n    of: dev\n    index: 5\n");
+            const run = cli(["validate", "-C", dir, "--stack", "dev-shard-5"]);
+            assert.equal(run.status, 1);
+            assert.match(run.stderr, /Pulumi\.dev-shard-5\.yaml:4:5: gitlab-federation:shard\.index: is 5, but dev's map has 2 shards \(0 to 1\)/);
+        });
+
+        it("a shard stack's config holds nothing but the key", () => {
+            const dir = files();
+            writeFileSync(join(dir, "Pulumi.dev-shard-0.yaml"), "config:\n  gitlab-federation:shard:\n    of: dev\n    index: 0\n  gitlab-federation:gitlab:\n    url: https://gitlab.example.com\n");
+            const run = cli(["validate", "-C", dir, "--stack", "dev-shard-0"]);
+            assert.equal(run.status, 1);
+            assert.match(run.stderr, /Pulumi\.dev-shard-0\.yaml:5:3: gitlab-federation:gitlab: a shard stack holds no map of its own: it registers its part of the map in Pulumi\.dev\.yaml\. Remove it \(edit the map there\)/);
+        });
+
+        it("pipeline: a shard stack gets preview and up jobs, its up after the foundation's; no review of its own", () => {
+            const dir = files();
+            assert.equal(cli(["shard", "-C", dir, "--stack", "dev", "--write"]).status, 0);
+            const run = cli(["pipeline", "-C", dir, "--stdout"]);
+            assert.equal(run.status, 0, run.stderr);
+            const document = load(run.stdout) as Json;
+            assert.deepEqual(Object.keys(document).filter((k) => k.includes(":")), ["review:dev", "preview:dev", "up:dev", "preview:dev-shard-0", "up:dev-shard-0", "preview:dev-shard-1", "up:dev-shard-1"]);
+            assert.deepEqual(document["up:dev-shard-1"].needs, ["check", "up:dev"]);
+            assert.deepEqual(document["up:dev"].needs, ["check"]);
+            assert.equal(document["up:dev-shard-1"].resource_group, "gitlab-federation-dev-shard-1");
+            assert.match(document["up:dev-shard-1"].script[0], /--stack "\$\{PULUMI_STACK_PREFIX\}dev-shard-1"$/);
+        });
+    });
+});
+

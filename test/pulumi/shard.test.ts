@@ -1,0 +1,78 @@
+import { strict as assert } from "node:assert";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import Ajv2020 from "ajv/dist/2020";
+import { planMap } from "../../src/features";
+import { contractOf } from "../../src/features/contract";
+import { entriesOf, foundationPlan, shardPlan, urnOf } from "../../src/features/shard";
+import { readFoundationMap, runProgram } from "../../src/pulumi/program";
+import { clone, devMap } from "../helpers/maps";
+import { Registered, runWithMocks, valueOf } from "../helpers/mocks";
+import { temporaryDirectory } from "../helpers/temp";
+import { assertRegistersExactly } from "./program.test";
+
+const DEV = devMap();
+const SHARDED = { ...clone(DEV), sharding: { shards: 2 } };
+
+/** A resource's URN the way the engine forms it: its parents' whole type chain (the mock monitor keeps only the parent's own type). */
+function engineUrn(resource: Registered, all: readonly Registered[]): string {
+    const types = [resource.type];
+    let parent = resource.parent;
+    while (parent !== "") {
+        const found = all.find((r) => r.urn === parent)!;
+        types.unshift(found.type);
+        parent = found.parent;
+    }
+    return `urn:pulumi:test::gitlab-federation::${types.join("$")}::${resource.name}`;
+}
+
+describe("the program, sharded", () => {
+    it("the foundation registers exactly its part: the anchors and the deployer's resources", async () => {
+        const { resources } = await runWithMocks(() => runProgram(SHARDED, { logWarnings: false }));
+        assertRegistersExactly(foundationPlan(planMap(SHARDED)), resources);
+    });
+
+    for (const index of [0, 1]) {
+        it(`shard ${index} registers exactly its part, each resource also aliased at the stack's root (where pulumi state move puts it)`, async () => {
+            const { resources } = await runWithMocks(() => runProgram(SHARDED, { logWarnings: false, shard: { of: "dev", index } }));
+            assertRegistersExactly(shardPlan(planMap(SHARDED), { of: "dev", index }), resources);
+        });
+    }
+
+    it("the foundation publishes every grant's contract (the shards' from the plan, valid against the committed schema); its grants output has its own", async () => {
+        const { result } = await runWithMocks(() => runProgram(SHARDED, { logWarnings: false }));
+        const contract = (await valueOf(result.contract)) as unknown as Record<string, any>;
+        const validate = new Ajv2020({ strict: false, allErrors: true }).compile(JSON.parse(readFileSync("schema/contract.schema.json", "utf8")) as object);
+        assert.equal(validate(contract), true, JSON.stringify(validate.errors));
+        const planned = contractOf(planMap(SHARDED)) as unknown as Record<string, any>;
+        assert.deepEqual(Object.keys(contract.grants), ["platform/api", "platform/gitlab-federation", "platform/web"]);
+        assert.deepEqual(contract.grants["platform/api"], planned.grants["platform/api"]);
+        assert.equal(contract.grants["platform/api"].deploy.aws.roleArn, "arn:aws:iam::111111111111:role/gitlab-federation/gitlab-platform-api--deploy");
+        assert.equal(contract.grants["platform/web"].deploy.gcp.providerName, "projects/123456789012/locations/global/workloadIdentityPools/gitlab/providers/gitlab-example-com-s1");
+        const grants = (await valueOf(result.grants as never)) as Record<string, unknown>;
+        assert.deepEqual(Object.keys(grants), ["platform/gitlab-federation"]);
+    });
+
+    it("the URNs shard --base prints for pulumi state move are the URNs the engine gives the registered resources", async () => {
+        const plan = planMap(DEV);
+        const { resources } = await runWithMocks(() => runProgram(DEV, { logWarnings: false }));
+        const custom = resources.filter((r) => r.custom);
+        const entries = entriesOf(plan);
+        assert.equal(entries.length, custom.length);
+        for (const { section, entry } of entries) {
+            const resource = custom.find((r) => r.type === entry.resource.type && r.name === entry.resource.name)!;
+            assert.equal(urnOf("test", "gitlab-federation", section, entry), engineUrn(resource, resources));
+        }
+    });
+
+    it("a shard stack reads the map from its foundation's stack file, the way the CLI does", () => {
+        const directory = temporaryDirectory();
+        assert.deepEqual(readFoundationMap("dev", "gitlab-federation", directory).problems.map((p) => `${p.path}: ${p.message}`), [
+            `gitlab-federation:shard.of: names the stack "dev", but ${join(directory, "Pulumi.dev.yaml")} is not here: run pulumi up for a shard from the directory that holds its foundation's stack file`,
+        ]);
+        writeFileSync(join(directory, "Pulumi.dev.yaml"), readFileSync("Pulumi.dev.yaml", "utf8"));
+        assert.deepEqual(readFoundationMap("dev", "gitlab-federation", directory), { raw: DEV, problems: [] });
+        writeFileSync(join(directory, "Pulumi.dev.yaml"), "config:\n  gitlab-federation:gitlab:\n    url: https://gitlab.example.com\n  gitlab-federation:projects:\n    a/b:\n      id: 0201\n      grants: {}\n");
+        assert.match(readFoundationMap("dev", "gitlab-federation", directory).problems[0]!.message, /pulumi up reads the unquoted 0201 as the number 129 .*\(.*Pulumi\.dev\.yaml:6:11\)$/);
+    });
+});
