@@ -28,7 +28,8 @@ export function generate(projects: number, withAws: boolean, offset = 0, narrowE
         JSON.stringify({
             gitlab: { url: "https://gitlab.example.com" },
             vault: { authPath: "gitlab", audience: "https://vault.example.com", kvMount: "secret", audit: [{ type: "file", path: "/var/log/vault/audit.log" }] },
-            ...(withAws ? { aws: { audience: "sts.amazonaws.com", accountId: "111111111111" } } : {}),
+            // One role per project: up to 5,000, the quota IAM raises to at most (aws.quotas.roles).
+            ...(withAws ? { aws: { audience: "sts.amazonaws.com", accountId: "111111111111", quotas: { roles: 5000 } } } : {}),
             projects: map,
         }),
     ) as Raw;

@@ -3,7 +3,8 @@
  * generated map under Pulumi mocks with our program ("ours") or with a bare loop that registers
  * the same Vault resources directly ("bare", stack traces left on, as a hand-written program
  * has them). Prints {ms, resources, heapMB, rssMB} as JSON.
- *   node dist/bench/program.js <ours|bare> <projects> [vault|mixed]
+ * "shard": our program registering shard 0 of the map split over <shards> shard stacks.
+ *   node dist/bench/program.js <ours|bare|shard> <projects> [vault|mixed] [shards]
  */
 import * as vault from "@pulumi/vault";
 import { argsOf } from "../src/core/resources";
@@ -26,11 +27,17 @@ export function bareLoop(plan: Plan): void {
 }
 
 async function main(): Promise<void> {
-    const [mode, count, kind] = process.argv.slice(2);
+    const [mode, count, kind, shards] = process.argv.slice(2);
     const raw = generate(Number(count), kind === "mixed");
+    if (mode === "shard") {
+        raw.sharding = { shards: Number(shards) };
+    }
     const plan = planMap(raw);
     const start = process.hrtime.bigint();
-    const { resources } = mode === "bare" ? await runWithMocks(() => bareLoop(plan), { light: true }) : await runWithMocks(() => runProgram(raw, { logWarnings: false }), { light: true });
+    const { resources } =
+        mode === "bare"
+            ? await runWithMocks(() => bareLoop(plan), { light: true })
+            : await runWithMocks(() => runProgram(raw, { logWarnings: false, ...(mode === "shard" ? { shard: { of: "bench", index: 0 } } : {}) }), { light: true });
     const ms = Number(process.hrtime.bigint() - start) / 1e6;
     const memory = process.memoryUsage();
     process.stdout.write(`${JSON.stringify({ ms, resources: resources.filter((r) => r.custom).length, heapMB: Math.round(memory.heapUsed / 1e6), rssMB: Math.round(memory.rss / 1e6) })}\n`);

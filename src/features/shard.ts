@@ -12,7 +12,7 @@
  * the foundation. The split is a partition: every entry of the whole plan is registered by
  * exactly one stack.
  */
-import { Findings, Problem } from "../core/findings";
+import { Findings, Problem, compare } from "../core/findings";
 import { ROOT_COMPONENT, grantKey } from "../core/names";
 import { parseWith } from "../core/parse";
 import { ShardKey, ShardKeySchema } from "../core/schema";
@@ -134,16 +134,16 @@ export function registersGrant(plan: Plan, grant: GrantSummary): boolean {
 
 export interface ShardSummary {
     /** The stack's name (the foundation's, or `<foundation>-shard-<i>`). */
-    readonly stack: string;
+    readonly name: string;
     readonly role: "foundation" | "shard";
     readonly index?: number;
-    /** Projects whose grants the stack registers (the foundation: the deployer's project, if any). */
-    readonly projects: number;
+    /** Paths of the projects whose grants the stack registers (the foundation: the deployer's project, if any), sorted. */
+    readonly projects: readonly string[];
     readonly grants: number;
     readonly resources: number;
 }
 
-/** Per stack of a sharded plan: how many projects, grants and resources it registers. */
+/** Per stack of a plan (a sharded one: the foundation and each shard): the projects, grants and resources it registers. */
 export function shardSummaries(plan: Plan, foundation: string): ShardSummary[] {
     const shards = plan.sharding?.shards ?? 0;
     const owner = ownerOf(plan);
@@ -154,14 +154,14 @@ export function shardSummaries(plan: Plan, foundation: string): ShardSummary[] {
     const projects = Array.from({ length: shards + 1 }, () => new Set<string>());
     const grants = new Array<number>(shards + 1).fill(0);
     for (const g of plan.grants) {
-        projects[(g.shard ?? -1) + 1]!.add(g.projectId);
+        projects[(g.shard ?? -1) + 1]!.add(g.project);
         grants[(g.shard ?? -1) + 1]!++;
     }
     return Array.from({ length: shards + 1 }, (_, i) => ({
-        stack: i === 0 ? foundation : shardStackName(foundation, i - 1),
+        name: i === 0 ? foundation : shardStackName(foundation, i - 1),
         role: i === 0 ? ("foundation" as const) : ("shard" as const),
         ...(i > 0 ? { index: i - 1 } : {}),
-        projects: projects[i]!.size,
+        projects: [...projects[i]!].sort(compare),
         grants: grants[i]!,
         resources: resources[i]!,
     }));

@@ -143,11 +143,11 @@ describe("sharding", () => {
             assert.equal(web.vault!.authBackend, undefined);
             assert.deepEqual([web.vault!.mounts, web.vault!.audits, web.aws!.oidcProviders, web.gcp!.pools], [[], [], [], []]);
             assert.deepEqual(
-                shardSummaries(plan, "dev").map((s) => [s.stack, s.role, s.projects, s.grants, s.resources]),
+                shardSummaries(plan, "dev").map((s) => [s.name, s.role, s.projects, s.grants, s.resources]),
                 [
-                    ["dev", "foundation", 1, 2, 24],
-                    ["dev-shard-0", "shard", 1, 3, 14],
-                    ["dev-shard-1", "shard", 1, 1, 7],
+                    ["dev", "foundation", ["platform/gitlab-federation"], 2, 24],
+                    ["dev-shard-0", "shard", ["platform/api"], 3, 14],
+                    ["dev-shard-1", "shard", ["platform/web"], 1, 7],
                 ],
             );
         });
@@ -287,10 +287,10 @@ describe("sharding", () => {
             const run = cli(["shard", "-C", files(), "--stack", "dev", "--base", "base.yaml", "--json"]);
             assert.equal(run.status, 0, run.stderr);
             const out = JSON.parse(run.stdout);
-            assert.deepEqual(out.stacks, [
-                { stack: "dev", role: "foundation", projects: 1, grants: 2, resources: 24 },
-                { stack: "dev-shard-0", role: "shard", index: 0, projects: 1, grants: 3, resources: 14 },
-                { stack: "dev-shard-1", role: "shard", index: 1, projects: 1, grants: 1, resources: 7 },
+            assert.deepEqual(out.shards, [
+                { name: "dev", role: "foundation", projects: ["platform/gitlab-federation"], grants: 2, resources: 24 },
+                { name: "dev-shard-0", role: "shard", index: 0, projects: ["platform/api"], grants: 3, resources: 14 },
+                { name: "dev-shard-1", role: "shard", index: 1, projects: ["platform/web"], grants: 1, resources: 7 },
             ]);
             assert.equal(out.recommendedShards, 0);
             assert.deepEqual(

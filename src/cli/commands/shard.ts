@@ -83,7 +83,8 @@ ${STACK_HELP}
   --max-resources <n>  the most resources one stack should register
   --write              create the missing shard stack files (Pulumi.<stack>-shard-<i>.yaml), with
                        the foundation's provider config (secure: values are named, not copied)
-  --json               print {stacks: [{stack, role, index?, projects, grants, resources}], recommendedShards, moves?}`,
+  --json               print {shards: [{name, role, index?, projects: [<path>...], grants, resources}],
+                       recommendedShards, moves?: [{project, projectId, from, to, resources}]}`,
     options: { ...STACK_OPTIONS, base: { type: "string", multiple: true }, "max-resources": { type: "string", multiple: true }, write: { type: "boolean" }, json: { type: "boolean" } },
     run(context: CommandContext) {
         const maxText = single(context, "max-resources");
@@ -99,7 +100,7 @@ ${STACK_HELP}
         }
         const foundation = stackNameOf(loaded.source.label);
         const total = entriesOf(plan).length;
-        const stacks = plan.sharding !== undefined ? shardSummaries(plan, foundation) : [{ stack: foundation, role: "foundation" as const, projects: new Set(plan.grants.map((g) => g.projectId)).size, grants: plan.grants.length, resources: total }];
+        const shards = shardSummaries(plan, foundation);
         const recommendedShards = Math.ceil(total / max) <= 1 ? 0 : Math.ceil((total * 1.2) / max);
         let moves: { text: string[]; json: unknown[] } | undefined;
         const base = single(context, "base");
@@ -125,13 +126,13 @@ ${STACK_HELP}
             }
         }
         if (context.values.json === true) {
-            context.io.stdout(`${JSON.stringify({ stacks, recommendedShards, ...(moves !== undefined ? { moves: moves.json } : {}) }, null, 2)}\n`);
+            context.io.stdout(`${JSON.stringify({ shards, recommendedShards, ...(moves !== undefined ? { moves: moves.json } : {}) }, null, 2)}\n`);
             return EXIT.ok;
         }
-        const width = Math.max(...stacks.map((s) => s.stack.length), 5);
+        const width = Math.max(...shards.map((s) => s.name.length), 5);
         const out = [`${"stack".padEnd(width)}  role        projects    grants  resources`];
-        for (const s of stacks) {
-            out.push(`${s.stack.padEnd(width)}  ${s.role.padEnd(10)}  ${String(s.projects).padStart(8)}  ${String(s.grants).padStart(8)}  ${String(s.resources).padStart(9)}${s.resources > max ? `  above ${max}` : ""}`);
+        for (const s of shards) {
+            out.push(`${s.name.padEnd(width)}  ${s.role.padEnd(10)}  ${String(s.projects.length).padStart(8)}  ${String(s.grants).padStart(8)}  ${String(s.resources).padStart(9)}${s.resources > max ? `  above ${max}` : ""}`);
         }
         if (plan.sharding === undefined) {
             out.push(
@@ -139,7 +140,7 @@ ${STACK_HELP}
                     ? `${total} resources: one stack is enough (at most ${max} per stack).`
                     : `${total} resources, above ${max} for one stack: set gitlab-federation:sharding.shards to ${recommendedShards} (20% headroom), then gitlab-federation shard --write and --base (README: Large instances).`,
             );
-        } else if (stacks.some((s) => s.resources > max)) {
+        } else if (shards.some((s) => s.resources > max)) {
             out.push(`a stack is above ${max} resources: raise gitlab-federation:sharding.shards to ${Math.max(recommendedShards, plan.sharding.shards + 1)} (moves resources: run shard --base after the change).`);
         }
         if (moves !== undefined) {
