@@ -197,7 +197,7 @@ export const ShardingSchema = z
             .default("project")
             .meta({ description: "What decides a project's shard: its id (default: stable across renames), or its top-level group (a group's projects stay together)." }),
     })
-    .meta({ description: "Run the map as a foundation stack and shard stacks: for instances one stack cannot hold (about 15,000 resources) or beyond GCP's condition limit per provider. gitlab-federation shard shows the assignment." });
+    .meta({ description: "Run the map as a foundation stack and shard stacks: for maps one stack cannot hold (above about 10,000 resources) or beyond GCP's condition limit per provider. gitlab-federation shard shows the split." });
 
 export type ShardingConfig = z.output<typeof ShardingSchema>;
 
