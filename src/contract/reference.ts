@@ -52,7 +52,10 @@ export interface FederationReferenceOptions {
     readonly opts?: pulumi.CustomResourceOptions;
 }
 
-/** The nearest of `candidates` to `wanted` (edit distance at most 3), for "did you mean". */
+/**
+ * The nearest of `candidates` to `wanted` (edit distance at most 3), for "did you mean". A copy of
+ * core/parse.ts's distance on purpose: this module may load only @pulumi/pulumi and contract/ (test/purity.test.ts).
+ */
 function nearest(wanted: string, candidates: readonly string[]): string | undefined {
     const distance = (a: string, b: string): number => {
         const row = Array.from({ length: b.length + 1 }, (_, j) => j);
