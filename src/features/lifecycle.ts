@@ -11,10 +11,8 @@
  * physical object is the one a deleted resource names (Vault writes are upserts, so the final
  * delete removes the only copy; IAM and GCP refuse the create as "already exists").
  */
-import type { Entry } from "../core/resources";
-import type { AnyTarget } from "../targets/target";
-import { ALL_TARGETS } from "./check";
 import type { Plan } from "./plan-schema";
+import { TargetEntry, targetEntries } from "./resources";
 import { ownerOf } from "./shard";
 
 /** `move`: a sharded map moves the resource to another stack (it must be moved with pulumi state move). */
@@ -37,16 +35,6 @@ export interface ResourceChange {
     readonly physical: string;
     /** Why `pulumi up` would stop, or lose data, on this change; undefined when it is safe. */
     readonly hazard?: string;
-}
-
-interface Indexed {
-    readonly target: AnyTarget;
-    readonly entry: Entry;
-}
-
-function entriesOf(plan: Plan): Indexed[] {
-    const sections = plan as unknown as Record<string, unknown>;
-    return ALL_TARGETS.flatMap((target) => (sections[target.key] === undefined ? [] : target.resources(sections[target.key]).map((entry) => ({ target, entry }))));
 }
 
 /** Whether two JSON values are equal, without building strings or arrays (most entries do not change). */
@@ -86,7 +74,7 @@ export function same(a: unknown, b: unknown): boolean {
 }
 
 /** The provider arguments that differ between two entries of one resource (reader-only keys and `resource` aside). */
-function changedArguments(before: Indexed, after: Indexed): string[] {
+function changedArguments(before: TargetEntry, after: TargetEntry): string[] {
     const skip = after.target.informational[after.entry.resource.type] ?? [];
     const [was, is] = [before.entry as unknown as Record<string, unknown>, after.entry as unknown as Record<string, unknown>];
     const changed: string[] = [];
@@ -103,7 +91,7 @@ function changedArguments(before: Indexed, after: Indexed): string[] {
     return changed.sort();
 }
 
-function physicalOf(item: Indexed): string {
+function physicalOf(item: TargetEntry): string {
     const fields = item.target.identity[item.entry.resource.type] ?? [];
     const args = item.entry as unknown as Record<string, unknown>;
     return fields.map((f) => `${f}=${String(args[f])}`).join(" ");
@@ -124,10 +112,10 @@ function stackNaming(plan: Plan): (name: string) => string {
 export function resourceChanges(base: Plan, head: Plan): ResourceChange[] {
     const stackBefore = stackNaming(base);
     const stackAfter = stackNaming(head);
-    const old = new Map(entriesOf(base).map((item) => [key(item.entry.resource.type, item.entry.resource.name), item]));
+    const old = new Map(targetEntries(base).map((item) => [key(item.entry.resource.type, item.entry.resource.name), item]));
     const claimed = new Set<string>();
     const changes: ResourceChange[] = [];
-    for (const item of entriesOf(head)) {
+    for (const item of targetEntries(head)) {
         const { type, name } = item.entry.resource;
         let found: string | undefined = key(type, name);
         if (!old.has(found) || claimed.has(found)) {

@@ -3,9 +3,9 @@
  * fitted to a terminal width (the widest column is cut first) and coloured; both are the CLI's
  * choice, so the default output is plain and complete.
  */
-import { entriesOf } from "./shard";
 import { ALL_TARGETS } from "./check";
 import type { GrantSummary, Plan } from "./plan-schema";
+import { planEntries } from "./resources";
 
 export interface RenderOptions {
     /** Fit tables to this many columns (cutting the widest column with "…"); default: no limit. */
@@ -69,7 +69,7 @@ export function renderPlan(plan: Plan, options: RenderOptions = {}): string {
     const sections = plan as unknown as Record<string, unknown>;
     const perTarget = ALL_TARGETS.map((t) => `${t.title} ${plan.grants.filter((g) => g.deployer === undefined && (g as Record<string, unknown>)[t.key] !== undefined).length}`);
     const out: string[] = [style.heading(`gitlab-federation plan for ${plan.gitlab.url}: ${describeCounts(plan)} (grants per target: ${perTarget.join(", ")})`)];
-    const resources = entriesOf(plan).length;
+    const resources = planEntries(plan).length;
     if (plan.sharding !== undefined) {
         out.push(
             `Sharded over ${plan.sharding.shards} shard stack${plan.sharding.shards === 1 ? "" : "s"} (by ${plan.sharding.by}): this foundation stack registers ${count(resources, "resource")}, the trust anchors and the deployer's; the shards register the grants' (gitlab-federation shard).`,

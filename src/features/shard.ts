@@ -13,13 +13,14 @@
  * exactly one stack.
  */
 import { Findings, Problem, compare } from "../core/findings";
-import { ROOT_COMPONENT, grantKey } from "../core/names";
+import { ROOT_COMPONENT, grantKey, grantKeyOfName } from "../core/names";
 import { parseWith } from "../core/parse";
 import { ShardKey, ShardKeySchema } from "../core/schema";
 import { shardStackName } from "../core/shard";
 export { shardResourceName } from "../core/shard";
 import { ALL_TARGETS } from "./check";
 import type { GrantSummary, Plan } from "./plan-schema";
+import { planEntries, targetEntries } from "./resources";
 
 /** The stack that registers an entry: a shard's index, or undefined for the foundation. */
 export type Owner = number | undefined;
@@ -40,8 +41,8 @@ export function ownerOf(plan: Plan): (name: string) => Owner {
         if (shard !== null) {
             return Number(shard[1]);
         }
-        const grant = /^(\d+\/[^/]+)(?:\/|$)/.exec(name);
-        return grant !== null && grants.has(grant[1]!) ? grants.get(grant[1]!) : undefined;
+        const grant = grantKeyOfName(name);
+        return grant !== undefined ? grants.get(grant) : undefined;
     };
 }
 
@@ -66,21 +67,6 @@ function filterSection(section: Record<string, unknown>, keep: (entry: Entry) =>
         }
     }
     return out;
-}
-
-/** Every resource entry of a plan, with its section. */
-export function entriesOf(plan: Plan): { section: string; entry: Entry }[] {
-    const found: { section: string; entry: Entry }[] = [];
-    for (const [key, section] of sectionsOf(plan)) {
-        for (const value of Object.values(section)) {
-            for (const item of Array.isArray(value) ? value : [value]) {
-                if (isEntry(item)) {
-                    found.push({ section: key, entry: item });
-                }
-            }
-        }
-    }
-    return found;
 }
 
 /**
@@ -148,7 +134,7 @@ export function shardSummaries(plan: Plan, foundation: string): ShardSummary[] {
     const shards = plan.sharding?.shards ?? 0;
     const owner = ownerOf(plan);
     const resources = new Array<number>(shards + 1).fill(0);
-    for (const { entry } of entriesOf(plan)) {
+    for (const entry of planEntries(plan)) {
         resources[(owner(entry.resource.name) ?? -1) + 1]!++;
     }
     const projects = Array.from({ length: shards + 1 }, () => new Set<string>());
@@ -190,32 +176,27 @@ function stackOfGrant(g: GrantSummary, foundation: string): string {
  */
 export function shardMoves(base: Plan, head: Plan, foundation: string): ShardMove[] {
     const before = new Map(base.grants.map((g) => [grantKey(g.projectId, g.grant), stackOfGrant(g, foundation)]));
-    const moved = new Map<string, { project: string; projectId: string; from: string; to: string; keys: Set<string> }>();
+    type Moving = { project: string; projectId: string; from: string; to: string; resources: ShardMove["resources"][number][] };
+    const moved = new Map<string, Moving>();
+    const moveOfGrant = new Map<string, Moving>();
     for (const g of head.grants) {
         const key = grantKey(g.projectId, g.grant);
         const from = before.get(key);
         const to = stackOfGrant(g, foundation);
         if (from !== undefined && from !== to) {
             const id = `${g.projectId}\u0000${from}\u0000${to}`;
-            const entry = moved.get(id) ?? { project: g.project, projectId: g.projectId, from, to, keys: new Set<string>() };
-            entry.keys.add(key);
-            moved.set(id, entry);
+            const move = moved.get(id) ?? { project: g.project, projectId: g.projectId, from, to, resources: [] };
+            moved.set(id, move);
+            moveOfGrant.set(key, move);
         }
     }
-    const baseEntries = entriesOf(base);
+    // One pass over the base's entries, in plan order (turning sharding on moves every project).
+    for (const { target, entry } of targetEntries(base)) {
+        const grant = grantKeyOfName(entry.resource.name);
+        const move = grant !== undefined ? moveOfGrant.get(grant) : undefined;
+        move?.resources.push({ section: target.key, type: entry.resource.type, name: entry.resource.name });
+    }
     return [...moved.values()]
-        .map((m) => ({
-            project: m.project,
-            projectId: m.projectId,
-            from: m.from,
-            to: m.to,
-            resources: baseEntries
-                .filter(({ entry }) => {
-                    const grant = /^(\d+\/[^/]+)(?:\/|$)/.exec(entry.resource.name);
-                    return grant !== null && m.keys.has(grant[1]!);
-                })
-                .map(({ section, entry }) => ({ section, type: entry.resource.type, name: entry.resource.name })),
-        }))
         .sort((a, b) => a.from.localeCompare(b.from) || a.to.localeCompare(b.to) || Number(a.projectId) - Number(b.projectId));
 }
 

@@ -7,7 +7,8 @@ import { shardKey, shardOf, shardStackName } from "../../src/core/shard";
 import { checkMap, planMap } from "../../src/features";
 import { diffPlans } from "../../src/features/diff";
 import type { Plan } from "../../src/features/plan-schema";
-import { entriesOf, foundationPlan, shardMoves, shardPlan, shardSummaries, stackPart, urnOf } from "../../src/features/shard";
+import { targetEntries } from "../../src/features/resources";
+import { foundationPlan, shardMoves, shardPlan, shardSummaries, stackPart, urnOf } from "../../src/features/shard";
 import { exchange, gcpEvaluator } from "../../src/targets/gcp/evaluate";
 import type { GcpPlan } from "../../src/targets/gcp/plan-schema";
 import { mapArb } from "../helpers/arbitraries";
@@ -22,7 +23,7 @@ const DEV = devMap();
 const sharded = (raw: Json, shards: number, by?: "project" | "group"): Json => ({ ...clone(raw), sharding: { shards, ...(by !== undefined ? { by } : {}) } });
 const SHARDED_DEV = sharded(DEV, 2);
 const key = (index: number) => ({ of: "dev", index });
-const names = (plan: Plan) => entriesOf(plan).map(({ entry }) => `${entry.resource.type} ${entry.resource.name}`);
+const names = (plan: Plan) => targetEntries(plan).map(({ entry }) => `${entry.resource.type} ${entry.resource.name}`);
 
 describe("sharding", () => {
     describe("the assignment (rendezvous hashing of the project id)", () => {
@@ -81,11 +82,11 @@ describe("sharding", () => {
                 fc.property(mapArb, fc.integer({ min: 1, max: 6 }), (raw, shards) => {
                     const plan = planMap(sharded(raw, shards));
                     const parts = [foundationPlan(plan), ...Array.from({ length: shards }, (_, i) => shardPlan(plan, { of: "prod", index: i }))];
-                    const seen = parts.flatMap((p) => entriesOf(p).map(({ entry }) => entry));
+                    const seen = parts.flatMap((p) => targetEntries(p).map(({ entry }) => entry));
                     assert.deepEqual(seen.map((e) => `${e.resource.type} ${e.resource.name}`).sort(), names(plan).sort());
-                    const whole = new Map(entriesOf(plan).map(({ entry }) => [`${entry.resource.type} ${entry.resource.name}`, entry]));
+                    const whole = new Map(targetEntries(plan).map(({ entry }) => [`${entry.resource.type} ${entry.resource.name}`, entry]));
                     parts.forEach((part, i) => {
-                        for (const { entry } of entriesOf(part)) {
+                        for (const { entry } of targetEntries(part)) {
                             const original = whole.get(`${entry.resource.type} ${entry.resource.name}`)!;
                             assert.deepEqual(entry, i === 0 ? original : { ...original, resource: { ...original.resource, rootAlias: true } });
                         }
@@ -118,9 +119,9 @@ describe("sharding", () => {
             assert.deepEqual(
                 names(foundation).filter((n) => !/ 7\//.test(n)),
                 [
-                    "vault:jwt/authBackend:AuthBackend jwt",
-                    "vault:index/mount:Mount kv",
                     "vault:index/audit:Audit file",
+                    "vault:index/mount:Mount kv",
+                    "vault:jwt/authBackend:AuthBackend jwt",
                     "aws:iam/openIdConnectProvider:OpenIdConnectProvider gitlab",
                     "gcp:iam/workloadIdentityPool:WorkloadIdentityPool pool",
                     "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider provider",

@@ -4,7 +4,8 @@ import { join } from "node:path";
 import Ajv2020 from "ajv/dist/2020";
 import { planMap } from "../../src/features";
 import { contractOf } from "../../src/features/contract";
-import { entriesOf, foundationPlan, shardPlan, urnOf } from "../../src/features/shard";
+import { targetEntries } from "../../src/features/resources";
+import { foundationPlan, shardPlan, urnOf } from "../../src/features/shard";
 import { readFoundationMap, runProgram } from "../../src/pulumi/program";
 import { clone, devMap } from "../helpers/maps";
 import { Registered, runWithMocks, valueOf } from "../helpers/mocks";
@@ -57,11 +58,11 @@ describe("the program, sharded", () => {
         const plan = planMap(DEV);
         const { resources } = await runWithMocks(() => runProgram(DEV, { logWarnings: false }));
         const custom = resources.filter((r) => r.custom);
-        const entries = entriesOf(plan);
+        const entries = targetEntries(plan);
         assert.equal(entries.length, custom.length);
-        for (const { section, entry } of entries) {
+        for (const { target, entry } of entries) {
             const resource = custom.find((r) => r.type === entry.resource.type && r.name === entry.resource.name)!;
-            assert.equal(urnOf("test", "gitlab-federation", section, entry), engineUrn(resource, resources));
+            assert.equal(urnOf("test", "gitlab-federation", target.key, entry), engineUrn(resource, resources));
         }
     });
 

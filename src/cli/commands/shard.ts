@@ -3,7 +3,8 @@ import { CORE_SCHEMA, dump, load } from "js-yaml";
 import { NAMESPACE } from "../../core/findings";
 import { shardStackName } from "../../core/shard";
 import type { Plan } from "../../features/plan-schema";
-import { entriesOf, shardMoves, shardSummaries, urnOf } from "../../features/shard";
+import { planEntries } from "../../features/resources";
+import { shardMoves, shardSummaries, urnOf } from "../../features/shard";
 import { Command, CommandContext, EXIT, UsageError, single } from "../command";
 import { STACK_HELP, STACK_OPTIONS, STACK_USAGE, loadBase, loadMap, projectName, readSource } from "../load";
 import { printProblems } from "../report";
@@ -99,7 +100,7 @@ ${STACK_HELP}
             return EXIT.invalid;
         }
         const foundation = stackNameOf(loaded.source.label);
-        const total = entriesOf(plan).length;
+        const total = planEntries(plan).length;
         const shards = shardSummaries(plan, foundation);
         const recommendedShards = Math.ceil(total / max) <= 1 ? 0 : Math.ceil((total * 1.2) / max);
         let moves: { text: string[]; json: unknown[] } | undefined;
