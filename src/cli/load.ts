@@ -10,7 +10,7 @@ import { CORE_SCHEMA, load } from "js-yaml";
 import { NAMESPACE, Problem, sortFindings } from "../core/findings";
 import type { ShardKey } from "../core/schema";
 import { sectionKeys } from "../core/parse";
-import { PositionedProblem, Position, StackFile, readStackFile } from "../core/stack-file";
+import { PositionedProblem, Position, StackFile, readStackFile, stackFileName } from "../core/stack-file";
 import { CheckResult, checkMap } from "../features/check";
 import { MAP_DEFINITION } from "../features/map-schema";
 import type { Plan } from "../features/plan-schema";
@@ -58,7 +58,7 @@ export function sourceOf(context: CommandContext, optionPrefix = ""): Source {
         if (name === "" || stack.split("/").length > 3) {
             throw new UsageError(`--stack ${JSON.stringify(stack)} is not a stack name: expected <name> or <org>/<project>/<name>`);
         }
-        const path = inDirectory(context.directory, `Pulumi.${name}.yaml`);
+        const path = inDirectory(context.directory, stackFileName(name));
         return { path, label: path };
     }
     const path = inDirectory(context.directory, config!);
@@ -117,7 +117,7 @@ export function loadText(context: CommandContext, source: Source, text: string):
         return invalid(shard.problems);
     }
     const directory = source.path === "-" ? (context.directory ?? ".") : dirname(source.path);
-    const path = join(directory, `Pulumi.${shard.key.of}.yaml`);
+    const path = join(directory, stackFileName(shard.key.of));
     const foundation = loadText(context, { path, label: path }, readSource(context, { path, label: path }));
     if (foundation.shard !== undefined) {
         return invalid([{ path: "gitlab-federation:shard.of", segments: ["shard", "of"], message: `names ${JSON.stringify(shard.key.of)}, which is itself a shard stack: name the stack that holds the map` }]);

@@ -329,6 +329,18 @@ function unreadable(problems: PositionedProblem[]): StackFile {
 
 export interface StackFileOptions extends Omit<ConfigReadOptions, "isSecret"> {}
 
+/** A stack's settings file, Pulumi.<stack>.yaml (beside Pulumi.yaml). */
+export function stackFileName(stack: string): string {
+    return `Pulumi.${stack}.yaml`;
+}
+
+const STACK_FILE = /^Pulumi\.([A-Za-z0-9_.-]+)\.yaml$/;
+
+/** The stack whose settings file this is (by its file name, in any directory); undefined for another file. */
+export function stackOfFile(path: string): string | undefined {
+    return STACK_FILE.exec(path.slice(path.lastIndexOf("/") + 1))?.[1];
+}
+
 /** Reads a stack file's text. Never throws on bad input: every problem is in `problems`. */
 export function readStackFile(text: string, options: StackFileOptions): StackFile {
     const lines = new Lines(text);

@@ -9,7 +9,7 @@ import { MapValidationError, Problem } from "../core/findings";
 import { ROOT_NAME } from "../core/names";
 import { sectionKeys } from "../core/parse";
 import { mapFromStackConfig } from "../core/stack-config";
-import { readStackFile } from "../core/stack-file";
+import { StackFile, readStackFile, stackFileName } from "../core/stack-file";
 import { checkMap } from "../features/check";
 import { contractOf } from "../features/contract";
 import { MAP_DEFINITION } from "../features/map-schema";
@@ -42,15 +42,24 @@ export function stackFileProblems(file: string, projectName: string): Problem[] 
     if (!existsSync(file)) {
         return [];
     }
-    const read = readStackFile(readFileSync(file, "utf8"), { sections: sectionKeys(MAP_DEFINITION), projectName });
-    return read.yamlProblems.map((p) => ({ ...p, message: p.position !== undefined ? `${p.message} (${file}:${p.position.line}:${p.position.column})` : p.message }));
+    return readMapFile(file, projectName).yamlProblems.map((p) => withPosition(p, file));
+}
+
+/** A stack file read the way the offline CLI reads it. */
+function readMapFile(file: string, projectName: string): StackFile {
+    return readStackFile(readFileSync(file, "utf8"), { sections: sectionKeys(MAP_DEFINITION), projectName });
+}
+
+/** A problem with its file position, as the offline CLI shows it. */
+function withPosition(p: Problem & { position?: { line: number; column: number } }, file: string): Problem {
+    return { ...p, message: p.position !== undefined ? `${p.message} (${file}:${p.position.line}:${p.position.column})` : p.message };
 }
 
 /** The project map from this stack's config (`gitlab-federation:*` keys), with the problems of reading it. */
 export function readStackMap(): StackMap {
     const projectName = pulumi.getProject();
     const read = mapFromStackConfig(pulumi.runtime.allConfig(), { sections: sectionKeys(MAP_DEFINITION), projectName, isSecret: isConfigSecret });
-    return { raw: read.raw, problems: [...read.problems, ...stackFileProblems(`Pulumi.${pulumi.getStack()}.yaml`, projectName)] };
+    return { raw: read.raw, problems: [...read.problems, ...stackFileProblems(stackFileName(pulumi.getStack()), projectName)] };
 }
 
 export interface RunOptions {
@@ -62,24 +71,19 @@ export interface RunOptions {
     readonly shard?: ShardKey;
 }
 
-/** A problem with its file position, as the offline CLI shows it. */
-function withPosition(p: Problem & { position?: { line: number; column: number } }, file: string): Problem {
-    return { ...p, message: p.position !== undefined ? `${p.message} (${file}:${p.position.line}:${p.position.column})` : p.message };
-}
-
 /**
  * The map a shard stack registers its part of: Pulumi.<of>.yaml beside Pulumi.yaml, read the way
  * the offline CLI reads it (the engine hands this program only its own stack's config).
  */
 export function readFoundationMap(of: string, projectName: string, directory = "."): StackMap {
-    const file = join(directory, `Pulumi.${of}.yaml`);
+    const file = join(directory, stackFileName(of));
     if (!existsSync(file)) {
         return {
             raw: {},
             problems: [{ path: "gitlab-federation:shard.of", segments: ["shard", "of"], message: `names the stack ${JSON.stringify(of)}, but ${file} is not here: run pulumi up for a shard from the directory that holds its foundation's stack file` }],
         };
     }
-    const read = readStackFile(readFileSync(file, "utf8"), { sections: sectionKeys(MAP_DEFINITION), projectName });
+    const read = readMapFile(file, projectName);
     return { raw: read.raw, problems: read.problems.map((p) => withPosition(p, file)) };
 }
 

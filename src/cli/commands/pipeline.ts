@@ -1,10 +1,9 @@
 import { join } from "node:path";
 import { PIPELINE_FILE, PipelineError, PipelineStack, generatePipeline } from "../../features/pipeline";
 import { Command, EXIT, UnreadableError } from "../command";
+import { stackOfFile } from "../../core/stack-file";
 import { loadText } from "../load";
 import { printProblems } from "../report";
-
-const STACK_FILE = /^Pulumi\.([A-Za-z0-9_.-]+)\.yaml$/;
 
 export const pipeline: Command = {
     name: "pipeline",
@@ -27,7 +26,7 @@ exit codes: 0 ok (or current), 1 a stack file is invalid or .gitlab-ci.yml is st
         const directory = context.directory ?? ".";
         let names: string[];
         try {
-            names = context.io.listDir!(directory).filter((n) => STACK_FILE.test(n)).sort();
+            names = context.io.listDir!(directory).filter((n) => stackOfFile(n) !== undefined).sort();
         } catch (error) {
             throw new UnreadableError(`cannot read ${directory}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
         }
@@ -45,7 +44,7 @@ exit codes: 0 ok (or current), 1 a stack file is invalid or .gitlab-ci.yml is st
                 invalid = true;
                 continue;
             }
-            stacks.push({ name: STACK_FILE.exec(file)![1]!, file, plan: loaded.result.plan, ...(loaded.shard !== undefined ? { shardOf: loaded.shard.of } : {}) });
+            stacks.push({ name: stackOfFile(file)!, file, plan: loaded.result.plan, ...(loaded.shard !== undefined ? { shardOf: loaded.shard.of } : {}) });
         }
         if (invalid) {
             return EXIT.invalid;

@@ -2,6 +2,7 @@ import { dirname, join } from "node:path";
 import { CORE_SCHEMA, dump, load } from "js-yaml";
 import { NAMESPACE } from "../../core/findings";
 import { shardStackName } from "../../core/shard";
+import { stackFileName, stackOfFile } from "../../core/stack-file";
 import type { Plan } from "../../features/plan-schema";
 import { planEntries } from "../../features/resources";
 import { shardMoves, shardSummaries, urnOf } from "../../features/shard";
@@ -36,14 +37,9 @@ function shardFiles(foundationText: string, foundation: string, shards: number):
     const files = Array.from({ length: shards }, (_, index) => {
         const config = { ...providerConfig, [`${NAMESPACE}:shard`]: { of: foundation, index } };
         const text = `# yaml-language-server: $schema=./schema/stack.schema.json\n# Shard ${index} of the map in Pulumi.${foundation}.yaml (written by gitlab-federation shard --write).\n${dump({ config }, { lineWidth: -1, noRefs: true })}`;
-        return { name: `Pulumi.${shardStackName(foundation, index)}.yaml`, text };
+        return { name: stackFileName(shardStackName(foundation, index)), text };
     });
     return { files, secrets };
-}
-
-function stackNameOf(label: string): string {
-    const match = /Pulumi\.([^/]+)\.yaml$/.exec(label);
-    return match !== null ? match[1]! : "<stack>";
 }
 
 /** The `pulumi state move` commands for the moves from `base` to `head`, grouped by source and destination. */
@@ -99,7 +95,7 @@ ${STACK_HELP}
             printProblems(context, loaded);
             return EXIT.invalid;
         }
-        const foundation = stackNameOf(loaded.source.label);
+        const foundation = stackOfFile(loaded.source.label) ?? "<stack>";
         const total = planEntries(plan).length;
         const shards = shardSummaries(plan, foundation);
         const recommendedShards = Math.ceil(total / max) <= 1 ? 0 : Math.ceil((total * 1.2) / max);
