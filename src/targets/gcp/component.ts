@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { argsOf } from "../../core/resources";
 import { lookup, optionsOf } from "../../pulumi/options";
 import type { TargetComponents } from "../target";
-import { COMPONENT, RESOURCE, serviceAccountEmail, serviceAccountResourceId } from "./names";
+import { COMPONENT, RESOURCE, serviceAccountEmail, serviceAccountResourceId, withoutService } from "./names";
 import type { GcpPlan, GcpSummary } from "./plan-schema";
 
 /** Plan keys of IAM member entries that are for readers, not resource arguments. */
@@ -100,7 +100,7 @@ export const components: TargetComponents<GcpPlan, GcpSummary> = {
             outputs: { providerName: federation.providerName, audience: plan.audience },
             grantOutputs: (summary) => {
                 const account = lookup(federation.serviceAccounts, summary.accountId, "service account");
-                const providerName = summary.provider !== undefined ? summary.provider.slice("//iam.googleapis.com/".length) : federation.providerName;
+                const providerName = summary.provider !== undefined ? withoutService(summary.provider) : federation.providerName;
                 return { serviceAccountEmail: account.email, providerName, audience: summary.audience };
             },
         };

@@ -2,6 +2,7 @@
 import { z } from "zod";
 import type { GcpContract, GcpGrantContract } from "../../contract/contract";
 import { conforms } from "../../core/type-checks";
+import { withoutService } from "./names";
 import type { GcpPlan, GcpSummary } from "./plan-schema";
 
 export const GcpContractSchema = z
@@ -25,16 +26,14 @@ export const GcpGrantContractSchema = z
 conforms<z.output<typeof GcpContractSchema>, GcpContract>();
 conforms<z.output<typeof GcpGrantContractSchema>, GcpGrantContract>();
 
-const PREFIX = "//iam.googleapis.com/";
-
 export function gcpContract(plan: GcpPlan): z.output<typeof GcpContractSchema> {
-    return { audience: plan.audience, providerName: plan.providerResourceName.slice(PREFIX.length), providerResourceName: plan.providerResourceName };
+    return { audience: plan.audience, providerName: withoutService(plan.providerResourceName), providerResourceName: plan.providerResourceName };
 }
 
 export function gcpGrantContract(plan: GcpPlan, summary: GcpSummary): z.output<typeof GcpGrantContractSchema> {
     return {
         serviceAccountEmail: summary.email,
-        providerName: (summary.provider ?? plan.providerResourceName).slice(PREFIX.length),
+        providerName: withoutService(summary.provider ?? plan.providerResourceName),
         providerResourceName: summary.provider ?? plan.providerResourceName,
         audience: summary.audience,
         roles: [...summary.roles],

@@ -9,6 +9,7 @@
 import { evaluate } from "@marcbachmann/cel-js";
 import { Claims, audiences, timeClaim } from "../../core/claims";
 import type { Decision, EvaluateOptions, Evaluator, GrantIdentity } from "../target";
+import { siblingProvider } from "./names";
 import type { GcpPlan, GcpProviderEntry, GcpSummary } from "./plan-schema";
 
 export interface Exchange {
@@ -55,14 +56,9 @@ function gateOf(member: string): string {
     return member.slice(member.indexOf("/group/") + "/group/".length);
 }
 
-/** The full resource name of a planned provider: //iam.googleapis.com/projects/<number>/.../providers/<id>. */
-function providerResourceName(plan: GcpPlan, provider: GcpProviderEntry): string {
-    return plan.providerResourceName.replace(/[^/]+$/, provider.workloadIdentityPoolProviderId);
-}
-
 export function gcpEvaluator(plan: GcpPlan): Evaluator<GcpSummary> {
     // A sharded map has a provider per shard; a grant's tokens are exchanged at its own (summary.provider).
-    const providers = new Map(plan.providers.map((p) => [providerResourceName(plan, p), p]));
+    const providers = new Map(plan.providers.map((p) => [siblingProvider(plan.providerResourceName, p.workloadIdentityPoolProviderId), p]));
     const caches = new Map<GcpProviderEntry, WeakMap<Claims, Exchange>>();
     const exchangeOf = (provider: GcpProviderEntry, claims: Claims): Exchange => {
         const cache = caches.get(provider) ?? caches.set(provider, new WeakMap()).get(provider)!;

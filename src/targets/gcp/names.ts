@@ -15,6 +15,24 @@ export const RESOURCE = {
     cryptoKeyIamMember: "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember",
 } as const;
 
+/** The service prefix of IAM's full resource names (//iam.googleapis.com/projects/...). */
+export const IAM_SERVICE = "//iam.googleapis.com/";
+
+/** The full resource name of a pool's provider. */
+export function providerFullName(projectNumber: string, poolId: string, providerId: string): string {
+    return `${IAM_SERVICE}projects/${projectNumber}/locations/global/workloadIdentityPools/${poolId}/providers/${providerId}`;
+}
+
+/** The full resource name of another provider in the same pool as `provider` (a full resource name). */
+export function siblingProvider(provider: string, providerId: string): string {
+    return provider.replace(/[^/]+$/, providerId);
+}
+
+/** A full resource name without the service: the provider name gcloud and GitLab's `gcp_workload_identity_federation` take. */
+export function withoutService(fullName: string): string {
+    return fullName.slice(IAM_SERVICE.length);
+}
+
 /** Logical names of the pool and the provider: fixed, so they keep their URNs whatever their IDs. */
 export const ANCHOR = { pool: "pool", provider: "provider" } as const;
 

@@ -29,7 +29,7 @@ import { grantMeta, meta } from "../../core/resources";
 import { isPattern } from "../../core/rules";
 import type { GitlabConfig } from "../../core/schema";
 import type { PlanContext, TargetGrant, TargetPlanResult } from "../target";
-import { ANCHOR, RESOURCE, gcpAccountId, poolResourceId, serviceAccountEmail, serviceAccountResourceId } from "./names";
+import { ANCHOR, RESOURCE, gcpAccountId, poolResourceId, providerFullName, serviceAccountEmail, serviceAccountResourceId, siblingProvider } from "./names";
 import type { GcpIamMemberEntry, GcpPlan, GcpPoolEntry, GcpProviderEntry, GcpServiceAccountEntry, GcpSummary } from "./plan-schema";
 import type { GcpConfig, GcpGrantConfig } from "./schema";
 import { DeployerBinding, GcpDeployerScope, deployerBindings } from "./deployer";
@@ -399,7 +399,7 @@ function checkQuotas(gcp: GcpConfig, accounts: number, bindings: number, finding
 /** Plans GCP for the grants that have `gcp`. */
 export function planGcp({ gitlab, section: gcp, grants, findings, sharding }: PlanContext<GcpConfig, GcpGrantConfig>): TargetPlanResult<GcpPlan, GcpSummary> {
     const projectNumber = String(gcp.projectNumber);
-    const providerResourceName = `//iam.googleapis.com/projects/${projectNumber}/locations/global/workloadIdentityPools/${gcp.poolId}/providers/${gcp.providerId}`;
+    const providerResourceName = providerFullName(projectNumber, gcp.poolId, gcp.providerId);
     const audience = gcp.audience ?? `https:${providerResourceName}`;
     checkKeys(gitlab, gcp, findings);
     checkAdoption(gcp, findings);
@@ -439,7 +439,7 @@ export function planGcp({ gitlab, section: gcp, grants, findings, sharding }: Pl
             workloadIdentityPoolProviderId: id,
             displayName: `GitLab shard ${index}`,
         });
-        providerOf.set(index, providerResourceName.replace(/[^/]+$/, id));
+        providerOf.set(index, siblingProvider(providerResourceName, id));
     }
     const owners = new Map<string, ResolvedGrant>();
     const summaries = new Map<number, GcpSummary>();
