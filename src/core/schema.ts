@@ -206,11 +206,6 @@ export const ShardKeySchema = z
     .strictObject({
         of: z.string().regex(/^[A-Za-z0-9_.-]+$/, { error: (i) => `must be the name of the stack holding the map (Pulumi.<name>.yaml), got ${JSON.stringify(i.input)}` }).meta({ description: "The foundation stack, whose Pulumi.<of>.yaml holds the map." }),
         index: z.number().int().min(0).meta({ description: "This shard's number, 0 to sharding.shards - 1." }),
-        foundation: z
-            .string()
-            .regex(/^[^/]+\/[^/]+\/[^/]+$/, { error: (i) => `must be the fully qualified foundation stack, <org>/<project>/<stack>, got ${JSON.stringify(i.input)}` })
-            .optional()
-            .meta({ description: "The foundation's fully qualified name for the StackReference. Default: this stack's organization and project, stack <of>." }),
     })
     .meta({ description: "This stack is a shard of another stack's map (written by gitlab-federation shard --write)." });
 

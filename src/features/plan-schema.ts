@@ -44,7 +44,7 @@ export const PlanSchema = z
             .optional()
             .meta({ description: "The map runs as a foundation stack and shard stacks (gitlab-federation:sharding)." }),
         shard: z
-            .strictObject({ of: z.string(), index: z.number().int(), shards: z.number().int(), foundation: z.string().optional() })
+            .strictObject({ of: z.string(), index: z.number().int(), shards: z.number().int() })
             .optional()
             .meta({ description: "Set on the part of a sharded plan one shard stack registers: which map, which shard." }),
         deployer: z

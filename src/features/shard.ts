@@ -109,7 +109,7 @@ export function shardPlan(plan: Plan, key: ShardKey): Plan {
         );
     }
     split.grants = plan.grants.filter((g) => g.shard === key.index);
-    split.shard = { of: key.of, index: key.index, shards: sharding.shards, ...(key.foundation !== undefined ? { foundation: key.foundation } : {}) };
+    split.shard = { of: key.of, index: key.index, shards: sharding.shards };
     return split as unknown as Plan;
 }
 
