@@ -1,5 +1,5 @@
 /** Runs the real CLI binary (bin/gitlab-federation.js) in a child process. */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 
@@ -21,14 +21,15 @@ export interface CliOptions {
     readonly node?: readonly string[];
 }
 
+/** node's arguments and the child's directory and environment (no colour or width settings unless given). */
+function command(args: readonly string[], options: CliOptions): { argv: string[]; cwd: string; env: Record<string, string> } {
+    return { argv: [...(options.node ?? []), BIN, ...args], cwd: options.cwd ?? process.cwd(), env: { PATH: process.env.PATH ?? "", ...(options.env ?? {}) } };
+}
+
 /** Runs `gitlab-federation <args>`; the environment has no colour or width settings unless given. */
 export function cli(args: readonly string[], options: CliOptions = {}): CliRun {
-    const result = spawnSync(process.execPath, [...(options.node ?? []), BIN, ...args], {
-        cwd: options.cwd ?? process.cwd(),
-        input: options.input ?? "",
-        encoding: "utf8",
-        env: { PATH: process.env.PATH ?? "", ...(options.env ?? {}) },
-    });
+    const { argv, cwd, env } = command(args, options);
+    const result = spawnSync(process.execPath, argv, { cwd, input: options.input ?? "", encoding: "utf8", env });
     return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -43,9 +44,9 @@ export function directoryWith(files: Record<string, string>): string {
 
 /** Like cli, without blocking the event loop (for tests that serve HTTP to the binary from this process). */
 export function cliAsync(args: readonly string[], options: CliOptions = {}): Promise<CliRun> {
-    const { spawn } = require("node:child_process") as typeof import("node:child_process");
+    const { argv, cwd, env } = command(args, options);
     return new Promise((done) => {
-        const child = spawn(process.execPath, [...(options.node ?? []), BIN, ...args], { cwd: options.cwd ?? process.cwd(), env: { PATH: process.env.PATH ?? "", ...(options.env ?? {}) } });
+        const child = spawn(process.execPath, argv, { cwd, env });
         let stdout = "";
         let stderr = "";
         child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
