@@ -3,10 +3,11 @@
  * plan. Nothing is registered unless the map is valid. src/index.ts runs this.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, isAbsolute, join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { MapValidationError, Problem } from "../core/findings";
 import { ROOT_NAME } from "../core/names";
+import { MINIMUM_PULUMI_CLI } from "../core/pulumi-cli";
 import { sectionKeys } from "../core/parse";
 import { mapFromStackConfig } from "../core/stack-config";
 import { StackFile, readStackFile, stackFileName } from "../core/stack-file";
@@ -55,11 +56,39 @@ function withPosition(p: Problem & { position?: { line: number; column: number }
     return { ...p, message: p.position !== undefined ? `${p.message} (${file}:${p.position.line}:${p.position.column})` : p.message };
 }
 
+/** The folder of Pulumi.yaml, where the stack files are. */
+export const PROJECT_FILE = "Pulumi.yaml";
+
+/**
+ * The project root: the folder of Pulumi.yaml, which holds the stack files. Never the working
+ * directory: Pulumi's Node.js language host runs the program in the folder of `main`
+ * (pulumi/pulumi pkg/engine/project.go `getPwdMain`; sdk/nodejs/cmd/run/run.ts `run` does
+ * `process.chdir(pwd)`), here dist/src. The host passes the root as `--root-directory`, which
+ * cmd/run/index.ts puts in PULUMI_NODEJS_ROOT_DIRECTORY and `pulumi.runtime.getRootDirectory()`
+ * returns (sdk/nodejs/runtime/settings.ts). Without it (an older CLI: the SDK then returns the
+ * placeholder "rootDirectory") the root is the nearest folder above this module that holds
+ * Pulumi.yaml: the program's own location, not the working directory.
+ */
+export function projectRoot(moduleDirectory = __dirname): string {
+    const given = pulumi.runtime.getRootDirectory();
+    if (isAbsolute(given) && existsSync(join(given, PROJECT_FILE))) {
+        return given;
+    }
+    for (let directory = moduleDirectory; ; directory = dirname(directory)) {
+        if (existsSync(join(directory, PROJECT_FILE))) {
+            return directory;
+        }
+        if (dirname(directory) === directory) {
+            throw new pulumi.RunError(`cannot find ${PROJECT_FILE}: the Pulumi CLI passed no project root (PULUMI_NODEJS_ROOT_DIRECTORY) and no folder above ${moduleDirectory} holds one; run pulumi from this project with Pulumi CLI ${MINIMUM_PULUMI_CLI} or later`);
+        }
+    }
+}
+
 /** The project map from this stack's config (`gitlab-federation:*` keys), with the problems of reading it. */
-export function readStackMap(): StackMap {
+export function readStackMap(root = projectRoot()): StackMap {
     const projectName = pulumi.getProject();
     const read = mapFromStackConfig(pulumi.runtime.allConfig(), { sections: sectionKeys(MAP_DEFINITION), projectName, isSecret: isConfigSecret });
-    return { raw: read.raw, problems: [...read.problems, ...stackFileProblems(stackFileName(pulumi.getStack()), projectName)] };
+    return { raw: read.raw, problems: [...read.problems, ...stackFileProblems(join(root, stackFileName(pulumi.getStack())), projectName)] };
 }
 
 export interface RunOptions {
@@ -75,12 +104,12 @@ export interface RunOptions {
  * The map a shard stack registers its part of: Pulumi.<of>.yaml beside Pulumi.yaml, read the way
  * the offline CLI reads it (the engine hands this program only its own stack's config).
  */
-export function readFoundationMap(of: string, projectName: string, directory = "."): StackMap {
-    const file = join(directory, stackFileName(of));
+export function readFoundationMap(of: string, projectName: string, root: string): StackMap {
+    const file = join(root, stackFileName(of));
     if (!existsSync(file)) {
         return {
             raw: {},
-            problems: [{ path: "gitlab-federation:shard.of", segments: ["shard", "of"], message: `names the stack ${JSON.stringify(of)}, but ${file} is not here: run pulumi up for a shard from the directory that holds its foundation's stack file` }],
+            problems: [{ path: "gitlab-federation:shard.of", segments: ["shard", "of"], message: `names the stack ${JSON.stringify(of)}, but ${file} does not exist: a shard stack reads its map from the foundation's stack file beside ${PROJECT_FILE}; commit both stack files to this project` }],
         };
     }
     const read = readMapFile(file, projectName);
@@ -89,7 +118,8 @@ export function readFoundationMap(of: string, projectName: string, directory = "
 
 /** Runs this stack: its own map, or (a shard stack) its part of the map it names. */
 export function runStack(): FederationOutputs {
-    const stackMap = readStackMap();
+    const root = projectRoot();
+    const stackMap = readStackMap(root);
     const shard = shardKeyOf(stackMap.raw);
     if (shard === undefined) {
         return runProgram(stackMap.raw, { readProblems: stackMap.problems });
@@ -97,7 +127,7 @@ export function runStack(): FederationOutputs {
     if (shard.key === undefined || shard.problems.length > 0) {
         throw new pulumi.RunError(new MapValidationError([...stackMap.problems, ...shard.problems]).message);
     }
-    const foundation = readFoundationMap(shard.key.of, pulumi.getProject());
+    const foundation = readFoundationMap(shard.key.of, pulumi.getProject(), root);
     return runProgram(foundation.raw, { readProblems: [...stackMap.problems, ...foundation.problems], shard: shard.key });
 }
 

@@ -10,7 +10,7 @@ import { readFoundationMap, runProgram } from "../../src/pulumi/program";
 import { clone, devMap } from "../helpers/maps";
 import { Registered, runWithMocks, valueOf } from "../helpers/mocks";
 import { temporaryDirectory } from "../helpers/temp";
-import { assertRegistersExactly } from "./program.test";
+import { assertRegistersExactly } from "../helpers/registered";
 
 const DEV = devMap();
 const SHARDED = { ...clone(DEV), sharding: { shards: 2 } };
@@ -69,7 +69,7 @@ describe("the program, sharded", () => {
     it("a shard stack reads the map from its foundation's stack file, the way the CLI does", () => {
         const directory = temporaryDirectory();
         assert.deepEqual(readFoundationMap("dev", "gitlab-federation", directory).problems.map((p) => `${p.path}: ${p.message}`), [
-            `gitlab-federation:shard.of: names the stack "dev", but ${join(directory, "Pulumi.dev.yaml")} is not here: run pulumi up for a shard from the directory that holds its foundation's stack file`,
+            `gitlab-federation:shard.of: names the stack "dev", but ${join(directory, "Pulumi.dev.yaml")} does not exist: a shard stack reads its map from the foundation's stack file beside Pulumi.yaml; commit both stack files to this project`,
         ]);
         writeFileSync(join(directory, "Pulumi.dev.yaml"), readFileSync("Pulumi.dev.yaml", "utf8"));
         assert.deepEqual(readFoundationMap("dev", "gitlab-federation", directory), { raw: DEV, problems: [] });
