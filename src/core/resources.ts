@@ -21,7 +21,7 @@ export function resourceMeta<T extends string>(type: T) {
             rootAlias: z
                 .literal(true)
                 .optional()
-                .meta({ description: "Also an alias with the same name at the stack's root: where `pulumi state move` puts a resource moved from another stack (a shard's grant resources, after a move from one stack)." }),
+                .meta({ description: "Also an alias with the same name at the stack's root: where `pulumi state move` puts a resource moved from another stack. Every grant resource has it, in every stack." }),
         })
         .meta({ description: "Which resource this entry becomes, and its resource options." });
 }
@@ -55,9 +55,16 @@ export function meta<T extends string>(type: T, name: string, protect: boolean, 
     };
 }
 
-/** The `resource` entry of a grant's resource: named `<grant key><suffix>`, aliased from the grant's former keys. */
+/**
+ * The `resource` entry of a grant's resource: named `<grant key><suffix>`, aliased from the grant's
+ * former keys and from the same name at the stack's root. A grant's resources are what moves
+ * between stacks when a map is sharded, resharded or unsharded, and `pulumi state move` (Pulumi
+ * CLI 3.224+, pkg/cmd/pulumi/state/state_move.go `rewriteURNs`) re-parents what it moves to the
+ * destination's root: every stack aliases every grant resource there, so no direction of a move
+ * (into a shard, back to one stack, between shards) ends in a create and a delete.
+ */
 export function grantMeta<T extends string>(type: T, grant: { readonly key: string; readonly formerKeys: readonly string[] }, suffix = "", options: { deleteBeforeReplace?: boolean } = {}) {
-    return meta(type, `${grant.key}${suffix}`, false, { ...options, aliases: grant.formerKeys.map((former) => `${former}${suffix}`) });
+    return { ...meta(type, `${grant.key}${suffix}`, false, { ...options, aliases: grant.formerKeys.map((former) => `${former}${suffix}`) }), rootAlias: true as const };
 }
 
 export interface Entry {

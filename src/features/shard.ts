@@ -53,14 +53,14 @@ function sectionsOf(plan: Plan): [string, Record<string, unknown>][] {
 }
 
 /** A section with only the entries `keep` accepts; single entries (an auth backend) are dropped when not kept. */
-function filterSection(section: Record<string, unknown>, keep: (entry: Entry) => boolean, mark: (entry: Entry) => Entry): Record<string, unknown> {
+function filterSection(section: Record<string, unknown>, keep: (entry: Entry) => boolean): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     for (const [field, value] of Object.entries(section)) {
         if (Array.isArray(value) && value.every(isEntry)) {
-            out[field] = (value as Entry[]).filter(keep).map(mark);
+            out[field] = (value as Entry[]).filter(keep);
         } else if (isEntry(value)) {
             if (keep(value)) {
-                out[field] = mark(value);
+                out[field] = value;
             }
         } else {
             out[field] = value;
@@ -81,15 +81,14 @@ export function foundationPlan(plan: Plan): Plan {
     const owner = ownerOf(plan);
     const split: Record<string, unknown> = { ...plan };
     for (const [key, section] of sectionsOf(plan)) {
-        split[key] = filterSection(section, (e) => owner(e.resource.name) === undefined, (e) => e);
+        split[key] = filterSection(section, (e) => owner(e.resource.name) === undefined);
     }
     return split as unknown as Plan;
 }
 
 /**
- * What shard stack `key.index` registers: its grants' resources (each also aliased at the stack's
- * root, where `pulumi state move` puts resources moved from the unsharded stack) and its grants'
- * summaries. No anchors, no deployer.
+ * What shard stack `key.index` registers: its grants' resources and its grants' summaries. No
+ * anchors, no deployer.
  */
 export function shardPlan(plan: Plan, key: ShardKey): Plan {
     const sharding = plan.sharding!;
@@ -102,11 +101,7 @@ export function shardPlan(plan: Plan, key: ShardKey): Plan {
         split[field] = value;
     }
     for (const [name, section] of sectionsOf(plan)) {
-        split[name] = filterSection(
-            section,
-            (e) => owner(e.resource.name) === key.index,
-            (e) => ({ ...e, resource: { ...e.resource, rootAlias: true } }) as Entry,
-        );
+        split[name] = filterSection(section, (e) => owner(e.resource.name) === key.index);
     }
     split.grants = plan.grants.filter((g) => g.shard === key.index);
     split.shard = { of: key.of, index: key.index, shards: sharding.shards };

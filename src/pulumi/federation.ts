@@ -53,7 +53,8 @@ export class Federation extends pulumi.ComponentResource {
         const contract = (args.contract ?? contractOf(plan)) as unknown as Record<string, any>; // merged into in place
         for (const target of ALL_TARGETS) {
             const section = sections[target.key];
-            if (section === undefined) {
+            // A shard stack none of whose grants uses this target registers nothing of it.
+            if (section === undefined || target.resources(section).length === 0) {
                 continue;
             }
             const parts = target.component().register(section, this);

@@ -76,7 +76,11 @@ describe("components under mocks", () => {
             tokenNoDefaultPolicy: true,
         });
         assert.equal(role.protect, false);
-        assert.deepEqual(role.aliases, [role.urn.replace("::42/deploy", "::platform/api/deploy")], "aliased from the 0.1.0 name");
+        assert.deepEqual(
+            role.aliases,
+            [role.urn.replace("::42/deploy", "::platform/api/deploy"), "urn:pulumi:test::gitlab-federation::vault:jwt/authBackendRole:AuthBackendRole::42/deploy"],
+            "aliased from the 0.1.0 name, and at the stack's root (where pulumi state move puts a moved resource)",
+        );
         assert.deepEqual(backend.aliases, [backend.urn.replace("::jwt", "::gitlab")]);
         const audit = byName(resources, "vault:index/audit:Audit", "file");
         const policy = byName(resources, "vault:index/policy:Policy", "42/deploy");

@@ -66,6 +66,51 @@ describe("the program, sharded", () => {
         }
     });
 
+    /**
+     * `pulumi state move` (CLI 3.224+) re-parents what it moves to the destination stack's root
+     * and rewrites its URN there (pkg/cmd/pulumi/state/state_move.go `rewriteURNs`): the moved
+     * resource's URN is `urn:pulumi:<dest>::<project>::<type>::<name>`. The destination's program
+     * must claim it through an alias, or pulumi up creates a copy and deletes the moved one.
+     */
+    describe("every direction of a move between stacks keeps every moved resource", () => {
+        const rootUrn = (r: { type: string; name: string }) => `urn:pulumi:test::gitlab-federation::${r.type}::${r.name}`;
+        const registered = async (raw: Record<string, unknown>, shard?: number) =>
+            (await runWithMocks(() => runProgram(raw, { logWarnings: false, ...(shard !== undefined ? { shard: { of: "dev", index: shard } } : {}) }))).resources.filter((r) => r.custom);
+        const stacksOf = async (raw: Record<string, unknown>) => {
+            const shards = (raw.sharding as { shards: number } | undefined)?.shards ?? 0;
+            const stacks: [string, Registered[]][] = [["dev", await registered(raw)]];
+            for (let i = 0; i < shards; i++) stacks.push([`dev-shard-${i}`, await registered(raw, i)]);
+            return new Map(stacks);
+        };
+        // Twenty more projects, so that changing the shard count moves some between shards.
+        const more = clone(DEV) as { projects: Record<string, unknown> };
+        for (let i = 0; i < 20; i++) more.projects[`team/app-${i}`] = { id: 1000 + i, grants: { deploy: { ref: "main", vault: { read: [`team/app-${i}`] } } } };
+        const TWO = { ...more, sharding: { shards: 2 } };
+        const THREE = { ...more, sharding: { shards: 3 } };
+        for (const [label, from, to] of [
+            ["one stack into shards", DEV, SHARDED],
+            ["shards back into one stack", SHARDED, DEV],
+            ["between shards (2 shards to 3)", TWO, THREE],
+            ["between shards (3 shards to 2)", THREE, TWO],
+        ] as const) {
+            it(label, async () => {
+                const [before, after] = [await stacksOf(from), await stacksOf(to)];
+                const where = (stacks: Map<string, Registered[]>, r: Registered) => [...stacks].find(([, rs]) => rs.some((x) => x.type === r.type && x.name === r.name))?.[0];
+                let moved = 0;
+                for (const [source, resources] of before) {
+                    for (const resource of resources) {
+                        const destination = where(after, resource);
+                        if (destination === undefined || destination === source) continue;
+                        moved++;
+                        const claimed = after.get(destination)!.find((x) => x.type === resource.type && x.name === resource.name)!;
+                        assert.ok(claimed.aliases.includes(rootUrn(resource)), `${resource.type} ${resource.name} moved from ${source} to ${destination}: no alias at the root`);
+                    }
+                }
+                assert.ok(moved > 0, "the change moves resources");
+            });
+        }
+    });
+
     it("a shard stack reads the map from its foundation's stack file, the way the CLI does", () => {
         const directory = temporaryDirectory();
         assert.deepEqual(readFoundationMap("dev", "gitlab-federation", directory).problems.map((p) => `${p.path}: ${p.message}`), [
