@@ -6,6 +6,11 @@
  * - a changed argument the provider marks ForceNew replaces it, create-first unless
  *   deleteBeforeReplace; a protected resource is neither deleted nor replaced (the engine stops);
  *   a resource that still carries an `import` ID is not replaced either;
+ * - an `import` ID is an import only when it differs from the ID the state holds (the old import
+ *   ID, else the resource's own): `isImport := goal.Custom && goal.ID != "" && (old == nil ||
+ *   old.External || oldImportID != goal.ID)` in `continueStepsFromRefresh`. Keeping `adopt: import`
+ *   is therefore harmless until the adopted object's path changes: then pulumi up imports the
+ *   object at the new path (which must exist) and replaces the old one with it, deleting the old;
  * - an old resource nothing claims is deleted at the end, after every create.
  * It also finds the hazard that bit 0.1.0: a resource created under a new logical name whose
  * physical object is the one a deleted resource names (Vault writes are upserts, so the final
@@ -99,6 +104,23 @@ function physicalOf(item: TargetEntry): string {
 
 const key = (type: string, name: string) => `${type}::${name}`;
 
+/**
+ * Why pulumi up would import again a resource the state already holds: it still carries an import
+ * ID, and that ID is not the one it was adopted with (the old plan's import ID, or, where the old
+ * plan had none, the object its identity named). Undefined when the import ID is a no-op.
+ */
+function reimportOf(before: TargetEntry, after: TargetEntry): string | undefined {
+    const id = after.entry.resource.import;
+    if (id === undefined) {
+        return undefined;
+    }
+    const was = before.entry.resource.import;
+    if (was !== undefined ? was === id : physicalOf(before) === physicalOf(after)) {
+        return undefined;
+    }
+    return `still marked for adoption (adopt: import) while it moves to ${physicalOf(after)}: pulumi up imports ${JSON.stringify(id)}, which must already exist, and replaces the adopted ${physicalOf(before)} with it (deleting it${before.entry.resource.protect ? "; it is protected, so pulumi up stops" : ""}). Remove adopt once the import has run, then change the path`;
+}
+
 /** Which stack registers an entry: "the foundation" or "shard <i>" (an unsharded map's one stack is the foundation). */
 function stackNaming(plan: Plan): (name: string) => string {
     const owner = ownerOf(plan);
@@ -135,6 +157,11 @@ export function resourceChanges(base: Plan, head: Plan): ResourceChange[] {
             // Registered by another stack now: that stack creates it (an upsert, or "already exists") and the old one deletes it.
             const hazard = `moves from ${from} to ${to}: move it with pulumi state move before either stack's pulumi up (gitlab-federation shard --base prints the commands), or the old stack's delete removes the object`;
             changes.push({ type, name, ...formerName, op: "move", changed, replacedBy: [], protected: item.entry.resource.protect, deleteBeforeReplace: false, physical: physicalOf(item), hazard });
+            continue;
+        }
+        const reimport = reimportOf(before, item);
+        if (reimport !== undefined) {
+            changes.push({ type, name, ...formerName, op: "import", changed, replacedBy: changed, protected: item.entry.resource.protect, deleteBeforeReplace: false, physical: physicalOf(item), hazard: reimport });
             continue;
         }
         if (changed.length === 0) {

@@ -182,4 +182,42 @@ describe("lifecycle: what the next pulumi up does", () => {
             assert.ok(changes.some((c) => c.formerName === "57/deploy" && c.name === "57/ship"));
         });
     });
+
+    describe("adoption (adopt: import) is one-shot", () => {
+        const adopted = (kvMount: string, adopt: Json | undefined) => {
+            const raw = clone(DEV);
+            raw.vault = { ...raw.vault, kvMount, ...(adopt !== undefined ? { adopt } : {}) };
+            for (const project of Object.values(raw.projects) as Json[]) {
+                for (const grant of Object.values(project.grants) as Json[]) delete grant.vault?.tokenTtl;
+            }
+            return raw;
+        };
+        const mount = (base: Json, head: Json) => resourceChanges(planMap(base), planMap(head)).filter((c) => c.type === "vault:index/mount:Mount");
+
+        it("kept after the import landed, with the same path: the import ID is the one in the state, nothing happens", () => {
+            assert.deepEqual(mount(adopted("secret", { kvMount: "import" }), adopted("secret", { kvMount: "import" })), []);
+            assert.deepEqual(mount(adopted("secret", undefined), adopted("secret", { kvMount: "import" })), [], "added for an object the stack already manages at that path: a no-op");
+            assert.deepEqual(mount(adopted("secret", { kvMount: "import" }), adopted("secret", undefined)), [], "removed: nothing to do");
+        });
+
+        it("kept while the path changes: pulumi up imports the new path and replaces the adopted mount with it (a hazard, never an update)", () => {
+            const [change] = mount(adopted("secret", { kvMount: "import" }), adopted("kv", { kvMount: "import" }));
+            assert.deepEqual(change, {
+                type: "vault:index/mount:Mount",
+                name: "kv",
+                op: "import",
+                changed: ["path"],
+                replacedBy: ["path"],
+                protected: true,
+                deleteBeforeReplace: false,
+                physical: "path=kv",
+                hazard: 'still marked for adoption (adopt: import) while it moves to path=kv: pulumi up imports "kv", which must already exist, and replaces the adopted path=secret with it (deleting it; it is protected, so pulumi up stops). Remove adopt once the import has run, then change the path',
+            });
+        });
+
+        it("removed first, then the path changed: the ordinary change (a remount of the same mount)", () => {
+            const [change] = mount(adopted("secret", undefined), adopted("kv", undefined));
+            assert.deepEqual([change!.op, change!.changed], ["update", ["path"]]);
+        });
+    });
 });
