@@ -19,6 +19,10 @@ export const EXIT = {
     narrowed: 4,
     /** diff: access gained or widened. */
     widened: 5,
+    /** gate: the change must not be applied unattended (hazards, or changes only an administrator can make). */
+    gated: 6,
+    /** A service could not be reached or answered with a server error (GitLab's API): nothing was decided. */
+    unreachable: 7,
 } as const;
 
 /** A usage error: one line, then a pointer to help. */
@@ -34,6 +38,9 @@ export class UsageError extends Error {
 
 /** A file that cannot be read (exit 2). */
 export class UnreadableError extends Error {}
+
+/** A service that could not be reached, or answered with a server error (exit 7). */
+export class UnreachableError extends Error {}
 
 export interface CommandContext {
     readonly io: Io;

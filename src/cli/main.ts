@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { suggest } from "../core/parse";
-import { Command, CommandContext, EXIT, UnreadableError, UsageError, parseCommandArgs, single } from "./command";
+import { Command, CommandContext, EXIT, UnreachableError, UnreadableError, UsageError, parseCommandArgs, single } from "./command";
 import { access } from "./commands/access";
 import { ci } from "./commands/ci";
 import { mrNote } from "./commands/mr-note";
@@ -29,7 +29,9 @@ const EXIT_CODES = `exit codes:
   2  usage error, or a file that cannot be read
   3  explain: the token is accepted by no grant
   4  diff: access only narrowed, or only resources changed
-  5  diff: access gained or widened`;
+  5  diff: access gained or widened
+  6  gate: the change must not be applied unattended (hazards, or changes only an administrator can make)
+  7  a service (GitLab's API) could not be reached or failed: nothing was decided`;
 
 export function version(): string {
     const manifest = JSON.parse(readFileSync(join(__dirname, "..", "..", "..", "package.json"), "utf8")) as { version: string };
@@ -120,6 +122,10 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
         if (error instanceof UnreadableError) {
             io.stderr(`gitlab-federation: ${error.message}\n`);
             return EXIT.usage;
+        }
+        if (error instanceof UnreachableError) {
+            io.stderr(`gitlab-federation: ${error.message}\n`);
+            return EXIT.unreachable;
         }
         throw error;
     }

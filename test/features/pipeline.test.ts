@@ -200,6 +200,39 @@ describe("the repository's pipeline", () => {
                 "PUT /api/v4/projects/7/merge_requests/12/notes/500 glpat-notes",
             ]);
         });
+
+        it("mr-note: GitLab unreachable, or a server error: exit 7 with what happened, never an internal error; a refusal (4xx) exits 1", async () => {
+            const directory = directoryWith({ "report.md": "report\n" });
+            const env = (url: string) => ({ CI_API_V4_URL: `${url}/api/v4`, CI_PROJECT_ID: "7", CI_MERGE_REQUEST_IID: "12", GITLAB_FEDERATION_NOTE_TOKEN: "glpat-notes" });
+            // A port nothing listens on: the connection is refused.
+            const closed = await new Promise<number>((done) => {
+                const server = createServer();
+                server.listen(0, "127.0.0.1", () => {
+                    const port = (server.address() as { port: number }).port;
+                    server.close(() => done(port));
+                });
+            });
+            const refused = await cliAsync(["mr-note", "--file", "report.md"], { cwd: directory, env: env(`http://127.0.0.1:${closed}`) });
+            assert.deepEqual(
+                [refused.status, refused.stdout, refused.stderr],
+                [7, "", `gitlab-federation: mr-note: listing the notes: cannot reach GitLab at http://127.0.0.1:${closed} (ECONNREFUSED); nothing was posted, run the job again\n`],
+            );
+            for (const [status, code, text] of [
+                [502, 7, "gitlab-federation: mr-note: listing the notes: GitLab answered HTTP 502 (bad gateway); nothing was posted, run the job again\n"],
+                [403, 1, "gitlab-federation mr-note: listing the notes: HTTP 403: {\"message\":\"403 Forbidden\"}\n"],
+            ] as const) {
+                await withServer(
+                    (_req, _body, res) => {
+                        res.writeHead(status, { "content-type": "application/json" });
+                        res.end(status === 502 ? "bad gateway" : JSON.stringify({ message: "403 Forbidden" }));
+                    },
+                    async (url) => {
+                        const run = await cliAsync(["mr-note", "--file", "report.md"], { cwd: directory, env: env(url) });
+                        assert.deepEqual([run.status, run.stderr], [code, text]);
+                    },
+                );
+            }
+        });
     });
 
     it("validate --format codequality: problems major and warnings minor, on their lines", () => {

@@ -1,8 +1,29 @@
-import { Command, EXIT, UnreadableError, UsageError, single } from "../command";
+import { Command, EXIT, UnreachableError, UnreadableError, UsageError, single } from "../command";
+import type { Io } from "../io";
 
 /** The hidden first line that finds the note again: one note per key (stack) and merge request. */
 export function noteMarker(key: string): string {
     return `<!-- gitlab-federation:note:${key} -->`;
+}
+
+type Http = NonNullable<Io["http"]>;
+
+/**
+ * One request to GitLab's API: a network failure or a server error (5xx) is an UnreachableError
+ * (exit 7: nothing was posted, retry later), never an internal error.
+ */
+async function request(http: Http, url: string, init: Parameters<Http>[1], what: string): ReturnType<Http> {
+    let response: Awaited<ReturnType<Http>>;
+    try {
+        response = await http(url, init);
+    } catch (error) {
+        const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+        throw new UnreachableError(`mr-note: ${what}: cannot reach GitLab at ${new URL(url).origin} (${cause?.code ?? cause?.message ?? (error as Error).message}); nothing was posted, run the job again`);
+    }
+    if (response.status >= 500) {
+        throw new UnreachableError(`mr-note: ${what}: GitLab answered HTTP ${response.status} (${response.text.slice(0, 200)}); nothing was posted, run the job again`);
+    }
+    return response;
 }
 
 export const mrNote: Command = {
@@ -20,7 +41,8 @@ options:
   --file <markdown>    the note (gitlab-federation diff --format markdown --always)
   --key <name>         which note to update (default: the file name), e.g. the stack
 
-exit codes: 0 posted or updated, 1 GitLab refused (the response is printed), 2 usage error`,
+exit codes: 0 posted or updated, 1 GitLab refused (a 4xx answer, printed), 2 usage error,
+7 GitLab could not be reached or answered with a server error (5xx): nothing was posted`,
     options: { file: { type: "string", multiple: true }, key: { type: "string", multiple: true } },
     async run(context) {
         const file = single(context, "file");
@@ -45,7 +67,7 @@ exit codes: 0 posted or updated, 1 GitLab refused (the response is printed), 2 u
         const http = context.io.http!;
         let found: number | undefined;
         for (let page = "1"; page !== "" && found === undefined; ) {
-            const response = await http(`${notes}?per_page=100&page=${page}`, { method: "GET", headers });
+            const response = await request(http, `${notes}?per_page=100&page=${page}`, { method: "GET", headers }, "listing the notes");
             if (response.status !== 200) {
                 context.io.stderr(`gitlab-federation mr-note: listing the notes: HTTP ${response.status}: ${response.text.slice(0, 500)}\n`);
                 return EXIT.invalid;
@@ -54,7 +76,7 @@ exit codes: 0 posted or updated, 1 GitLab refused (the response is printed), 2 u
             found = list.find((n) => n.body.startsWith(`${marker}\n`))?.id;
             page = response.headers["x-next-page"] ?? "";
         }
-        const response = await http(found !== undefined ? `${notes}/${found}` : notes, { method: found !== undefined ? "PUT" : "POST", headers, body: JSON.stringify({ body }) });
+        const response = await request(http, found !== undefined ? `${notes}/${found}` : notes, { method: found !== undefined ? "PUT" : "POST", headers, body: JSON.stringify({ body }) }, found !== undefined ? "updating the note" : "posting the note");
         if (response.status !== 200 && response.status !== 201) {
             context.io.stderr(`gitlab-federation mr-note: ${found !== undefined ? "updating" : "posting"} the note: HTTP ${response.status}: ${response.text.slice(0, 500)}\n`);
             return EXIT.invalid;
