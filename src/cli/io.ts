@@ -20,8 +20,11 @@ export interface Io {
     readonly fetchText?: (url: string) => Promise<string>;
     /** Seconds since the epoch. */
     readonly now?: () => number;
-    /** A file's text at a git revision (`git show <rev>:<path>`); throws when there is none. */
-    readonly gitShow?: (revision: string, path: string) => string;
+    /**
+     * A file's text at a git revision (`git show <rev>:<path>`); undefined when the revision exists
+     * but does not hold the file (a stack file added since); throws when the revision does not exist.
+     */
+    readonly gitShow?: (revision: string, path: string) => string | undefined;
     /** Writes a file, creating its directory (ci --out). */
     readonly writeFile?: (path: string, text: string) => void;
     /** The names in a directory (pipeline: the stack files). */
@@ -52,8 +55,16 @@ export function processIo(): Io {
             return response.text();
         },
         now: () => Math.floor(Date.now() / 1000),
-        gitShow: (revision, path) =>
-            execFileSync("git", ["-C", dirname(path), "show", `${revision}:./${basename(path)}`], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 1 << 30 }),
+        gitShow: (revision, path) => {
+            const git = (...args: string[]) => execFileSync("git", ["-C", dirname(path), ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 1 << 30 });
+            git("rev-parse", "--verify", "--quiet", `${revision}^{commit}`);
+            try {
+                git("cat-file", "-e", `${revision}:./${basename(path)}`);
+            } catch {
+                return undefined;
+            }
+            return git("show", `${revision}:./${basename(path)}`);
+        },
         listDir: (path) => readdirSync(path),
         http: async (url, init) => {
             const response = await fetch(url, init);

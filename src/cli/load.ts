@@ -180,12 +180,22 @@ export function loadBase(context: CommandContext, base: string, head: Source, co
     if (head.path === "-") {
         throw new UsageError(`--base ${JSON.stringify(base)} is not a file, and a git revision needs the head as a file (not standard input)`, command);
     }
-    let text: string;
+    let text: string | undefined;
     try {
         text = context.io.gitShow!(base, head.path);
     } catch (error) {
         const detail = String((error as { stderr?: unknown }).stderr ?? (error as Error).message).trim().split("\n")[0];
-        throw new UnreadableError(`--base ${base}: neither a file nor a git revision holding ${head.label} (${detail})`);
+        throw new UnreadableError(`--base ${base}: neither a file nor a git revision${detail !== "" ? ` (${detail})` : ""}`);
     }
-    return loadText(context, { path: head.path, label: `${base}:${head.label}` }, text);
+    const source = { path: head.path, label: `${base}:${head.label}` };
+    return text === undefined ? absentStack(source) : loadText(context, source, text);
+}
+
+/**
+ * The base of a stack file that did not exist at the base revision (a merge request adds the
+ * stack): nothing registered, nothing granted, so everything in the head is gained.
+ */
+export function absentStack(source: Source): LoadedMap {
+    const plan = { version: 1, gitlab: { url: "" }, grants: [], warnings: [] } as unknown as Plan;
+    return { source: { ...source, label: `${source.label} (absent: a new stack)` }, file: readStackFile("config: {}\n", { sections: [] }), result: { problems: [], warnings: [], plan } };
 }

@@ -4,7 +4,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
-import { planMap } from "../../src/features";
+import { planEntries, planMap } from "../../src/features";
 import { diffPlans } from "../../src/features/diff";
 import { NOTE_MARKER, diffJson, renderDiffMarkdown } from "../../src/features/diff-report";
 import { mapArb } from "../helpers/arbitraries";
@@ -229,7 +229,25 @@ describe("diff", () => {
             const run = cli(["diff", "--base", "HEAD", "-s", "dev", "--format", "markdown"], { cwd: directory });
             assert.equal(run.status, 5, run.stderr);
             assert.equal(run.stdout.split("\n")[1], "### gitlab-federation: access **widened** (Pulumi.dev.yaml)");
-            assert.deepEqual(cli(["diff", "--base", "nope", "-s", "dev"], { cwd: directory }).status, 2);
+            const nope = cli(["diff", "--base", "nope", "-s", "dev"], { cwd: directory });
+            assert.deepEqual([nope.status, nope.stderr], [2, "gitlab-federation: --base nope: neither a file nor a git revision\n"]);
+        });
+
+        it("a stack file the merge request adds (absent at the base revision): everything in it is gained, exit 5", () => {
+            const directory = stack(DEV_TEXT);
+            const git = (...args: string[]) => execFileSync("git", ["-c", "user.email=ci@example.com", "-c", "user.name=ci", ...args], { cwd: directory, encoding: "utf8" });
+            git("init", "-q");
+            git("add", "Pulumi.yaml");
+            git("commit", "-qm", "base without the stack");
+            const run = cli(["diff", "--base", "HEAD", "-s", "dev", "--format", "json"], { cwd: directory });
+            assert.equal(run.status, 5, run.stderr);
+            const report = JSON.parse(run.stdout) as { verdict: string; access: { change: string }[]; resources: { op: string }[] };
+            assert.equal(report.verdict, "widened");
+            assert.deepEqual([...new Set(report.access.map((a) => a.change))], ["gained"]);
+            assert.deepEqual([...new Set(report.resources.map((r) => r.op))].sort(), ["create"]);
+            assert.equal(report.resources.length, planEntries(planMap(DEV)).length);
+            const text = cli(["diff", "--base", "HEAD", "-s", "dev"], { cwd: directory });
+            assert.equal(text.stdout.split("\n")[0], "Pulumi.dev.yaml: access widened: 14 gained, 0 widened, 0 narrowed, 0 lost; resources: 43 create, 0 import, 0 update, 0 replace, 0 delete");
         });
 
         it("an invalid base or head: the problems of each, labelled; exit 1", () => {
