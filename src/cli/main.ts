@@ -13,6 +13,7 @@ import { mrNote } from "./commands/mr-note";
 import { pipeline } from "./commands/pipeline";
 import { diff } from "./commands/diff";
 import { explain } from "./commands/explain";
+import { gate } from "./commands/gate";
 import { plan } from "./commands/plan";
 import { schema } from "./commands/schema";
 import { shard } from "./commands/shard";
@@ -21,7 +22,7 @@ import { Io, processIo } from "./io";
 import { COLOR_STYLE, PLAIN_STYLE, colorsEnabled, outputWidth } from "./style";
 
 /** The commands, in the order help lists them. */
-export const COMMANDS: readonly Command[] = [validate, plan, explain, diff, access, ci, pipeline, mrNote, shard, schema];
+export const COMMANDS: readonly Command[] = [validate, plan, explain, diff, gate, access, ci, pipeline, mrNote, shard, schema];
 
 const EXIT_CODES = `exit codes:
   0  ok

@@ -30,9 +30,14 @@ function counts<I, T extends string>(items: readonly I[], pick: (item: I) => str
 const ACCESS_KINDS = ["gained", "widened", "narrowed", "lost"] as const;
 const OPS = ["create", "import", "update", "replace", "move", "delete"] as const;
 
-/** Whether the report has anything to say (access changed, or `pulumi up` would stop or lose data). */
+/** Whether the report has anything to say (access changed, `pulumi up` would stop or lose data, or needs an administrator). */
 export function hasNews(result: DiffResult): boolean {
-    return result.verdict !== "unchanged" || result.resources.some((r) => r.hazard !== undefined);
+    return result.verdict !== "unchanged" || result.resources.some((r) => r.hazard !== undefined || r.adminOnly !== undefined);
+}
+
+/** The changes only an administrator's pulumi up can make. */
+function adminOnly(result: DiffResult): ResourceChange[] {
+    return result.resources.filter((r) => r.adminOnly !== undefined);
 }
 
 export function diffJson(result: DiffResult): Record<string, unknown> {
@@ -49,6 +54,7 @@ export function diffJson(result: DiffResult): Record<string, unknown> {
             ...(r.replacedBy.length > 0 ? { replacedBy: r.replacedBy, deleteBeforeReplace: r.deleteBeforeReplace } : {}),
             physical: r.physical,
             ...(r.hazard !== undefined ? { hazard: r.hazard } : {}),
+            ...(r.adminOnly !== undefined ? { adminOnly: r.adminOnly } : {}),
         })),
         warnings: result.warnings,
     };
@@ -72,7 +78,8 @@ function verdictLine(result: DiffResult): string {
     const a = counts(result.access, (x) => x.change, ACCESS_KINDS);
     const r = counts(result.resources, (x) => x.op, OPS);
     const hazards = result.resources.filter((x) => x.hazard !== undefined).length;
-    return `access ${result.verdict}: ${a.gained} gained, ${a.widened} widened, ${a.narrowed} narrowed, ${a.lost} lost; resources: ${r.create} create, ${r.import} import, ${r.update} update, ${r.replace} replace, ${r.delete} delete${hazards > 0 ? `; ${hazards} that pulumi up would refuse or that lose data` : ""}`;
+    const admin = adminOnly(result).length;
+    return `access ${result.verdict}: ${a.gained} gained, ${a.widened} widened, ${a.narrowed} narrowed, ${a.lost} lost; resources: ${r.create} create, ${r.import} import, ${r.update} update, ${r.replace} replace, ${r.delete} delete${hazards > 0 ? `; ${hazards} that pulumi up would refuse or that lose data` : ""}${admin > 0 ? `; ${admin} only an administrator can apply` : ""}`;
 }
 
 export function renderDiffText(result: DiffResult, label: string): string {
@@ -87,7 +94,11 @@ export function renderDiffText(result: DiffResult, label: string): string {
             out.push(`  ${a.change.padEnd(8)} ${a.project} ${a.grant} (${TITLE[a.target] ?? a.target})`, ...a.details.map((d) => `             ${d}`));
         }
     }
-    const others = result.resources.filter((r) => r.hazard === undefined);
+    const admin = adminOnly(result).filter((r) => r.hazard === undefined);
+    if (admin.length > 0) {
+        out.push("", "Only an administrator can apply these (the applier's pulumi up would be denied):", ...admin.map((r) => `  ${resourceLine(r)}: ${r.adminOnly}`));
+    }
+    const others = result.resources.filter((r) => r.hazard === undefined && r.adminOnly === undefined);
     if (others.length > 0) {
         out.push("", "Resources:", ...others.map((r) => `  ${resourceLine(r)}`));
     }
@@ -111,7 +122,7 @@ function accessRows(access: readonly AccessChange[]): string[] {
 }
 
 function resourceRows(resources: readonly ResourceChange[]): string[] {
-    return resources.map((r) => `| ${r.op} | ${shortType(r.type)} | ${cell(r.name)} | ${cell(resourceDetail(r).join("; "))}${r.hazard !== undefined ? `<br>**${cell(r.hazard)}**` : ""} |`);
+    return resources.map((r) => `| ${r.op} | ${shortType(r.type)} | ${cell(r.name)} | ${cell(resourceDetail(r).join("; "))}${r.hazard !== undefined ? `<br>**${cell(r.hazard)}**` : ""}${r.adminOnly !== undefined ? `<br>administrator only` : ""} |`);
 }
 
 /** Renders with at most `rows` rows per table. */
@@ -135,6 +146,10 @@ function markdownWith(result: DiffResult, label: string, rows: number): string {
     ];
     if (hazards.length > 0) {
         out.push(`> **pulumi up would refuse these, or lose data (${hazards.length})**`, ...hazards.slice(0, rows).map((h) => `> - ${cell(resourceLine(h))}: ${cell(h.hazard!)}`), ...more(hazards.length).map((l) => `> ${l}`), "");
+    }
+    const admin = adminOnly(result);
+    if (admin.length > 0) {
+        out.push(`> **Only an administrator can apply these (${admin.length})**`, ...admin.slice(0, rows).map((h) => `> - ${cell(resourceLine(h))}: ${cell(h.adminOnly!)}`), ...more(admin.length).map((l) => `> ${l}`), "");
     }
     if (result.access.length > 0) {
         out.push(...details(`Access changes (${result.access.length})`, ["| change | project | grant | target | details |", "|---|---|---|---|---|", ...accessRows(result.access.slice(0, rows)), ...more(result.access.length)]));

@@ -16,6 +16,8 @@
  * physical object is the one a deleted resource names (Vault writes are upserts, so the final
  * delete removes the only copy; IAM and GCP refuse the create as "already exists").
  */
+import { grantKey, grantKeyOfName } from "../core/names";
+import { ALL_TARGETS } from "./check";
 import type { Plan } from "./plan-schema";
 import { TargetEntry, targetEntries } from "./resources";
 import { ownerOf } from "./shard";
@@ -40,6 +42,8 @@ export interface ResourceChange {
     readonly physical: string;
     /** Why `pulumi up` would stop, or lose data, on this change; undefined when it is safe. */
     readonly hazard?: string;
+    /** Why only an administrator's `pulumi up` can make this change (the applier's permissions do not cover it). */
+    readonly adminOnly?: string;
 }
 
 /** Whether two JSON values are equal, without building strings or arrays (most entries do not change). */
@@ -130,8 +134,35 @@ function stackNaming(plan: Plan): (name: string) => string {
     };
 }
 
-/** Every resource that changes from `base` to `head`, in head's order, deletions last. */
+/** Every resource that changes from `base` to `head`, in head's order, deletions last; each marked when only an administrator can make it. */
 export function resourceChanges(base: Plan, head: Plan): ResourceChange[] {
+    const adminOnly = adminOnlyOf(base, head);
+    return engineChanges(base, head).map((change) => {
+        const why = adminOnly(change);
+        return why === undefined ? change : { ...change, adminOnly: why };
+    });
+}
+
+/**
+ * Which changes the applier cannot make: those of resource types a target leaves to an
+ * administrator, and those of the deployer's own identities (the applier never changes itself).
+ */
+function adminOnlyOf(base: Plan, head: Plan): (change: ResourceChange) => string | undefined {
+    const deployer = new Set([...base.grants, ...head.grants].filter((g) => g.deployer !== undefined).map((g) => grantKey(g.projectId, g.grant)));
+    const anchors = new Map(ALL_TARGETS.flatMap((t) => (t.adminOnly ?? []).map((type) => [type, t.title] as const)));
+    return (change) => {
+        const title = anchors.get(change.type);
+        if (title !== undefined) {
+            const verb = change.op === "delete" ? "delete" : change.op === "create" || change.op === "import" ? "create" : "change";
+            return `the applier's permissions leave the ${title} ${shortType(change.type)} to an administrator: an administrator runs pulumi up to ${verb} it (README: What only an administrator changes)`;
+        }
+        const key = grantKeyOfName(change.name);
+        return key !== undefined && deployer.has(key) ? `the deployer's own identity (${key}): the applier never changes itself, so an administrator runs pulumi up for this change` : undefined;
+    };
+}
+
+/** What the engine does to each resource, in head's order, deletions last. */
+function engineChanges(base: Plan, head: Plan): ResourceChange[] {
     const stackBefore = stackNaming(base);
     const stackAfter = stackNaming(head);
     const old = new Map(targetEntries(base).map((item) => [key(item.entry.resource.type, item.entry.resource.name), item]));

@@ -13,6 +13,8 @@
  * Backend and secrets provider are CI/CD variables (see the README, "Running it from GitLab").
  */
 import { dump } from "js-yaml";
+import { MINIMUM_PULUMI_CLI } from "../core/pulumi-cli";
+import { stackFileName } from "../core/stack-file";
 import type { Contract } from "../contract/contract";
 import { LITERAL, buildJob } from "./ci";
 import { contractOf } from "./contract";
@@ -131,11 +133,35 @@ function stackJobs(stack: PipelineStack, stacks: ReadonlySet<string>): Record<st
         // A shard's resources use the foundation's anchors: its up runs after the foundation's.
         needs: stack.shardOf !== undefined && stacks.has(stack.shardOf) ? ["check", `up:${stack.shardOf}`] : ["check"],
         ...applier,
+        // The gate compares with the commit last applied, anywhere in the branch's history.
+        variables: { ...(applier.variables as Job), GIT_DEPTH: "0" },
         resource_group: `gitlab-federation-${name}`,
         rules: narrowed(applier.rules as Rule[], `$CI_PIPELINE_SOURCE != "merge_request_event"`, plan.deployer.manual ? "manual" : undefined),
-        script: [`pulumi up --yes --diff --non-interactive --stack ${target}`],
+        // A shard stack is gated on the whole map (moves and anchors are the map's), from its foundation's file.
+        script: upScript(target, stack.shardOf !== undefined ? stackFileName(stack.shardOf) : file),
     };
     return jobs;
+}
+
+/** The stack tag that records the commit a stack was last applied from: the gate's base. */
+export const APPLIED_COMMIT_TAG = "gitlab-federation:commit";
+
+/**
+ * pulumi up, gated: never unattended when the change since the commit last applied (the stack tag;
+ * none for a stack never applied) has hazards, moves resources between stacks or needs an
+ * administrator (gitlab-federation gate, exit 6). A person who has done what the gate asks runs
+ * the job again with GITLAB_FEDERATION_ACCEPT_SHA set to this commit. After a successful up the
+ * tag records the commit.
+ */
+function upScript(target: string, mapFile: string): string[] {
+    return [
+        `base="$(pulumi stack tag get ${APPLIED_COMMIT_TAG} --stack ${target} 2>/dev/null || echo none)"`,
+        `status=0; ${CLI} gate --base "$base" --config ${mapFile} --commit "$CI_COMMIT_SHA" || status=$?`,
+        'if [ "$status" = 6 ] && [ "$GITLAB_FEDERATION_ACCEPT_SHA" = "$CI_COMMIT_SHA" ]; then echo "applying: accepted for $CI_COMMIT_SHA (GITLAB_FEDERATION_ACCEPT_SHA)"; status=0; fi',
+        'if [ "$status" != 0 ]; then exit "$status"; fi',
+        `pulumi up --yes --diff --non-interactive --stack ${target}`,
+        `pulumi stack tag set ${APPLIED_COMMIT_TAG} "$CI_COMMIT_SHA" --stack ${target}`,
+    ];
 }
 
 /** The whole .gitlab-ci.yml for these stacks (sorted by name). */
@@ -146,7 +172,10 @@ export function generatePipeline(stacks: readonly PipelineStack[]): string {
         workflow: { rules: [{ if: MR }, { if: `$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH && $CI_PIPELINE_SOURCE != "merge_request_event"` }] },
         stages: ["check", "review", "deploy"],
         variables: {
-            GITLAB_FEDERATION_IMAGE: { value: "pulumi/pulumi-nodejs:latest", description: "An image with Node.js 22+ and the Pulumi CLI; pin a version you have tested." },
+            GITLAB_FEDERATION_IMAGE: {
+                value: `pulumi/pulumi-nodejs-22:${MINIMUM_PULUMI_CLI}`,
+                description: `An image with Node.js 22+ and the Pulumi CLI ${MINIMUM_PULUMI_CLI} or later (pulumi state move re-parents to the root; pulumi login --oidc-token).`,
+            },
             PULUMI_STACK_PREFIX: { value: "", description: "Prefix of the stack names, e.g. acme/gitlab-federation/ on Pulumi Cloud; empty for a self-managed backend." },
             GITLAB_FEDERATION_STRICT: { value: "false", description: "true: a merge request that widens access fails its review job." },
         },

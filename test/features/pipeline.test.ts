@@ -5,14 +5,14 @@
  * Quality report.
  */
 import { strict as assert } from "node:assert";
-import { spawn } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { existsSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { AddressInfo } from "node:net";
 import { createServer, IncomingMessage, ServerResponse } from "node:http";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import Ajv from "ajv";
 import { CORE_SCHEMA, YAML11_SCHEMA, load } from "js-yaml";
-import { planMap } from "../../src/features";
+import { planEntries, planMap } from "../../src/features";
 import { VAULT_LOGIN, generatePipeline } from "../../src/features/pipeline";
 import { cli, cliAsync, directoryWith } from "../helpers/cli";
 import { Variables, jobRuns } from "../helpers/gitlab-rules";
@@ -89,6 +89,84 @@ describe("the repository's pipeline", () => {
         assert.deepEqual(pipeline["review:dev"].allow_failure, { exit_codes: [5] });
         assert.deepEqual(pipeline["review:dev"].artifacts, { expose_as: "gitlab-federation dev", paths: ["gitlab-federation-dev.md"], when: "always" });
         assert.deepEqual(pipeline.check.artifacts.reports, { codequality: ["gl-code-quality-dev.json"] });
+    });
+
+    describe("up is gated: never unattended with hazards, moves or changes only an administrator can make", () => {
+        /**
+         * Runs up:dev's script (errexit, as GitLab's shell runs script lines) in a git repository
+         * holding the stack file at two commits, with a `pulumi` that logs its calls and answers
+         * `stack tag get` with the commit last applied (none: the tag is missing).
+         */
+        function runUp(options: { readonly before: string; readonly after: string; readonly applied: "before" | "none"; readonly accept?: boolean }) {
+            const directory = directoryWith({ "Pulumi.yaml": "name: gitlab-federation\n", "Pulumi.dev.yaml": options.before });
+            symlinkSync(resolve("bin"), join(directory, "bin"));
+            const git = (...args: string[]) => execFileSync("git", ["-c", "user.email=ci@example.com", "-c", "user.name=ci", ...args], { cwd: directory, encoding: "utf8" }).trim();
+            git("init", "-q");
+            git("add", "Pulumi.yaml", "Pulumi.dev.yaml");
+            git("commit", "-qm", "before");
+            const before = git("rev-parse", "HEAD");
+            writeFileSync(join(directory, "Pulumi.dev.yaml"), options.after);
+            git("commit", "-qam", "after", "--allow-empty");
+            const head = git("rev-parse", "HEAD");
+            writeFileSync(join(directory, "pulumi"), '#!/bin/sh\necho "pulumi $*" >> pulumi.log\nif [ "$1 $2 $3" = "stack tag get" ]; then [ -n "$APPLIED" ] && echo "$APPLIED" && exit 0; echo "error: stack tag not found" >&2; exit 255; fi\n', { mode: 0o755 });
+            const script = ["set -e", ...(committed()["up:dev"].script as string[])].join("\n");
+            const run = spawnSync("sh", ["-c", script], {
+                cwd: directory,
+                encoding: "utf8",
+                env: { PATH: `${directory}:${process.env.PATH}`, CI_COMMIT_SHA: head, PULUMI_STACK_PREFIX: "", APPLIED: options.applied === "before" ? before : "", ...(options.accept === true ? { GITLAB_FEDERATION_ACCEPT_SHA: head } : {}) },
+            });
+            const log = existsSync(join(directory, "pulumi.log")) ? readFileSync(join(directory, "pulumi.log"), "utf8").trim().split("\n") : [];
+            return { status: run.status, stdout: run.stdout, stderr: run.stderr, calls: log.map((l) => l.replace(head, "<head>").replace(before, "<before>")), head };
+        }
+        const applied = ["pulumi stack tag get gitlab-federation:commit --stack dev", "pulumi up --yes --diff --non-interactive --stack dev", "pulumi stack tag set gitlab-federation:commit <head> --stack dev"];
+
+        it("a grant added since the commit last applied: applied, and the tag moves to this commit", () => {
+            const added = DEV_TEXT.replace("    platform/web:\n", "    platform/docs:\n      id: 99\n      grants:\n        deploy:\n          ref: main\n          vault:\n            read: [platform/docs]\n    platform/web:\n");
+            const run = runUp({ before: DEV_TEXT, after: added, applied: "before" });
+            assert.deepEqual([run.status, run.calls], [0, applied], run.stderr);
+            assert.equal(run.stdout, "Pulumi.dev.yaml: the applier may apply this change unattended\n");
+        });
+
+        it("an audit device changed: only an administrator can apply it, so the job stops with exit 6 and says why", () => {
+            const audit = DEV_TEXT.replace("        path: /var/log/vault/audit.log\n", "        path: /var/log/vault/audit-2.log\n");
+            const run = runUp({ before: DEV_TEXT, after: audit, applied: "before" });
+            assert.deepEqual([run.status, run.calls], [6, ["pulumi stack tag get gitlab-federation:commit --stack dev"]]);
+            assert.equal(
+                run.stdout,
+                [
+                    "Pulumi.dev.yaml: not applied unattended: 1 change needs a person first",
+                    "  replace Audit file: the applier's permissions leave the Vault Audit to an administrator: an administrator runs pulumi up to change it (README: What only an administrator changes)",
+                    "",
+                    "What to do:",
+                    "  - an administrator runs pulumi up for this commit (the applier's permissions do not cover it)",
+                    `  - then run the up job again (a manual job, or a new pipeline for this commit) with the CI/CD variable GITLAB_FEDERATION_ACCEPT_SHA=${run.head}: it then applies this commit`,
+                    "",
+                ].join("\n"),
+            );
+        });
+
+        it("a stack never applied (no tag): its anchors and deployer are an administrator's bootstrap; accepted for this commit, it applies", () => {
+            const never = runUp({ before: DEV_TEXT, after: DEV_TEXT, applied: "none" });
+            assert.equal(never.status, 6);
+            // The Vault anchors (auth method, KV mount, audit device) and every resource of the deployer (project 7).
+            const expected = planEntries(planMap(DEV))
+                .filter((e) => ["vault:jwt/authBackend:AuthBackend", "vault:index/mount:Mount", "vault:index/audit:Audit"].includes(e.resource.type) || e.resource.name.startsWith("7/"))
+                .map((e) => `create ${e.resource.type.slice(e.resource.type.lastIndexOf(":") + 1)} ${e.resource.name}`)
+                .sort();
+            const lines = never.stdout.split("\n");
+            assert.equal(lines[0], `Pulumi.dev.yaml: not applied unattended: ${expected.length} changes need a person first`);
+            assert.deepEqual(lines.slice(1, 1 + expected.length).map((l) => l.slice(2, l.indexOf(":", 2))).sort(), expected);
+            const accepted = runUp({ before: DEV_TEXT, after: DEV_TEXT, applied: "none", accept: true });
+            assert.deepEqual([accepted.status, accepted.calls], [0, applied], accepted.stderr);
+        });
+
+        it("turning sharding on moves every project's resources: the foundation's up stops until they are moved", () => {
+            const sharded = DEV_TEXT.replace("  gitlab-federation:projects:\n", "  gitlab-federation:sharding:\n    shards: 2\n\n  gitlab-federation:projects:\n");
+            const run = runUp({ before: DEV_TEXT, after: sharded, applied: "before" });
+            assert.equal(run.status, 6);
+            assert.match(run.stdout, / moves from the foundation stack to shard stack \d: move it with pulumi state move/);
+            assert.match(run.stdout, /  - move the resources with pulumi state move first \(gitlab-federation shard --base <the deployed map> prints the commands\)\n/);
+        });
     });
 
     it("a production stack: up waits for a person; a stack without a deployer is only reviewed; a change to a stack file makes the file stale", () => {

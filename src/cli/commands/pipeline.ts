@@ -13,7 +13,9 @@ export const pipeline: Command = {
 (the file is current, every stack validates, a Code Quality report), per stack a review job (the
 access diff against the merge request's target, exposed in the merge request) and, for a stack
 with a deployer section, pulumi preview as its planner and pulumi up as its applier (one at a
-time per stack, in its environment, manual unless deployer.applier.manual is false).
+time per stack, in its environment, manual unless deployer.applier.manual is false). pulumi up is
+gated: a change with hazards, moves between stacks or changes only an administrator can make
+(gitlab-federation gate, against the commit last applied) is never applied unattended.
 
 options:
   --check              write nothing; exit 1 when .gitlab-ci.yml differs from what would be written

@@ -32,6 +32,8 @@ export const vault = defineTarget({
         [RESOURCE.role]: COMPONENT.jwtAuth,
     },
     identity: IDENTITY,
+    // The applier's Vault policy leaves the auth method (its keys and issuer), the KV mount and the audit devices to an administrator.
+    adminOnly: [RESOURCE.authBackend, RESOURCE.mount, RESOURCE.audit],
     access: (plan, summary) => ({
         sets: { "secret prefix": summary.read.map((prefix) => `${plan.kvMount}/${prefix}`) },
         limits: { "token TTL (s)": summary.tokenTtl, "token max TTL (s)": summary.tokenMaxTtl },
