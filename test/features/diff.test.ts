@@ -216,7 +216,17 @@ describe("diff", () => {
             const directory = stack(DEV_TEXT.replace("    tokenMaxTtl: 10m\n", "    tokenMaxTtl: 10m\n    description: CI logins\n"));
             const run = cli(["diff", "--base", "Pulumi.dev.yaml", "--head", "head.yaml", "--format", "json"], { cwd: directory });
             assert.equal(run.status, 4);
-            assert.deepEqual((JSON.parse(run.stdout) as Json).resources, [{ type: "vault:jwt/authBackend:AuthBackend", name: "jwt", op: "update", protected: true, changed: ["description"], physical: "path=gitlab" }]);
+            assert.deepEqual((JSON.parse(run.stdout) as Json).resources, [
+                {
+                    type: "vault:jwt/authBackend:AuthBackend",
+                    name: "jwt",
+                    op: "update",
+                    protected: true,
+                    changed: ["description"],
+                    physical: "path=gitlab",
+                    adminOnly: "the applier's permissions leave the Vault AuthBackend to an administrator: an administrator runs pulumi up to change it (README: What only an administrator changes)",
+                },
+            ]);
         });
 
         it("the base at a git revision (git show <rev>:<file>), as a CI job passes $CI_MERGE_REQUEST_DIFF_BASE_SHA", () => {
@@ -247,7 +257,7 @@ describe("diff", () => {
             assert.deepEqual([...new Set(report.resources.map((r) => r.op))].sort(), ["create"]);
             assert.equal(report.resources.length, planEntries(planMap(DEV)).length);
             const text = cli(["diff", "--base", "HEAD", "-s", "dev"], { cwd: directory });
-            assert.equal(text.stdout.split("\n")[0], "Pulumi.dev.yaml: access widened: 14 gained, 0 widened, 0 narrowed, 0 lost; resources: 43 create, 0 import, 0 update, 0 replace, 0 delete");
+            assert.equal(text.stdout.split("\n")[0], "Pulumi.dev.yaml: access widened: 14 gained, 0 widened, 0 narrowed, 0 lost; resources: 43 create, 0 import, 0 update, 0 replace, 0 delete; 21 only an administrator can apply");
         });
 
         it("an invalid base or head: the problems of each, labelled; exit 1", () => {

@@ -212,6 +212,7 @@ describe("lifecycle: what the next pulumi up does", () => {
                 deleteBeforeReplace: false,
                 physical: "path=kv",
                 hazard: 'still marked for adoption (adopt: import) while it moves to path=kv: pulumi up imports "kv", which must already exist, and replaces the adopted path=secret with it (deleting it; it is protected, so pulumi up stops). Remove adopt once the import has run, then change the path',
+                adminOnly: "the applier's permissions leave the Vault Mount to an administrator: an administrator runs pulumi up to create it (README: What only an administrator changes)",
             });
         });
 
