@@ -8,6 +8,7 @@ import { COMPONENT, RESOURCE, vaultPolicyName } from "./names";
 import { vaultEvaluator } from "./evaluate";
 import { planVault } from "./plan";
 import { VaultPlan, VaultPlanSchema, VaultSummarySchema } from "./plan-schema";
+import { vaultProviderConfigProblems } from "./provider-config";
 import { renderVault } from "./render";
 import { VaultGrantSchema, VaultSchema } from "./schema";
 
@@ -57,4 +58,5 @@ export const vault = defineTarget({
     grantContract: vaultGrantContract,
     ci: vaultCi,
     component: () => (require("./component") as typeof import("./component")).components,
+    providerConfigProblems: vaultProviderConfigProblems,
 });
