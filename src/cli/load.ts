@@ -11,7 +11,7 @@ import { NAMESPACE, Problem, sortFindings } from "../core/findings";
 import type { ShardKey } from "../core/schema";
 import { sectionKeys } from "../core/parse";
 import { PositionedProblem, Position, StackFile, readStackFile, stackFileName } from "../core/stack-file";
-import { CheckResult, checkMap } from "../features/check";
+import { CheckResult, checkMap, providerConfigProblems } from "../features/check";
 import { MAP_DEFINITION } from "../features/map-schema";
 import type { Plan } from "../features/plan-schema";
 import { shardKeyOf, stackPart } from "../features/shard";
@@ -110,7 +110,7 @@ export function loadText(context: CommandContext, source: Source, text: string):
     }
     const shard = shardKeyOf(file.raw);
     if (shard === undefined) {
-        return { source, file, result: checkMap(file.raw, { readProblems: file.problems }) };
+        return { source, file, result: checkMap(file.raw, { readProblems: file.problems, providerConfig: file.providerConfig }) };
     }
     const invalid = (problems: readonly Problem[]): LoadedMap => ({ source, file, result: { problems: sortFindings([...file.problems, ...problems]), warnings: [] } });
     if (shard.key === undefined || shard.problems.length > 0 || file.problems.length > 0) {
@@ -121,6 +121,11 @@ export function loadText(context: CommandContext, source: Source, text: string):
     const foundation = loadText(context, { path, label: path }, readSource(context, { path, label: path }));
     if (foundation.shard !== undefined) {
         return invalid([{ path: "gitlab-federation:shard.of", segments: ["shard", "of"], message: `names ${JSON.stringify(shard.key.of)}, which is itself a shard stack: name the stack that holds the map` }]);
+    }
+    // The shard stack's own provider settings configure its pulumi up, checked against the map it runs.
+    const providerProblems = providerConfigProblems(file.providerConfig, foundation.file.raw);
+    if (providerProblems.length > 0) {
+        return invalid(providerProblems);
     }
     const plan = foundation.result?.plan;
     const part = plan !== undefined ? stackPart(plan, shard.key) : undefined;
@@ -155,7 +160,9 @@ export function locateAll(loaded: LoadedMap, findings: readonly (Problem | Posit
     const places = loaded.file.locateAll(findings.map((f) => f.segments));
     return findings.map((finding, i) => {
         const place = finding.segments.length > 0 ? places[i]! : {};
-        const position: Position | undefined = "position" in finding && finding.position !== undefined ? finding.position : places[i]!.position;
+        // A problem about a whole config key (no map path, e.g. vault:address) is at that key.
+        const keyPosition = finding.segments.length === 0 ? loaded.file.keyPosition(finding.path) : undefined;
+        const position: Position | undefined = "position" in finding && finding.position !== undefined ? finding.position : (keyPosition ?? places[i]!.position);
         return {
             path: finding.path,
             ...(position !== undefined ? { line: position.line, column: position.column } : {}),

@@ -180,6 +180,9 @@ export const DeployerSchema = z
         allowUnboundedAwsRoles: reason(
             "Reason the applier may create IAM roles without aws.permissionsBoundary: it could then create a role with any permission and assume it. Prefer setting aws.permissionsBoundary.",
         ).optional(),
+        acknowledgeVaultPolicies: reason(
+            "With a vault section: why it is acceptable that the applier writes the grants' Vault policies and roles, whose content Vault cannot bound: a policy may grant any path, a role may admit any pipeline, the applier's own included (e.g. every map change is reviewed and the applier job runs only reviewed code on a protected branch in a protected environment).",
+        ).optional(),
     })
     .meta({
         description:

@@ -15,6 +15,8 @@ import { suggest } from "./parse";
 export interface ConfigReadResult {
     /** Config keys without the namespace → values. */
     readonly raw: Record<string, unknown>;
+    /** The other config keys, in full (`vault:address`) → values: the providers' settings. */
+    readonly providerConfig: Record<string, unknown>;
     /** Problems found while reading (they make the map invalid). */
     readonly problems: Problem[];
 }
@@ -66,9 +68,11 @@ function namespaceProblem(key: string, options: ConfigReadOptions): Problem | un
  */
 export function mapFromStackConfig(config: Readonly<Record<string, unknown>>, options: ConfigReadOptions): ConfigReadResult {
     const raw: Record<string, unknown> = {};
+    const providerConfig: Record<string, unknown> = {};
     const problems: Problem[] = [];
     for (const [key, value] of Object.entries(config)) {
         if (!key.startsWith(`${NAMESPACE}:`)) {
+            providerConfig[key] = value;
             const problem = key.includes(":") ? namespaceProblem(key, options) : undefined;
             if (problem !== undefined) {
                 problems.push(problem);
@@ -90,5 +94,5 @@ export function mapFromStackConfig(config: Readonly<Record<string, unknown>>, op
         }
         raw[name] = value;
     }
-    return { raw, problems };
+    return { raw, providerConfig, problems };
 }

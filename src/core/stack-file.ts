@@ -33,6 +33,10 @@ export interface PositionedProblem extends Problem {
 export interface StackFile {
     /** Config keys without the namespace → values (the raw map). */
     readonly raw: Record<string, unknown>;
+    /** The other config keys, in full (`vault:address`) → values: the providers' settings. */
+    readonly providerConfig: Record<string, unknown>;
+    /** Where a config key (in full) is written. */
+    keyPosition(key: string): Position | undefined;
     /** Problems found while reading, with their positions; the map is invalid if there are any. */
     readonly problems: PositionedProblem[];
     /**
@@ -324,7 +328,7 @@ function scalarHint(source: string, scalar: ScalarEvent | undefined): string | u
 }
 
 function unreadable(problems: PositionedProblem[]): StackFile {
-    return { raw: {}, problems, yamlProblems: [], readable: false, locateAll: (paths) => paths.map(() => ({})), locate: () => undefined, hint: () => undefined };
+    return { raw: {}, providerConfig: {}, problems, yamlProblems: [], readable: false, keyPosition: () => undefined, locateAll: (paths) => paths.map(() => ({})), locate: () => undefined, hint: () => undefined };
 }
 
 export interface StackFileOptions extends Omit<ConfigReadOptions, "isSecret"> {}
@@ -371,10 +375,14 @@ export function readStackFile(text: string, options: StackFileOptions): StackFil
     const checked = checkEvents(events, text, lines, fullKey);
     const yamlProblems = checked.problems;
     const read = mapFromStackConfig(values, options);
+    const keyPosition = (key: string): Position | undefined => {
+        const offset = checked.configKeys.get(key);
+        return offset !== undefined ? lines.at(offset) : undefined;
+    };
     // Read problems (namespaces, secrets of a whole section) point at their config key.
     const readProblems: PositionedProblem[] = read.problems.map((p) => {
-        const offset = checked.configKeys.get(p.segments.length > 0 ? `${NAMESPACE}:${String(p.segments[0])}` : p.path);
-        return offset !== undefined ? { ...p, position: lines.at(offset) } : p;
+        const position = keyPosition(p.segments.length > 0 ? `${NAMESPACE}:${String(p.segments[0])}` : p.path);
+        return position !== undefined ? { ...p, position } : p;
     });
     // A secret is reported once: by the event walk when it sits inside a section, else by the config read.
     const secretsFound = new Set(yamlProblems.filter((p) => p.message === SECRET_MESSAGE).map((p) => String(p.segments[0])));
@@ -391,6 +399,8 @@ export function readStackFile(text: string, options: StackFileOptions): StackFil
         });
     return {
         raw: read.raw,
+        providerConfig: read.providerConfig,
+        keyPosition,
         problems,
         yamlProblems: yamlProblems.filter((p) => p.message !== SECRET_MESSAGE),
         readable: true,

@@ -8,6 +8,7 @@ import { ResolvedGrant, resolveGrants } from "../core/model";
 import { ParsedMap, parseMap } from "../core/parse";
 import type { ShardingConfig } from "../core/schema";
 import { shardKey, shardOf } from "../core/shard";
+import { keyProblem } from "../core/stack-config";
 import { TARGETS } from "../targets";
 import type { AnyTarget, PlanContext, TargetGrant, TargetPlanResult } from "../targets/target";
 import { MAP_DEFINITION } from "./map-schema";
@@ -25,6 +26,11 @@ export interface CheckResult {
 export interface CheckOptions {
     /** Problems found while reading the stack config (secrets, misspelled namespaces, ambiguous YAML). */
     readonly readProblems?: readonly Problem[];
+    /**
+     * The stack config keys outside the map's namespace, in full (`vault:address`): the
+     * providers' settings of the stack that runs (a shard stack's own, not the foundation's).
+     */
+    readonly providerConfig?: Readonly<Record<string, unknown>>;
 }
 
 /** The registry, for code that treats every target alike. */
@@ -124,12 +130,23 @@ function shardingOf(config: ShardingConfig, parsed: ParsedMap, findings: Finding
 }
 
 /**
+ * The problems with the providers' settings (Target.providerConfigProblems) of the targets the
+ * map has, each at its config key. `map` is the raw map (a shard stack's: the foundation's).
+ */
+export function providerConfigProblems(providerConfig: Readonly<Record<string, unknown>>, map: Readonly<Record<string, unknown>>): Problem[] {
+    const context = { deployer: map.deployer !== undefined };
+    return ALL_TARGETS.filter((target) => map[target.key] !== undefined).flatMap((target) =>
+        (target.providerConfigProblems?.(providerConfig, context) ?? []).map(({ key, message }) => keyProblem(key, message)),
+    );
+}
+
+/**
  * Validates the map and, if it is valid, plans it. `raw` maps the config keys without the
  * `gitlab-federation:` namespace (gitlab, vault, aws, gcp, projects) to their values.
  */
 export function checkMap(raw: Readonly<Record<string, unknown>>, options: CheckOptions = {}): CheckResult {
     const findings = new Findings();
-    findings.problems.push(...(options.readProblems ?? []));
+    findings.problems.push(...(options.readProblems ?? []), ...providerConfigProblems(options.providerConfig ?? {}, raw));
     const parsed = parseMap(raw, MAP_DEFINITION, findings);
     const grants = resolveGrants(
         parsed,

@@ -21,6 +21,8 @@ import { Federation, FederationOutputs } from "./federation";
 export interface StackMap {
     /** Config keys without the namespace → values. */
     readonly raw: Record<string, unknown>;
+    /** The other config keys, in full (`vault:address`) → values: the providers' settings. */
+    readonly providerConfig: Readonly<Record<string, unknown>>;
     /** Problems found while reading the config (secret values, misspelled namespaces). */
     readonly problems: readonly Problem[];
 }
@@ -88,7 +90,7 @@ export function projectRoot(moduleDirectory = __dirname): string {
 export function readStackMap(root = projectRoot()): StackMap {
     const projectName = pulumi.getProject();
     const read = mapFromStackConfig(pulumi.runtime.allConfig(), { sections: sectionKeys(MAP_DEFINITION), projectName, isSecret: isConfigSecret });
-    return { raw: read.raw, problems: [...read.problems, ...stackFileProblems(join(root, stackFileName(pulumi.getStack())), projectName)] };
+    return { raw: read.raw, providerConfig: read.providerConfig, problems: [...read.problems, ...stackFileProblems(join(root, stackFileName(pulumi.getStack())), projectName)] };
 }
 
 export interface RunOptions {
@@ -98,6 +100,8 @@ export interface RunOptions {
     readonly readProblems?: readonly Problem[];
     /** This stack is a shard of the map (its `gitlab-federation:shard`): register that shard's part. */
     readonly shard?: ShardKey;
+    /** This stack's provider settings (config keys outside the map's namespace), checked against the map. */
+    readonly providerConfig?: Readonly<Record<string, unknown>>;
 }
 
 /**
@@ -109,11 +113,12 @@ export function readFoundationMap(of: string, projectName: string, root: string)
     if (!existsSync(file)) {
         return {
             raw: {},
+            providerConfig: {},
             problems: [{ path: "gitlab-federation:shard.of", segments: ["shard", "of"], message: `names the stack ${JSON.stringify(of)}, but ${file} does not exist: a shard stack reads its map from the foundation's stack file beside ${PROJECT_FILE}; commit both stack files to this project` }],
         };
     }
     const read = readMapFile(file, projectName);
-    return { raw: read.raw, problems: read.problems.map((p) => withPosition(p, file)) };
+    return { raw: read.raw, providerConfig: read.providerConfig, problems: read.problems.map((p) => withPosition(p, file)) };
 }
 
 /** Runs this stack: its own map, or (a shard stack) its part of the map it names. */
@@ -122,13 +127,13 @@ export function runStack(): FederationOutputs {
     const stackMap = readStackMap(root);
     const shard = shardKeyOf(stackMap.raw);
     if (shard === undefined) {
-        return runProgram(stackMap.raw, { readProblems: stackMap.problems });
+        return runProgram(stackMap.raw, { readProblems: stackMap.problems, providerConfig: stackMap.providerConfig });
     }
     if (shard.key === undefined || shard.problems.length > 0) {
         throw new pulumi.RunError(new MapValidationError([...stackMap.problems, ...shard.problems]).message);
     }
     const foundation = readFoundationMap(shard.key.of, pulumi.getProject(), root);
-    return runProgram(foundation.raw, { readProblems: [...stackMap.problems, ...foundation.problems], shard: shard.key });
+    return runProgram(foundation.raw, { readProblems: [...stackMap.problems, ...foundation.problems], shard: shard.key, providerConfig: stackMap.providerConfig });
 }
 
 /** Warnings logged one by one in `pulumi preview`; the rest are counted (the CLI plan lists all). */
@@ -140,7 +145,7 @@ export const MAX_LOGGED_WARNINGS = 50;
  * resource is registered.
  */
 export function runProgram(raw: Readonly<Record<string, unknown>>, options: RunOptions = {}): FederationOutputs {
-    const result = checkMap(raw, { readProblems: options.readProblems ?? [] });
+    const result = checkMap(raw, { readProblems: options.readProblems ?? [], providerConfig: options.providerConfig ?? {} });
     if (options.logWarnings ?? true) {
         for (const warning of result.warnings.slice(0, MAX_LOGGED_WARNINGS)) {
             pulumi.log.warn(`${warning.path}: ${warning.message}`);

@@ -134,6 +134,7 @@ describe("reading stack config at run time", () => {
             { sections: SECTIONS, isSecret: (key) => key === "gitlab-federation:vault" },
         );
         assert.deepEqual(result.raw, { gitlab: { url: "https://gitlab.example.com" } });
+        assert.deepEqual(result.providerConfig, { "gitlab-federaton:projects": "{}", "vault:address": "http://x" }, "every key outside the map's namespace, for the targets' provider checks");
         assert.deepEqual(
             result.problems.map((p) => `${p.path}: ${p.message}`),
             [

@@ -266,7 +266,6 @@ describe("sharding", () => {
                     "# yaml-language-server: $schema=./schema/stack.schema.json",
                     "# Shard 1 of the map in Pulumi.dev.yaml (written by gitlab-federation shard --write).",
                     "config:",
-                    "  vault:address: http://127.0.0.1:8200",
                     "  aws:region: eu-west-1",
                     "  gcp:project: acme-ci",
                     "  gitlab-federation:shard:",

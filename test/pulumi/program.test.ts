@@ -12,9 +12,12 @@ import { temporaryDirectory } from "../helpers/temp";
 
 const DEV = devMap();
 
-/** Stack config as the Pulumi runtime holds it: structured values as JSON text. */
+/**
+ * Stack config as the Pulumi runtime holds it: structured values as JSON text, beside a provider
+ * setting (no vault:address: the dev map has a deployer, whose pipeline sets VAULT_ADDR).
+ */
 function stackConfigOf(raw: Record<string, unknown>): Record<string, string> {
-    const config: Record<string, string> = { "vault:address": "http://127.0.0.1:8200" };
+    const config: Record<string, string> = { "aws:region": "eu-west-1" };
     for (const [key, value] of Object.entries(raw)) {
         config[`gitlab-federation:${key}`] = JSON.stringify(value);
     }
@@ -86,7 +89,7 @@ describe("the program", () => {
         const config = stackConfigOf(DEV);
         pulumi.runtime.setAllConfig(config);
         try {
-            assert.deepEqual(readStackMap(), { raw: DEV, problems: [] });
+            assert.deepEqual(readStackMap(), { raw: DEV, providerConfig: { "aws:region": "eu-west-1" }, problems: [] });
             pulumi.runtime.setAllConfig({ ...config, "gitlab-federation:gitlab": "{ not json" });
             assert.equal(readStackMap().raw.gitlab, "{ not json");
         } finally {
@@ -147,6 +150,27 @@ describe("the program", () => {
             assert.equal(resources.filter((r) => r.custom).length, entries(planMap(DEV)).length);
             const grants = (await valueOf(result.grants as never)) as Record<string, Record<string, { vault: { roleName: string } }>>;
             assert.equal(grants["platform/web"]!.deploy!.vault.roleName, "platform-web--deploy");
+        } finally {
+            pulumi.runtime.setAllConfig({});
+        }
+    });
+
+    it("refuses a vault:address in the stack config of a map with a deployer (it would override the jobs' VAULT_ADDR): a RunError, nothing registered", async () => {
+        pulumi.runtime.setAllConfig({ ...stackConfigOf(DEV), "vault:address": "http://127.0.0.1:8200" });
+        try {
+            const entry = require.resolve("../../src/index");
+            delete require.cache[entry];
+            const outcome = await runCatching(() => require(entry) as Record<string, unknown>);
+            assert.ok("error" in outcome);
+            assert.ok(pulumi.RunError.isInstance(outcome.error), "a RunError, which Pulumi prints without a stack trace");
+            assert.equal(
+                (outcome.error as Error).message,
+                [
+                    "the gitlab-federation project map has 1 problem:",
+                    `vault:address: "http://127.0.0.1:8200" overrides the VAULT_ADDR that the pipeline's jobs set (the Vault provider reads VAULT_ADDR only while vault:address is unset), so pulumi preview and up would call this address instead of the jobs' VAULT_SERVER_URL: remove it: the pipeline's jobs set VAULT_ADDR; for a local run export VAULT_ADDR`,
+                ].join("\n"),
+            );
+            assert.deepEqual(outcome.resources, []);
         } finally {
             pulumi.runtime.setAllConfig({});
         }

@@ -117,7 +117,7 @@ describe("the program, sharded", () => {
             `gitlab-federation:shard.of: names the stack "dev", but ${join(directory, "Pulumi.dev.yaml")} does not exist: a shard stack reads its map from the foundation's stack file beside Pulumi.yaml; commit both stack files to this project`,
         ]);
         writeFileSync(join(directory, "Pulumi.dev.yaml"), readFileSync("Pulumi.dev.yaml", "utf8"));
-        assert.deepEqual(readFoundationMap("dev", "gitlab-federation", directory), { raw: DEV, problems: [] });
+        assert.deepEqual(readFoundationMap("dev", "gitlab-federation", directory), { raw: DEV, providerConfig: { "aws:region": "eu-west-1", "gcp:project": "acme-ci" }, problems: [] });
         writeFileSync(join(directory, "Pulumi.dev.yaml"), "config:\n  gitlab-federation:gitlab:\n    url: https://gitlab.example.com\n  gitlab-federation:projects:\n    a/b:\n      id: 0201\n      grants: {}\n");
         assert.match(readFoundationMap("dev", "gitlab-federation", directory).problems[0]!.message, /pulumi up reads the unquoted 0201 as the number 129 .*\(.*Pulumi\.dev\.yaml:6:11\)$/);
     });

@@ -1,29 +1,43 @@
 /**
- * The Vault policies of the federation pipeline's own identities (gitlab-federation:deployer):
- * exactly the paths and capabilities the Vault provider's calls need for the resources this
- * stack manages, read from the provider and Vault's API sources:
- * - provider start (terraform-provider-vault internal/provider/meta.go): the token looks itself
- *   up (GET auth/token/lookup-self); it would then create a child token (POST auth/token/create)
- *   unless skip_child_token is set, which the pipeline sets (TERRAFORM_VAULT_SKIP_CHILD_TOKEN):
- *   the deployer's batch tokens cannot create children, and the planner writes nothing. The
- *   Vault version comes from sys/seal-status, which needs no token.
- * - vault.Audit (vault/resource_audit.go): EnableAuditWithOptions PUT sys/audit/<name>,
- *   DisableAudit DELETE sys/audit/<name>, ListAudit GET sys/audit to read. Vault's system
- *   backend lists "audit" and "audit/*" as root paths (vault/logical_system.go PathsSpecial.Root):
- *   each of those needs sudo too.
- * - vault.Mount (vault/resource_mount.go): POST sys/mounts/<path> to create, GET
- *   sys/mounts/<path> to read (mountutil.GetMount), POST sys/mounts/<path>/tune to update,
- *   DELETE sys/mounts/<path> to delete; sys/remount (a root path) only when the path changes,
- *   which this program never plans (the KV mount's path is the map's kvMount).
- * - vault.jwt.AuthBackend (vault/resource_jwt_auth_backend.go): POST sys/auth/<path> to enable
- *   and DELETE to disable (root path "auth/*": sudo); reads through GET sys/mounts/auth/<path>
- *   (vault/api sys_auth.go GetAuth, chosen "so we don't require sudo"); config at
- *   auth/<path>/config; tuning through sys/mounts/auth/<path>/tune (vault/auth_mount.go).
- * - vault.jwt.AuthBackendRole (vault/resource_jwt_auth_backend_role.go): auth/<path>/role/<name>.
- * - vault.Policy (vault/resource_policy.go, vault/api sys_policy.go): sys/policies/acl/<name>.
- * The planner gets the reads that need no sudo (pulumi preview does not refresh; reading audit
- * devices would need sudo, which the planner never has). Both identities may only read their
- * own role and policy: changing the deployer takes an administrator (the README's bootstrap).
+ * The Vault policies of the federation pipeline's own identities (gitlab-federation:deployer),
+ * from the calls terraform-provider-vault (31447510c, which pulumi-vault bridges) makes for the
+ * resources this stack manages. Each stanza says which call it serves, with its source.
+ *
+ * The trust anchors are ADMINISTRATOR-ONLY: the applier may not enable, configure, tune or
+ * disable the JWT auth method (sys/auth/<path>, auth/<path>/config, sys/mounts/auth/<path>/tune),
+ * mount or tune the KV mount (sys/mounts/<kv>, +/tune), or enable or disable audit devices
+ * (sys/audit/<name>). Whoever writes auth/<path>/config chooses the keys every login is checked
+ * against: it could point the method at keys it holds and sign a token for any role, its own
+ * included. Whoever disables an audit device blinds the record of what it does next. Whoever
+ * remounts or deletes the KV mount moves or destroys every secret. None of that is needed to add
+ * or change a grant, so a merged map change cannot do it: an administrator runs those changes
+ * (lifecycle.ts ADMIN_ONLY says which). The identities keep the READS of those paths that
+ * `pulumi refresh` and the preview of an import make.
+ *
+ * What the applier keeps writing, because that is what a grant is: the grants' roles
+ * (auth/<path>/role/*) and policies (sys/policies/acl/<prefix>*). Vault cannot bound the content
+ * of either: a policy it writes may grant any path, and a role it writes may admit any GitLab
+ * pipeline, its own included. The map must acknowledge that (deployer.acknowledgeVaultPolicies,
+ * checked in plan.ts). A Vault namespace (Enterprise, HCP, OpenBao) would confine it to the
+ * namespace, because policy paths are relative to the policy's namespace (hashicorp/vault
+ * vault/policy.go parsePaths prepends the namespace path); namespaces are a later step: the
+ * scope then gains the namespace, and these stanzas stay as they are, relative to it.
+ *
+ * Both identities may only read their own role and policy: exact paths win over the globs above
+ * them (hashicorp/vault vault/acl.go (*ACL).AllowOperation: an exactRules match is used outright,
+ * before any prefix rule), so no pulumi up of the pipeline rewrites the deployer; an
+ * administrator changes it. That keeps the program from changing its own identities, but it is
+ * no boundary against a hostile applier: Vault lowercases role and policy names after the ACL
+ * check (vault-plugin-auth-jwt path_role.go: "name" is TypeLowerCaseString; hashicorp/vault
+ * vault/logical_system.go handlePoliciesSet: strings.ToLower), so a request that spells the name
+ * with capitals matches the glob, not the exact path; and the applier may write any other role
+ * and policy anyway. The acknowledgement above is the statement that counts.
+ *
+ * Provider start (internal/provider/meta.go setClient): the token looks itself up (GET
+ * auth/token/lookup-self); it would then create a child token (POST auth/token/create) unless
+ * skip_child_token is set, which the pipeline sets (TERRAFORM_VAULT_SKIP_CHILD_TOKEN): the
+ * deployer's batch tokens cannot create children. The Vault version comes from sys/seal-status,
+ * which needs no token.
  */
 import type { DeployerRole } from "../../core/model";
 
@@ -34,9 +48,8 @@ export interface VaultDeployerScope {
     readonly manageAuthMethod: boolean;
     /** Whether this stack manages the KV mount (not adopt: external). */
     readonly manageKvMount: boolean;
-    /** vault.protect: the auth method and mount cannot be deleted, so the applier may not either. */
-    readonly protect: boolean;
-    readonly audits: readonly { readonly name: string; readonly protect: boolean }[];
+    /** Whether this stack manages audit devices (vault.audit is not empty). */
+    readonly manageAudit: boolean;
     /** Every policy this stack writes starts with it (vaultPolicyName of the auth path). */
     readonly policyPrefix: string;
     /** The deployer's own role and policy names (both identities). */
@@ -51,63 +64,79 @@ export interface Stanza {
     readonly why: string;
 }
 
-const WRITE = ["create", "update"] as const;
+const TFV = "terraform-provider-vault";
 
-/** The stanzas of a deployer identity's policy, in a fixed order. */
-export function deployerStanzas(role: DeployerRole, scope: VaultDeployerScope): Stanza[] {
-    const applier = role === "applier";
-    const stanzas: Stanza[] = [{ path: "auth/token/lookup-self", capabilities: ["read"], why: "the provider looks its token up when it starts" }];
-    if (applier && scope.audits.length > 0) {
-        stanzas.push({ path: "sys/audit", capabilities: ["read", "sudo"], why: "read the audit devices (a root path: sudo)" });
-        for (const audit of scope.audits) {
-            stanzas.push({
-                path: `sys/audit/${audit.name}`,
-                capabilities: [...WRITE, ...(audit.protect ? [] : ["delete"]), "sudo"],
-                why: `enable${audit.protect ? "" : " and disable"} the audit device ${audit.name} (a root path: sudo)`,
-            });
-        }
+/** Reads both identities make, of what this stack manages and only an administrator changes. */
+function anchorReads(scope: VaultDeployerScope): Stanza[] {
+    const stanzas: Stanza[] = [];
+    if (scope.manageAudit) {
+        stanzas.push({
+            path: "sys/audit",
+            capabilities: ["read", "sudo"],
+            why: `list the audit devices, for refresh and for the preview of an import (${TFV} vault/resource_audit.go auditRead: Sys().ListAudit); sys/audit is a root path (vault/logical_system.go PathsSpecial.Root "audit"): sudo. Enabling and disabling devices (sys/audit/<name>) takes an administrator`,
+        });
     }
     if (scope.manageKvMount) {
         stanzas.push({
             path: `sys/mounts/${scope.kvMount}`,
-            capabilities: applier ? [...WRITE, "read", ...(scope.protect ? [] : ["delete"])] : ["read"],
-            why: applier ? `create${scope.protect ? "" : ", delete"} and read the KV v2 mount` : "read the KV v2 mount",
+            capabilities: ["read"],
+            why: `read the KV v2 mount (${TFV} vault/resource_mount.go readMount: mountutil.GetMount). Mounting, tuning, moving and deleting it takes an administrator`,
         });
-        if (applier) {
-            stanzas.push({ path: `sys/mounts/${scope.kvMount}/tune`, capabilities: ["update"], why: "tune the KV v2 mount" });
-        }
     }
     if (scope.manageAuthMethod) {
-        if (applier) {
-            stanzas.push({
-                path: `sys/auth/${scope.authPath}`,
-                capabilities: [...WRITE, ...(scope.protect ? [] : ["delete"]), "sudo"],
-                why: `enable${scope.protect ? "" : " and disable"} the JWT auth method (a root path: sudo)`,
-            });
-        }
         stanzas.push(
-            { path: `sys/mounts/auth/${scope.authPath}`, capabilities: ["read"], why: "read the JWT auth method (GetAuth reads it here, without sudo)" },
-            { path: `sys/mounts/auth/${scope.authPath}/tune`, capabilities: applier ? ["read", "update"] : ["read"], why: applier ? "read and tune its lease TTLs" : "read its lease TTLs" },
-            { path: `auth/${scope.authPath}/config`, capabilities: applier ? [...WRITE, "read"] : ["read"], why: applier ? "configure it: issuer, GitLab's keys, algorithms" : "read its configuration" },
+            {
+                path: `sys/mounts/auth/${scope.authPath}`,
+                capabilities: ["read"],
+                why: `read the JWT auth method (${TFV} vault/resource_jwt_auth_backend.go jwtAuthBackendRead: mountutil.GetAuthMount, here without sudo). Enabling and disabling it (sys/auth/${scope.authPath}) takes an administrator`,
+            },
+            {
+                path: `sys/mounts/auth/${scope.authPath}/tune`,
+                capabilities: ["read"],
+                why: `read its lease TTLs and token type (${TFV} vault/auth_mount.go authMountTuneGet). Tuning it takes an administrator`,
+            },
+            {
+                path: `auth/${scope.authPath}/config`,
+                capabilities: ["read"],
+                why: `read its issuer, key source and algorithms (${TFV} vault/resource_jwt_auth_backend.go jwtAuthBackendRead: Logical().ReadWithContext). Writing them takes an administrator: they decide which tokens every role accepts`,
+            },
         );
-    }
-    stanzas.push(
-        { path: `auth/${scope.authPath}/role/*`, capabilities: applier ? [...WRITE, "read", "delete"] : ["read"], why: applier ? "the grants' roles" : "read the grants' roles" },
-        { path: `sys/policies/acl/${scope.policyPrefix}*`, capabilities: applier ? [...WRITE, "read", "delete"] : ["read"], why: applier ? "the grants' policies" : "read the grants' policies" },
-    );
-    // Exact paths take precedence over the globs above: the deployer cannot change itself.
-    for (const name of scope.ownRoles) {
-        stanzas.push({ path: `auth/${scope.authPath}/role/${name}`, capabilities: ["read"], why: "a deployer role: only an administrator changes it" });
-    }
-    for (const name of scope.ownPolicies) {
-        stanzas.push({ path: `sys/policies/acl/${name}`, capabilities: ["read"], why: "a deployer policy: only an administrator changes it" });
     }
     return stanzas;
 }
 
+const OWN_WHY = (kind: string) => `a deployer ${kind}, read only: an exact path wins over the glob above, so no pulumi up of the pipeline rewrites it; an administrator changes it`;
+
+/** The stanzas of a deployer identity's policy, in a fixed order. */
+export function deployerStanzas(role: DeployerRole, scope: VaultDeployerScope): Stanza[] {
+    const applier = role === "applier";
+    const write = applier ? ["create", "update", "read", "delete"] : ["read"];
+    return [
+        { path: "auth/token/lookup-self", capabilities: ["read"], why: `the provider looks its token up when it starts (${TFV} internal/provider/meta.go setClient: LookupSelf)` },
+        ...anchorReads(scope),
+        {
+            path: `auth/${scope.authPath}/role/*`,
+            capabilities: write,
+            why: `${applier ? "write, read and delete" : "read"} the grants' roles (${TFV} vault/resource_jwt_auth_backend_role.go jwtAuthBackendRole${applier ? "Create/Read/Update/Delete" : "Read"})`,
+        },
+        {
+            path: `sys/policies/acl/${scope.policyPrefix}*`,
+            capabilities: write,
+            why: `${applier ? "write, read and delete" : "read"} the grants' policies (${TFV} vault/resource_policy.go ${applier ? "policyCreate/policyWrite/policyRead/policyDelete" : "policyRead"})`,
+        },
+        // Exact paths win over the globs above (vault/acl.go AllowOperation): the pipeline does not rewrite the deployer.
+        ...scope.ownRoles.map((name) => ({ path: `auth/${scope.authPath}/role/${name}`, capabilities: ["read"], why: OWN_WHY("role") })),
+        ...scope.ownPolicies.map((name) => ({ path: `sys/policies/acl/${name}`, capabilities: ["read"], why: OWN_WHY("policy") })),
+    ];
+}
+
 /** The policy HCL of a deployer identity. */
 export function deployerPolicyHcl(role: DeployerRole, scope: VaultDeployerScope, header: string): string {
-    let text = `# ${header}\n# ${role === "applier" ? "Manages what this stack manages, nothing more" : "Reads what this stack manages; writes nothing, no sudo"}. Generated by gitlab-federation: edits are overwritten.\n`;
+    const summary =
+        role === "applier"
+            ? "Writes the grants' roles and policies and reads the rest of what this stack manages; the auth method, KV mount and audit devices take an administrator"
+            : "Reads what this stack manages; writes nothing, sudo only to list audit devices";
+    let text = `# ${header}\n# ${summary}. Generated by gitlab-federation: edits are overwritten.\n`;
     for (const stanza of deployerStanzas(role, scope)) {
         text += `\n# ${stanza.why}\npath "${stanza.path}" {\n  capabilities = [${stanza.capabilities.map((c) => `"${c}"`).join(", ")}]\n}\n`;
     }

@@ -1,15 +1,26 @@
 /** The Vault target: JWT auth for GitLab CI, a KV v2 mount, audit devices, a role and policy per grant. */
 import type { Entry } from "../../core/resources";
-import { defineTarget } from "../target";
+import { Reach, defineTarget } from "../target";
 import { vaultCi } from "./ci";
 import { VaultContractSchema, VaultGrantContractSchema, vaultContract, vaultGrantContract } from "./contract";
 import { IDENTITY, REPLACE_ON } from "./lifecycle";
 import { COMPONENT, RESOURCE, vaultPolicyName } from "./names";
 import { vaultEvaluator } from "./evaluate";
 import { planVault } from "./plan";
-import { VaultPlanSchema, VaultSummarySchema } from "./plan-schema";
+import { VaultPlan, VaultPlanSchema, VaultSummarySchema } from "./plan-schema";
+import { vaultProviderConfigProblems } from "./provider-config";
 import { renderVault } from "./render";
 import { VaultGrantSchema, VaultSchema } from "./schema";
+
+/**
+ * What the deployer's identities reach (deployer.ts): both read this stack's Vault configuration;
+ * the applier also writes the grants' roles and policies, with any content (acknowledged in the map).
+ */
+function deployerReaches(plan: VaultPlan, role: "planner" | "applier"): Reach[] {
+    const grants = `roles auth/${plan.authPath}/role/* and policies ${vaultPolicyName(plan.authPath, "")}*`;
+    const read = { resource: `Vault configuration: auth/${plan.authPath}, ${plan.kvMount}/ mount, audit devices, ${grants}`, hierarchical: false, gives: ["read (no secret data)"] };
+    return role === "applier" ? [read, { resource: `Vault ${grants}`, hierarchical: false, gives: ["write (any content: deployer.acknowledgeVaultPolicies)"] }] : [read];
+}
 
 export const vault = defineTarget({
     key: "vault",
@@ -40,16 +51,7 @@ export const vault = defineTarget({
         values: {},
         names: { role: `auth/${summary.authPath}/role/${summary.roleName}` },
     }),
-    reaches: (plan, summary, grant) =>
-        grant.deployer !== undefined
-            ? [
-                  {
-                      resource: `Vault configuration: auth/${plan.authPath}, ${plan.kvMount}/ mount, audit devices, policies ${vaultPolicyName(plan.authPath, "")}*`,
-                      hierarchical: false,
-                      gives: [grant.deployer === "applier" ? "manage (no secret data)" : "read (no secret data)"],
-                  },
-              ]
-            : summary.read.map((prefix) => ({ resource: `${plan.kvMount}/${prefix}`, hierarchical: true, gives: ["read", "list below"] })),
+    reaches: (plan, summary, grant) => (grant.deployer !== undefined ? deployerReaches(plan, grant.deployer) : summary.read.map((prefix) => ({ resource: `${plan.kvMount}/${prefix}`, hierarchical: true, gives: ["read", "list below"] }))),
     render: renderVault,
     evaluator: (plan) => vaultEvaluator(plan),
     contractSchema: VaultContractSchema,
@@ -58,4 +60,5 @@ export const vault = defineTarget({
     grantContract: vaultGrantContract,
     ci: vaultCi,
     component: () => (require("./component") as typeof import("./component")).components,
+    providerConfigProblems: vaultProviderConfigProblems,
 });

@@ -28,3 +28,20 @@ export const IDENTITY: Readonly<Record<string, readonly string[]>> = {
     [RESOURCE.mount]: ["path"],
     [RESOURCE.audit]: ["path"],
 };
+
+/**
+ * The changes only an administrator can make, per resource type: "all" (creating, importing,
+ * updating, replacing or deleting one), or the arguments whose change needs one. The applier's
+ * policy has no write on these (deployer.ts: the auth method's sys/auth/<path>, config and tune,
+ * the KV mount's sys/mounts/<kv> and tune, the audit devices' sys/audit/<name>); the planner
+ * writes nothing at all. Every update of the auth method rewrites auth/<path>/config
+ * (jwtAuthBackendUpdate always writes it), so no argument of it is the applier's. An import is
+ * listed too: Pulumi imports and then updates to the plan in the same run. Roles and policies
+ * are the applier's, except the deployer's own (grants planner and applier of the deployer's
+ * project, in every target), which are an administrator's whatever their type.
+ */
+export const ADMIN_ONLY: Readonly<Record<string, readonly string[] | "all">> = {
+    [RESOURCE.authBackend]: "all",
+    [RESOURCE.mount]: "all",
+    [RESOURCE.audit]: "all",
+};

@@ -15,7 +15,7 @@ import { Findings, PathSegment, compare, formatPath } from "../../core/findings"
 import { ResolvedGrant, fullEnforcement, uniqueSorted } from "../../core/model";
 import { grantMeta, meta } from "../../core/resources";
 import { httpsUrlProblem, isPattern } from "../../core/rules";
-import type { GitlabConfig } from "../../core/schema";
+import type { DeployerConfig, GitlabConfig } from "../../core/schema";
 import type { PlanContext, TargetGrant, TargetPlanResult } from "../target";
 import { ANCHOR, RESOURCE, vaultPolicyName, vaultRoleName } from "./names";
 import type { VaultAuditEntry, VaultAuthBackendEntry, VaultMountEntry, VaultPlan, VaultPolicyEntry, VaultRoleEntry, VaultSummary } from "./plan-schema";
@@ -520,12 +520,29 @@ function deployerScope(vault: VaultConfig, audits: readonly VaultAuditEntry[], g
         kvMount: vault.kvMount,
         manageAuthMethod: vault.adopt?.authMethod !== "external",
         manageKvMount: vault.adopt?.kvMount !== "external",
-        protect: vault.protect,
-        audits: audits.map((a) => ({ name: a.path, protect: a.resource.protect })),
+        manageAudit: audits.length > 0,
         policyPrefix: vaultPolicyName(vault.authPath, ""),
         ownRoles: own,
         ownPolicies: own.map((name) => vaultPolicyName(vault.authPath, name)),
     };
+}
+
+/**
+ * The applier writes the grants' roles and policies, whose content Vault cannot bound (see
+ * deployer.ts): a map with a deployer states why that is acceptable, and the plan shows it.
+ * Inside a Vault namespace this would reach that namespace only (policy paths are relative to it);
+ * when namespaces come, the message names the namespace instead of "any path in Vault".
+ */
+function checkPolicyAcknowledgement(vault: VaultConfig, deployer: DeployerConfig, findings: Findings): void {
+    const path = ["deployer", "acknowledgeVaultPolicies"];
+    if (deployer.acknowledgeVaultPolicies === undefined) {
+        findings.problem(
+            path,
+            `is required with a vault section: the applier writes the grants' Vault roles (auth/${vault.authPath}/role/*) and policies (sys/policies/acl/${vaultPolicyName(vault.authPath, "")}*), and Vault cannot bound what they contain: a policy it writes may grant any path in Vault, and a role it writes may admit any GitLab pipeline, its own included; give the reason this is acceptable (e.g. every map change is reviewed, and the applier job runs only reviewed code on a protected branch in a protected environment)`,
+        );
+    } else {
+        findings.warn(path, `the applier can write Vault policies that grant any path and roles that admit any pipeline: ${JSON.stringify(deployer.acknowledgeVaultPolicies)}`);
+    }
 }
 
 /** Plans Vault for the grants that have `vault`. */
@@ -553,6 +570,9 @@ export function planVault({ gitlab, section: vault, grants, all, findings }: Pla
     const roles: VaultRoleEntry[] = [];
     const scope = deployerScope(vault, audits, grants);
     const firstDeployer = grants.find((g) => g.grant.deployer !== undefined);
+    if (firstDeployer?.grant.deployer !== undefined) {
+        checkPolicyAcknowledgement(vault, firstDeployer.grant.deployer.config, findings);
+    }
     for (const target of grants) {
         const { grant, fields, at } = target;
         const deployer = grant.deployer;

@@ -1,0 +1,72 @@
+/**
+ * Vault provider settings in the stack config that break the generated pipeline. Its jobs
+ * configure the provider through the environment (features/pipeline.ts VAULT_LOGIN): VAULT_ADDR
+ * from VAULT_SERVER_URL, VAULT_TOKEN from the job's own login, TERRAFORM_VAULT_SKIP_CHILD_TOKEN.
+ * terraform-provider-vault (31447510c, which pulumi-vault bridges) reads each of them only when
+ * the provider's own setting is unset (internal/provider/meta.go setClient):
+ * - address: GetResourceDataStr(d, "address", "VAULT_ADDR", "") returns a non-empty setting
+ *   before it looks at the environment; the same for namespace and VAULT_NAMESPACE;
+ * - token: GetToken returns a non-empty setting before VAULT_TOKEN; an auth_login block
+ *   (vault:authLogin, vault:authLoginJwt, ...) logs in with its own credentials and clears the
+ *   token from the environment;
+ * - skip_child_token: GetResourceDataBool returns any value set, before the environment.
+ * So a committed `vault:address` sends the pipeline's pulumi to that address, whatever
+ * VAULT_SERVER_URL says, and the others make it run as someone else, or fail. The pipeline logs
+ * in without a namespace, to the root namespace's auth method: a namespace setting would send
+ * every call elsewhere (namespaced Vaults with a deployer are a later step).
+ */
+
+/** A setting that overrides what the pipeline's jobs put in the environment. */
+interface Override {
+    readonly env: string;
+    /** Whether the message may show the value (never a credential). */
+    readonly shown: boolean;
+    /** What the override does to the pipeline's pulumi. */
+    readonly effect: string;
+}
+
+const ADDRESS: Override = { env: "VAULT_ADDR", shown: true, effect: "pulumi preview and up would call this address instead of the jobs' VAULT_SERVER_URL" };
+const TOKEN: Override = { env: "VAULT_TOKEN", shown: false, effect: "pulumi would run with this token instead of the planner's or applier's (revoke it if it was ever committed)" };
+const AUTH_LOGIN: Override = { env: "VAULT_TOKEN", shown: false, effect: "pulumi would log in with these credentials instead of as the planner or applier" };
+const SKIP_CHILD_TOKEN: Override = {
+    env: "TERRAFORM_VAULT_SKIP_CHILD_TOKEN",
+    shown: true,
+    effect: "a false value makes the provider create a child token, which the deployer's batch tokens cannot",
+};
+
+/** The override a provider setting (the key without `vault:`) is, if any. */
+function overrideOf(name: string): Override | undefined {
+    if (name.startsWith("authLogin")) {
+        return AUTH_LOGIN;
+    }
+    return ({ address: ADDRESS, token: TOKEN, skipChildToken: SKIP_CHILD_TOKEN } as Readonly<Record<string, Override>>)[name];
+}
+
+/** The problem with one `vault:` setting when the map has a deployer, if any. */
+function settingProblem(key: string, value: unknown): string | undefined {
+    const name = key.slice("vault:".length);
+    if (name === "namespace") {
+        return `${JSON.stringify(value)} sends every call of the Vault provider to this namespace (it reads VAULT_NAMESPACE only while vault:namespace is unset), but the pipeline's jobs log in without a namespace, to the deployer's role in the root namespace: remove it; a namespaced Vault is not supported with gitlab-federation:deployer yet`;
+    }
+    const override = overrideOf(name);
+    if (override === undefined) {
+        return undefined;
+    }
+    const { env } = override;
+    return `${override.shown ? `${JSON.stringify(value)} ` : ""}overrides the ${env} that the pipeline's jobs set (the Vault provider reads ${env} only while ${key} is unset), so ${override.effect}: remove it: the pipeline's jobs set ${env}; for a local run export ${env}`;
+}
+
+/** Target.providerConfigProblems of Vault: with a deployer, the settings the pipeline's environment must decide. */
+export function vaultProviderConfigProblems(config: Readonly<Record<string, unknown>>, context: { readonly deployer: boolean }): { key: string; message: string }[] {
+    if (!context.deployer) {
+        return [];
+    }
+    const problems: { key: string; message: string }[] = [];
+    for (const [key, value] of Object.entries(config)) {
+        const message = key.startsWith("vault:") ? settingProblem(key, value) : undefined;
+        if (message !== undefined) {
+            problems.push({ key, message });
+        }
+    }
+    return problems;
+}
