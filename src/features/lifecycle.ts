@@ -149,10 +149,12 @@ export function resourceChanges(base: Plan, head: Plan): ResourceChange[] {
  */
 function adminOnlyOf(base: Plan, head: Plan): (change: ResourceChange) => string | undefined {
     const deployer = new Set([...base.grants, ...head.grants].filter((g) => g.deployer !== undefined).map((g) => grantKey(g.projectId, g.grant)));
-    const anchors = new Map(ALL_TARGETS.flatMap((t) => (t.adminOnly ?? []).map((type) => [type, t.title] as const)));
+    const anchors = new Map(ALL_TARGETS.flatMap((t) => Object.entries(t.adminOnly ?? {}).map(([type, rule]) => [type, { title: t.title, rule }] as const)));
     return (change) => {
-        const title = anchors.get(change.type);
-        if (title !== undefined) {
+        const anchor = anchors.get(change.type);
+        const covered = anchor !== undefined && (anchor.rule === "all" || change.changed.some((argument) => anchor.rule.includes(argument)));
+        if (covered) {
+            const title = anchor.title;
             const verb = change.op === "delete" ? "delete" : change.op === "create" || change.op === "import" ? "create" : "change";
             return `the applier's permissions leave the ${title} ${shortType(change.type)} to an administrator: an administrator runs pulumi up to ${verb} it (README: What only an administrator changes)`;
         }

@@ -200,11 +200,12 @@ export interface Target<
     /** Per resource type: the arguments that name the physical object (a Vault path, an IAM name). */
     readonly identity: Readonly<Record<string, readonly string[]>>;
     /**
-     * Resource types whose every change (create, update, replace, delete) the deployer's applier
-     * cannot make: its permissions leave them to an administrator (the trust anchors it may not
-     * repoint). Changes of the deployer's own identities are an administrator's for every target.
+     * Per resource type: the changes the deployer's applier cannot make, because its permissions
+     * leave them to an administrator (the trust anchors it may not repoint): "all" (create,
+     * update, replace, delete) or the arguments whose change needs one. Changes of the deployer's
+     * own identities are an administrator's for every target.
      */
-    readonly adminOnly?: readonly string[];
+    readonly adminOnly?: Readonly<Record<string, readonly string[] | "all">>;
     /** What a grant gets, for `diff` (see AccessFacets). */
     access(plan: z.output<PlanS>, summary: z.output<SummaryS>): AccessFacets;
     /** What a grant reaches, for the `access` matrix (the deployer's identities: this stack's configuration). */

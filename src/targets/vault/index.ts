@@ -3,7 +3,7 @@ import type { Entry } from "../../core/resources";
 import { Reach, defineTarget } from "../target";
 import { vaultCi } from "./ci";
 import { VaultContractSchema, VaultGrantContractSchema, vaultContract, vaultGrantContract } from "./contract";
-import { IDENTITY, REPLACE_ON } from "./lifecycle";
+import { ADMIN_ONLY, IDENTITY, REPLACE_ON } from "./lifecycle";
 import { COMPONENT, RESOURCE, vaultPolicyName } from "./names";
 import { vaultEvaluator } from "./evaluate";
 import { planVault } from "./plan";
@@ -43,8 +43,7 @@ export const vault = defineTarget({
         [RESOURCE.role]: COMPONENT.jwtAuth,
     },
     identity: IDENTITY,
-    // The applier's Vault policy leaves the auth method (its keys and issuer), the KV mount and the audit devices to an administrator.
-    adminOnly: [RESOURCE.authBackend, RESOURCE.mount, RESOURCE.audit],
+    adminOnly: ADMIN_ONLY,
     access: (plan, summary) => ({
         sets: { "secret prefix": summary.read.map((prefix) => `${plan.kvMount}/${prefix}`) },
         limits: { "token TTL (s)": summary.tokenTtl, "token max TTL (s)": summary.tokenMaxTtl },
