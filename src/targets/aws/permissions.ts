@@ -129,7 +129,7 @@ export const PROVIDER_CALLS: readonly ProviderCall[] = [
         arguments: ["permissionsBoundary"],
         when: "never",
         actions: ["iam:DeleteRolePermissionsBoundary"],
-        source: `${ROLE} resourceRoleUpdate: permissions_boundary removed -> DeleteRolePermissionsBoundary; a boundary once set stays (the key names the boundary on the role, so no condition could limit this)`,
+        source: `${ROLE} resourceRoleUpdate: permissions_boundary removed -> DeleteRolePermissionsBoundary; a boundary once set stays (the key is the boundary being removed: requiring it would allow removing exactly it)`,
     },
     {
         resource: "role",
