@@ -1,6 +1,6 @@
 /**
- * An app team's stack: the platform/api project's artifact bucket, writable only by the role its
- * `deploy` grant assumes, and the CI/CD variables its pipeline needs, all read from the
+ * An app team's stack: the platform/api project's artifact bucket, into which only the role its
+ * `deploy` grant assumes puts objects, and the CI/CD variables its pipeline needs, all read from the
  * gitlab-federation stack. Nothing is copied by hand: rename the role in the map and this stack
  * follows on its next `pulumi up`.
  */
@@ -14,7 +14,18 @@ const deploy = federation.grant("platform/api", "deploy");
 
 const bucket = new aws.s3.Bucket("artifacts", { bucket: config.get("bucketName") ?? "acme-platform-api-artifacts" });
 
-/** Only the deploy grant's role writes; nobody else, whatever their IAM policies say, outside the account's admins. */
+/**
+ * Only the deploy grant's role puts objects here. Its sessions (the CI jobs) are allowed by name;
+ * every other principal is denied s3:PutObject whatever its IAM policies say, administrators
+ * included. Administrators keep the bucket policy itself (not denied): changing it is how they
+ * write here when they must.
+ * The Deny exempts the role by `aws:PrincipalArn`, which for a role session is the role's ARN
+ * (with its path), not the session's `arn:aws:sts::<account>:assumed-role/<name>/<session>` (IAM
+ * User Guide, AWS global condition context keys, aws:PrincipalArn). A `NotPrincipal` naming the
+ * role would deny the role's own sessions too (IAM User Guide, NotPrincipal: AWS may check the
+ * account, the role and the session), and AWS recommends this form instead (Principal, All
+ * principals). The Allow names the role as Principal, so its permissions boundary still applies.
+ */
 export const bucketPolicy = new aws.s3.BucketPolicy("artifacts", {
     bucket: bucket.id,
     policy: pulumi.all([bucket.arn, deploy.aws.roleArn]).apply(([bucketArn, roleArn]) =>
@@ -22,7 +33,7 @@ export const bucketPolicy = new aws.s3.BucketPolicy("artifacts", {
             Version: "2012-10-17",
             Statement: [
                 { Sid: "DeployGrantWrites", Effect: "Allow", Principal: { AWS: roleArn }, Action: ["s3:PutObject"], Resource: `${bucketArn}/*` },
-                { Sid: "NoOtherWriter", Effect: "Deny", NotPrincipal: { AWS: roleArn }, Action: ["s3:PutObject"], Resource: `${bucketArn}/*` },
+                { Sid: "NoOtherWriter", Effect: "Deny", Principal: "*", Action: ["s3:PutObject"], Resource: `${bucketArn}/*`, Condition: { ArnNotEquals: { "aws:PrincipalArn": roleArn } } },
             ],
         }),
     ),

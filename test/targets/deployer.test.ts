@@ -295,15 +295,22 @@ describe("the deployer", () => {
     describe("AWS", () => {
         const policyOf = (plan: Plan, role: string) => plan.aws!.rolePolicies.find((p) => p.role === `gitlab-platform-gitlab-federation--${role}`)!.policy as Json;
 
-        it("the planner's policy exactly: reads on this stack's roles, provider and state", () => {
+        const ROLES = "arn:aws:iam::111111111111:role/gitlab-federation/*";
+        const PROVIDER = "arn:aws:iam::111111111111:oidc-provider/gitlab.example.com";
+        const KEY = "arn:aws:kms:eu-west-1:111111111111:key/0b2c4d6e-1a3b-4c5d-8e9f-a0b1c2d3e4f5";
+        // The DIY backend keeps everything under <prefix>/.pulumi/ and lists only below it.
+        const LIST_STATE = { Sid: "ListState", Effect: "Allow", Action: ["s3:ListBucket"], Resource: "arn:aws:s3:::acme-pulumi-state", Condition: { StringLikeIfExists: { "s3:prefix": "gitlab-federation/.pulumi/*" } } };
+        const STATE = "arn:aws:s3:::acme-pulumi-state/gitlab-federation/.pulumi/*";
+
+        it("the planner's policy exactly: the reads of a Read on this stack's roles and provider, read on the state", () => {
             assert.deepEqual(policyOf(planMap(DEV), "planner"), {
                 Version: "2012-10-17",
                 Statement: [
-                    { Sid: "ReadGrantRoles", Effect: "Allow", Action: ["iam:GetRole", "iam:ListRolePolicies", "iam:GetRolePolicy", "iam:ListAttachedRolePolicies"], Resource: "arn:aws:iam::111111111111:role/gitlab-federation/*" },
-                    { Sid: "ReadOidcProvider", Effect: "Allow", Action: ["iam:GetOpenIDConnectProvider"], Resource: "arn:aws:iam::111111111111:oidc-provider/gitlab.example.com" },
-                    { Sid: "ListState", Effect: "Allow", Action: ["s3:ListBucket"], Resource: "arn:aws:s3:::acme-pulumi-state", Condition: { StringLike: { "s3:prefix": ["gitlab-federation", "gitlab-federation/*"] } } },
-                    { Sid: "ReadState", Effect: "Allow", Action: ["s3:GetObject"], Resource: "arn:aws:s3:::acme-pulumi-state/gitlab-federation/*" },
-                    { Sid: "ReadStateSecrets", Effect: "Allow", Action: ["kms:Decrypt"], Resource: "arn:aws:kms:eu-west-1:111111111111:key/0b2c4d6e-1a3b-4c5d-8e9f-a0b1c2d3e4f5" },
+                    { Sid: "ReadGrantRoles", Effect: "Allow", Action: ["iam:GetRole", "iam:GetRolePolicy", "iam:ListAttachedRolePolicies", "iam:ListRolePolicies"], Resource: ROLES },
+                    { Sid: "ReadOidcProvider", Effect: "Allow", Action: ["iam:GetOpenIDConnectProvider"], Resource: PROVIDER },
+                    LIST_STATE,
+                    { Sid: "ReadState", Effect: "Allow", Action: ["s3:GetObject"], Resource: STATE },
+                    { Sid: "ReadStateSecrets", Effect: "Allow", Action: ["kms:Decrypt"], Resource: KEY },
                 ],
             });
         });
@@ -317,21 +324,94 @@ describe("the deployer", () => {
             assert.ok(actions.length >= 6);
         });
 
-        it("the applier writes only roles under the stack's path that carry the boundary, never its own; the provider without delete while protected", () => {
-            const statements = policyOf(planMap(DEV), "applier").Statement as Json[];
-            const manage = statements.find((s) => s.Sid === "ManageGrantRoles")!;
-            assert.equal(manage.Resource, "arn:aws:iam::111111111111:role/gitlab-federation/*");
-            assert.deepEqual(manage.Condition, { StringEquals: { "iam:PermissionsBoundary": "arn:aws:iam::111111111111:policy/gitlab-federation-boundary" } });
-            assert.ok(!manage.Action.includes("iam:DeleteRolePermissionsBoundary"), "a boundary once set is never removed by the pipeline");
-            const deny = statements.find((s) => s.Sid === "NotTheDeployerItself")!;
-            assert.deepEqual([deny.Effect, deny.Action, deny.Resource], [
-                "Deny",
-                manage.Action,
-                ["arn:aws:iam::111111111111:role/gitlab-federation/gitlab-platform-gitlab-federation--applier", "arn:aws:iam::111111111111:role/gitlab-federation/gitlab-platform-gitlab-federation--planner"],
-            ]);
-            assert.ok(!statements.find((s) => s.Sid === "ManageOidcProvider")!.Action.includes("iam:DeleteOpenIDConnectProvider"));
-            assert.deepEqual(statements.find((s) => s.Sid === "ReadWriteState")!.Action, ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]);
-            assert.deepEqual(statements.find((s) => s.Sid === "StateSecrets")!.Action, ["kms:Encrypt", "kms:Decrypt"]);
+        it("the applier's policy exactly: boundary-conditioned only where IAM supplies the key; no boundary removal; never its own roles", () => {
+            assert.deepEqual(policyOf(planMap(DEV), "applier"), {
+                Version: "2012-10-17",
+                Statement: [
+                    {
+                        Sid: "ReadGrantRoles",
+                        Effect: "Allow",
+                        Action: ["iam:GetRole", "iam:GetRolePolicy", "iam:ListAttachedRolePolicies", "iam:ListInstanceProfilesForRole", "iam:ListRolePolicies", "iam:ListRoleTags"],
+                        Resource: ROLES,
+                    },
+                    { Sid: "ManageGrantRoles", Effect: "Allow", Action: ["iam:DeleteRole", "iam:TagRole", "iam:UntagRole", "iam:UpdateAssumeRolePolicy", "iam:UpdateRole", "iam:UpdateRoleDescription"], Resource: ROLES },
+                    {
+                        Sid: "ManageGrantRolesWithBoundary",
+                        Effect: "Allow",
+                        Action: ["iam:AttachRolePolicy", "iam:CreateRole", "iam:DeleteRolePolicy", "iam:DetachRolePolicy", "iam:PutRolePermissionsBoundary", "iam:PutRolePolicy"],
+                        Resource: ROLES,
+                        Condition: { StringEquals: { "iam:PermissionsBoundary": "arn:aws:iam::111111111111:policy/gitlab-federation-boundary" } },
+                    },
+                    { Sid: "KeepPermissionsBoundaries", Effect: "Deny", Action: ["iam:DeleteRolePermissionsBoundary"], Resource: "arn:aws:iam::111111111111:role/*" },
+                    {
+                        Sid: "NotTheDeployerItself",
+                        Effect: "Deny",
+                        Action: [
+                            "iam:AttachRolePolicy",
+                            "iam:CreateRole",
+                            "iam:DeleteRole",
+                            "iam:DeleteRolePermissionsBoundary",
+                            "iam:DeleteRolePolicy",
+                            "iam:DetachRolePolicy",
+                            "iam:PutRolePermissionsBoundary",
+                            "iam:PutRolePolicy",
+                            "iam:TagRole",
+                            "iam:UntagRole",
+                            "iam:UpdateAssumeRolePolicy",
+                            "iam:UpdateRole",
+                            "iam:UpdateRoleDescription",
+                        ],
+                        Resource: ["arn:aws:iam::111111111111:role/gitlab-federation/gitlab-platform-gitlab-federation--applier", "arn:aws:iam::111111111111:role/gitlab-federation/gitlab-platform-gitlab-federation--planner"],
+                    },
+                    {
+                        Sid: "ManageOidcProvider",
+                        Effect: "Allow",
+                        // No DeleteOpenIDConnectProvider: the provider is protected (aws.protect).
+                        Action: [
+                            "iam:AddClientIDToOpenIDConnectProvider",
+                            "iam:CreateOpenIDConnectProvider",
+                            "iam:GetOpenIDConnectProvider",
+                            "iam:ListOpenIDConnectProviderTags",
+                            "iam:RemoveClientIDFromOpenIDConnectProvider",
+                            "iam:TagOpenIDConnectProvider",
+                            "iam:UntagOpenIDConnectProvider",
+                            "iam:UpdateOpenIDConnectProviderThumbprint",
+                        ],
+                        Resource: PROVIDER,
+                    },
+                    LIST_STATE,
+                    { Sid: "ReadWriteState", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], Resource: STATE },
+                    { Sid: "StateSecrets", Effect: "Allow", Action: ["kms:Encrypt", "kms:Decrypt"], Resource: KEY },
+                ],
+            });
+        });
+
+        it("the applier's variants: an unprotected provider may be deleted; without a boundary no write is conditioned and no boundary is put; without a state prefix .pulumi/ is at the root", () => {
+            const raw = clone(DEV);
+            raw.aws.protect = false;
+            delete raw.aws.permissionsBoundary;
+            raw.deployer.allowUnboundedAwsRoles = "a sandbox account with nothing else in it";
+            delete raw.deployer.state.s3.prefix;
+            const statements = policyOf(planMap(raw), "applier").Statement as Json[];
+            assert.deepEqual(statements.find((s) => s.Sid === "ManageGrantRoles"), {
+                Sid: "ManageGrantRoles",
+                Effect: "Allow",
+                Action: ["iam:AttachRolePolicy", "iam:CreateRole", "iam:DeleteRole", "iam:DeleteRolePolicy", "iam:DetachRolePolicy", "iam:PutRolePolicy", "iam:TagRole", "iam:UntagRole", "iam:UpdateAssumeRolePolicy", "iam:UpdateRole", "iam:UpdateRoleDescription"],
+                Resource: ROLES,
+            });
+            assert.equal(statements.find((s) => s.Sid === "ManageGrantRolesWithBoundary"), undefined);
+            assert.ok(statements.find((s) => s.Sid === "ManageOidcProvider")!.Action.includes("iam:DeleteOpenIDConnectProvider"));
+            assert.deepEqual(statements.find((s) => s.Sid === "KeepPermissionsBoundaries")!.Action, ["iam:DeleteRolePermissionsBoundary"]);
+            assert.deepEqual(statements.find((s) => s.Sid === "ListState")!.Condition, { StringLikeIfExists: { "s3:prefix": ".pulumi/*" } });
+            assert.equal(statements.find((s) => s.Sid === "ReadWriteState")!.Resource, "arn:aws:s3:::acme-pulumi-state/.pulumi/*");
+        });
+
+        it("a stack that trusts an existing provider has no provider statement", () => {
+            const raw = clone(DEV);
+            raw.aws.existingProviderArn = PROVIDER;
+            for (const role of ["applier", "planner"]) {
+                assert.deepEqual((policyOf(planMap(raw), role).Statement as Json[]).filter((s) => String(s.Action).includes("OpenIDConnectProvider")), [], role);
+            }
         });
 
         it("requires an account, a path of its own, a boundary (or a reason) and an acknowledgement", () => {
@@ -349,7 +429,7 @@ describe("the deployer", () => {
             reasoned.deployer.allowUnboundedAwsRoles = "a sandbox account with nothing else in it";
             assert.deepEqual(problems(reasoned), []);
             assert.ok(warnings(reasoned).includes('gitlab-federation:deployer.allowUnboundedAwsRoles: the applier can create IAM roles with any permission: "a sandbox account with nothing else in it"'));
-            assert.equal((policyOf(planMap(reasoned), "applier").Statement as Json[]).find((s) => s.Sid === "ManageGrantRoles")!.Condition, undefined);
+            assert.equal((policyOf(planMap(reasoned), "applier").Statement as Json[]).find((s) => s.Sid === "ManageGrantRolesWithBoundary"), undefined);
         });
     });
 

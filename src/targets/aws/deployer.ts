@@ -1,27 +1,18 @@
 /**
- * The IAM policies of the federation pipeline's own roles (gitlab-federation:deployer): the
- * actions the AWS provider's calls need for the resources this stack manages, on exactly those
- * resources (terraform-provider-aws internal/service/iam):
- * - aws.iam.Role (role.go): CreateRole (tags on create need TagRole), GetRole to read,
- *   ListRolePolicies/GetRolePolicy and ListAttachedRolePolicies (inline and managed policies are
- *   read with the role), UpdateAssumeRolePolicy, UpdateRoleDescription, UpdateRole (max
- *   session), PutRolePermissionsBoundary, TagRole/UntagRole; DeleteRole after
- *   ListInstanceProfilesForRole (our roles have no instance profile, so RemoveRoleFromInstanceProfile
- *   is never needed). DeleteRolePermissionsBoundary is never planned: a boundary, once in the map,
- *   stays.
- * - aws.iam.RolePolicyAttachment: AttachRolePolicy, ListAttachedRolePolicies, DetachRolePolicy.
- * - aws.iam.RolePolicy: PutRolePolicy, GetRolePolicy, DeleteRolePolicy.
- * - aws.iam.OpenIdConnectProvider (openid_connect_provider.go): CreateOpenIDConnectProvider,
- *   GetOpenIDConnectProvider, UpdateOpenIDConnectProviderThumbprint,
- *   Add/RemoveClientIDToOpenIDConnectProvider, Tag/UntagOpenIDConnectProvider,
- *   DeleteOpenIDConnectProvider (only when the provider is not protected).
- * - the state of a self-managed S3 backend, and its awskms:// key (Encrypt, Decrypt).
- * Roles: every role under aws.rolePath, which the deployer requires to be this stack's own
- * path; never the deployer's own roles (only an administrator changes those). With
- * aws.permissionsBoundary, every role write requires that boundary on the role
- * (iam:PermissionsBoundary), so no role the applier touches can exceed it.
+ * The IAM policies of the federation pipeline's own roles (gitlab-federation:deployer), derived
+ * from the table of the provider's calls (permissions.ts):
+ * - the planner reads (the calls of a Read: `preview --refresh`, `refresh --preview-only`);
+ * - the applier makes every call of every operation on roles under aws.rolePath (which the
+ *   deployer requires to be this stack's own path) and on the OIDC provider this stack manages.
+ *   With aws.permissionsBoundary, the writes IAM supplies iam:PermissionsBoundary for require
+ *   that boundary (so the applier creates, and puts or attaches policies on, bounded roles only);
+ *   the other writes cannot carry the condition (a condition on a missing key is false) and are
+ *   limited by the path alone. Denied outright: removing a boundary from any role, and every
+ *   write on the deployer's own roles (only an administrator changes those);
+ * - both reach the state of a self-managed S3 backend and its awskms:// key.
  */
 import type { DeployerRole } from "../../core/model";
+import { PROVIDER_CALLS, ProviderCall, actionsOf, changes, suppliesBoundary } from "./permissions";
 
 export interface IamStatement {
     readonly Sid: string;
@@ -48,68 +39,87 @@ export interface AwsDeployerScope {
     readonly state?: { readonly bucket: string; readonly prefix?: string; readonly kmsKeyArn?: string };
 }
 
-const ROLE_READ = ["iam:GetRole", "iam:ListRolePolicies", "iam:GetRolePolicy", "iam:ListAttachedRolePolicies"];
-const ROLE_WRITE = [
-    "iam:CreateRole",
-    "iam:TagRole",
-    "iam:UntagRole",
-    "iam:UpdateAssumeRolePolicy",
-    "iam:UpdateRoleDescription",
-    "iam:UpdateRole",
-    "iam:PutRolePermissionsBoundary",
-    "iam:PutRolePolicy",
-    "iam:DeleteRolePolicy",
-    "iam:AttachRolePolicy",
-    "iam:DetachRolePolicy",
-    "iam:ListInstanceProfilesForRole",
-    "iam:DeleteRole",
-];
-const PROVIDER_WRITE = [
-    "iam:CreateOpenIDConnectProvider",
-    "iam:UpdateOpenIDConnectProviderThumbprint",
-    "iam:AddClientIDToOpenIDConnectProvider",
-    "iam:RemoveClientIDFromOpenIDConnectProvider",
-    "iam:TagOpenIDConnectProvider",
-    "iam:UntagOpenIDConnectProvider",
-];
+/** Every write the provider can make on a role, granted or not: what the deployer's own roles are closed to. */
+const ROLE_WRITES = actionsOf(PROVIDER_CALLS, "role").filter(changes);
 
 /** The inline policy of a deployer role. */
 export function deployerIamPolicy(role: DeployerRole, scope: AwsDeployerScope): IamPolicyDocument {
-    const applier = role === "applier";
-    const roles = `arn:${scope.partition}:iam::${scope.account}:role${scope.rolePath}*`;
-    const statements: IamStatement[] = [{ Sid: "ReadGrantRoles", Effect: "Allow", Action: ROLE_READ, Resource: roles }];
-    if (applier) {
-        statements.push({
-            Sid: "ManageGrantRoles",
-            Effect: "Allow",
-            Action: ROLE_WRITE,
-            Resource: roles,
-            ...(scope.permissionsBoundary !== undefined ? { Condition: { StringEquals: { "iam:PermissionsBoundary": scope.permissionsBoundary } } } : {}),
-        });
-        statements.push({ Sid: "NotTheDeployerItself", Effect: "Deny", Action: ROLE_WRITE, Resource: [...scope.ownRoles] });
+    const calls = PROVIDER_CALLS.filter((call) => makes(role, call, scope));
+    return { Version: "2012-10-17", Statement: [...roleStatements(role, scope, calls), ...providerStatements(role, scope, calls), ...stateStatements(role, scope)] };
+}
+
+/** Whether the role makes a call of the table. */
+function makes(role: DeployerRole, call: ProviderCall, scope: AwsDeployerScope): boolean {
+    if (role === "planner") {
+        return call.operation === "read";
     }
-    if (scope.provider !== undefined) {
-        statements.push({
-            Sid: applier ? "ManageOidcProvider" : "ReadOidcProvider",
-            Effect: "Allow",
-            Action: ["iam:GetOpenIDConnectProvider", ...(applier ? [...PROVIDER_WRITE, ...(scope.provider.protect ? [] : ["iam:DeleteOpenIDConnectProvider"])] : [])],
-            Resource: scope.provider.arn,
-        });
+    switch (call.when) {
+        case "boundary":
+            return scope.permissionsBoundary !== undefined;
+        case "unprotected":
+            return scope.provider?.protect === false;
+        case "never":
+            return false;
+        default:
+            return true;
     }
+}
+
+function roleStatements(role: DeployerRole, scope: AwsDeployerScope, calls: readonly ProviderCall[]): IamStatement[] {
+    const iam = `arn:${scope.partition}:iam::${scope.account}:role`;
+    const roles = `${iam}${scope.rolePath}*`;
+    const actions = actionsOf(calls, "role");
+    const statements: IamStatement[] = [{ Sid: "ReadGrantRoles", Effect: "Allow", Action: actions.filter((a) => !changes(a)), Resource: roles }];
+    if (role === "planner") {
+        return statements;
+    }
+    const boundary = scope.permissionsBoundary;
+    const bounded = actions.filter((a) => changes(a) && boundary !== undefined && suppliesBoundary(a));
+    statements.push({ Sid: "ManageGrantRoles", Effect: "Allow", Action: actions.filter((a) => changes(a) && !bounded.includes(a)), Resource: roles });
+    if (boundary !== undefined) {
+        statements.push({ Sid: "ManageGrantRolesWithBoundary", Effect: "Allow", Action: bounded, Resource: roles, Condition: { StringEquals: { "iam:PermissionsBoundary": boundary } } });
+    }
+    statements.push({ Sid: "KeepPermissionsBoundaries", Effect: "Deny", Action: ["iam:DeleteRolePermissionsBoundary"], Resource: `${iam}/*` });
+    statements.push({ Sid: "NotTheDeployerItself", Effect: "Deny", Action: ROLE_WRITES, Resource: [...scope.ownRoles] });
+    return statements;
+}
+
+/** The OIDC provider's actions carry only tag keys (no boundary): the ARN is the whole fence. */
+function providerStatements(role: DeployerRole, scope: AwsDeployerScope, calls: readonly ProviderCall[]): IamStatement[] {
+    if (scope.provider === undefined) {
+        return [];
+    }
+    return [{ Sid: role === "applier" ? "ManageOidcProvider" : "ReadOidcProvider", Effect: "Allow", Action: actionsOf(calls, "oidc-provider"), Resource: scope.provider.arn }];
+}
+
+/**
+ * The state of a self-managed S3 backend (pulumi/pulumi pkg/backend/diy): every object lives
+ * under `<prefix>/.pulumi/` (workspace.BookkeepingDir; blob.PrefixedBucket in backend.go
+ * newDIYBackend), and every listing has a prefix below it (listBucket: `Prefix: dir + "/"`;
+ * stackPath). Read-only commands read (GetObject, HeadObject = s3:GetObject) and list; up,
+ * refresh, destroy and import also write the lock, checkpoint, .bak, history and backups
+ * (PutObject, CopyObject = GetObject + PutObject) and delete the lock (lock.go Unlock). S3 answers
+ * 404 for a missing object only to a caller with s3:ListBucket (HeadObject API reference), and
+ * the backend needs that 404 (meta.go readPulumiMeta, stack tags, Exists): the prefix condition is
+ * ...IfExists so that it holds whether or not S3 puts s3:prefix in that check's context.
+ * The awskms:// secrets manager decrypts its data key whenever it is built, preview included
+ * (pkg/secrets/cloud/manager.go newCloudSecretsManager: keeper.Decrypt), and encrypts a new one
+ * only when a stack is (re)keyed (generateNewDataKey: keeper.Encrypt): the planner decrypts only.
+ */
+function stateStatements(role: DeployerRole, scope: AwsDeployerScope): IamStatement[] {
     const state = scope.state;
-    if (state !== undefined) {
-        const objects = `arn:${scope.partition}:s3:::${state.bucket}/${state.prefix !== undefined ? `${state.prefix}/` : ""}*`;
-        statements.push({
-            Sid: "ListState",
-            Effect: "Allow",
-            Action: ["s3:ListBucket"],
-            Resource: `arn:${scope.partition}:s3:::${state.bucket}`,
-            ...(state.prefix !== undefined ? { Condition: { StringLike: { "s3:prefix": [state.prefix, `${state.prefix}/*`] } } } : {}),
-        });
-        statements.push({ Sid: applier ? "ReadWriteState" : "ReadState", Effect: "Allow", Action: applier ? ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"] : ["s3:GetObject"], Resource: objects });
-        if (state.kmsKeyArn !== undefined) {
-            statements.push({ Sid: applier ? "StateSecrets" : "ReadStateSecrets", Effect: "Allow", Action: applier ? ["kms:Encrypt", "kms:Decrypt"] : ["kms:Decrypt"], Resource: state.kmsKeyArn });
-        }
+    if (state === undefined) {
+        return [];
     }
-    return { Version: "2012-10-17", Statement: statements };
+    const applier = role === "applier";
+    const root = `${state.prefix !== undefined ? `${state.prefix}/` : ""}.pulumi/`;
+    const bucket = `arn:${scope.partition}:s3:::${state.bucket}`;
+    const statements: IamStatement[] = [
+        { Sid: "ListState", Effect: "Allow", Action: ["s3:ListBucket"], Resource: bucket, Condition: { StringLikeIfExists: { "s3:prefix": `${root}*` } } },
+        { Sid: applier ? "ReadWriteState" : "ReadState", Effect: "Allow", Action: applier ? ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"] : ["s3:GetObject"], Resource: `${bucket}/${root}*` },
+    ];
+    if (state.kmsKeyArn !== undefined) {
+        statements.push({ Sid: applier ? "StateSecrets" : "ReadStateSecrets", Effect: "Allow", Action: applier ? ["kms:Encrypt", "kms:Decrypt"] : ["kms:Decrypt"], Resource: state.kmsKeyArn });
+    }
+    return statements;
 }
