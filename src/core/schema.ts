@@ -180,6 +180,9 @@ export const DeployerSchema = z
         allowUnboundedAwsRoles: reason(
             "Reason the applier may create IAM roles without aws.permissionsBoundary: it could then create a role with any permission and assume it. Prefer setting aws.permissionsBoundary.",
         ).optional(),
+        acknowledgeGcpProject: reason(
+            "With a gcp section: why it is acceptable that the applier can act as every service account of gcp.project and change every workload identity pool there (IAM conditions cannot name service accounts or pools): gcp.project must hold only this stack's pool and service accounts, no default compute service account.",
+        ).optional(),
     })
     .meta({
         description:

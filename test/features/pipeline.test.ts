@@ -215,7 +215,7 @@ describe("the repository's pipeline", () => {
                 check_name: "gitlab-federation problem",
                 fingerprint: 64,
                 severity: "major",
-                location: { path: "Pulumi.dev.yaml", lines: { begin: 86 } },
+                location: { path: "Pulumi.dev.yaml", lines: { begin: 88 } },
             },
         );
         assert.ok(issues.filter((i) => i.severity === "minor").length >= 5);
