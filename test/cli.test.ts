@@ -54,7 +54,7 @@ describe("the CLI", () => {
         it("validate: exit 0 with a summary and the warnings on stderr", () => {
             const ok = cli(["validate", "--stack", "dev"]);
             assert.equal(ok.status, 0);
-            assert.equal(ok.stdout, "Pulumi.dev.yaml: valid: 2 projects, 4 grants, the deployer, 8 warnings\n");
+            assert.equal(ok.stdout, "Pulumi.dev.yaml: valid: 2 projects, 4 grants, the deployer, 9 warnings\n");
             assert.equal(
                 ok.stderr.split("\n")[0],
                 "warning: Pulumi.dev.yaml:26:3: gitlab-federation:aws: AWS binds projects by path (in sub), not by id: platform/api, platform/gitlab-federation. After a rename or transfer their roles stop matching, and a new project created at an old path would match them: update the map and run pulumi up when a project moves",
@@ -96,7 +96,7 @@ describe("the CLI", () => {
             }
             const ok = JSON.parse(cli(["validate", "--stack", "dev", "--json"]).stdout) as Record<string, unknown>;
             assert.deepEqual(Object.keys(ok), ["file", "valid", "summary", "problems", "warnings"]);
-            assert.deepEqual(ok.summary, { projects: 2, grants: 4, deployer: true, warnings: 8 });
+            assert.deepEqual(ok.summary, { projects: 2, grants: 4, deployer: true, warnings: 9 });
         });
 
         it("YAML syntax errors are an invalid map (exit 1), with their position", () => {
@@ -118,7 +118,7 @@ describe("the CLI", () => {
 
     describe("choosing the stack file", () => {
         it("--stack=dev, -s dev, a fully qualified org/project/dev and --config all read Pulumi.dev.yaml", () => {
-            const expected = "Pulumi.dev.yaml: valid: 2 projects, 4 grants, the deployer, 8 warnings\n";
+            const expected = "Pulumi.dev.yaml: valid: 2 projects, 4 grants, the deployer, 9 warnings\n";
             for (const args of [["--stack=dev"], ["-s", "dev"], ["--stack", "acme/gitlab-federation/dev"], ["--config", "Pulumi.dev.yaml"]]) {
                 assert.equal(cli(["validate", ...args]).stdout, expected, args.join(" "));
             }
@@ -128,12 +128,12 @@ describe("the CLI", () => {
             const directory = directoryWith({});
             const run = cli(["validate", "-C", process.cwd(), "-s", "dev"], { cwd: directory });
             assert.equal(run.status, 0);
-            assert.equal(run.stdout, `${process.cwd()}/Pulumi.dev.yaml: valid: 2 projects, 4 grants, the deployer, 8 warnings\n`);
+            assert.equal(run.stdout, `${process.cwd()}/Pulumi.dev.yaml: valid: 2 projects, 4 grants, the deployer, 9 warnings\n`);
         });
 
         it("--config - reads standard input", () => {
             const run = cli(["validate", "--config", "-"], { input: DEV_TEXT });
-            assert.equal(run.stdout, "<stdin>: valid: 2 projects, 4 grants, the deployer, 8 warnings\n");
+            assert.equal(run.stdout, "<stdin>: valid: 2 projects, 4 grants, the deployer, 9 warnings\n");
             const bad = cli(["validate", "--config", "-"], { input: BAD });
             assert.equal(bad.status, 1);
             assert.match(bad.stderr, /^<stdin>: the gitlab-federation project map has 3 problems:\n<stdin>:3:5: gitlab-federation:gitlab\.url: /);

@@ -183,6 +183,9 @@ export const DeployerSchema = z
         acknowledgeVaultPolicies: reason(
             "With a vault section: why it is acceptable that the applier writes the grants' Vault policies and roles, whose content Vault cannot bound: a policy may grant any path, a role may admit any pipeline, the applier's own included (e.g. every map change is reviewed and the applier job runs only reviewed code on a protected branch in a protected environment).",
         ).optional(),
+        acknowledgeGcpProject: reason(
+            "With a gcp section: why it is acceptable that the applier can act as every service account of gcp.project and change every workload identity pool there (IAM conditions cannot name service accounts or pools): gcp.project must hold only this stack's pool and service accounts, no default compute service account.",
+        ).optional(),
     })
     .meta({
         description:

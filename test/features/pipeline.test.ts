@@ -326,7 +326,7 @@ describe("the repository's pipeline", () => {
                 check_name: "gitlab-federation problem",
                 fingerprint: 64,
                 severity: "major",
-                location: { path: "Pulumi.dev.yaml", lines: { begin: 89 } },
+                location: { path: "Pulumi.dev.yaml", lines: { begin: 91 } },
             },
         );
         assert.ok(issues.filter((i) => i.severity === "minor").length >= 5);

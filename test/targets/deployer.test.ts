@@ -434,14 +434,18 @@ describe("the deployer", () => {
     });
 
     describe("GCP", () => {
-        it("exact roles with reasons; projectIamAdmin only for the map's project roles", () => {
+        it("exact roles with reasons; serviceAccountAdmin only for workloadIdentityUser, projectIamAdmin only for the map's project roles, in separate bindings", () => {
             const plan = planMap(DEV);
             const bindings = plan.gcp!.iamMembers
                 .filter((m) => m.resource.name.startsWith("7/") && m.role !== "roles/iam.workloadIdentityUser")
                 .map((m) => ({ name: m.resource.name, role: m.role, ...("condition" in m && m.condition !== undefined ? { condition: m.condition.expression } : {}) }));
             assert.deepEqual(bindings, [
                 { name: "7/applier/roles/iam.workloadIdentityPoolAdmin", role: "roles/iam.workloadIdentityPoolAdmin" },
-                { name: "7/applier/roles/iam.serviceAccountAdmin", role: "roles/iam.serviceAccountAdmin" },
+                {
+                    name: "7/applier/roles/iam.serviceAccountAdmin",
+                    role: "roles/iam.serviceAccountAdmin",
+                    condition: "api.getAttribute('iam.googleapis.com/modifiedGrantsByRole', []).hasOnly(['roles/iam.workloadIdentityUser'])",
+                },
                 {
                     name: "7/applier/roles/resourcemanager.projectIamAdmin",
                     role: "roles/resourcemanager.projectIamAdmin",
@@ -451,8 +455,18 @@ describe("the deployer", () => {
                 { name: "7/planner/roles/iam.serviceAccountViewer", role: "roles/iam.serviceAccountViewer" },
             ]);
             const applier = plan.grants.find((g) => g.deployer === "applier")!;
-            assert.deepEqual(Object.keys(applier.gcp!.roleReasons!), ["roles/iam.workloadIdentityPoolAdmin", "roles/iam.serviceAccountAdmin", "roles/resourcemanager.projectIamAdmin"]);
-            assert.equal(applier.gcp!.roleReasons!["roles/resourcemanager.projectIamAdmin"], "grant the map's project roles to the grants' service accounts, and no other role (IAM condition): roles/run.developer, roles/storage.objectAdmin");
+            assert.deepEqual(applier.gcp!.roleReasons, {
+                "roles/iam.workloadIdentityPoolAdmin": "create and update the workload identity pool and provider, and every other pool of acme-ci: no IAM condition can narrow it",
+                "roles/iam.serviceAccountAdmin": "create the grants' service accounts and set who may impersonate each, on every service account of acme-ci: it binds roles/iam.workloadIdentityUser and no other role (IAM condition)",
+                "roles/resourcemanager.projectIamAdmin": "grant the map's project roles to the grants' service accounts, and no other role (IAM condition): roles/run.developer, roles/storage.objectAdmin",
+            });
+            const planner = plan.grants.find((g) => g.deployer === "planner")!;
+            assert.deepEqual(planner.gcp!.roleReasons, {
+                "roles/iam.workloadIdentityPoolViewer": "read the workload identity pool and provider (a pending import is read in preview)",
+                "roles/iam.serviceAccountViewer": "read the grants' service accounts",
+            });
+            const conditions = plan.gcp!.iamMembers.flatMap((m) => ("condition" in m && m.condition !== undefined ? [m.condition.title] : []));
+            assert.deepEqual(conditions, ["gitlab-federation-impersonation-only", "gitlab-federation-granted-roles"], "two bindings, two lists: never one list with both");
         });
 
         it("a state bucket and key: object and key roles on exactly them", () => {

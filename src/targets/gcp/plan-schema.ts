@@ -51,7 +51,7 @@ export const ProjectIamMemberEntrySchema = z.strictObject({
     condition: z
         .strictObject({ title: z.string(), description: z.string(), expression: z.string() })
         .optional()
-        .meta({ description: "An IAM condition on the binding (the deployer's projectIamAdmin: only the map's roles)." }),
+        .meta({ description: "An IAM condition on the binding (the deployer's applier: serviceAccountAdmin binds only roles/iam.workloadIdentityUser, projectIamAdmin only the map's roles)." }),
     reason: Reason,
 });
 

@@ -27,12 +27,12 @@ import { shortHash } from "../../core/names";
 import { shardResourceName } from "../../core/shard";
 import { grantMeta, meta } from "../../core/resources";
 import { isPattern } from "../../core/rules";
-import type { GitlabConfig } from "../../core/schema";
+import type { DeployerConfig, GitlabConfig } from "../../core/schema";
 import type { PlanContext, TargetGrant, TargetPlanResult } from "../target";
 import { ANCHOR, RESOURCE, gcpAccountId, poolResourceId, providerFullName, serviceAccountEmail, serviceAccountResourceId, siblingProvider } from "./names";
 import type { GcpIamMemberEntry, GcpPlan, GcpPoolEntry, GcpProviderEntry, GcpServiceAccountEntry, GcpSummary } from "./plan-schema";
 import type { GcpConfig, GcpGrantConfig } from "./schema";
-import { DeployerBinding, GcpDeployerScope, deployerBindings } from "./deployer";
+import { DeployerBinding, GcpDeployerScope, MAX_ALLOWED_ROLES, WORKLOAD_IDENTITY_USER, deployerBindings } from "./deployer";
 
 export const LIMITS = {
     subjectBytes: 127,
@@ -44,8 +44,6 @@ export const LIMITS = {
     /** Workload identity pool provider IDs: 4 to 32 characters (schema.ts checks the map's own). */
     providerId: 32,
 } as const;
-
-export const WORKLOAD_IDENTITY_USER = "roles/iam.workloadIdentityUser";
 
 /**
  * Roles that make a pipeline an administrator or let it act as other identities (mint their
@@ -351,14 +349,36 @@ function checkAdoption(gcp: GcpConfig, findings: Findings): void {
     }
 }
 
+/**
+ * The deployer's requirements in GCP (deployer.ts says why): a project dedicated to this stack,
+ * acknowledged, and project roles that fit the applier's hasOnly list.
+ */
+function checkDeployer(gcp: GcpConfig, config: DeployerConfig, grantedRoles: readonly string[], findings: Findings): void {
+    if (config.acknowledgeGcpProject === undefined) {
+        findings.problem(
+            ["deployer", "acknowledgeGcpProject"],
+            `is required with a gcp section: IAM conditions cannot name service accounts or pools, so in ${gcp.project} the applier can bind ${WORKLOAD_IDENTITY_USER} on any service account for anyone (itself included), change any workload identity pool, and grant itself the project roles the map grants: it can act as every service account of ${gcp.project}. Dedicate ${gcp.project} to this stack (no default compute service account, no service accounts or pools but the ones this stack creates, the deployer's own included) and give the reason here`,
+        );
+    } else {
+        findings.warn(["deployer", "acknowledgeGcpProject"], `the applier can act as every service account of ${gcp.project} and change every workload identity pool there: ${JSON.stringify(config.acknowledgeGcpProject)}`);
+    }
+    if (grantedRoles.length > MAX_ALLOWED_ROLES) {
+        findings.problem(
+            ["deployer"],
+            `the applier's roles/resourcemanager.projectIamAdmin may grant only the project roles the map grants, listed in its IAM condition, and the map grants ${grantedRoles.length} (${grantedRoles.join(", ")}); GCP allows at most ${MAX_ALLOWED_ROLES} roles in that list: grant at most ${MAX_ALLOWED_ROLES} distinct project roles on ${gcp.project} (a custom role can combine several), or move the grants of the others to a stack without a deployer, which an administrator applies`,
+        );
+    }
+}
+
 /** What the deployer's bindings need from the map: every project role it grants, and the state bucket. */
-function deployerScope(grants: readonly GcpGrant[]): GcpDeployerScope | undefined {
+function deployerScope(gcp: GcpConfig, grants: readonly GcpGrant[], findings: Findings): GcpDeployerScope | undefined {
     const config = grants.find((g) => g.grant.deployer !== undefined)?.grant.deployer?.config;
     if (config === undefined) {
         return undefined;
     }
-    const roles = new Set(grants.filter((g) => g.grant.deployer === undefined).flatMap((g) => g.fields.roles));
-    return { grantedRoles: [...roles].sort(compare), ...(config.state?.gcs !== undefined ? { state: config.state.gcs } : {}) };
+    const roles = [...new Set(grants.filter((g) => g.grant.deployer === undefined).flatMap((g) => g.fields.roles))].sort(compare);
+    checkDeployer(gcp, config, roles, findings);
+    return { project: gcp.project, grantedRoles: roles, ...(config.state?.gcs !== undefined ? { state: config.state.gcs } : {}) };
 }
 
 /** A deployer binding as the plan entry of its resource. */
@@ -445,7 +465,7 @@ export function planGcp({ gitlab, section: gcp, grants, findings, sharding }: Pl
     const summaries = new Map<number, GcpSummary>();
     const accounts: GcpServiceAccountEntry[] = [];
     const members: GcpIamMemberEntry[] = [];
-    const scope = deployerScope(grants);
+    const scope = deployerScope(gcp, grants, findings);
     for (const target of grants) {
         const { grant, fields, at } = target;
         const accountId = fields.accountId ?? gcpAccountId(grant.namesPath, grant.namesGrant);
