@@ -19,6 +19,8 @@ export const EXIT = {
     narrowed: 4,
     /** diff: access gained or widened. */
     widened: 5,
+    /** explain: no grant is accepted, but a target's decision on some grant is undetermined (UNVERIFIED behaviour). */
+    undetermined: 6,
 } as const;
 
 /** A usage error: one line, then a pointer to help. */
