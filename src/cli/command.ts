@@ -23,6 +23,8 @@ export const EXIT = {
     gated: 6,
     /** A service could not be reached or answered with a server error (GitLab's API): nothing was decided. */
     unreachable: 7,
+    /** explain: no grant is accepted, but a target's decision on some grant is undetermined (UNVERIFIED behaviour). */
+    undetermined: 8,
 } as const;
 
 /** A usage error: one line, then a pointer to help. */

@@ -32,7 +32,8 @@ const EXIT_CODES = `exit codes:
   4  diff: access only narrowed, or only resources changed
   5  diff: access gained or widened
   6  gate: the change must not be applied unattended (hazards, or changes only an administrator can make)
-  7  a service (GitLab's API) could not be reached or failed: nothing was decided`;
+  7  a service (GitLab's API) could not be reached or failed: nothing was decided
+  8  explain: nothing is accepted, but a target's decision on some grant is undetermined (UNVERIFIED behaviour)`;
 
 export function version(): string {
     const manifest = JSON.parse(readFileSync(join(__dirname, "..", "..", "..", "package.json"), "utf8")) as { version: string };

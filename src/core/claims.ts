@@ -1,6 +1,6 @@
 /**
- * The claims of a GitLab CI ID token, as GitLab builds them (../shared/reference/semantics.md §3,
- * from gitlabhq lib/gitlab/ci/jwt.rb, jwt_v2.rb and claim_mapper.rb). Evaluators read claims
+ * The claims of a GitLab CI ID token, as GitLab builds them (gitlabhq lib/gitlab/ci/jwt.rb,
+ * jwt_v2.rb and claim_mapper.rb). Evaluators read claims
  * through this model; `jobClaims` fills a claim set the way GitLab does for a job, for
  * `gitlab-federation explain` and tests.
  */
@@ -115,3 +115,13 @@ export function timeClaim(claims: Claims, name: "iat" | "nbf" | "exp"): number |
     const value = claims[name];
     return typeof value === "number" && Number.isFinite(value) ? value : undefined;
 }
+
+/**
+ * The signature algorithms any target verifies a GitLab ID token with: the asymmetric ones.
+ * go-oidc `RemoteKeySet.VerifySignature` (what Vault's jwks_url and OIDC discovery use) parses
+ * with exactly these (`allAlgs`) and refuses any other alg as a malformed JWT; cap and Vault's
+ * `/login` default to the same list (vault-plugin-auth-jwt path_login.go). An unsigned (`none`) or
+ * HMAC (`HS*`) token cannot be verified against a public key set (GitLab's /oauth/discovery/keys),
+ * so no target accepts one.
+ */
+export const ASYMMETRIC_ALGS: readonly string[] = ["RS256", "RS384", "RS512", "ES256", "ES384", "ES512", "PS256", "PS384", "PS512", "EdDSA"];

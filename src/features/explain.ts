@@ -5,7 +5,7 @@
  * forked project shows why it is refused); rejected grants come nearest miss first.
  */
 import type { Claims } from "../core/claims";
-import { stringClaim } from "../core/claims";
+import { ASYMMETRIC_ALGS, stringClaim } from "../core/claims";
 import { compare } from "../core/findings";
 import type { AnyTarget, Decision, Evaluator, GrantIdentity } from "../targets/target";
 import { ALL_TARGETS } from "./check";
@@ -16,7 +16,7 @@ export interface GrantVerdict {
     readonly grant: string;
     /** What the grant gives once admitted (paths, policies, roles). */
     readonly gives: readonly string[];
-    /** Every failing condition; empty when accepted. */
+    /** Every failing condition (empty when accepted); for an undetermined grant, why it is ("UNVERIFIED: ..."). */
     readonly reasons: readonly string[];
 }
 
@@ -25,12 +25,14 @@ export interface TargetExplanation {
     readonly audience: unknown;
     readonly accepted: readonly GrantVerdict[];
     readonly rejected: readonly GrantVerdict[];
+    /** No failing condition is known, but what the target does with this token is not verified upstream: never counted as accepted. */
+    readonly undetermined: readonly GrantVerdict[];
 }
 
 export interface Explanation {
     readonly verified: boolean;
     readonly claims: Claims;
-    /** Things the evaluation could not check (an unverified signature, a source address). */
+    /** Things the evaluation could not check or refuses outright (an unverified signature, an unsigned token). */
     readonly notes: readonly string[];
     /** Per target the map uses. */
     readonly targets: Readonly<Record<string, TargetExplanation>>;
@@ -43,7 +45,7 @@ export interface ExplainOptions {
     readonly verified: boolean;
     /** Why signature verification failed: every grant is then refused. */
     readonly signatureError?: string;
-    /** The token's protected header (alg, kid), when a real token was given. */
+    /** The token's protected header (alg, kid), when a real token was given: an alg that is not asymmetric is refused by every target. */
     readonly header?: Readonly<Record<string, unknown>>;
     /**
      * Evaluate each target with a token carrying that target's audience (what a job with one
@@ -89,32 +91,62 @@ export class Explainer {
 
     explain(claims: Claims, options: ExplainOptions): Explanation {
         const grants = this.grantsFor(claims);
+        const refusal = tokenRefusals(options);
         const targets: Record<string, TargetExplanation> = {};
         for (const { target, evaluate, audience } of this.prepared) {
             if (options.targets !== undefined && !options.targets.includes(target.key)) {
                 continue;
             }
             const token = options.audiencePerTarget === true ? { ...claims, aud: audience } : claims;
-            const accepted: GrantVerdict[] = [];
-            const rejected: GrantVerdict[] = [];
+            const verdicts: Record<"accepted" | "rejected" | "undetermined", GrantVerdict[]> = { accepted: [], rejected: [], undetermined: [] };
             for (const grant of grants) {
                 const summary = (grant as Record<string, unknown>)[target.key];
                 if (summary === undefined) {
                     continue;
                 }
                 const decision: Decision = evaluate(summary, identity(grant), token, { now: options.now, ...(options.header !== undefined ? { header: options.header } : {}) });
-                const reasons = options.signatureError !== undefined ? [`the token's signature does not verify against the given keys (${options.signatureError})`, ...decision.reasons] : decision.reasons;
-                (reasons.length === 0 ? accepted : rejected).push({ project: grant.project, grant: grant.grant, gives: decision.gives, reasons });
+                const reasons = [...refusal, ...decision.reasons];
+                const kind = reasons.length > 0 ? "rejected" : decision.undetermined !== undefined ? "undetermined" : "accepted";
+                verdicts[kind].push({ project: grant.project, grant: grant.grant, gives: decision.gives, reasons: kind === "undetermined" ? decision.undetermined! : reasons });
             }
-            rejected.sort((a, b) => a.reasons.length - b.reasons.length || compare(a.project, b.project) || compare(a.grant, b.grant));
-            targets[target.key] = { audience: token.aud, accepted, rejected };
+            verdicts.rejected.sort((a, b) => a.reasons.length - b.reasons.length || compare(a.project, b.project) || compare(a.grant, b.grant));
+            targets[target.key] = { audience: token.aud, ...verdicts };
         }
-        const notes = options.verified ? [] : [options.signatureError !== undefined ? "the signature did not verify" : "the signature was not verified (give --jwks to verify it)"];
-        return { verified: options.verified, claims, notes, targets };
+        return { verified: options.verified, claims, notes: notes(options), targets };
     }
+}
+
+/** Whether a header's alg is one a target verifies with (asymmetric). */
+function signedAsymmetrically(header: Readonly<Record<string, unknown>>): boolean {
+    return typeof header.alg === "string" && ASYMMETRIC_ALGS.includes(header.alg);
+}
+
+/** What refuses the token at every target before any target's own checks: its signature, or its alg. */
+function tokenRefusals(options: ExplainOptions): string[] {
+    const reasons = options.signatureError !== undefined ? [`the token's signature does not verify against the given keys (${options.signatureError})`] : [];
+    if (options.header !== undefined && !signedAsymmetrically(options.header)) {
+        reasons.push(`the token's alg ${JSON.stringify(options.header.alg)} is not an asymmetric signature algorithm (${ASYMMETRIC_ALGS.join(", ")}): no target accepts an unsigned or HMAC-signed token`);
+    }
+    return reasons;
+}
+
+/** What the output must say about the token's signature. */
+function notes(options: ExplainOptions): string[] {
+    const out = options.header !== undefined && !signedAsymmetrically(options.header) ? [`the token is unsigned or HMAC-signed (alg ${JSON.stringify(options.header.alg)}): every target refuses it`] : [];
+    if (options.signatureError !== undefined) {
+        out.push("the signature did not verify");
+    } else if (!options.verified) {
+        out.push("the signature was not verified (give --jwks to verify it)");
+    }
+    return out;
 }
 
 /** Whether anything is accepted by any target. */
 export function anyAccepted(explanation: Explanation): boolean {
     return Object.values(explanation.targets).some((t) => t.accepted.length > 0);
+}
+
+/** Whether any target's decision on a grant is undetermined. */
+export function anyUndetermined(explanation: Explanation): boolean {
+    return Object.values(explanation.targets).some((t) => t.undetermined.length > 0);
 }

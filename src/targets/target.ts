@@ -82,6 +82,11 @@ export interface Decision {
     readonly accepted: boolean;
     /** Every failing condition, in the target's own terms; empty when accepted. */
     readonly reasons: readonly string[];
+    /**
+     * Set when no failing condition is known but what the target does with this token is not
+     * verified upstream: why, each starting "UNVERIFIED:". Never accepted.
+     */
+    readonly undetermined?: readonly string[];
     /** What the grant gives once admitted (paths, policies, roles), in the target's terms. */
     readonly gives: readonly string[];
 }

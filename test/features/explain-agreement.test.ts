@@ -1,9 +1,11 @@
 /**
  * explain agrees with an independent evaluation of the plan JSON, for random valid maps and
  * random claim sets. The independent side reads only the serialized plan and implements each
- * target's rules from ../shared/reference/semantics.md on its own: Vault globs as anchored
- * regular expressions (not the go-glob port), IAM conditions with its own matcher, GCP's CEL with
- * cel-js.
+ * target's rules on its own (vault-plugin-auth-jwt claims.go, IAM condition operators, GCP's
+ * attribute mapping and condition): Vault globs as anchored regular expressions (not the go-glob
+ * port), IAM conditions with its own matcher, GCP's CEL with @marcbachmann/cel-js (a second CEL
+ * implementation: the product uses @bufbuild/cel; the refs here have no line terminators, where
+ * their regular expressions differ).
  */
 import { strict as assert } from "node:assert";
 import { evaluate } from "@marcbachmann/cel-js";

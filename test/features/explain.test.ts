@@ -105,7 +105,7 @@ describe("explain", () => {
             assert.equal(parsed.verified, false);
             assert.deepEqual(parsed.notes, ["the signature did not verify"]);
             assert.deepEqual(parsed.targets.vault!.accepted, []);
-            assert.equal(parsed.targets.vault!.rejected[0]!.reasons[0], "the token's signature does not verify against the given keys (signature verification failed)");
+            assert.equal(parsed.targets.vault!.rejected[0]!.reasons[0], "the token's signature does not verify against the given keys (failed to verify id token signature (tried 1 key))");
         });
 
         it("without --jwks the output says the signature was not verified; the token from stdin", () => {

@@ -162,7 +162,7 @@ describe("sharding", () => {
                     ["shard-1/provider", "gitlab-example-com-s1", "assertion.project_id in ['57']", ["https://iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/gitlab/providers/gitlab-example-com"]],
                 ],
             );
-            // Each provider's condition, evaluated by cel-js: a token is admitted by its own shard's provider only.
+            // Each provider's condition, evaluated by explain's CEL (@bufbuild/cel): a token is admitted by its own shard's provider only.
             const web = gitlabToken({ projectId: "57", projectPath: "platform/web", environment: "production" });
             assert.deepEqual(gcp.providers.map((p) => exchange(p, web as never).accepted), [false, false, true]);
             const summary = planMap(SHARDED_DEV).grants.find((g) => g.project === "platform/web")!.gcp!;

@@ -124,7 +124,7 @@ describe("GCP plan", () => {
         });
     });
 
-    describe("which principalSet a token lands in (CEL evaluated with cel-js)", () => {
+    describe("which principalSet a token lands in (CEL evaluated with @bufbuild/cel)", () => {
         const landsIn = (options: TokenOptions) => {
             const exchange = gcpExchange(provider, gitlabToken({ aud: plan.gcp!.audience, ...options }));
             return plan.grants.filter((g) => g.gcp!.members.some((m) => exchange.groups.includes(m.slice(POOL.length)))).map((g) => `${g.project}/${g.grant}`);

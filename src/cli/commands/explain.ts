@@ -1,7 +1,7 @@
-import { compactVerify, createLocalJWKSet, decodeJwt, decodeProtectedHeader } from "jose";
-import { Claims, jobClaims } from "../../core/claims";
+import { type JWK, compactVerify, decodeJwt, decodeProtectedHeader, importJWK } from "jose";
+import { ASYMMETRIC_ALGS, Claims, jobClaims } from "../../core/claims";
 import { ALL_TARGETS } from "../../features/check";
-import { Explainer, Explanation, GrantVerdict, anyAccepted } from "../../features/explain";
+import { Explainer, Explanation, GrantVerdict, anyAccepted, anyUndetermined } from "../../features/explain";
 import { Command, CommandContext, EXIT, UsageError, UnreadableError, single } from "../command";
 import { STACK_HELP, STACK_OPTIONS, STACK_USAGE, loadMap } from "../load";
 import { printProblems } from "../report";
@@ -69,6 +69,34 @@ function nowOf(context: CommandContext): number {
     return Math.floor(parsed / 1000);
 }
 
+/**
+ * Verifies a token against a key set as go-oidc's `RemoteKeySet.verify` (coreos/go-oidc
+ * oidc/jwks.go; Vault's jwks_url and OIDC discovery) does: only an asymmetric alg parses
+ * (`allAlgs`); with no `kid` every key is tried, with a `kid` every key of that kid; a JWK's `use`
+ * and `alg` are not consulted (go-jose v4 signing.go `newVerifier` verifies with the JWK's key
+ * alone). The error when no key verifies it.
+ */
+export async function verifyAgainst(token: string, header: Readonly<Record<string, unknown>>, keySet: unknown): Promise<string | undefined> {
+    const keys = (keySet as { keys?: unknown } | null)?.keys;
+    if (!Array.isArray(keys)) {
+        return "the key set has no keys array";
+    }
+    const kid = header.kid ?? "";
+    if (typeof header.alg !== "string" || !ASYMMETRIC_ALGS.includes(header.alg) || typeof kid !== "string") {
+        return `malformed jwt: alg ${JSON.stringify(header.alg)}${typeof kid === "string" ? "" : `, kid ${JSON.stringify(kid)}`} cannot be verified with a key set`;
+    }
+    const candidates = (keys as Record<string, unknown>[]).filter((key) => kid === "" || key.kid === kid);
+    for (const { use: _use, alg: _alg, key_ops: _ops, ...jwk } of candidates) {
+        try {
+            await compactVerify(token, await importJWK(jwk as JWK, header.alg), { algorithms: [header.alg] });
+            return undefined;
+        } catch {
+            // go-oidc tries the next key
+        }
+    }
+    return candidates.length === 0 ? `no key in the set has kid ${JSON.stringify(kid)}` : `failed to verify id token signature (tried ${candidates.length} key${candidates.length === 1 ? "" : "s"})`;
+}
+
 async function tokenInput(context: CommandContext, raw: string): Promise<Input> {
     const token = (raw === "-" ? context.io.readStdin() : raw).trim();
     let claims: Claims;
@@ -93,12 +121,8 @@ async function tokenInput(context: CommandContext, raw: string): Promise<Input> 
         }
         throw new UnreadableError(`cannot read the key set ${jwks}: ${(error as Error).message}`);
     }
-    try {
-        await compactVerify(token, createLocalJWKSet(keys as Parameters<typeof createLocalJWKSet>[0]));
-        return { claims: [claims], verified: true, header, audiencePerTarget: false };
-    } catch (error) {
-        return { claims: [claims], verified: false, signatureError: (error as Error).message, header, audiencePerTarget: false };
-    }
+    const signatureError = await verifyAgainst(token, header, keys);
+    return { claims: [claims], verified: signatureError === undefined, ...(signatureError !== undefined ? { signatureError } : {}), header, audiencePerTarget: false };
 }
 
 function flagsInput(context: CommandContext, explainer: Explainer, now: number): Input {
@@ -139,10 +163,13 @@ function describeToken(claims: Claims): string {
     return parts.join(", ");
 }
 
-function verdictLines(verdict: GrantVerdict, accepted: boolean): string[] {
+function verdictLines(verdict: GrantVerdict, kind: "accepted" | "rejected" | "undetermined"): string[] {
     const name = `${verdict.project} ${verdict.grant}`;
-    if (accepted) {
+    if (kind === "accepted") {
         return [`  accepted  ${name}`, ...verdict.gives.map((g) => `              ${g}`)];
+    }
+    if (kind === "undetermined") {
+        return [`  undetermined  ${name}:`, ...verdict.reasons.map((r) => `              ${r}`)];
     }
     if (verdict.reasons.length === 1) {
         return [`  rejected  ${name}: fails only: ${verdict.reasons[0]}`];
@@ -157,11 +184,16 @@ export function renderExplanation(explanation: Explanation, style: CommandContex
         if (result === undefined) {
             continue;
         }
-        out.push("", style.heading(`${target.title} (aud ${JSON.stringify(result.audience)}): ${result.accepted.length} accepted, ${result.rejected.length} rejected`));
-        if (result.accepted.length + result.rejected.length === 0) {
+        const undetermined = result.undetermined.length > 0 ? `, ${result.undetermined.length} undetermined` : "";
+        out.push("", style.heading(`${target.title} (aud ${JSON.stringify(result.audience)}): ${result.accepted.length} accepted, ${result.rejected.length} rejected${undetermined}`));
+        if (result.accepted.length + result.rejected.length + result.undetermined.length === 0) {
             out.push("  no grant of this project uses it");
         }
-        out.push(...result.accepted.flatMap((v) => verdictLines(v, true)), ...result.rejected.flatMap((v) => verdictLines(v, false)));
+        out.push(
+            ...result.accepted.flatMap((v) => verdictLines(v, "accepted")),
+            ...result.undetermined.flatMap((v) => verdictLines(v, "undetermined")),
+            ...result.rejected.flatMap((v) => verdictLines(v, "rejected")),
+        );
     }
     return `${out.join("\n")}\n`;
 }
@@ -173,13 +205,16 @@ export const explain: Command = {
     help: `Evaluates the token with each target's planned configuration (Vault roles, AWS trust policies,
 GCP provider CEL and principalSets), for every grant of the token's project. Accepted grants say
 what they give; rejected ones list every failing check in the target's own words, nearest miss
-first.
+first. A grant is undetermined when no check fails but what the target does with such a token is
+not verified (e.g. STS with an aud array); undetermined never counts as accepted. An unsigned
+(alg none) or HMAC-signed token is refused for every target.
 
 options:
 ${STACK_HELP}
   --token <jwt|->      a real ID token (or - for standard input)
-  --jwks <file|url>    verify its signature against this key set (GitLab's /oauth/discovery/keys);
-                       without it the signature is not verified, and the output says so
+  --jwks <file|url>    verify its signature against this key set (GitLab's /oauth/discovery/keys),
+                       as Vault does: every key when the token has no kid, every key of its kid
+                       otherwise; without it the signature is not verified, and the output says so
   --claims <file|->    claims as JSON: one object, or one object per line (JSON lines)
   --project <path>     build the claims as GitLab would for a job of this project (its id from
                        the map, or --project-id), with --ref (default main), --ref-type,
@@ -187,10 +222,12 @@ ${STACK_HELP}
                        with its own audience unless --aud is given
   --target <key>       only this target (vault, aws, gcp)
   --now <time>         evaluate at this time (seconds since the epoch, or ISO 8601)
-  --json               {verified, claims, notes, targets: {vault: {accepted, rejected}, ...}};
-                       with JSON lines, one result per line in the same order
+  --json               {verified, claims, notes, targets: {vault: {audience, accepted, rejected,
+                       undetermined}, ...}}; with JSON lines, one result per line in the same order
 
-exit codes: 0 something is accepted, 1 invalid map, 2 usage error, 3 nothing is accepted`,
+exit codes: 0 something is accepted, 1 invalid map, 2 usage error, 3 nothing is accepted and
+nothing is undetermined, 8 nothing is accepted but some grant is undetermined (over all claim
+sets of a JSON lines file)`,
     options: {
         ...STACK_OPTIONS,
         token: { type: "string", multiple: true },
@@ -235,6 +272,7 @@ exit codes: 0 something is accepted, 1 invalid map, 2 usage error, 3 nothing is 
                   ? { claims: parseClaimSets(readText(context, single(context, "claims")!, "--claims"), single(context, "claims")!), verified: false, audiencePerTarget: false }
                   : flagsInput(context, explainer, now);
         let accepted = false;
+        let undetermined = false;
         const results = input.claims.map((claims) => {
             const explanation = explainer.explain(claims, {
                 now,
@@ -245,6 +283,7 @@ exit codes: 0 something is accepted, 1 invalid map, 2 usage error, 3 nothing is 
                 ...(target !== undefined ? { targets: [target] } : {}),
             });
             accepted ||= anyAccepted(explanation);
+            undetermined ||= anyUndetermined(explanation);
             return explanation;
         });
         if (context.values.json === true) {
@@ -252,6 +291,6 @@ exit codes: 0 something is accepted, 1 invalid map, 2 usage error, 3 nothing is 
         } else {
             context.io.stdout(results.map((r) => renderExplanation(r, context.style)).join("\n"));
         }
-        return accepted ? EXIT.ok : EXIT.nothingAccepted;
+        return accepted ? EXIT.ok : undetermined ? EXIT.undetermined : EXIT.nothingAccepted;
     },
 };

@@ -1,8 +1,15 @@
 /**
  * What STS AssumeRoleWithWebIdentity would do with a GitLab ID token for a grant's planned role:
  * the token must come from the provider's issuer, be unexpired (IAM allows 5 minutes of skew),
- * and satisfy every condition of the trust policy (../shared/reference/semantics.md §4). It reads
- * the planned trust policy JSON, never the map.
+ * and satisfy every condition of the trust policy (AWS STS API reference
+ * "AssumeRoleWithWebIdentity"; IAM User Guide "IAM JSON policy elements: Condition operators" and
+ * "Available keys for AWS OIDC federation"). It reads the planned trust policy JSON, never the map.
+ *
+ * A token whose aud is a JSON array: AWS documents neither whether STS accepts it nor how the
+ * `<host>:aud` condition key sees several values (the response's `Audience` is one string). Such
+ * a token is rejected when it fails a condition even with any one of its audiences (the lenient
+ * reading: plan.ts only ever writes aud as a positive StringEquals), and otherwise undetermined,
+ * never accepted.
  *
  * Condition operators: StringEquals (exact), StringLike ("*" any run, "?" one character, both
  * crossing "/" and ":"), and their negations. For a self-managed GitLab, only `<host>:aud` and
@@ -71,6 +78,11 @@ export function trustPolicyReasons(document: TrustPolicyDocument, gitlabUrl: str
     return reasons;
 }
 
+/** Why a token with an aud array is undetermined. */
+function audienceArrayNote(aud: readonly unknown[], gitlabUrl: string): string {
+    return `UNVERIFIED: STS with a multi-valued aud (${JSON.stringify(aud)}): AWS documents neither whether AssumeRoleWithWebIdentity accepts an aud array nor how the condition key ${conditionPrefix(gitlabUrl)}:aud sees one; explain does not decide (give GitLab's id_tokens one aud per target)`;
+}
+
 export function awsEvaluator(plan: AwsPlan, gitlabUrl: string): Evaluator<AwsSummary> {
     const roles = new Map(plan.roles.map((role) => [role.name, role]));
     return (summary: AwsSummary, _grant: GrantIdentity, claims: Claims, options: EvaluateOptions): Decision => {
@@ -87,9 +99,11 @@ export function awsEvaluator(plan: AwsPlan, gitlabUrl: string): Evaluator<AwsSum
             reasons.push(exp === undefined ? `InvalidIdentityToken: the token has no exp claim` : `ExpiredToken: the token expired at ${new Date(exp * 1000).toISOString()}`);
         }
         reasons.push(...trustPolicyReasons(role.assumeRolePolicy, gitlabUrl, claims));
+        const undetermined = reasons.length === 0 && Array.isArray(claims.aud) ? [audienceArrayNote(claims.aud, gitlabUrl)] : [];
         return {
-            accepted: reasons.length === 0,
+            accepted: reasons.length === 0 && undetermined.length === 0,
             reasons,
+            ...(undetermined.length > 0 ? { undetermined } : {}),
             gives: [`assume ${summary.roleArn}`, ...role.managedPolicyArns.map((arn) => `managed policy ${arn}`), ...plan.rolePolicies.filter((p) => p.role === role.name).map((p) => `inline policy ${p.name}`)],
         };
     };

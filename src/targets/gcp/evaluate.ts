@@ -1,12 +1,20 @@
 /**
  * What GCP STS and IAM would do with a GitLab ID token for a grant's planned service account: the
  * provider checks the issuer, the audience and expiry, evaluates the attribute mapping and the
- * attribute condition (CEL, evaluated here with @marcbachmann/cel-js; an evaluation error fails
- * the exchange), and the federated identity may impersonate the account only if one of its
- * `google.groups` values (gates) is a principalSet bound to the account
- * (../shared/reference/semantics.md §5). It reads the planned provider and bindings, never the map.
+ * attribute condition (CEL; an evaluation error fails the exchange), and the federated identity
+ * may impersonate the account only if one of its `google.groups` values (gates) is a principalSet
+ * bound to the account (Google Cloud docs, "Workload Identity Federation": "Attribute mappings",
+ * "Attribute conditions"; "Configure Workload Identity Federation with deployment pipelines"). It
+ * reads the planned provider and bindings, never the map.
+ *
+ * CEL is evaluated with @bufbuild/cel (bufbuild/cel-es packages/cel), which runs the cel-spec
+ * conformance suite (packages/cel/src/conformance.test.ts) and implements `matches` with
+ * @bufbuild/re2, an RE2 port (dist std/logic.js `matches`: `RE2JS.compile(pattern).test(this)`).
+ * cel-spec doc/langdef.md "Regular Expressions": "Regular expressions follow the RE2 syntax", so
+ * `.` matches \r, U+2028 and U+2029 (not \n), `\z` is the end of text, and `(?i)` is a flag, where
+ * a JavaScript RegExp (what @marcbachmann/cel-js uses) differs on each.
  */
-import { evaluate } from "@marcbachmann/cel-js";
+import type { CelEnv, CelInput, CelResult, CelValue } from "@bufbuild/cel";
 import { Claims, audiences, timeClaim } from "../../core/claims";
 import type { Decision, EvaluateOptions, Evaluator, GrantIdentity } from "../target";
 import { siblingProvider } from "./names";
@@ -21,34 +29,63 @@ export interface Exchange {
     readonly reasons: readonly string[];
 }
 
-/** The first line of a CEL error (cel-js appends the expression with a caret below it). */
-function firstLine(error: unknown): string {
-    return String((error as Error).message ?? error).split("\n")[0]!;
+type Program = (bindings: Record<string, CelInput>) => CelResult;
+
+/** @bufbuild/cel and its environment, loaded on first use: only explain evaluates CEL, and loading it takes a few hundred ms. */
+let library: { readonly cel: typeof import("@bufbuild/cel"); readonly env: CelEnv } | undefined;
+function celLibrary(): NonNullable<typeof library> {
+    if (library === undefined) {
+        const cel = require("@bufbuild/cel") as typeof import("@bufbuild/cel");
+        library = { cel, env: cel.celEnv() };
+    }
+    return library;
+}
+
+/** Planned programs by expression text (a plan has a few distinct expressions). */
+const PROGRAMS = new Map<string, Program | Error>();
+
+/** Evaluates a CEL expression; an Error (with its first line) for a parse or evaluation error. */
+function evaluate(expression: string, bindings: Record<string, CelInput>): CelValue | Error {
+    const { cel, env } = celLibrary();
+    let program = PROGRAMS.get(expression);
+    if (program === undefined) {
+        try {
+            program = cel.plan(env, cel.parse(expression)) as Program;
+        } catch (error) {
+            program = new Error(String((error as Error).message ?? error).split("\n")[0]);
+        }
+        PROGRAMS.set(expression, program);
+    }
+    if (program instanceof Error) {
+        return program;
+    }
+    const result = program(bindings);
+    return cel.isCelError(result) ? new Error(result.message.split("\n")[0]) : result;
 }
 
 /** Evaluates the provider's mapping and condition for a token, as GCP STS would (issuer, audience and time aside). */
 export function exchange(provider: Pick<GcpProviderEntry, "attributeMapping" | "attributeCondition">, claims: Claims): Exchange {
-    const attribute: Record<string, unknown> = {};
-    const google: Record<string, unknown> = {};
+    const attribute: Record<string, CelValue> = {};
+    const google: Record<string, CelValue> = {};
+    // A Map, converted once: @bufbuild/cel reads it as a CEL map about twice as fast as a plain object.
+    const assertion = new Map(Object.entries(claims)) as CelInput;
     for (const [key, expression] of Object.entries(provider.attributeMapping)) {
-        try {
-            const value = evaluate(expression, { assertion: claims });
-            const [scope, name] = key.split(".") as [string, string];
-            (scope === "google" ? google : attribute)[name] = value;
-        } catch (error) {
-            return { accepted: false, groups: [], reasons: [`the attribute mapping of ${key} fails for this token (${firstLine(error)}), so the exchange fails`] };
+        const value = evaluate(expression, { assertion });
+        if (value instanceof Error) {
+            return { accepted: false, groups: [], reasons: [`the attribute mapping of ${key} fails for this token (${value.message}), so the exchange fails`] };
         }
+        const [scope, name] = key.split(".") as [string, string];
+        (scope === "google" ? google : attribute)[name] = value;
     }
-    let allowed: unknown;
-    try {
-        allowed = evaluate(provider.attributeCondition, { assertion: claims, google, attribute });
-    } catch (error) {
-        return { accepted: false, groups: [], reasons: [`the attribute condition fails to evaluate for this token (${firstLine(error)})`] };
+    const allowed = evaluate(provider.attributeCondition, { assertion, google: google as CelInput, attribute: attribute as CelInput });
+    if (allowed instanceof Error) {
+        return { accepted: false, groups: [], reasons: [`the attribute condition fails to evaluate for this token (${allowed.message})`] };
     }
     if (allowed !== true) {
         return { accepted: false, groups: [], reasons: [`the attribute condition is false for this token: ${provider.attributeCondition}`] };
     }
-    return { accepted: true, subject: String(google.subject), groups: (google.groups as string[] | undefined) ?? [], reasons: [] };
+    const groups = google.groups;
+    return { accepted: true, subject: String(google.subject), groups: celLibrary().cel.isCelList(groups) ? [...groups].map(String) : [], reasons: [] };
 }
 
 /** The `group/` part of a principalSet member. */
