@@ -107,8 +107,8 @@ function dollarProblem(value: string): string | undefined {
 
 /** An audience (`aud`): one token, as written in `id_tokens:<name>:aud`. */
 export function audienceProblem(audience: string): string | undefined {
-    if (audience === "" || /[\s,]/.test(audience)) {
-        return `must be one non-empty audience without spaces or commas (got ${q(audience)}); it is compared byte for byte with the aud the job requests in id_tokens`;
+    if (audience === "" || /[\s,\u0000-\u001f\u007f-\u009f]/.test(audience)) {
+        return `must be one non-empty audience without spaces, commas or control characters (got ${q(audience)}); it is compared byte for byte with the aud the job requests in id_tokens`;
     }
     const dollar = dollarProblem(audience);
     if (dollar !== undefined) {
@@ -119,6 +119,13 @@ export function audienceProblem(audience: string): string | undefined {
     }
     return undefined;
 }
+
+/**
+ * A host name as URL parsing leaves it (lowercase, internationalised names as xn--): DNS labels,
+ * an IPv4 address or a bracketed IPv6 address. The URL standard lets other characters through
+ * (quotes, "*", "&", "{"), which no real host has.
+ */
+const HOST = /^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*|\[[0-9a-f:.]+\])$/;
 
 /**
  * A URL that must equal the token's `iss` (or another endpoint) byte for byte:
@@ -141,6 +148,9 @@ export function httpsUrlProblem(value: string, what: string, whyTls = "GitLab's 
     if (dollar !== undefined) {
         return dollar;
     }
+    if (!HOST.test(url.hostname)) {
+        return `must name a host of letters, digits, "-" and "." (or an IP address), got ${q(url.hostname)} in ${q(value)}`;
+    }
     if (value.endsWith("/")) {
         return `must not end with "/" (got ${q(value)}); write ${q(value.replace(/\/+$/, ""))}: ${what}`;
     }
@@ -150,7 +160,6 @@ export function httpsUrlProblem(value: string, what: string, whyTls = "GitLab's 
     }
     return undefined;
 }
-
 
 /** PEM labels of private keys: PRIVATE KEY (PKCS #8), ENCRYPTED PRIVATE KEY, RSA/EC/DSA/OPENSSH PRIVATE KEY, PGP PRIVATE KEY BLOCK, ... */
 const PRIVATE_PEM = /-----BEGIN ([A-Z0-9 ]*PRIVATE KEY[A-Z ]*)-----/i;
