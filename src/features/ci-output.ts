@@ -56,12 +56,18 @@ export type ContractString = { readonly rule: Rule } | { readonly comment: true 
 
 const q = JSON.stringify;
 
-/** The rule of a map schema (its own message), for the same value in a contract. */
+/** The rule of a map schema (its own message, with the value when the message lacks it), for the same value in a contract. */
 function schemaRule(schema: z.ZodType): Rule {
     return (value) => {
         const parsed = schema.safeParse(value);
-        return parsed.success ? undefined : parsed.error.issues[0]!.message;
+        const message = parsed.success ? undefined : parsed.error.issues[0]!.message;
+        return message === undefined || message.includes(q(value)) ? message : `${message}, got ${q(value)}`;
     };
+}
+
+/** A part's problem, said of the part: "in its role name: must be ...". */
+function inPart(label: string, problem: string | undefined): string | undefined {
+    return problem === undefined ? undefined : `in its ${label}: ${problem}`;
 }
 
 /** A rule from a pattern, for values the map derives rather than takes (policy names, accessors). */
@@ -78,7 +84,7 @@ function providerNameProblem(value: string): string | undefined {
     if (parts === null) {
         return `must be projects/<project number>/locations/global/workloadIdentityPools/<pool>/providers/<provider>, got ${q(value)}`;
     }
-    return projectNumber(parts[1]!) ?? workloadIdentityIdProblem(parts[2]!) ?? workloadIdentityIdProblem(parts[3]!);
+    return inPart("project number", projectNumber(parts[1]!)) ?? inPart("pool id", workloadIdentityIdProblem(parts[2]!)) ?? inPart("provider id", workloadIdentityIdProblem(parts[3]!));
 }
 
 function providerResourceNameProblem(value: string): string | undefined {
@@ -91,7 +97,7 @@ function serviceAccountEmailProblem(value: string): string | undefined {
     if (parts === null) {
         return `must be a service account email, <account id>@<project>.iam.gserviceaccount.com, got ${q(value)}`;
     }
-    return serviceAccountIdProblem(parts[1]!) ?? gcpProject(parts[2]!);
+    return inPart("account id", serviceAccountIdProblem(parts[1]!)) ?? inPart("project", gcpProject(parts[2]!));
 }
 
 /** An account in an ARN: 12 digits, or the placeholder of a plan whose map names no account (aws ci then says what to do). */
@@ -103,7 +109,7 @@ function roleArnProblem(value: string): string | undefined {
     if (parts === null) {
         return `must be an IAM role ARN, arn:<partition>:iam::<account>:role/<path/><name>, got ${q(value)}`;
     }
-    return account(parts[1]!) ?? schemaRule(AwsSchema.shape.rolePath.unwrap())(parts[2]!) ?? schemaRule(AwsGrantSchema.shape.roleName.unwrap())(parts[3]!);
+    return inPart("account", account(parts[1]!)) ?? inPart("path", schemaRule(AwsSchema.shape.rolePath.unwrap())(parts[2]!)) ?? inPart("role name", schemaRule(AwsGrantSchema.shape.roleName.unwrap())(parts[3]!));
 }
 
 /** arn:<partition>:iam::<account>:oidc-provider/<GitLab URL without https://>. */
@@ -112,7 +118,7 @@ function oidcProviderArnProblem(value: string): string | undefined {
     if (parts === null) {
         return `must be an IAM OIDC provider ARN, arn:<partition>:iam::<account>:oidc-provider/<GitLab host and path>, got ${q(value)}`;
     }
-    return account(parts[1]!) ?? httpsUrlProblem(`https://${parts[2]!}`, "the provider's URL is GitLab's without https://");
+    return inPart("account", account(parts[1]!)) ?? inPart("GitLab URL (after oidc-provider/, without https://)", httpsUrlProblem(`https://${parts[2]!}`, "the provider's URL is GitLab's"));
 }
 
 const url: Rule = (value) => httpsUrlProblem(value, "an address jobs reach", "jobs send their tokens over it");

