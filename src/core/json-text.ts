@@ -23,7 +23,7 @@ interface Frame {
 /** The end (exclusive) of the JSON string that starts at `start` (a `"`). */
 function stringEnd(text: string, start: number): number {
     let i = start + 1;
-    while (text[i] !== '"') {
+    while (i < text.length && text[i] !== '"') {
         i += text[i] === "\\" ? 2 : 1;
     }
     return i + 1;

@@ -10,8 +10,10 @@
  *   rules keep "$" out of every value GitLab expands (id_tokens aud, variables:, rules if:,
  *   environment:), so only this program's own literals carry one ($CI_COMMIT_REF_NAME, ...).
  * GitLab reads CI YAML with Ruby's Psych, that is libyaml, a YAML 1.1 reader: it also breaks
- * lines at U+0085, U+2028 and U+2029 (libyaml yaml_private.h IS_BREAK), and refuses a file with a
- * control character anywhere, comments included (reader.c: "control characters are not allowed").
+ * lines at U+0085, U+2028 and U+2029 (yaml/libyaml src/yaml_private.h `IS_BREAK_AT`), and refuses
+ * a file with a control character anywhere, comments included (src/reader.c
+ * `yaml_parser_update_buffer`: "control characters are not allowed"). Verified with libyaml
+ * through PyYAML's CLoader: `# x<U+2028>k: 1` reads as {k: 1}.
  */
 import { dump } from "js-yaml";
 import type { z } from "zod";
