@@ -10,11 +10,11 @@ import { CORE_SCHEMA, load } from "js-yaml";
 import { NAMESPACE, Problem, sortFindings } from "../core/findings";
 import type { ShardKey } from "../core/schema";
 import { sectionKeys } from "../core/parse";
-import { PositionedProblem, Position, StackFile, readStackFile, stackFileName } from "../core/stack-file";
+import { PositionedProblem, Position, StackFile, readStackFile, stackFileName, stackOfFile } from "../core/stack-file";
 import { CheckResult, checkMap, providerConfigProblems } from "../features/check";
 import { MAP_DEFINITION } from "../features/map-schema";
 import type { Plan } from "../features/plan-schema";
-import { shardKeyOf, stackPart } from "../features/shard";
+import { shardKeyOf, shardNameProblems, stackPart } from "../features/shard";
 import { CommandContext, UnreadableError, UsageError, single } from "./command";
 
 export const STACK_OPTIONS = {
@@ -113,8 +113,11 @@ export function loadText(context: CommandContext, source: Source, text: string):
         return { source, file, result: checkMap(file.raw, { readProblems: file.problems, providerConfig: file.providerConfig }) };
     }
     const invalid = (problems: readonly Problem[]): LoadedMap => ({ source, file, result: { problems: sortFindings([...file.problems, ...problems]), warnings: [] } });
-    if (shard.key === undefined || shard.problems.length > 0 || file.problems.length > 0) {
-        return invalid(shard.problems);
+    // The stack's name, when the file is a Pulumi.<stack>.yaml, must be the one its key gives.
+    const stack = source.path === "-" ? undefined : stackOfFile(source.path);
+    const named = shard.key !== undefined && stack !== undefined ? shardNameProblems(stack, shard.key) : [];
+    if (shard.key === undefined || shard.problems.length > 0 || named.length > 0 || file.problems.length > 0) {
+        return invalid([...shard.problems, ...named]);
     }
     const directory = source.path === "-" ? (context.directory ?? ".") : dirname(source.path);
     const path = join(directory, stackFileName(shard.key.of));

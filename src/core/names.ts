@@ -29,11 +29,6 @@ export function grantKey(projectId: string, grant: string): string {
     return `${projectId}/${grant}`;
 }
 
-/** The grant key a logical name starts with (`<project id>/<grant>` or a child `<project id>/<grant>/...`); undefined for anything else. */
-export function grantKeyOfName(name: string): string | undefined {
-    return /^(\d+\/[^/]+)(?:\/|$)/.exec(name)?.[1];
-}
-
 /**
  * The logical name grants had before names were keyed on ids: `<project path>/<grant>`. Kept
  * reachable as an alias, so existing stacks see no replacement. It never equals a current name:

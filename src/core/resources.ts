@@ -4,6 +4,7 @@
  * (which of a grant's conditions a target checks). Types are derived from these schemas.
  */
 import { z } from "zod";
+import { shardResourceName } from "./shard";
 
 /** `resource` of a plan entry: which resource it becomes, with which options. */
 export function resourceMeta<T extends string>(type: T) {
@@ -22,6 +23,11 @@ export function resourceMeta<T extends string>(type: T) {
                 .literal(true)
                 .optional()
                 .meta({ description: "Also an alias with the same name at the stack's root: where `pulumi state move` puts a resource moved from another stack. Every grant resource has it, in every stack." }),
+            grant: z
+                .string()
+                .optional()
+                .meta({ description: "The grant (<project id>/<grant>) this resource belongs to: a sharded map registers it in that grant's stack. Absent on what grants share (trust anchors, audit devices), which the foundation registers." }),
+            shard: z.number().int().optional().meta({ description: "A sharded map: the shard stack that registers this shared resource (GCP: the shard's provider)." }),
         })
         .meta({ description: "Which resource this entry becomes, and its resource options." });
 }
@@ -40,6 +46,10 @@ export interface ResourceMeta {
     readonly import?: string;
     /** Also alias the same name at the stack's root (resources moved into a shard stack by `pulumi state move`). */
     readonly rootAlias?: true;
+    /** The grant key (`<project id>/<grant>`) of a grant's resource; absent on shared resources. */
+    readonly grant?: string;
+    /** The shard that registers a shared resource of its own (GCP: its provider). */
+    readonly shard?: number;
 }
 
 /** A resource's `resource` entry; aliases only when there are former names that differ from `name`. */
@@ -61,10 +71,17 @@ export function meta<T extends string>(type: T, name: string, protect: boolean, 
  * between stacks when a map is sharded, resharded or unsharded, and `pulumi state move` (Pulumi
  * CLI 3.224+, pkg/cmd/pulumi/state/state_move.go `rewriteURNs`) re-parents what it moves to the
  * destination's root: every stack aliases every grant resource there, so no direction of a move
- * (into a shard, back to one stack, between shards) ends in a create and a delete.
+ * (into a shard, back to one stack, between shards) ends in a create and a delete. It is marked
+ * with the grant key: what makes it the grant's (a sharded map registers it in the grant's
+ * stack), whatever else is named alike.
  */
 export function grantMeta<T extends string>(type: T, grant: { readonly key: string; readonly formerKeys: readonly string[] }, suffix = "", options: { deleteBeforeReplace?: boolean } = {}) {
-    return { ...meta(type, `${grant.key}${suffix}`, false, { ...options, aliases: grant.formerKeys.map((former) => `${former}${suffix}`) }), rootAlias: true as const };
+    return { ...meta(type, `${grant.key}${suffix}`, false, { ...options, aliases: grant.formerKeys.map((former) => `${former}${suffix}`) }), rootAlias: true as const, grant: grant.key };
+}
+
+/** The `resource` entry of a resource shard `index` registers for itself (GCP: its provider): named `shard-<index>/<name>`, marked with the shard. */
+export function shardMeta<T extends string>(type: T, index: number, name: string, protect: boolean) {
+    return { ...meta(type, shardResourceName(index, name), protect), shard: index };
 }
 
 export interface Entry {

@@ -91,16 +91,41 @@ export function environmentProblem(environment: string): string | undefined {
     return undefined;
 }
 
+/**
+ * Why a value GitLab expands must not hold "$": GitLab expands CI/CD variables in `id_tokens:aud`
+ * (doc/ci/yaml/_index.md, `id_tokens`: "aud supports: A single string. An array of strings.
+ * CI/CD variables."; gitlab-org/gitlab!122668, 16.1) and in `variables:` values, where
+ * gitlab-federation ci writes audiences and server URLs. `$CI_JOB_TOKEN` there would hand the
+ * job's token to whoever receives the ID token or the request.
+ */
+function dollarProblem(value: string): string | undefined {
+    if (value.includes("$")) {
+        return `must not contain "$" (got ${q(value)}): GitLab expands CI/CD variables in id_tokens aud and in variables:, where jobs get this value, so a variable such as $CI_JOB_TOKEN would be sent to the target; write the value literally`;
+    }
+    return undefined;
+}
+
 /** An audience (`aud`): one token, as written in `id_tokens:<name>:aud`. */
 export function audienceProblem(audience: string): string | undefined {
-    if (audience === "" || /[\s,]/.test(audience)) {
-        return `must be one non-empty audience without spaces or commas (got ${q(audience)}); it is compared byte for byte with the aud the job requests in id_tokens`;
+    if (audience === "" || /[\s,\u0000-\u001f\u007f-\u009f]/.test(audience)) {
+        return `must be one non-empty audience without spaces, commas or control characters (got ${q(audience)}); it is compared byte for byte with the aud the job requests in id_tokens`;
+    }
+    const dollar = dollarProblem(audience);
+    if (dollar !== undefined) {
+        return dollar;
     }
     if (audience.length > 255) {
         return `must be at most 255 characters, got ${audience.length}`;
     }
     return undefined;
 }
+
+/**
+ * A host name as URL parsing leaves it (lowercase, internationalised names as xn--): DNS labels,
+ * an IPv4 address or a bracketed IPv6 address. The URL standard lets other characters through
+ * (quotes, "*", "&", "{"), which no real host has.
+ */
+const HOST = /^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*|\[[0-9a-f:.]+\])$/;
 
 /**
  * A URL that must equal the token's `iss` (or another endpoint) byte for byte:
@@ -119,6 +144,13 @@ export function httpsUrlProblem(value: string, what: string, whyTls = "GitLab's 
     if (url.username || url.password || url.search || url.hash || value.includes("?") || value.includes("#")) {
         return `must not carry credentials, a query or a fragment (got ${q(value)})`;
     }
+    const dollar = dollarProblem(value);
+    if (dollar !== undefined) {
+        return dollar;
+    }
+    if (!HOST.test(url.hostname)) {
+        return `must name a host of letters, digits, "-" and "." (or an IP address), got ${q(url.hostname)} in ${q(value)}`;
+    }
     if (value.endsWith("/")) {
         return `must not end with "/" (got ${q(value)}); write ${q(value.replace(/\/+$/, ""))}: ${what}`;
     }
@@ -129,3 +161,17 @@ export function httpsUrlProblem(value: string, what: string, whyTls = "GitLab's 
     return undefined;
 }
 
+/** PEM labels of private keys: PRIVATE KEY (PKCS #8), ENCRYPTED PRIVATE KEY, RSA/EC/DSA/OPENSSH PRIVATE KEY, PGP PRIVATE KEY BLOCK, ... */
+const PRIVATE_PEM = /-----BEGIN ([A-Z0-9 ]*PRIVATE KEY[A-Z ]*)-----/i;
+
+/**
+ * gitlab.caPem: the CA certificates Vault trusts when it fetches GitLab's keys. A private key in
+ * it (of any kind) is a secret in the map, committed to Git and visible in every plan.
+ */
+export function caPemProblem(pem: string): string | undefined {
+    const key = PRIVATE_PEM.exec(pem);
+    if (key !== null) {
+        return `holds a private key (-----BEGIN ${key[1]}-----): the map holds no secrets and Vault needs only the CA's certificates (-----BEGIN CERTIFICATE----- blocks); remove the key, and replace it: it is no longer secret`;
+    }
+    return undefined;
+}

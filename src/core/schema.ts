@@ -7,7 +7,7 @@
  */
 import { z } from "zod";
 import { DURATION_PATTERN, durationProblem } from "./duration";
-import { PROJECT_PATH_PATTERN, audienceProblem, environmentProblem, grantNameProblem, httpsUrlProblem, projectPathProblem, reasonProblem, refProblem } from "./rules";
+import { PROJECT_PATH_PATTERN, audienceProblem, caPemProblem, environmentProblem, grantNameProblem, httpsUrlProblem, projectPathProblem, reasonProblem, refProblem } from "./rules";
 
 /** A string checked by a rule function (returns the problem text or undefined). */
 export function ruled(rule: (value: string) => string | undefined) {
@@ -52,8 +52,7 @@ export const GitlabSchema = z
         oidcDiscoveryUrl: ruled((v) => httpsUrlProblem(v, ISSUER_NOTE))
             .optional()
             .meta({ description: "Use OIDC discovery instead of jwksUrl: Vault reads <oidcDiscoveryUrl>/.well-known/openid-configuration, whose issuer must equal this URL. Usually the same as url." }),
-        caPem: z
-            .string()
+        caPem: ruled(caPemProblem)
             .min(1)
             .optional()
             .meta({ description: "PEM CA bundle for Vault's fetch of the keys, when GitLab's TLS certificate is not publicly trusted." }),

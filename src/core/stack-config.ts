@@ -5,11 +5,13 @@
  * - secret values (`secure:` in the file, a secret key at run time): the map holds no secrets;
  * - a misspelled namespace (`gitlab-federaton:projects`), which Pulumi would silently pass to no
  *   one, so the map would lack a section;
+ * - duplicate keys in a structured value that arrives as JSON text (JSON.parse keeps the last);
  * - a section written without namespace in a Pulumi project with another name: Pulumi files it
  *   under that project's namespace (stackConfigNamespacedWithProject in pulumi's
  *   sdk/go/common/workspace/loaders.go), where this program does not read it.
  */
 import { NAMESPACE, PathSegment, Problem, formatPath } from "./findings";
+import { duplicateJsonMessage, parseJsonText } from "./json-text";
 import { suggest } from "./parse";
 
 export interface ConfigReadResult {
@@ -84,15 +86,14 @@ export function mapFromStackConfig(config: Readonly<Record<string, unknown>>, op
             problems.push({ path: formatPath([name]), segments: [name], message: SECRET_MESSAGE });
             continue;
         }
-        if (typeof value === "string" && /^\s*[[{]/.test(value)) {
-            try {
-                raw[name] = JSON.parse(value);
-                continue;
-            } catch {
-                // not JSON after all: validation reports the string
-            }
+        const parsed = typeof value === "string" && /^\s*[[{]/.test(value) ? parseJsonText(value) : undefined;
+        if (parsed !== undefined && "duplicate" in parsed) {
+            const segments = [name, ...parsed.duplicate.path, parsed.duplicate.key];
+            problems.push({ path: formatPath(segments), segments, message: duplicateJsonMessage(parsed.duplicate.key) });
+            continue;
         }
-        raw[name] = value;
+        // Not JSON after all: validation reports the string.
+        raw[name] = parsed !== undefined && "value" in parsed ? parsed.value : value;
     }
     return { raw, providerConfig, problems };
 }

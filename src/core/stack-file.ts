@@ -4,8 +4,9 @@
  * stack-config.ts's checks it refuses
  * - duplicate keys (every one: a set per mapping, linear);
  * - `secure:` values anywhere inside the map;
- * - plain scalars that `pulumi up` (YAML 1.1, gopkg.in/yaml.v2) reads differently from this tool
- *   (YAML 1.2 core), see yaml-v2.ts, and YAML 1.1 merge keys (`<<`), which YAML 1.2 does not merge;
+ * - scalars that `pulumi up` (YAML 1.1, gopkg.in/yaml.v2) reads differently from this tool
+ *   (YAML 1.2 core), see yaml-v2.ts: plain ones and explicitly tagged ones (`!!int 0201`, quoted
+ *   or not), and YAML 1.1 merge keys (`<<`), which YAML 1.2 does not merge;
  * and it explains values YAML turned into numbers the user likely meant as text
  * (`ref: 2024.10` is the number 2024.1).
  *
@@ -16,7 +17,7 @@
 import { CORE_SCHEMA, EVENT_ID, Event, NOT_RESOLVED, SCALAR_STYLE, ScalarEvent, YAMLException, boolCoreTag, constructFromEvents, floatCoreTag, getScalarValue, intCoreTag, nullCoreTag, parseEvents } from "js-yaml";
 import { NAMESPACE, PathSegment, Problem, formatPath } from "./findings";
 import { ConfigReadOptions, SECRET_MESSAGE, keyProblem, mapFromStackConfig } from "./stack-config";
-import { readerDisagreement } from "./yaml-v2";
+import { YAML_TAG_PREFIX, readerDisagreement, taggedDisagreement } from "./yaml-v2";
 
 export interface Position {
     /** 1-based. */
@@ -203,6 +204,38 @@ function mapSegments(section: string, path: readonly PathSegment[], drop = 0): P
 /** First characters a plain scalar needs for either YAML reader to make anything but text of it. */
 const MAYBE_NOT_TEXT = /^(?:$|[0-9+\-.~nNyYtTfFoO])/;
 
+/** The default tag handles (YAML 1.2 §6.8.2.2; yaml.v2 emitterc.go/parserc.go default_tag_directives). */
+const DEFAULT_HANDLES: Readonly<Record<string, string>> = { "!": "!", "!!": YAML_TAG_PREFIX };
+
+/** The full tag a tag as written stands for: verbatim !<...>, or a handle (with the document's %TAG directives) and its suffix. */
+function fullTag(written: string, directives: readonly { readonly handle: string; readonly prefix: string }[]): string {
+    const verbatim = /^!<(.*)>$/.exec(written);
+    const [, handle, suffix] = verbatim !== null ? ["", "", verbatim[1]!] : /^(!(?:[0-9A-Za-z-]*!)?)(.*)$/.exec(written)!;
+    const prefix = handle === "" ? "" : (directives.find((d) => d.handle === handle)?.prefix ?? DEFAULT_HANDLES[handle] ?? handle);
+    try {
+        return prefix + decodeURIComponent(suffix!);
+    } catch {
+        return prefix + suffix!;
+    }
+}
+
+/**
+ * Why the two readers see a scalar with an explicit tag (`!!int 0201`, `!!float "1"`, a tagged
+ * key) differently, or undefined when they agree. Tags are compared, not refused: both readers
+ * resolve the YAML tags the map could carry (yaml.v2 as ported in resolveV2Tagged, this tool's
+ * YAML 1.2 core schema), so a tagged value both read the same (`!!str 0201`, `!!int 42`) is as
+ * good as the plain one, and one they read differently is refused like a plain one. Tags this
+ * tool's reader does not know (!!binary, !!timestamp, !!set, custom tags) never get here: it
+ * refuses the file ("unknown tag").
+ */
+function taggedProblem(events: readonly Event[], source: string, event: ScalarEvent): string | undefined {
+    const document = events[0]?.type === EVENT_ID.DOCUMENT ? events[0] : undefined;
+    const directives = (document?.directives ?? []).filter((d): d is Extract<typeof d, { kind: "tag" }> => d.kind === "tag");
+    const written = source.slice(event.tagStart, event.tagEnd);
+    const ours: unknown = constructFromEvents([...(document !== undefined ? [document] : []), event, { type: EVENT_ID.POP }], { source, schema: CORE_SCHEMA, json: true })[0];
+    return taggedDisagreement(written, fullTag(written, directives), getScalarValue(source, event), ours);
+}
+
 function problem(lines: Lines, segments: readonly PathSegment[], offset: number, message: string, path = formatPath(segments)): PositionedProblem {
     return { path, segments, message, ...(offset >= 0 ? { position: lines.at(offset) } : {}) };
 }
@@ -245,7 +278,17 @@ function checkEvents(events: readonly Event[], source: string, lines: Lines, ful
                 secureKeys.push({ owner, segments: mapSegments(section, path, 1) });
             }
         }
-        if (section === undefined || event.type !== EVENT_ID.SCALAR || event.style !== SCALAR_STYLE.PLAIN || event.tagStart >= 0) {
+        if (section === undefined || event.type !== EVENT_ID.SCALAR) {
+            return;
+        }
+        if (event.tagStart >= 0) {
+            const disagreement = taggedProblem(events, source, event);
+            if (disagreement !== undefined) {
+                problems.push(problem(lines, mapSegments(section, path), event.tagStart, disagreement));
+            }
+            return;
+        }
+        if (event.style !== SCALAR_STYLE.PLAIN) {
             return;
         }
         const text = source.slice(event.valueStart, event.valueEnd);

@@ -12,11 +12,14 @@
  *   grant requires it, a protected ref.
  * As a GitLab CI/CD component (`--format component`) the values that differ between stacks
  * (addresses, audiences, role names) become inputs whose defaults are this stack's.
+ * Nothing of the contract reaches the file but through ci-output.ts: every string checked by the
+ * map's rule first, values written by the YAML emitter, text (a grant's description, the
+ * examples) as comments by `comment`.
  */
-import { dump } from "js-yaml";
 import type { Contract, GrantConditions, GrantContract } from "../contract/contract";
 import type { CiPiece, CiUnavailable, CiValue } from "../targets/target";
 import { ALL_TARGETS } from "./check";
+import { comment, contractProblems, yamlOf } from "./ci-output";
 
 export type CiFormat = "yaml" | "component";
 
@@ -47,9 +50,6 @@ export function componentName(project: string, grant: string): string {
     return `${project.replace(/\//g, "-")}--${grant}`.toLowerCase();
 }
 
-/** What rules may compare with: the characters the map allows in refs and environments (a contract file is checked again). */
-const SAFE = /^[A-Za-z0-9._/*-]+$/;
-
 /** A ref pattern (`*` = any run of characters, as Vault globs and IAM StringLike read it) as an anchored RE2 regex. */
 export function refRegex(pattern: string): string {
     return `/^${pattern.replace(/[.*/\\^$+?()[\]{}|]/g, (c) => (c === "*" ? ".*" : `\\${c}`))}$/`;
@@ -76,16 +76,13 @@ export interface Built {
     readonly comments: readonly string[];
 }
 
-/** A grant's job (id_tokens, variables, environment, rules, setup), or why it cannot be written. */
+/**
+ * A grant's job (id_tokens, variables, environment, rules, setup), or why it cannot be written.
+ * The contract's strings must have passed contractProblems: rules compare refs, the project id
+ * and the environment as they are.
+ */
 export function buildJob(contract: Contract, grant: GrantContract, value: CiValue, where: string): Built | { problems: string[] } {
     const problems: string[] = [];
-    if (!/^\d+$/.test(grant.projectId)) problems.push(`${where}: project id ${JSON.stringify(grant.projectId)} is not a number`);
-    for (const r of grant.conditions.ref) {
-        if (!SAFE.test(r)) problems.push(`${where}: ref ${JSON.stringify(r)} has characters a rule cannot compare safely`);
-    }
-    if (grant.conditions.environment !== undefined && (!SAFE.test(grant.conditions.environment) || grant.conditions.environment.includes("*"))) {
-        problems.push(`${where}: environment ${JSON.stringify(grant.conditions.environment)} is not an exact environment name`);
-    }
     const pieces: CiPiece[] = [];
     const sections = contract as unknown as Record<string, unknown>;
     const parts = grant as unknown as Record<string, unknown>;
@@ -119,33 +116,53 @@ export function buildJob(contract: Contract, grant: GrantContract, value: CiValu
     return { job, comments: pieces.flatMap((p) => p.comments) };
 }
 
-function yamlOf(value: unknown): string {
-    return dump(value, { lineWidth: -1, noRefs: true });
-}
-
 function jobText(name: string, project: string, grantName: string, grant: GrantContract, built: Built): string {
     return [
-        `# ${project} ${grantName}${grant.description !== undefined ? `: ${grant.description}` : ""}`,
-        `# accepted on: ${describe(grant.conditions)}`,
+        comment(`${project} ${grantName}${grant.description !== undefined ? `: ${grant.description}` : ""}`),
+        comment(`accepted on: ${describe(grant.conditions)}`),
         yamlOf({ [name]: built.job }).trimEnd(),
-        ...built.comments.map((line) => `  # ${line}`),
+        ...built.comments.map((line) => comment(line, "  ")),
     ].join("\n");
 }
 
 /** The literal value of every parameter (plain YAML, not a component). */
 export const LITERAL: CiValue = (_input, literal) => literal;
 
-const USAGE = (first: string) => [
-    "# A job gets a grant's ID tokens, variables, setup and rules by extending its hidden job:",
-    "#   deploy:",
-    `#     extends: ${templateName(first)}`,
-    "#     script: [./deploy.sh]",
-    "# A job's own rules:, before_script: or after_script: replace these; keep them with",
-    `#   !reference [${templateName(first)}, before_script]`,
-];
+const USAGE = (first: string) =>
+    [
+        "A job gets a grant's ID tokens, variables, setup and rules by extending its hidden job:",
+        "  deploy:",
+        `    extends: ${templateName(first)}`,
+        "    script: [./deploy.sh]",
+        "A job's own rules:, before_script: or after_script: replace these; keep them with",
+        `  !reference [${templateName(first)}, before_script]`,
+    ].map((line) => comment(line));
 
-/** Generates the CI configuration of a project's grants from a contract. */
+/** A grant's job as a GitLab CI/CD component: the inputs (spec), then the job. */
+function componentFile(options: CiOptions, name: string, inputs: Record<string, unknown>, job: string): CiFile {
+    const component = componentName(options.project, name);
+    return {
+        path: `templates/${component}.yml`,
+        text: [
+            comment(`templates/${component}.yml: a GitLab CI/CD component generated by gitlab-federation ci from ${options.source}.`),
+            comment("Publish it in a components project, then include it:"),
+            comment("  include:"),
+            comment(`    - component: $CI_SERVER_FQDN/<group>/<components project>/${component}@<version>`),
+            ...USAGE(name),
+            yamlOf({ spec: { inputs } }).trimEnd(),
+            "---",
+            job,
+            "",
+        ].join("\n"),
+    };
+}
+
+/** Generates the CI configuration of a project's grants from a contract, once every string of the contract passed its rule. */
 export function generateCi(contract: Contract, options: CiOptions): CiResult {
+    const invalid = contractProblems(contract, options.source);
+    if (invalid.length > 0) {
+        return { problems: invalid };
+    }
     const grants = contract.grants[options.project];
     if (grants === undefined) {
         return { problems: [`${options.source} has no project ${JSON.stringify(options.project)}; its projects: ${Object.keys(contract.grants).sort().join(", ") || "none"}`] };
@@ -176,21 +193,7 @@ export function generateCi(contract: Contract, options: CiOptions): CiResult {
         }
         const text = jobText(templateName(name), options.project, name, grant, built);
         if (options.format === "component") {
-            const component = componentName(options.project, name);
-            files.push({
-                path: `templates/${component}.yml`,
-                text: [
-                    `# templates/${component}.yml: a GitLab CI/CD component generated by gitlab-federation ci from ${options.source}.`,
-                    "# Publish it in a components project, then include it:",
-                    "#   include:",
-                    `#     - component: $CI_SERVER_FQDN/<group>/<components project>/${component}@<version>`,
-                    ...USAGE(name),
-                    yamlOf({ spec: { inputs } }).trimEnd(),
-                    "---",
-                    text,
-                    "",
-                ].join("\n"),
-            });
+            files.push(componentFile(options, name, inputs, text));
         } else {
             jobs.push(text);
         }
@@ -200,7 +203,7 @@ export function generateCi(contract: Contract, options: CiOptions): CiResult {
     }
     if (options.format === "yaml") {
         const header = [
-            `# Generated by gitlab-federation ci from ${options.source} for ${options.project} (project ${grants[names[0]!]!.projectId}): regenerate it after the map changes, do not edit it.`,
+            comment(`Generated by gitlab-federation ci from ${options.source} for ${options.project} (project ${grants[names[0]!]!.projectId}): regenerate it after the map changes, do not edit it.`),
             ...USAGE(names[0]!),
         ];
         files.push({ text: `${[header.join("\n"), ...jobs].join("\n\n")}\n` });

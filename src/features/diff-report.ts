@@ -6,6 +6,7 @@
 import { ALL_TARGETS } from "./check";
 import type { AccessChange, DiffResult } from "./diff";
 import { ResourceChange, shortType } from "./lifecycle";
+import type { Plan } from "./plan-schema";
 
 /** The first line of every markdown report: a CI job finds its own note by it. */
 export const NOTE_MARKER = "<!-- gitlab-federation:diff -->";
@@ -30,17 +31,52 @@ function counts<I, T extends string>(items: readonly I[], pick: (item: I) => str
 const ACCESS_KINDS = ["gained", "widened", "narrowed", "lost"] as const;
 const OPS = ["create", "import", "update", "replace", "move", "delete"] as const;
 
-/** Whether the report has anything to say (access changed, `pulumi up` would stop or lose data, or needs an administrator). */
-export function hasNews(result: DiffResult): boolean {
-    return result.verdict !== "unchanged" || result.resources.some((r) => r.hazard !== undefined || r.adminOnly !== undefined);
-}
-
 /** The changes only an administrator's pulumi up can make. */
 function adminOnly(result: DiffResult): ResourceChange[] {
     return result.resources.filter((r) => r.adminOnly !== undefined);
 }
 
-export function diffJson(result: DiffResult): Record<string, unknown> {
+/**
+ * A grant whose description changed. Cosmetic (it grants nothing), but a reviewer sees it: it is
+ * the comment above the grant's job in generated CI and, unless aws.description is set, its IAM
+ * role's description.
+ */
+export interface DescriptionChange {
+    readonly project: string;
+    readonly grant: string;
+    readonly before?: string;
+    readonly after?: string;
+}
+
+/** What a report shows: the diff, and the changed descriptions. */
+export type Reported = DiffResult & { readonly descriptions?: readonly DescriptionChange[] };
+
+/** The grants (by project id and name) whose description differs between two plans. */
+export function descriptionChanges(base: Plan, head: Plan): DescriptionChange[] {
+    const before = new Map(base.grants.map((g) => [`${g.projectId}/${g.grant}`, g.description]));
+    return head.grants
+        .filter((g) => before.has(`${g.projectId}/${g.grant}`) && before.get(`${g.projectId}/${g.grant}`) !== g.description)
+        .map((g) => {
+            const was = before.get(`${g.projectId}/${g.grant}`);
+            return { project: g.project, grant: g.grant, ...(was !== undefined ? { before: was } : {}), ...(g.description !== undefined ? { after: g.description } : {}) };
+        });
+}
+
+/** A description as a quoted line: JSON escapes, plus line separators and bidirectional controls, which could disguise it. */
+function quoted(text: string | undefined): string {
+    return text === undefined ? "none" : JSON.stringify(text).replace(/[\u0085\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+function descriptionLine(d: DescriptionChange, show: (text: string | undefined) => string = quoted): string {
+    return `${d.project} ${d.grant}: ${show(d.before)} -> ${show(d.after)}`;
+}
+
+/** Whether the report has anything to say (access changed, `pulumi up` would stop or lose data or needs an administrator, a description changed). */
+export function hasNews(result: Reported): boolean {
+    return result.verdict !== "unchanged" || result.resources.some((r) => r.hazard !== undefined || r.adminOnly !== undefined) || (result.descriptions ?? []).length > 0;
+}
+
+export function diffJson(result: Reported): Record<string, unknown> {
     return {
         verdict: result.verdict,
         access: result.access,
@@ -57,6 +93,7 @@ export function diffJson(result: DiffResult): Record<string, unknown> {
             ...(r.adminOnly !== undefined ? { adminOnly: r.adminOnly } : {}),
         })),
         warnings: result.warnings,
+        ...((result.descriptions ?? []).length > 0 ? { descriptions: result.descriptions } : {}),
     };
 }
 
@@ -74,15 +111,18 @@ function resourceLine(r: ResourceChange): string {
     return `${r.op} ${shortType(r.type)} ${r.name}${detail.map((d) => (d.startsWith("[") ? ` ${d}` : ` (${d})`)).join("")}`;
 }
 
-function verdictLine(result: DiffResult): string {
+function verdictLine(result: Reported): string {
     const a = counts(result.access, (x) => x.change, ACCESS_KINDS);
     const r = counts(result.resources, (x) => x.op, OPS);
     const hazards = result.resources.filter((x) => x.hazard !== undefined).length;
     const admin = adminOnly(result).length;
-    return `access ${result.verdict}: ${a.gained} gained, ${a.widened} widened, ${a.narrowed} narrowed, ${a.lost} lost; resources: ${r.create} create, ${r.import} import, ${r.update} update, ${r.replace} replace, ${r.delete} delete${hazards > 0 ? `; ${hazards} that pulumi up would refuse or that lose data` : ""}${admin > 0 ? `; ${admin} only an administrator can apply` : ""}`;
+    const descriptions = (result.descriptions ?? []).length;
+    return `access ${result.verdict}: ${a.gained} gained, ${a.widened} widened, ${a.narrowed} narrowed, ${a.lost} lost; resources: ${r.create} create, ${r.import} import, ${r.update} update, ${r.replace} replace, ${r.delete} delete${hazards > 0 ? `; ${hazards} that pulumi up would refuse or that lose data` : ""}${admin > 0 ? `; ${admin} only an administrator can apply` : ""}${descriptions > 0 ? `; ${descriptions} ${descriptions === 1 ? "description" : "descriptions"} changed (cosmetic)` : ""}`;
 }
 
-export function renderDiffText(result: DiffResult, label: string): string {
+const DESCRIPTIONS_HEADING = "Descriptions changed (cosmetic: the comments of generated CI, IAM role descriptions)";
+
+export function renderDiffText(result: Reported, label: string): string {
     const out = [`${label}: ${verdictLine(result)}`];
     const hazards = result.resources.filter((r) => r.hazard !== undefined);
     if (hazards.length > 0) {
@@ -101,6 +141,9 @@ export function renderDiffText(result: DiffResult, label: string): string {
     const others = result.resources.filter((r) => r.hazard === undefined && r.adminOnly === undefined);
     if (others.length > 0) {
         out.push("", "Resources:", ...others.map((r) => `  ${resourceLine(r)}`));
+    }
+    if ((result.descriptions ?? []).length > 0) {
+        out.push("", `${DESCRIPTIONS_HEADING}:`, ...result.descriptions!.map((d) => `  ${descriptionLine(d)}`));
     }
     if (result.warnings.added.length + result.warnings.removed.length > 0) {
         out.push("", "Warnings:", ...result.warnings.added.map((w) => `  + ${w.path}: ${w.message}`), ...result.warnings.removed.map((w) => `  - ${w.path}: ${w.message}`));
@@ -126,7 +169,7 @@ function resourceRows(resources: readonly ResourceChange[]): string[] {
 }
 
 /** Renders with at most `rows` rows per table. */
-function markdownWith(result: DiffResult, label: string, rows: number): string {
+function markdownWith(result: Reported, label: string, rows: number): string {
     const a = counts(result.access, (x) => x.change, ACCESS_KINDS);
     const r = counts(result.resources, (x) => x.op, OPS);
     const hazards = result.resources.filter((x) => x.hazard !== undefined);
@@ -157,6 +200,12 @@ function markdownWith(result: DiffResult, label: string, rows: number): string {
     if (result.resources.length > 0) {
         out.push(...details(`Resource changes (${result.resources.length})`, ["| op | type | name | details |", "|---|---|---|---|", ...resourceRows(result.resources.slice(0, rows)), ...more(result.resources.length)]));
     }
+    const descriptions = result.descriptions ?? [];
+    if (descriptions.length > 0) {
+        // Quoted and HTML-escaped: a description cannot add markup to the note.
+        const html = (text: string | undefined) => quoted(text).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+        out.push(...details(`${DESCRIPTIONS_HEADING} (${descriptions.length})`, [...descriptions.slice(0, rows).map((d) => `- ${cell(descriptionLine(d, html))}`), ...more(descriptions.length)]));
+    }
     const { added, removed } = result.warnings;
     if (added.length + removed.length > 0) {
         const lines = [...added.map((w) => `- added: \`${cell(w.path)}\`: ${cell(w.message)}`), ...removed.map((w) => `- removed: \`${cell(w.path)}\`: ${cell(w.message)}`)];
@@ -166,7 +215,7 @@ function markdownWith(result: DiffResult, label: string, rows: number): string {
 }
 
 /** The merge-request note; rows are cut (and counted) until it fits NOTE_BUDGET. */
-export function renderDiffMarkdown(result: DiffResult, label: string, budget = NOTE_BUDGET): string {
+export function renderDiffMarkdown(result: Reported, label: string, budget = NOTE_BUDGET): string {
     let rows = 500;
     let text = markdownWith(result, label, rows);
     while (text.length > budget && rows > 1) {

@@ -16,7 +16,8 @@
  * physical object is the one a deleted resource names (Vault writes are upserts, so the final
  * delete removes the only copy; IAM and GCP refuse the create as "already exists").
  */
-import { grantKey, grantKeyOfName } from "../core/names";
+import { grantKey } from "../core/names";
+import type { ResourceMeta } from "../core/resources";
 import { ALL_TARGETS } from "./check";
 import type { Plan } from "./plan-schema";
 import { TargetEntry, targetEntries } from "./resources";
@@ -44,6 +45,8 @@ export interface ResourceChange {
     readonly hazard?: string;
     /** Why only an administrator's `pulumi up` can make this change (the applier's permissions do not cover it). */
     readonly adminOnly?: string;
+    /** The grant (`<project id>/<grant>`) the resource belongs to; absent for shared resources. */
+    readonly grant?: string;
 }
 
 /** Whether two JSON values are equal, without building strings or arrays (most entries do not change). */
@@ -108,6 +111,11 @@ function physicalOf(item: TargetEntry): string {
 
 const key = (type: string, name: string) => `${type}::${name}`;
 
+/** The grant a plan entry belongs to, as a change carries it. */
+function grantOf(item: TargetEntry): { grant?: string } {
+    return item.entry.resource.grant !== undefined ? { grant: item.entry.resource.grant } : {};
+}
+
 /**
  * Why pulumi up would import again a resource the state already holds: it still carries an import
  * ID, and that ID is not the one it was adopted with (the old plan's import ID, or, where the old
@@ -126,10 +134,10 @@ function reimportOf(before: TargetEntry, after: TargetEntry): string | undefined
 }
 
 /** Which stack registers an entry: "the foundation" or "shard <i>" (an unsharded map's one stack is the foundation). */
-function stackNaming(plan: Plan): (name: string) => string {
+function stackNaming(plan: Plan): (resource: ResourceMeta) => string {
     const owner = ownerOf(plan);
-    return (name) => {
-        const index = owner(name);
+    return (resource) => {
+        const index = owner(resource);
         return index === undefined ? "the foundation stack" : `shard stack ${index}`;
     };
 }
@@ -158,7 +166,7 @@ function adminOnlyOf(base: Plan, head: Plan): (change: ResourceChange) => string
             const verb = change.op === "delete" ? "delete" : change.op === "create" || change.op === "import" ? "create" : "change";
             return `the applier's permissions leave the ${title} ${shortType(change.type)} to an administrator: an administrator runs pulumi up to ${verb} it (README: What only an administrator changes)`;
         }
-        const key = grantKeyOfName(change.name);
+        const key = change.grant;
         return key !== undefined && deployer.has(key) ? `the deployer's own identity (${key}): the applier never changes itself, so an administrator runs pulumi up for this change` : undefined;
     };
 }
@@ -178,23 +186,23 @@ function engineChanges(base: Plan, head: Plan): ResourceChange[] {
         }
         if (found === undefined) {
             const op = item.entry.resource.import !== undefined ? "import" : "create";
-            changes.push({ type, name, op, changed: [], replacedBy: [], protected: item.entry.resource.protect, deleteBeforeReplace: item.entry.resource.deleteBeforeReplace === true, physical: physicalOf(item) });
+            changes.push({ type, name, ...grantOf(item), op, changed: [], replacedBy: [], protected: item.entry.resource.protect, deleteBeforeReplace: item.entry.resource.deleteBeforeReplace === true, physical: physicalOf(item) });
             continue;
         }
         claimed.add(found);
         const before = old.get(found)!;
         const formerName = before.entry.resource.name !== name ? { formerName: before.entry.resource.name } : {};
         const changed = changedArguments(before, item);
-        const [from, to] = [stackBefore(before.entry.resource.name), stackAfter(name)];
+        const [from, to] = [stackBefore(before.entry.resource), stackAfter(item.entry.resource)];
         if (from !== to) {
             // Registered by another stack now: that stack creates it (an upsert, or "already exists") and the old one deletes it.
             const hazard = `moves from ${from} to ${to}: move it with pulumi state move before either stack's pulumi up (gitlab-federation shard --base prints the commands), or the old stack's delete removes the object`;
-            changes.push({ type, name, ...formerName, op: "move", changed, replacedBy: [], protected: item.entry.resource.protect, deleteBeforeReplace: false, physical: physicalOf(item), hazard });
+            changes.push({ type, name, ...grantOf(item), ...formerName, op: "move", changed, replacedBy: [], protected: item.entry.resource.protect, deleteBeforeReplace: false, physical: physicalOf(item), hazard });
             continue;
         }
         const reimport = reimportOf(before, item);
         if (reimport !== undefined) {
-            changes.push({ type, name, ...formerName, op: "import", changed, replacedBy: changed, protected: item.entry.resource.protect, deleteBeforeReplace: false, physical: physicalOf(item), hazard: reimport });
+            changes.push({ type, name, ...grantOf(item), ...formerName, op: "import", changed, replacedBy: changed, protected: item.entry.resource.protect, deleteBeforeReplace: false, physical: physicalOf(item), hazard: reimport });
             continue;
         }
         if (changed.length === 0) {
@@ -213,7 +221,7 @@ function engineChanges(base: Plan, head: Plan): ResourceChange[] {
         } else if (replacedBy.length > 0 && !deleteBeforeReplace && physicalOf(before) === physical) {
             hazard = `replaced create-first under the same physical name ${physical}: the create collides with the old object, or overwrites it and the old one's delete then removes it`;
         }
-        changes.push({ type, name, ...formerName, op: replacedBy.length > 0 ? "replace" : "update", changed, replacedBy, protected: item.entry.resource.protect, deleteBeforeReplace, physical, ...(hazard !== undefined ? { hazard } : {}) });
+        changes.push({ type, name, ...grantOf(item), ...formerName, op: replacedBy.length > 0 ? "replace" : "update", changed, replacedBy, protected: item.entry.resource.protect, deleteBeforeReplace, physical, ...(hazard !== undefined ? { hazard } : {}) });
     }
     const created = new Map(changes.filter((c) => c.op === "create").map((c) => [`${c.type}::${c.physical}`, c]));
     for (const [k, item] of old) {
@@ -228,7 +236,7 @@ function engineChanges(base: Plan, head: Plan): ResourceChange[] {
             : twin !== undefined
               ? `${physical} is created again under the new name ${twin.name} first, then this delete removes it (a write under the same physical name is an upsert in Vault, "already exists" in IAM and GCP): add renamedFrom, or pin the old name with aliases`
               : undefined;
-        changes.push({ type, name, op: "delete", changed: [], replacedBy: [], protected: protect, deleteBeforeReplace: false, physical, ...(hazard !== undefined ? { hazard } : {}) });
+        changes.push({ type, name, ...grantOf(item), op: "delete", changed: [], replacedBy: [], protected: protect, deleteBeforeReplace: false, physical, ...(hazard !== undefined ? { hazard } : {}) });
     }
     return changes;
 }

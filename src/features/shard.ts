@@ -7,13 +7,16 @@
  * same map and registers the resources of the grants whose project falls in shard i
  * (core/shard.ts), plus, for GCP, its own provider in the foundation's pool.
  *
- * Who registers an entry is decided by its logical name alone, for every target alike: names
- * `<project id>/<grant>[/...]` belong to that grant, `shard-<i>/...` to shard i, anything else to
- * the foundation. The split is a partition: every entry of the whole plan is registered by
- * exactly one stack.
+ * Who registers an entry is decided by what the entry is, for every target alike, never by how
+ * it is named: a grant's resource carries its grant key (resource.grant, set by grantMeta) and
+ * goes to that grant's stack, a shard's own resource carries its shard (resource.shard, set by
+ * shardMeta), and everything else (trust anchors, audit devices) is the foundation's, even when
+ * its name looks like a grant's (an audit device at `4100/deploy`) or a shard's (`shard-7/main`).
+ * The split is a partition: every entry of the whole plan is registered by exactly one stack.
  */
 import { Findings, Problem, compare } from "../core/findings";
-import { ROOT_COMPONENT, grantKey, grantKeyOfName } from "../core/names";
+import { ROOT_COMPONENT, grantKey } from "../core/names";
+import type { ResourceMeta } from "../core/resources";
 import { parseWith } from "../core/parse";
 import { ShardKey, ShardKeySchema } from "../core/schema";
 import { shardStackName } from "../core/shard";
@@ -26,24 +29,35 @@ import { planEntries, targetEntries } from "./resources";
 export type Owner = number | undefined;
 
 interface Entry {
-    readonly resource: { readonly name: string; readonly type: string };
+    readonly resource: ResourceMeta;
 }
 
 function isEntry(value: unknown): value is Entry {
     return typeof value === "object" && value !== null && "resource" in value && typeof (value as Entry).resource?.name === "string";
 }
 
-/** Who registers each entry, from the grants' shards. */
-export function ownerOf(plan: Plan): (name: string) => Owner {
+/**
+ * Who registers each entry, from what it is (see above) and the grants' shards. Given only a
+ * logical name, the entry of the plan with that name decides; names are unique per type only, so
+ * where a shared resource and a grant's are named alike, the grant's decides: pass the entry's
+ * `resource` to be exact.
+ */
+export function ownerOf(plan: Plan): (resource: ResourceMeta | string) => Owner {
     const grants = new Map<string, Owner>(plan.grants.map((g) => [grantKey(g.projectId, g.grant), g.shard]));
-    return (name) => {
-        const shard = /^shard-(\d+)\//.exec(name);
-        if (shard !== null) {
-            return Number(shard[1]);
+    const owner = (r: ResourceMeta): Owner => r.shard ?? (r.grant !== undefined ? grants.get(r.grant) : undefined);
+    let byName: Map<string, Owner> | undefined;
+    const named = (name: string): Owner => {
+        if (byName === undefined) {
+            byName = new Map();
+            for (const { resource } of planEntries(plan)) {
+                if (!byName.has(resource.name) || resource.grant !== undefined || resource.shard !== undefined) {
+                    byName.set(resource.name, owner(resource));
+                }
+            }
         }
-        const grant = grantKeyOfName(name);
-        return grant !== undefined ? grants.get(grant) : undefined;
+        return byName.get(name);
     };
+    return (resource) => (typeof resource === "string" ? named(resource) : owner(resource));
 }
 
 /** The target sections of a plan (the objects whose entries are resources). */
@@ -81,7 +95,7 @@ export function foundationPlan(plan: Plan): Plan {
     const owner = ownerOf(plan);
     const split: Record<string, unknown> = { ...plan };
     for (const [key, section] of sectionsOf(plan)) {
-        split[key] = filterSection(section, (e) => owner(e.resource.name) === undefined);
+        split[key] = filterSection(section, (e) => owner(e.resource) === undefined);
     }
     return split as unknown as Plan;
 }
@@ -101,7 +115,7 @@ export function shardPlan(plan: Plan, key: ShardKey): Plan {
         split[field] = value;
     }
     for (const [name, section] of sectionsOf(plan)) {
-        split[name] = filterSection(section, (e) => owner(e.resource.name) === key.index);
+        split[name] = filterSection(section, (e) => owner(e.resource) === key.index);
     }
     split.grants = plan.grants.filter((g) => g.shard === key.index);
     split.shard = { of: key.of, index: key.index, shards: sharding.shards };
@@ -130,7 +144,7 @@ export function shardSummaries(plan: Plan, foundation: string): ShardSummary[] {
     const owner = ownerOf(plan);
     const resources = new Array<number>(shards + 1).fill(0);
     for (const entry of planEntries(plan)) {
-        resources[(owner(entry.resource.name) ?? -1) + 1]!++;
+        resources[(owner(entry.resource) ?? -1) + 1]!++;
     }
     const projects = Array.from({ length: shards + 1 }, () => new Set<string>());
     const grants = new Array<number>(shards + 1).fill(0);
@@ -187,8 +201,7 @@ export function shardMoves(base: Plan, head: Plan, foundation: string): ShardMov
     }
     // One pass over the base's entries, in plan order (turning sharding on moves every project).
     for (const { target, entry } of targetEntries(base)) {
-        const grant = grantKeyOfName(entry.resource.name);
-        const move = grant !== undefined ? moveOfGrant.get(grant) : undefined;
+        const move = entry.resource.grant !== undefined ? moveOfGrant.get(entry.resource.grant) : undefined;
         move?.resources.push({ section: target.key, type: entry.resource.type, name: entry.resource.name });
     }
     return [...moved.values()]
@@ -212,6 +225,31 @@ export function shardKeyOf(raw: Readonly<Record<string, unknown>>): { key?: Shar
         );
     }
     return { ...(key !== undefined ? { key } : {}), problems: findings.problems };
+}
+
+/**
+ * The problems of a shard key that its stack's name contradicts: shard stack i of `of` is named
+ * `<of>-shard-<i>` (shardStackName), so two stacks can never hold one index, which would have
+ * both register the same resources.
+ */
+export function shardNameProblems(stack: string, key: ShardKey): Problem[] {
+    const expected = shardStackName(key.of, key.index);
+    if (stack === expected) {
+        return [];
+    }
+    const findings = new Findings();
+    const named = /^(.+)-shard-(0|[1-9]\d*)$/.exec(stack);
+    if (named === null) {
+        findings.problem(["shard"], `makes this stack, ${JSON.stringify(stack)}, a shard, but a shard stack is named <of>-shard-<index> (here ${JSON.stringify(expected)}): create the shard stacks gitlab-federation shard --write writes, or remove gitlab-federation:shard`);
+        return findings.problems;
+    }
+    if (named[1] !== key.of) {
+        findings.problem(["shard", "of"], `names ${JSON.stringify(key.of)}, but this stack, ${JSON.stringify(stack)}, is a shard of ${JSON.stringify(named[1])} by its name: set of: ${named[1]}`);
+    }
+    if (Number(named[2]) !== key.index) {
+        findings.problem(["shard", "index"], `is ${key.index}, but this stack, ${JSON.stringify(stack)}, is shard ${named[2]} by its name (stack ${JSON.stringify(expected)} is shard ${key.index}; two stacks with one index register the same resources): set index: ${named[2]}`);
+    }
+    return findings.problems;
 }
 
 /**

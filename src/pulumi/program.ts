@@ -14,7 +14,7 @@ import { StackFile, readStackFile, stackFileName } from "../core/stack-file";
 import { checkMap } from "../features/check";
 import { contractOf } from "../features/contract";
 import { MAP_DEFINITION } from "../features/map-schema";
-import { shardKeyOf, stackPart } from "../features/shard";
+import { shardKeyOf, shardNameProblems, stackPart } from "../features/shard";
 import type { ShardKey } from "../core/schema";
 import { Federation, FederationOutputs } from "./federation";
 
@@ -129,8 +129,9 @@ export function runStack(): FederationOutputs {
     if (shard === undefined) {
         return runProgram(stackMap.raw, { readProblems: stackMap.problems, providerConfig: stackMap.providerConfig });
     }
-    if (shard.key === undefined || shard.problems.length > 0) {
-        throw new pulumi.RunError(new MapValidationError([...stackMap.problems, ...shard.problems]).message);
+    const problems = [...shard.problems, ...(shard.key !== undefined ? shardNameProblems(pulumi.getStack(), shard.key) : [])];
+    if (shard.key === undefined || problems.length > 0) {
+        throw new pulumi.RunError(new MapValidationError([...stackMap.problems, ...problems]).message);
     }
     const foundation = readFoundationMap(shard.key.of, pulumi.getProject(), root);
     return runProgram(foundation.raw, { readProblems: [...stackMap.problems, ...foundation.problems], shard: shard.key, providerConfig: stackMap.providerConfig });

@@ -7,7 +7,7 @@ import { CORE_SCHEMA, load } from "js-yaml";
 import { sectionKeys } from "../../src/core/parse";
 import { mapFromStackConfig } from "../../src/core/stack-config";
 import { PositionedProblem, readStackFile } from "../../src/core/stack-file";
-import { readerDisagreement, resolveV2 } from "../../src/core/yaml-v2";
+import { readerDisagreement, resolveV2, resolveV2Tagged } from "../../src/core/yaml-v2";
 import { MAP_DEFINITION } from "../../src/features/map-schema";
 
 const SECTIONS = sectionKeys(MAP_DEFINITION);
@@ -72,8 +72,87 @@ describe("yaml.v2 (pulumi up's reader) as ported", () => {
     });
 });
 
+describe("yaml.v2 reading explicitly tagged scalars, as ported", () => {
+    it("resolves each tag the way go-yaml v2.4.0 decode.go scalar and resolve.go resolve do", () => {
+        const y = (name: string) => `tag:yaml.org,2002:${name}`;
+        const cases: [string, string, ReturnType<typeof resolveV2Tagged>][] = [
+            [y("str"), "0201", { tag: "str", value: "0201" }],
+            [y("str"), "yes", { tag: "str", value: "yes" }],
+            [y("int"), "0201", { tag: "int", value: 129 }],
+            [y("int"), "0o17", { tag: "int", value: 15 }],
+            [y("int"), "1_000", { tag: "int", value: 1000 }],
+            [y("int"), "1.5", { tag: "error", value: "cannot decode !!float `1.5` as a !!int" }],
+            [y("int"), "yes", { tag: "error", value: "cannot decode !!bool `yes` as a !!int" }],
+            [y("int"), "2001-01-01", { tag: "error", value: "cannot decode !!str `2001-01-01` as a !!int" }],
+            [y("float"), "0201", { tag: "float", value: 129 }],
+            [y("float"), "1e3", { tag: "float", value: 1000 }],
+            [y("float"), "9223372036854775807", { tag: "float", value: 9223372036854775807 }],
+            [y("float"), "9223372036854775808", { tag: "error", value: "cannot decode !!int `9223372036854775808` as a !!float" }],
+            [y("float"), "x", { tag: "error", value: "cannot decode !!str `x` as a !!float" }],
+            [y("bool"), "yes", { tag: "bool", value: true }],
+            [y("bool"), "Off", { tag: "bool", value: false }],
+            [y("bool"), "1", { tag: "error", value: "cannot decode !!int `1` as a !!bool" }],
+            [y("null"), "~", { tag: "null", value: null }],
+            [y("null"), "", { tag: "null", value: null }],
+            [y("null"), "x", { tag: "error", value: "cannot decode !!str `x` as a !!null" }],
+            [y("timestamp"), "2001-01-01", { tag: "timestamp", value: "2001-01-01" }],
+            [y("timestamp"), "5", { tag: "error", value: "cannot decode !!int `5` as a !!timestamp" }],
+            [y("binary"), "aGVsbG8=", { tag: "str", value: "hello" }],
+            [y("binary"), "aGVsbG8", { tag: "error", value: "!!binary value contains invalid base64 data" }],
+            [y("set"), "0201", { tag: "str", value: "0201" }],
+            ["!", "0201", { tag: "str", value: "0201" }],
+            ["!foo", "yes", { tag: "str", value: "yes" }],
+        ];
+        for (const [tag, text, expected] of cases) {
+            assert.deepEqual(resolveV2Tagged(tag, text), expected, `${tag} ${text}`);
+        }
+    });
+});
+
 describe("reading a stack file", () => {
     const header = "config:\n  gitlab-federation:gitlab:\n    url: https://gitlab.example.com\n";
+
+    it("compares tagged scalars too: refused where the readers differ, accepted where they agree (each tag both ways)", () => {
+        const id = (value: string, prefix = "") => lines(`${prefix}${header}  gitlab-federation:projects:\n    a/b:\n      id: ${value}\n      grants: {}\n`);
+        const at = (line = 6) => `${line}:11 gitlab-federation:projects["a/b"].id: `;
+        const differ = (written: string, v2: string, ours: string, text: string, line?: number) =>
+            `${at(line)}pulumi up reads ${written} as ${v2} (YAML 1.1), this tool as ${ours} (YAML 1.2): remove the tag ${written.split(" ")[0]} and quote it (${JSON.stringify(text)}) if you mean the text, or write it as a plain decimal number`;
+        const unknown = (tag: string) => `6:11 (file): not valid YAML: unknown scalar tag !<${tag}>`;
+        const cases: [string, string[], string?][] = [
+            ["!!int 0201", [differ("!!int 0201", "the number 129", "the number 201", "0201")]],
+            ['!!int "0201"', [differ("!!int 0201", "the number 129", "the number 201", "0201")]],
+            ["!!int 201", []],
+            ["!!int 0o17", []],
+            ["!!int 00", [`${at()}numbers with leading zeros read differently in YAML 1.1 (octal) and YAML 1.2 (decimal), got !!int 00: remove the tag !!int and quote it ("00") if you mean the text, or write it as a plain decimal number`]],
+            ["!!float 0201", [differ("!!float 0201", "the number 129", "the number 201", "0201")]],
+            ["!!float 1.5", []],
+            ['!!float "1"', []],
+            [
+                "!!float 9223372036854775808",
+                [`${at()}pulumi up cannot read !!float 9223372036854775808: its YAML 1.1 reader fails with "cannot decode !!int \`9223372036854775808\` as a !!float": remove the tag !!float and quote it ("9223372036854775808") if you mean the text, or write it as a plain decimal number`],
+            ],
+            ["!<tag:yaml.org,2002:int> 0201", [differ("!<tag:yaml.org,2002:int> 0201", "the number 129", "the number 201", "0201")]],
+            ["!e!int 0201", [differ("!e!int 0201", "the number 129", "the number 201", "0201", 8)], "%TAG !e! tag:yaml.org,2002:\n---\n"],
+            ["!!str 0201", []],
+            ["! 0201", []],
+            ["!!bool true", []],
+            ["!!bool yes", ["6:11 (file): not valid YAML: cannot resolve a node with !<tag:yaml.org,2002:bool> explicit tag"]],
+            ["!!null ~", []],
+            ["!!null x", ["6:11 (file): not valid YAML: cannot resolve a node with !<tag:yaml.org,2002:null> explicit tag"]],
+            ["!!timestamp 2001-01-01", [unknown("tag:yaml.org,2002:timestamp")]],
+            ["!!binary aGVsbG8=", [unknown("tag:yaml.org,2002:binary")]],
+            ["!custom 0201", [unknown("!custom")]],
+        ];
+        for (const [value, expected, prefix] of cases) {
+            assert.deepEqual(id(value, prefix), expected, value);
+        }
+        const key = (written: string) => lines(`${header}  gitlab-federation:projects:\n    a/b:\n      id: 1\n      grants:\n        ${written}: {ref: main}\n`);
+        assert.deepEqual(key("!!int 0201"), [
+            '8:9 gitlab-federation:projects["a/b"].grants["0201"]: pulumi up reads !!int 0201 as the number 129 (YAML 1.1), this tool as the number 201 (YAML 1.2): remove the tag !!int and quote it ("0201") if you mean the text, or write it as a plain decimal number',
+        ]);
+        assert.deepEqual(key("!!str 0201"), []);
+        assert.deepEqual(key("!!bool true"), []);
+    });
 
     it("refuses values pulumi up would read differently, at their position, keys included", () => {
         assert.deepEqual(lines(`${header}  gitlab-federation:projects:\n    a/b:\n      id: 0201\n      grants:\n        on: {ref: main, protected: yes}\n`), [

@@ -308,7 +308,9 @@ describe("gitlab-federation ci", () => {
         const tampered = clone(contract) as Json;
         tampered.grants["platform/web"].deploy.conditions.ref = ['main" || $X == "1'];
         assert.deepEqual(generateCi(tampered as Contract, { project: "platform/web", format: "yaml", source: "c.json" }), {
-            problems: ['platform/web deploy: ref "main\\" || $X == \\"1" has characters a rule cannot compare safely'],
+            problems: [
+                'c.json: grants["platform/web"].deploy.conditions.ref[0]: contains characters other than letters, digits, ".", "_", "-", "/" and the wildcard "*" (got "main\\" || $X == \\"1"); refs with other characters are not supported because they would need escaping in HCL, IAM JSON and CEL',
+            ],
         });
     });
 

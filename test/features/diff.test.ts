@@ -212,6 +212,43 @@ describe("diff", () => {
             assert.deepEqual(json, { verdict: "unchanged", access: [], resources: [], warnings: { added: [], removed: [] } });
         });
 
+        it("a change of descriptions only is reported as cosmetic: text, markdown and json; exit 0 or, where an IAM role's description changes with it, 4", () => {
+            // platform/web deploy uses Vault and GCP: the description reaches only the generated CI's comment.
+            const web = DEV_TEXT.replace("          ref: [main, release/*]", "          description: Deploy \u202e the web app\n          ref: [main, release/*]");
+            const text = cli(["diff", "--base", "Pulumi.dev.yaml", "--head", "head.yaml"], { cwd: stack(web) });
+            assert.deepEqual(text, {
+                status: 0,
+                stdout: [
+                    "head.yaml: access unchanged: 0 gained, 0 widened, 0 narrowed, 0 lost; resources: 0 create, 0 import, 0 update, 0 replace, 0 delete; 1 description changed (cosmetic)",
+                    "",
+                    "Descriptions changed (cosmetic: the comments of generated CI, IAM role descriptions):",
+                    // Bidirectional controls and line separators are shown escaped: a description cannot disguise itself.
+                    '  platform/web deploy: none -> "Deploy \\u202e the web app"',
+                    "",
+                ].join("\n"),
+                stderr: "",
+            });
+            // platform/api deploy also uses AWS: its role's description changes with it. A description cannot add markup to the note.
+            const api = DEV_TEXT.replace("Deploy the API to production from main", "Deploy <b>|</b> to production");
+            const json = cli(["diff", "--base", "Pulumi.dev.yaml", "--head", "head.yaml", "--format", "json"], { cwd: stack(api) });
+            assert.equal(json.status, 4);
+            const report = JSON.parse(json.stdout) as Json;
+            assert.deepEqual(report.descriptions, [{ project: "platform/api", grant: "deploy", before: "Deploy the API to production from main", after: "Deploy <b>|</b> to production" }]);
+            assert.deepEqual(report.resources.map((r: Json) => [r.op, r.type, r.changed]), [["update", "aws:iam/role:Role", ["description"]]]);
+            const markdown = cli(["diff", "--base", "Pulumi.dev.yaml", "--head", "head.yaml", "--format", "markdown"], { cwd: stack(api) }).stdout;
+            assert.ok(
+                markdown.includes(
+                    [
+                        "<details>",
+                        "<summary>Descriptions changed (cosmetic: the comments of generated CI, IAM role descriptions) (1)</summary>",
+                        "",
+                        '- platform/api deploy: "Deploy the API to production from main" -> "Deploy &lt;b&gt;\\|&lt;/b&gt; to production"',
+                    ].join("\n"),
+                ),
+                markdown,
+            );
+        });
+
         it("only resources changed: exit 4", () => {
             const directory = stack(DEV_TEXT.replace("    tokenMaxTtl: 10m\n", "    tokenMaxTtl: 10m\n    description: CI logins\n"));
             const run = cli(["diff", "--base", "Pulumi.dev.yaml", "--head", "head.yaml", "--format", "json"], { cwd: directory });

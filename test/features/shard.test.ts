@@ -8,7 +8,7 @@ import { checkMap, planMap } from "../../src/features";
 import { diffPlans } from "../../src/features/diff";
 import type { Plan } from "../../src/features/plan-schema";
 import { targetEntries } from "../../src/features/resources";
-import { foundationPlan, shardMoves, shardPlan, shardSummaries, stackPart, urnOf } from "../../src/features/shard";
+import { foundationPlan, shardMoves, shardNameProblems, shardPlan, shardSummaries, stackPart, urnOf } from "../../src/features/shard";
 import { exchange, gcpEvaluator } from "../../src/targets/gcp/evaluate";
 import type { GcpPlan } from "../../src/targets/gcp/plan-schema";
 import { mapArb } from "../helpers/arbitraries";
@@ -149,6 +149,51 @@ describe("sharding", () => {
                     ["dev-shard-0", "shard", ["platform/api"], 3, 14],
                     ["dev-shard-1", "shard", ["platform/web"], 1, 7],
                 ],
+            );
+        });
+
+        it("anchors are the foundation's whatever their names: audit devices named like a grant's resources or a shard's stay in the foundation", () => {
+            // 57/deploy is platform/web deploy's grant key (shard 1), 4100/deploy no grant's, shard-1/... and shard-7/... shard-like names.
+            const devices = ["57/deploy", "4100/deploy", "shard-1/provider", "shard-7/main", "7/planner"];
+            const raw = sharded(DEV, 2);
+            raw.vault.audit = devices.map((name, i) => ({ type: "file", name, path: `/var/log/vault/${i}.log` }));
+            const plan = planMap(raw);
+            const audits = (part: Plan) => part.vault!.audits.map((a) => a.resource.name);
+            assert.deepEqual(audits(foundationPlan(plan)), devices);
+            assert.deepEqual([audits(shardPlan(plan, key(0))), audits(shardPlan(plan, key(1)))], [[], []]);
+            // The grant's own resources named 57/deploy are still shard 1's.
+            assert.ok(names(shardPlan(plan, key(1))).includes("vault:jwt/authBackendRole:AuthBackendRole 57/deploy"));
+            assert.deepEqual(
+                shardSummaries(plan, "dev").map((s) => [s.name, s.resources]),
+                [
+                    ["dev", 24 - 1 + devices.length],
+                    ["dev-shard-0", 14],
+                    ["dev-shard-1", 7],
+                ],
+            );
+            // Turning sharding on moves the grants' resources only, never an audit device.
+            const unsharded = clone(raw);
+            delete unsharded.sharding;
+            const moved = shardMoves(planMap(unsharded), plan, "dev").flatMap((m) => m.resources.map((r) => `${r.type} ${r.name}`));
+            assert.deepEqual(moved.filter((r) => r.startsWith("vault:index/audit:Audit")), []);
+            assert.equal(moved.length, 19);
+        });
+
+        it("property: audit devices named after any grant key or shard resource of a random map stay in the foundation, and the split stays a partition", () => {
+            fc.assert(
+                fc.property(mapArb, fc.integer({ min: 1, max: 4 }), fc.boolean(), (raw, shards, nested) => {
+                    const ids = Object.values(raw.projects as Json).map((p) => p.id as number);
+                    const grants = Object.values(raw.projects as Json).flatMap((p) => Object.keys(p.grants).map((g) => `${p.id}/${g}`));
+                    const devices = [...new Set([...grants.map((g) => (nested ? `${g}/x` : g)), `shard-${shards - 1}/provider`, `shard-${shards + 3}/main`, `${ids[0]! + 1}/deploy`])];
+                    const withAudits = sharded(raw, shards);
+                    withAudits.vault = { ...withAudits.vault, audit: devices.map((name, i) => ({ type: "file", name, path: `/var/log/${i}.log` })) };
+                    const plan = planMap(withAudits);
+                    const parts = [foundationPlan(plan), ...Array.from({ length: shards }, (_, i) => shardPlan(plan, { of: "prod", index: i }))];
+                    assert.deepEqual(parts[0]!.vault!.audits.map((a) => a.resource.name), devices);
+                    for (const part of parts.slice(1)) assert.deepEqual(part.vault!.audits, []);
+                    assert.deepEqual(parts.flatMap((p) => names(p)).sort(), names(plan).sort());
+                }),
+                { numRuns: 30 },
             );
         });
 
@@ -320,6 +365,32 @@ describe("sharding", () => {
             const run = cli(["validate", "-C", dir, "--stack", "dev-shard-5"]);
             assert.equal(run.status, 1);
             assert.match(run.stderr, /Pulumi\.dev-shard-5\.yaml:4:5: gitlab-federation:shard\.index: is 5, but dev's map has 2 shards \(0 to 1\)/);
+        });
+
+        it("a shard stack whose name and key disagree (two stacks would register the same resources): exit 1, each disagreement", () => {
+            const dir = files();
+            const shardFile = (name: string, of: string, index: number) => writeFileSync(join(dir, `Pulumi.${name}.yaml`), `config:\n  gitlab-federation:shard:\n    of: ${of}\n    index: ${index}\n`);
+            const validate = (stack: string) => {
+                const run = cli(["validate", "-C", dir, "--stack", stack]);
+                return [run.status, run.stderr.split("\n").filter((l) => l.includes("gitlab-federation:shard")).map((l) => l.slice(l.indexOf(".yaml:") + 6))];
+            };
+            shardFile("dev-shard-1", "dev", 0);
+            assert.deepEqual(validate("dev-shard-1"), [
+                1,
+                ['4:5: gitlab-federation:shard.index: is 0, but this stack, "dev-shard-1", is shard 1 by its name (stack "dev-shard-0" is shard 0; two stacks with one index register the same resources): set index: 1'],
+            ]);
+            shardFile("dev-shard-0", "prod", 0);
+            assert.deepEqual(validate("dev-shard-0"), [1, ['3:5: gitlab-federation:shard.of: names "prod", but this stack, "dev-shard-0", is a shard of "dev" by its name: set of: dev']]);
+            shardFile("dev-extra", "dev", 0);
+            assert.deepEqual(validate("dev-extra"), [
+                1,
+                ['2:3: gitlab-federation:shard: makes this stack, "dev-extra", a shard, but a shard stack is named <of>-shard-<index> (here "dev-shard-0"): create the shard stacks gitlab-federation shard --write writes, or remove gitlab-federation:shard'],
+            ]);
+            // Boundary: the name and the key agree.
+            shardFile("dev-shard-1", "dev", 1);
+            assert.deepEqual(validate("dev-shard-1"), [0, []]);
+            assert.deepEqual(shardNameProblems("dev-shard-1", { of: "dev", index: 1 }), []);
+            assert.deepEqual(shardNameProblems("dev-shard-2", { of: "prod", index: 0 }).map((p) => p.path), ["gitlab-federation:shard.of", "gitlab-federation:shard.index"]);
         });
 
         it("a shard stack's config holds nothing but the key", () => {

@@ -136,6 +136,15 @@ describe("validation of the project map", () => {
             assert.deepEqual(url("https://gitlab.example.com"), []);
         });
 
+        it("names a real host: the URL standard's other host characters (quotes, *, &, {, _) are refused; IP addresses pass", () => {
+            for (const host of ['gitlab"x.example.com', "gitla*b.example.com", "git&lab.example.com", "git{lab}.example.com", "git_lab.example.com", "git'lab.example.com"]) {
+                assert.deepEqual(url(`https://${host}`), [`gitlab-federation:gitlab.url: must name a host of letters, digits, "-" and "." (or an IP address), got ${JSON.stringify(host)} in ${JSON.stringify(`https://${host}`)}`], host);
+            }
+            for (const value of ["https://git-lab.example.com", "https://10.0.0.1", "https://[::1]:8443", "https://xn--bcher-kva.example/gitlab"]) {
+                assert.deepEqual(url(value), [], value);
+            }
+        });
+
         it("is required", () => {
             const raw = oneGrant(DEPLOY);
             delete raw.gitlab;

@@ -44,6 +44,23 @@ describe("the program as the language host starts it", function () {
         assertRegistersExactly(part, run.resources, "dev-shard-1");
     });
 
+    it("a shard stack whose name and key disagree: refused before anything is registered (two stacks would register the same resources)", async () => {
+        const root = projectFolder({ "Pulumi.dev.yaml": shardedFile(), "Pulumi.dev-shard-1.yaml": "config:\n  gitlab-federation:shard:\n    of: dev\n    index: 0\n" });
+        const run = await runAsLanguageHost({ root, stack: "dev-shard-1", config: hostConfig({ shard: { of: "dev", index: 0 } }) });
+        assert.notEqual(run.status, 0);
+        assert.deepEqual(run.resources, []);
+        assert.deepEqual(
+            run.logs.filter((l) => l.severity === "error").map((l) => l.message),
+            [
+                [
+                    "the gitlab-federation project map has 1 problem:",
+                    'gitlab-federation:shard.index: is 0, but this stack, "dev-shard-1", is shard 1 by its name (stack "dev-shard-0" is shard 0; two stacks with one index register the same resources): set index: 1',
+                ].join("\n"),
+            ],
+            run.stderr,
+        );
+    });
+
     it("a stack file with a YAML 1.1 trap: the program reads the file at the root and registers nothing", async () => {
         const trap = DEV_FILE.replace("      id: 42\n", "      id: 0201\n");
         assert.notEqual(trap, DEV_FILE);

@@ -293,18 +293,18 @@ describe("AWS plan", () => {
             );
             assert.deepEqual(plan.rolePolicyAttachments, [
                 {
-                    resource: { type: "aws:iam/rolePolicyAttachment:RolePolicyAttachment", name: `42/deploy/deploy-${sha8("arn:aws:iam::111111111111:policy/deploy")}`, protect: false, aliases: [`platform/api/deploy/deploy-${sha8("arn:aws:iam::111111111111:policy/deploy")}`], rootAlias: true },
+                    resource: { type: "aws:iam/rolePolicyAttachment:RolePolicyAttachment", name: `42/deploy/deploy-${sha8("arn:aws:iam::111111111111:policy/deploy")}`, protect: false, aliases: [`platform/api/deploy/deploy-${sha8("arn:aws:iam::111111111111:policy/deploy")}`], rootAlias: true, grant: "42/deploy" },
                     role: "gitlab-platform-api--deploy",
                     policyArn: "arn:aws:iam::111111111111:policy/deploy",
                 },
                 {
-                    resource: { type: "aws:iam/rolePolicyAttachment:RolePolicyAttachment", name: `42/deploy/ReadOnlyAccess-${sha8("arn:aws:iam::aws:policy/ReadOnlyAccess")}`, protect: false, aliases: [`platform/api/deploy/ReadOnlyAccess-${sha8("arn:aws:iam::aws:policy/ReadOnlyAccess")}`], rootAlias: true },
+                    resource: { type: "aws:iam/rolePolicyAttachment:RolePolicyAttachment", name: `42/deploy/ReadOnlyAccess-${sha8("arn:aws:iam::aws:policy/ReadOnlyAccess")}`, protect: false, aliases: [`platform/api/deploy/ReadOnlyAccess-${sha8("arn:aws:iam::aws:policy/ReadOnlyAccess")}`], rootAlias: true, grant: "42/deploy" },
                     role: "gitlab-platform-api--deploy",
                     policyArn: "arn:aws:iam::aws:policy/ReadOnlyAccess",
                 },
             ]);
             assert.deepEqual(plan.rolePolicies, [
-                { resource: { type: "aws:iam/rolePolicy:RolePolicy", name: "42/deploy", protect: false, aliases: ["platform/api/deploy"], rootAlias: true }, role: "gitlab-platform-api--deploy", name: "gitlab-federation", policy: inlinePolicy },
+                { resource: { type: "aws:iam/rolePolicy:RolePolicy", name: "42/deploy", protect: false, aliases: ["platform/api/deploy"], rootAlias: true, grant: "42/deploy" }, role: "gitlab-platform-api--deploy", name: "gitlab-federation", policy: inlinePolicy },
             ]);
             const role = plan.roles[0]!;
             assert.deepEqual(

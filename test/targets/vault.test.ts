@@ -19,7 +19,7 @@ describe("Vault plan", () => {
             const plan = vaultPlan(oneGrant({ ref: "main", environment: "production", vault: { read: ["platform/api/production"] } }));
             assert.deepEqual(plan.roles, [
                 {
-                    resource: { type: "vault:jwt/authBackendRole:AuthBackendRole", name: "42/deploy", protect: false, aliases: ["platform/api/deploy"], rootAlias: true },
+                    resource: { type: "vault:jwt/authBackendRole:AuthBackendRole", name: "42/deploy", protect: false, aliases: ["platform/api/deploy"], rootAlias: true, grant: "42/deploy" },
                     backend: "gitlab",
                     roleName: "platform-api--deploy",
                     roleType: "jwt",
@@ -103,7 +103,7 @@ describe("Vault plan", () => {
         it("read on each prefix and below, list below, nothing else; prefixes sorted", () => {
             const plan = vaultPlan(oneGrant({ ref: "main", vault: { read: ["platform/api/production", "platform/api/config"] } }));
             assert.deepEqual(plan.policies, [
-                { resource: { type: "vault:index/policy:Policy", name: "42/deploy", protect: false, aliases: ["platform/api/deploy"], rootAlias: true }, name: "gitlab-platform-api--deploy", policy: expected },
+                { resource: { type: "vault:index/policy:Policy", name: "42/deploy", protect: false, aliases: ["platform/api/deploy"], rootAlias: true, grant: "42/deploy" }, name: "gitlab-platform-api--deploy", policy: expected },
             ]);
         });
 

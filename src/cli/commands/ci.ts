@@ -1,7 +1,9 @@
 import { join } from "node:path";
 import { CiFormat, generateCi } from "../../features/ci";
+import { placeOf } from "../../features/ci-output";
 import { contractOf, readContract } from "../../features/contract";
 import type { Contract } from "../../contract/contract";
+import { duplicateJsonMessage, parseJsonText } from "../../core/json-text";
 import { Command, EXIT, UnreadableError, UsageError, single } from "../command";
 import { STACK_HELP, STACK_OPTIONS, loadMap } from "../load";
 import { printProblems } from "../report";
@@ -28,14 +30,14 @@ function contractFrom(context: Parameters<Command["run"]>[0]): { contract: Contr
     } catch (error) {
         throw new UnreadableError(`cannot read ${label}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
     }
-    let value: unknown;
-    try {
-        value = JSON.parse(text);
-    } catch (error) {
-        context.io.stderr(`${label}: not JSON: ${(error as Error).message}\n`);
+    // Duplicate keys are refused: JSON.parse would keep the last, another reader of the same file the first.
+    const parsed = parseJsonText(text);
+    if (!("value" in parsed)) {
+        const where = "duplicate" in parsed ? placeOf(parsed.duplicate.path) : "";
+        context.io.stderr(`${label}: ${"error" in parsed ? `not JSON: ${parsed.error}` : `${duplicateJsonMessage(parsed.duplicate.key)}${where !== "" ? ` (in ${where})` : ""}`}\n`);
         return { exit: EXIT.invalid };
     }
-    const read = readContract(value, label);
+    const read = readContract(parsed.value, label);
     if ("problems" in read) {
         context.io.stderr(`${read.problems.join("\n")}\n`);
         return { exit: EXIT.invalid };
@@ -58,6 +60,8 @@ options:
 ${STACK_HELP}
   --contract <file|->  generate from a deployed stack's contract instead of a map:
                        pulumi stack output contract --json --stack <stack> | gitlab-federation ci --contract - ...
+                       Every value is checked by the rule the map has for it (audiences, URLs,
+                       names, refs, environments, project ids, paths) before anything is written
   --project <path>     the app project (required)
   --grant <name>       only this grant (repeatable); default: all of the project's grants
   --format <f>         yaml (default): one file to include; component: a GitLab CI/CD component

@@ -1,5 +1,5 @@
 import { diffPlans } from "../../features/diff";
-import { diffJson, hasNews, renderDiffMarkdown, renderDiffText } from "../../features/diff-report";
+import { descriptionChanges, diffJson, hasNews, renderDiffMarkdown, renderDiffText } from "../../features/diff-report";
 import { Command, CommandContext, EXIT, UsageError, single } from "../command";
 import { LoadedMap, STACK_HELP, STACK_OPTIONS, loadBase, loadText, locateAll, problemsOf, readSource, sourceOf } from "../load";
 import { locatedLine } from "../report";
@@ -17,7 +17,8 @@ export const diff: Command = {
 (more refs, unprotected, no environment, more paths, policies or roles, longer TTLs, a changed
 policy document, a new loosening) or narrowed; then what pulumi up would do to each resource,
 flagging what it would refuse (protected anchors, imported resources) or what would lose data;
-then new and removed warnings.
+then new and removed warnings, and grants whose description changed (cosmetic: a description
+is the comment of a grant's job in generated CI and its IAM role's description).
 
 options:
   --base <file|rev>    the map before: a stack file, or a git revision of the head's file
@@ -55,7 +56,7 @@ exit codes (for allow_failure:exit_codes): 0 no change; 1 an invalid map (base o
             if (head.result?.plan === undefined) printInvalid(context, "head", head);
             return EXIT.invalid;
         }
-        const result = diffPlans(before.result.plan, head.result.plan);
+        const result = { ...diffPlans(before.result.plan, head.result.plan), descriptions: descriptionChanges(before.result.plan, head.result.plan) };
         const news = hasNews(result);
         if (format === "json") {
             context.io.stdout(`${JSON.stringify(diffJson(result), null, 2)}\n`);

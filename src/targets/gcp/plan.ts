@@ -24,8 +24,7 @@
 import { Findings, compare, formatPath } from "../../core/findings";
 import { ResolvedGrant, describeConditions, fullEnforcement } from "../../core/model";
 import { shortHash } from "../../core/names";
-import { shardResourceName } from "../../core/shard";
-import { grantMeta, meta } from "../../core/resources";
+import { grantMeta, meta, shardMeta } from "../../core/resources";
 import { isPattern } from "../../core/rules";
 import type { DeployerConfig, GitlabConfig } from "../../core/schema";
 import type { PlanContext, TargetGrant, TargetPlanResult } from "../target";
@@ -455,7 +454,7 @@ export function planGcp({ gitlab, section: gcp, grants, findings, sharding }: Pl
         const id = `${gcp.providerId}-s${index}`;
         providers.push({
             ...providerEntry(gitlab, gcp, description, mapping, conditionText, audience),
-            resource: meta(RESOURCE.provider, shardResourceName(index, ANCHOR.provider), gcp.protect),
+            resource: shardMeta(RESOURCE.provider, index, ANCHOR.provider, gcp.protect),
             workloadIdentityPoolProviderId: id,
             displayName: `GitLab shard ${index}`,
         });

@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { AudienceSchema, reason, ruled } from "../../core/schema";
-import { serviceAccountIdProblem, workloadIdentityIdProblem } from "./rules";
+import { jwksJsonProblem, serviceAccountIdProblem, workloadIdentityIdProblem } from "./rules";
 
 export const GcpSchema = z
     .strictObject({
@@ -31,8 +31,7 @@ export const GcpSchema = z
             })
             .default({ serviceAccounts: 100 })
             .meta({ description: "Your project's quotas, checked against the plan before pulumi up would hit them." }),
-        jwksJson: z
-            .string()
+        jwksJson: ruled(jwksJsonProblem)
             .optional()
             .meta({
                 description:
