@@ -10,8 +10,8 @@
  * - sdk/nodejs/cmd/pulumi-language-nodejs `Run`: node [nodeargs] <@pulumi/pulumi/cmd/run>
  *   --monitor --engine --organization --project --root-directory --stack --pwd [--dry-run]
  *   <program>, with the stack's config as JSON in PULUMI_CONFIG and its secret keys in
- *   PULUMI_CONFIG_SECRET_KEYS (the values as the CLI read them from the stack file: structured
- *   values as JSON text);
+ *   PULUMI_CONFIG_SECRET_KEYS (`constructConfig`: keys in the legacy `<namespace>:config:<name>`
+ *   form, values as the CLI read them from the stack file, structured values as JSON text);
  * - sdk/nodejs/cmd/run/index.ts puts --root-directory into PULUMI_NODEJS_ROOT_DIRECTORY and
  *   cmd/run/run.ts `run` does process.chdir(pwd) before it requires the program.
  * Like the engine (pkg/resource/deploy/source_eval.go RegisterResource), URNs carry the parent's
@@ -219,10 +219,12 @@ export async function runAsLanguageHost(options: HostOptions): Promise<HostRun> 
         ...(options.dryRun === true ? ["--dry-run"] : []),
         program,
     ];
+    // constructConfig (pulumi-language-nodejs main.go) hands keys over in the legacy `<namespace>:config:<name>` form.
+    const legacy = (key: string) => key.replace(/^([^:]+):/, "$1:config:");
     const env: Record<string, string> = {
         PATH: process.env.PATH ?? "",
-        PULUMI_CONFIG: JSON.stringify(options.config),
-        PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(options.secretKeys ?? []),
+        PULUMI_CONFIG: JSON.stringify(Object.fromEntries(Object.entries(options.config).map(([key, value]) => [legacy(key), value]))),
+        PULUMI_CONFIG_SECRET_KEYS: JSON.stringify((options.secretKeys ?? []).map(legacy)),
         PULUMI_NODEJS_TYPESCRIPT: "false",
     };
     const result = await new Promise<{ status: number | null; stdout: string; stderr: string }>((done) => {
