@@ -147,11 +147,18 @@ export const DeployerSchema = z
                 s3: z
                     .strictObject({
                         bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: (i) => `must be an S3 bucket name, got ${JSON.stringify(i.input)}` }),
+                        // No "*" or "?": the prefix is written into IAM resource ARNs and StringLike patterns, where they are wildcards.
                         prefix: z
                             .string()
-                            .regex(/^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*$/, { error: (i) => `must be an object key prefix without leading or trailing "/", got ${JSON.stringify(i.input)}` })
+                            .regex(/^[A-Za-z0-9!_.'()-]+(\/[A-Za-z0-9!_.'()-]+)*$/, {
+                                error: (i) => `must be an object key prefix of letters, digits and !_.'()- in "/"-separated parts, without leading or trailing "/" (no "*" or "?": IAM reads them as wildcards), got ${JSON.stringify(i.input)}`,
+                            })
                             .optional()
                             .meta({ description: "The folder of the backend URL (s3://<bucket>/<prefix>); the deployer reaches only objects below it." }),
+                        region: z
+                            .string()
+                            .regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, { error: (i) => `must be the bucket's AWS region, e.g. "eu-west-1", got ${JSON.stringify(i.input)}` })
+                            .meta({ description: "The bucket's region: the pipeline's backend URL carries it (s3://<bucket>/<prefix>?region=<region>); the S3 backend cannot find the bucket without it." }),
                         kmsKeyArn: z
                             .string()
                             .regex(/^arn:aws(-cn|-us-gov)?:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/, { error: (i) => `must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>), got ${JSON.stringify(i.input)}` })
@@ -159,11 +166,11 @@ export const DeployerSchema = z
                             .meta({ description: "The key of an awskms:// secrets provider: the planner may decrypt, the applier encrypt and decrypt." }),
                     })
                     .optional()
-                    .meta({ description: "A self-managed backend in S3 (PULUMI_BACKEND_URL=s3://<bucket>/<prefix>): the deployer's AWS roles get exactly this location." }),
+                    .meta({ description: "A self-managed backend in S3: the pipeline's jobs use PULUMI_BACKEND_URL=s3://<bucket>/<prefix>?region=<region>, and the deployer's AWS roles get exactly this location." }),
                 gcs: z
                     .strictObject({
                         bucket: z.string().regex(/^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/, { error: (i) => `must be a Cloud Storage bucket name, got ${JSON.stringify(i.input)}` }).meta({
-                            description: "A bucket that holds only this backend (PULUMI_BACKEND_URL=gs://<bucket>): the deployer's service accounts get it whole.",
+                            description: "A bucket that holds only this backend: the pipeline's jobs use PULUMI_BACKEND_URL=gs://<bucket>, and the deployer's service accounts get it whole.",
                         }),
                         kmsKey: z
                             .string()

@@ -6,7 +6,7 @@
 import { Findings, MapValidationError, Problem, Warning, formatPath, sortFindings } from "../core/findings";
 import { ResolvedGrant, resolveGrants } from "../core/model";
 import { ParsedMap, parseMap } from "../core/parse";
-import type { ShardingConfig } from "../core/schema";
+import type { DeployerConfig, ShardingConfig } from "../core/schema";
 import { shardKey, shardOf } from "../core/shard";
 import { keyProblem } from "../core/stack-config";
 import { TARGETS } from "../targets";
@@ -179,11 +179,25 @@ export function checkMap(raw: Readonly<Record<string, unknown>>, options: CheckO
     }
     if (parsed.deployer !== undefined) {
         const d = parsed.deployer;
-        plan.deployer = { project: d.project, projectId: String(d.id), environment: d.applier.environment, manual: d.applier.manual };
+        const backendUrl = backendUrlOf(d);
+        plan.deployer = { project: d.project, projectId: String(d.id), environment: d.applier.environment, manual: d.applier.manual, ...(backendUrl !== undefined ? { backendUrl } : {}) };
     }
     plan.grants = grants.map((g) => summaryOf(g, results, sharding?.shardOf(g)));
     plan.warnings = warnings.map(({ path, message }) => ({ path, message }));
     return { problems, warnings, plan: plan as Plan };
+}
+
+/**
+ * The self-managed backend the deployer's state section names, as the Pulumi CLI takes it
+ * (PULUMI_BACKEND_URL): s3://<bucket>[/<prefix>]?region=<region> (the S3 backend needs the region:
+ * gocloud.dev s3blob reads it from the URL or the AWS SDK's environment), or gs://<bucket>.
+ */
+function backendUrlOf(d: DeployerConfig): string | undefined {
+    const { s3, gcs } = d.state ?? {};
+    if (s3 !== undefined) {
+        return `s3://${s3.bucket}${s3.prefix !== undefined ? `/${s3.prefix}` : ""}?region=${s3.region}`;
+    }
+    return gcs !== undefined ? `gs://${gcs.bucket}` : undefined;
 }
 
 /** The plan of a valid map; throws MapValidationError listing every problem otherwise. */

@@ -381,6 +381,8 @@ describe("generated CI cannot be fooled", () => {
                             PULUMI_OIDC_TEAM: identity === "applier" ? "$PULUMI_OIDC_TEAM_APPLIER" : "$PULUMI_OIDC_TEAM_PLANNER",
                             // up is gated against the commit last applied: the whole history.
                             ...(identity === "applier" ? { GIT_DEPTH: "0" } : {}),
+                            // The deployer's state backend, from deployer.state.
+                            ...(result.plan.deployer?.backendUrl !== undefined ? { PULUMI_BACKEND_URL: result.plan.deployer.backendUrl } : {}),
                         });
                         assert.deepEqual(pipeline[job].environment, want.environment);
                     }

@@ -82,6 +82,8 @@ describe("the repository's pipeline", () => {
             assert.equal(pipeline[job].variables.VAULT_AUTH_ROLE, grant.vault!.roleName);
             assert.equal(pipeline[job].variables.AWS_ROLE_ARN, grant.aws!.roleArn);
             assert.equal(pipeline[job].variables.GCP_SERVICE_ACCOUNT, grant.gcp!.email);
+            // The backend the deployer's permissions cover, region included (the S3 backend needs it).
+            assert.equal(pipeline[job].variables.PULUMI_BACKEND_URL, "s3://acme-pulumi-state/gitlab-federation?region=eu-west-1");
         }
         assert.deepEqual(pipeline["preview:dev"].script, ['pulumi preview --diff --non-interactive --stack "${PULUMI_STACK_PREFIX}dev"']);
         assert.equal(pipeline["preview:dev"].environment, undefined, "the planner's token has no environment");
@@ -325,7 +327,7 @@ describe("the repository's pipeline", () => {
                 check_name: "gitlab-federation problem",
                 fingerprint: 64,
                 severity: "major",
-                location: { path: "Pulumi.dev.yaml", lines: { begin: 91 } },
+                location: { path: "Pulumi.dev.yaml", lines: { begin: 92 } },
             },
         );
         assert.ok(issues.filter((i) => i.severity === "minor").length >= 5);

@@ -97,6 +97,27 @@ function deployerPolicy(plan: Plan, role: "planner" | "applier"): string {
 }
 
 describe("the deployer", () => {
+    describe("its state backend", () => {
+        it("S3: the pipeline's backend URL carries the region; a prefix with IAM wildcards and a missing region are refused", () => {
+            assert.equal(planMap(DEV).deployer!.backendUrl, "s3://acme-pulumi-state/gitlab-federation?region=eu-west-1");
+            const raw = clone(DEV);
+            raw.deployer.state.s3.prefix = "gitlab-*";
+            delete raw.deployer.state.s3.region;
+            assert.deepEqual(problems(raw), [
+                `gitlab-federation:deployer.state.s3.prefix: must be an object key prefix of letters, digits and !_.'()- in "/"-separated parts, without leading or trailing "/" (no "*" or "?": IAM reads them as wildcards), got "gitlab-*"`,
+                "gitlab-federation:deployer.state.s3.region: is required but missing. The bucket's region: the pipeline's backend URL carries it (s3://<bucket>/<prefix>?region=<region>); the S3 backend cannot find the bucket without it.",
+            ]);
+            raw.deployer.state.s3 = { bucket: "acme-pulumi-state", region: "us-gov-west-1" };
+            assert.equal(planMap(raw).deployer!.backendUrl, "s3://acme-pulumi-state?region=us-gov-west-1");
+        });
+
+        it("GCS: gs://<bucket>", () => {
+            const raw = clone(DEV);
+            raw.deployer.state = { gcs: { bucket: "acme-pulumi-state" } };
+            assert.equal(planMap(raw).deployer!.backendUrl, "gs://acme-pulumi-state");
+        });
+    });
+
     describe("Vault", () => {
         it("the dev map's policies exactly: the applier writes roles and policies and reads the anchors; the planner reads", async () => {
             const byPath = (stanzas: readonly Stanza[]) => [...stanzas].sort((a, b) => (a.path < b.path ? -1 : 1));
