@@ -220,6 +220,10 @@ describe("adopting what exists", () => {
             "external: this stack adds roles to auth/jwt but does not configure it; make sure its bound_issuer, key source and algorithms match GitLab (see the README's migration steps) and that it has no oidc_client_id (that breaks every JWT login)",
         ]);
         assert.deepEqual(at(warnings(external), "gitlab-federation:vault.adopt.kvMount"), ["external: secret/ is not managed by this stack (never created, changed or deleted here); it must be a KV v2 mount"]);
+        const importing = oneGrant(grant, { sections: { vault: { ...AUDITED, authPath: "jwt", adopt: { authMethod: "import", kvMount: "import" } } } });
+        assert.deepEqual(at(warnings(importing), "gitlab-federation:vault.adopt.kvMount"), [
+            "import: an administrator's next pulumi up adopts secret/ with its data and keeps it (protected: true); it must already be a KV v2 mount (a type change would replace it, which Pulumi refuses for an imported resource). Remove adopt once it has run: kept while kvMount changes, it imports the new path and replaces this mount, deleting its secrets",
+        ]);
     });
 
     it("AWS: import adopts the OIDC provider by ARN, which needs the account", () => {

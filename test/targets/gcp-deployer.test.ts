@@ -290,3 +290,19 @@ describe("the GCP deployer in the map", () => {
         assert.deepEqual(problems(raw), []);
     });
 });
+
+describe("privileged GCP roles and the deployer", () => {
+    it("roles/iam.admin and roles/iam.devOps are privileged (allowBroad); with a deployer the applier may grant them to itself: a warning says so", () => {
+        const raw = clone(devMap()) as Record<string, any>;
+        raw.projects["platform/web"].grants.deploy.gcp.roles = ["roles/iam.admin"];
+        assert.deepEqual(problems(raw), [
+            'gitlab-federation:projects["platform/web"].grants.deploy.gcp.roles[0]: "roles/iam.admin" on the whole project makes any pipeline that matches this grant an administrator or lets it act as other service accounts: grant a narrower role, or set gcp.allowBroad with a reason',
+        ]);
+        raw.projects["platform/web"].grants.deploy.gcp.allowBroad = "break-glass IAM administration of the CI project";
+        raw.projects["platform/web"].grants.deploy.gcp.roles = ["roles/iam.admin", "roles/iam.devOps"];
+        assert.deepEqual(
+            warnings(raw).filter((w) => w.includes("privileged roles")),
+            ["gitlab-federation:deployer.acknowledgeGcpProject: the map grants privileged roles on acme-ci (roles/iam.admin, roles/iam.devOps); the applier may grant every role the map grants to anyone, itself included, so it holds their power there too"],
+        );
+    });
+});

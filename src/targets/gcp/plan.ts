@@ -50,7 +50,7 @@ export const LIMITS = {
  * organizations/.../roles/...) cannot be inspected offline, so they count as privileged too.
  */
 const PRIVILEGED_ROLES =
-    /^(roles\/(owner|editor|iam\.[A-Za-z]*Admin|iam\.serviceAccountTokenCreator|iam\.serviceAccountOpenIdTokenCreator|iam\.serviceAccountUser|iam\.workloadIdentityUser|iam\.serviceAccountKeyAdmin|resourcemanager\.[A-Za-z]*Admin|cloudbuild\.builds\.editor)|(projects|organizations)\/[^/]+\/roles\/.+)$/;
+    /^(roles\/(owner|editor|iam\.admin|iam\.devOps|iam\.[A-Za-z]*Admin|iam\.serviceAccountTokenCreator|iam\.serviceAccountOpenIdTokenCreator|iam\.serviceAccountUser|iam\.workloadIdentityUser|iam\.serviceAccountKeyAdmin|resourcemanager\.[A-Za-z]*Admin|cloudbuild\.builds\.editor)|(projects|organizations)\/[^/]+\/roles\/.+)$/;
 
 /** A CEL string literal. Values reaching here are validated to letters, digits and ._/*:- only. */
 export function celString(text: string): string {
@@ -377,6 +377,14 @@ function deployerScope(gcp: GcpConfig, grants: readonly GcpGrant[], findings: Fi
     }
     const roles = [...new Set(grants.filter((g) => g.grant.deployer === undefined).flatMap((g) => g.fields.roles))].sort(compare);
     checkDeployer(gcp, config, roles, findings);
+    const privileged = roles.filter((role) => PRIVILEGED_ROLES.test(role));
+    if (privileged.length > 0) {
+        // The applier's projectIamAdmin condition lists every role the map grants: it may grant these to anyone, itself included.
+        findings.warn(
+            ["deployer", "acknowledgeGcpProject"],
+            `the map grants privileged roles on ${gcp.project} (${privileged.join(", ")}); the applier may grant every role the map grants to anyone, itself included, so it holds their power there too`,
+        );
+    }
     return { project: gcp.project, grantedRoles: roles, ...(config.state?.gcs !== undefined ? { state: config.state.gcs } : {}) };
 }
 

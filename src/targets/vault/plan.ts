@@ -497,13 +497,16 @@ function adoptionWarnings(vault: VaultConfig, findings: Findings): void {
     } else if (vault.adopt?.authMethod === "import") {
         findings.warn(
             ["vault", "adopt", "authMethod"],
-            `import: the next pulumi up adopts auth/${vault.authPath} and rewrites its configuration as planned (issuer, key source, algorithms, tuning); roles already on it stay until removed by hand. Pulumi CLI 3.174+ imports and updates in one run`,
+            `import: an administrator's next pulumi up adopts auth/${vault.authPath} and rewrites its configuration as planned (issuer, key source, algorithms, tuning); roles already on it stay until removed by hand. Pulumi CLI 3.174+ imports and updates in one run. Remove adopt once it has run: kept while authPath changes, it imports the new path and replaces this one`,
         );
     }
     if (vault.adopt?.kvMount === "external") {
         findings.warn(["vault", "adopt", "kvMount"], `external: ${vault.kvMount}/ is not managed by this stack (never created, changed or deleted here); it must be a KV v2 mount`);
     } else if (vault.adopt?.kvMount === "import") {
-        findings.warn(["vault", "adopt", "kvMount"], `import: the next pulumi up adopts ${vault.kvMount}/ with its data and keeps it (protected: ${vault.protect}); it must already be a KV v2 mount (a type change would replace it, which Pulumi refuses for an imported resource)`);
+        findings.warn(
+            ["vault", "adopt", "kvMount"],
+            `import: an administrator's next pulumi up adopts ${vault.kvMount}/ with its data and keeps it (protected: ${vault.protect}); it must already be a KV v2 mount (a type change would replace it, which Pulumi refuses for an imported resource). Remove adopt once it has run: kept while kvMount changes, it imports the new path and replaces this mount, deleting its secrets`,
+        );
     }
 }
 
