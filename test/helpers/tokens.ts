@@ -1,6 +1,6 @@
 /**
  * Realistic GitLab ID token claim sets for tests (GitLab 18.x; see the claim table in
- * ../shared/reference/semantics.md §3), and short forms of the targets' evaluators
+ * docs/reference.md §1.3), and short forms of the targets' evaluators
  * (src/targets/<target>/evaluate.ts) for tests that ask "would this token be accepted?".
  */
 import type { Claims } from "../../src/core/claims";

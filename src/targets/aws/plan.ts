@@ -1,7 +1,7 @@
 /**
  * AWS: the IAM OIDC provider for GitLab and one role per grant with `aws`.
  *
- * Facts relied on (../shared/reference/semantics.md §4, Traps 2, 3, 11, 23, 24):
+ * Facts relied on (docs/reference.md §1.2, §4.3, §4.4, §4.5, §7.2, §7.3, §7.11, §7.23, §7.24):
  * - For a self-managed GitLab, a role's trust policy can check only `<host>:aud` and `<host>:sub`.
  * - GitLab's default sub is `project_path:<path>:ref_type:<branch|tag>:ref:<ref>`.
  * - StringLike's "*" crosses "/" and ":" and "?" is a wildcard; refs here contain neither ":" nor "?",

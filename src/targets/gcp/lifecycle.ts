@@ -2,7 +2,7 @@
  * What the Google provider does with a change, per resource type (magic-modules
  * mmv1/products/iambeta: ids are immutable; IAM member resources have no update), the fields that
  * force a new resource, and the fields that name the physical object. A deleted pool or provider
- * ID cannot be reused for about 30 days (../shared/reference/semantics.md §5), so replacing one
+ * ID cannot be reused for about 30 days (docs/reference.md §5.1, §7.20), so replacing one
  * fails until then.
  */
 import { RESOURCE } from "./names";

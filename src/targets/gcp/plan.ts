@@ -15,11 +15,11 @@
  * `roles/iam.workloadIdentityUser` on its own service account to one principalSet per accepted
  * (ref, protection state): an unprotected grant accepts both states.
  *
- * Facts relied on (../shared/reference/semantics.md §5, Traps 6, 9, 18, 19, 20): google.subject
- * ≤ 127 bytes; ≤ 50 custom attributes named [a-z0-9_]; each mapping expression ≤ 2,048
- * characters; the condition ≤ 4,096; mapped attributes ≤ 8 KB per token; ref_protected is the
- * string "true"; runner_id is an integer (not mapped); principal identifiers use the project
- * number and are pool-scoped (use this pool for this provider only).
+ * Facts relied on (docs/reference.md §1.3, §5.2, §5.4, §5.5, §7.6, §7.9, §7.18, §7.19, §7.20):
+ * google.subject ≤ 127 bytes; ≤ 50 custom attributes named [a-z0-9_]; each mapping expression
+ * ≤ 2,048 characters; the condition ≤ 4,096; mapped attributes ≤ 8 KB per token; ref_protected
+ * is the string "true"; runner_id is an integer (not mapped); principal identifiers use the
+ * project number and are pool-scoped (use this pool for this provider only).
  */
 import { Findings, compare, formatPath } from "../../core/findings";
 import { ResolvedGrant, describeConditions, fullEnforcement } from "../../core/model";
@@ -401,7 +401,7 @@ function deployerEntry(grant: ResolvedGrant, gcp: GcpConfig, scope: GcpDeployerS
     }
 }
 
-/** GCP's write rate for workload identity resources (../shared/reference/semantics.md §5). */
+/** GCP's write rate for workload identity resources (docs/reference.md §5.8). */
 export const WIF_WRITES_PER_MINUTE = 60;
 
 /** Service accounts against the project's quota; a large first apply against GCP's write rates. */

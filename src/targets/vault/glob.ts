@@ -1,6 +1,6 @@
 /**
  * ryanuber/go-glob v1.0.0 (glob.go @ 51a8f68), which Vault's JWT auth uses for bound_claims in
- * "glob" mode (../shared/reference/semantics.md §1.4): `*` is the only wildcard and matches any
+ * "glob" mode (docs/reference.md §2.5): `*` is the only wildcard and matches any
  * run of characters, including "/" and ":" and the empty run; matching is case-sensitive and
  * anchored at both ends; there is no "?" and no escaping.
  */

@@ -2,7 +2,7 @@
  * Vault: what the JWT auth method, the KV v2 mount, the audit devices, and each grant's role and
  * policy look like. All security decisions for Vault are made here.
  *
- * Facts relied on (../shared/reference/semantics.md §1, §2):
+ * Facts relied on (docs/reference.md §1.3, §2.2, §2.4, §2.5, §3.1, §3.3, §3.6):
  * - bound_audiences must be set on every role (GitLab always sends aud); matching is exact.
  * - bound_claims in "string" mode compare typed values: ref_protected is the string "true",
  *   project_id a string of digits. "glob" mode has only "*", which crosses "/" and ":".
