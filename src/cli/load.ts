@@ -10,7 +10,7 @@ import { CORE_SCHEMA, load } from "js-yaml";
 import { NAMESPACE, Problem, sortFindings } from "../core/findings";
 import type { ShardKey } from "../core/schema";
 import { sectionKeys } from "../core/parse";
-import { PositionedProblem, Position, StackFile, readStackFile, stackFileName, stackOfFile } from "../core/stack-file";
+import { PositionedProblem, Position, StackFile, readStackFile, stackFileName, stackOfFile } from "../stack-file/file";
 import { CheckResult, checkMap, providerConfigProblems } from "../features/check";
 import { MAP_DEFINITION } from "../features/map-schema";
 import type { Plan } from "../features/plan-schema";

@@ -8,7 +8,7 @@ import { ResolvedGrant, resolveGrants } from "../core/model";
 import { ParsedMap, parseMap } from "../core/parse";
 import type { DeployerConfig, ShardingConfig } from "../core/schema";
 import { shardKey, shardOf } from "../core/shard";
-import { keyProblem } from "../core/stack-config";
+import { keyProblem } from "../stack-file/config";
 import { TARGETS } from "../targets";
 import type { AnyTarget, PlanContext, TargetGrant, TargetPlanResult } from "../targets/target";
 import { MAP_DEFINITION } from "./map-schema";

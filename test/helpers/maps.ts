@@ -28,7 +28,7 @@ export function clone<T>(value: T): T {
 /** The committed dev stack's map, read the way the CLI reads it. */
 export function devMap(): Raw {
     const { readFileSync } = require("node:fs") as typeof import("node:fs");
-    const { readStackFile } = require("../../src/core/stack-file") as typeof import("../../src/core/stack-file");
+    const { readStackFile } = require("../../src/stack-file/file") as typeof import("../../src/stack-file/file");
     const { sectionKeys } = require("../../src/core/parse") as typeof import("../../src/core/parse");
     const { MAP_DEFINITION } = require("../../src/features/map-schema") as typeof import("../../src/features/map-schema");
     const file = readStackFile(readFileSync("Pulumi.dev.yaml", "utf8"), { sections: sectionKeys(MAP_DEFINITION) });

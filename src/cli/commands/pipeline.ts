@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { PIPELINE_FILE, PipelineError, PipelineStack, generatePipeline } from "../../features/pipeline";
 import { Command, EXIT, UnreadableError } from "../command";
-import { stackOfFile } from "../../core/stack-file";
+import { stackOfFile } from "../../stack-file/file";
 import { loadText } from "../load";
 import { printProblems } from "../report";
 

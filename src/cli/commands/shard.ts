@@ -2,7 +2,7 @@ import { dirname, join } from "node:path";
 import { CORE_SCHEMA, dump, load } from "js-yaml";
 import { NAMESPACE } from "../../core/findings";
 import { shardStackName } from "../../core/shard";
-import { stackFileName, stackOfFile } from "../../core/stack-file";
+import { stackFileName, stackOfFile } from "../../stack-file/file";
 import type { Plan } from "../../features/plan-schema";
 import { planEntries } from "../../features/resources";
 import { shardMoves, shardSummaries, urnOf } from "../../features/shard";

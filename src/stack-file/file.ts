@@ -15,8 +15,8 @@
  * second pass over the events, only when a caller asks for them.
  */
 import { CORE_SCHEMA, EVENT_ID, Event, NOT_RESOLVED, SCALAR_STYLE, ScalarEvent, YAMLException, boolCoreTag, constructFromEvents, floatCoreTag, getScalarValue, intCoreTag, nullCoreTag, parseEvents } from "js-yaml";
-import { NAMESPACE, PathSegment, Problem, formatPath } from "./findings";
-import { ConfigReadOptions, SECRET_MESSAGE, keyProblem, mapFromStackConfig } from "./stack-config";
+import { NAMESPACE, PathSegment, Problem, formatPath } from "../core/findings";
+import { ConfigReadOptions, SECRET_MESSAGE, keyProblem, mapFromStackConfig } from "./config";
 import { YAML_TAG_PREFIX, readerDisagreement, taggedDisagreement } from "./yaml-v2";
 
 export interface Position {

@@ -5,9 +5,9 @@
 import { strict as assert } from "node:assert";
 import { CORE_SCHEMA, load } from "js-yaml";
 import { sectionKeys } from "../../src/core/parse";
-import { mapFromStackConfig } from "../../src/core/stack-config";
-import { PositionedProblem, readStackFile } from "../../src/core/stack-file";
-import { readerDisagreement, resolveV2, resolveV2Tagged } from "../../src/core/yaml-v2";
+import { mapFromStackConfig } from "../../src/stack-file/config";
+import { PositionedProblem, readStackFile } from "../../src/stack-file/file";
+import { readerDisagreement, resolveV2, resolveV2Tagged } from "../../src/stack-file/yaml-v2";
 import { MAP_DEFINITION } from "../../src/features/map-schema";
 
 const SECTIONS = sectionKeys(MAP_DEFINITION);

@@ -10,9 +10,9 @@
  *   under that project's namespace (stackConfigNamespacedWithProject in pulumi's
  *   sdk/go/common/workspace/loaders.go), where this program does not read it.
  */
-import { NAMESPACE, PathSegment, Problem, formatPath } from "./findings";
-import { duplicateJsonMessage, parseJsonText } from "./json-text";
-import { suggest } from "./parse";
+import { NAMESPACE, PathSegment, Problem, formatPath } from "../core/findings";
+import { duplicateJsonMessage, parseJsonText } from "../core/json-text";
+import { suggest } from "../core/parse";
 
 export interface ConfigReadResult {
     /** Config keys without the namespace → values. */
