@@ -2,12 +2,13 @@
  * "What does this merge request change about who can access what?" Access is compared per grant
  * and target (keyed on project id and grant name, so a renamed project or grant is the same
  * grant): gained, lost, widened (more refs, unprotected, no environment, more prefixes, policies
- * or roles, longer TTLs, a changed policy document, a new loosening) or narrowed. Then the map's
- * fields whose change a grant's access does not show (features/review.ts: trust, section-wide
- * access, hazards), the resources `pulumi up` would change (features/lifecycle.ts), hazards
- * first, and the warnings.
+ * or roles, longer TTLs, a changed policy document, a new loosening, a new project path where
+ * the target binds the path) or narrowed. Then the map's fields whose change a grant's access
+ * does not show (features/review.ts: trust, section-wide access, hazards), the resources
+ * `pulumi up` would change (features/lifecycle.ts), hazards first, and the warnings.
  */
 import { compare } from "../core/findings";
+import type { Enforcement } from "../core/resources";
 import type { AccessFacets, AnyTarget } from "../targets/target";
 import { ALL_TARGETS } from "./check";
 import { ResourceChange, resourceChanges, same } from "./lifecycle";
@@ -40,6 +41,8 @@ interface Side {
     readonly facets: AccessFacets;
     /** Warnings about loosenings of this grant for this target (allow..., acknowledge...). */
     readonly loosenings: readonly string[];
+    /** The target trusts the project's path, not its id (its enforcement record lists projectPath: AWS). */
+    readonly bindsPath: boolean;
 }
 
 const LOOSENING = /\.(allow[A-Za-z]+|acknowledge\.[A-Za-z]+)$/;
@@ -69,7 +72,8 @@ function sidesOf(plan: Plan, target: AnyTarget, loosenings: Map<string, string[]
     for (const grant of plan.grants) {
         const summary = (grant as Record<string, unknown>)[target.key];
         if (summary !== undefined) {
-            sides.set(`${grant.projectId}/${grant.grant}`, { grant, facets: target.access(section, summary), loosenings: loosenings.get(grantPath(grant, target.key)) ?? [] });
+            const bindsPath = (summary as { enforcement?: Enforcement }).enforcement?.enforced.includes("projectPath") === true;
+            sides.set(`${grant.projectId}/${grant.grant}`, { grant, facets: target.access(section, summary), loosenings: loosenings.get(grantPath(grant, target.key)) ?? [], bindsPath });
         }
     }
     return sides;
@@ -136,12 +140,16 @@ function describeGrant(side: Side): string[] {
 }
 
 /** What changes between a grant's base and head side for one target. */
-function compareSides(old: Side, side: Side): Delta {
+function compareSides(old: Side, side: Side, title: string): Delta {
     const delta: Delta = { wider: [], narrower: [], neutral: [] };
     compareConditions(old.grant, side.grant, delta);
     compareFacets(old.facets, side.facets, delta);
     const newLoosenings = side.loosenings.filter((l) => !old.loosenings.includes(l));
     delta.wider.push(...newLoosenings.map((l) => `new loosening ${l}`));
+    if (old.grant.project !== side.grant.project && side.bindsPath) {
+        // A path is no identity: another project may hold it. The map says project <id> is there now; a reviewer checks it.
+        delta.wider.push(`trusts project path ${side.grant.project} instead of ${old.grant.project} (${title} binds the path, not the id: check in GitLab that project ${side.grant.projectId} is at ${side.grant.project})`);
+    }
     if (old.grant.project !== side.grant.project || old.grant.grant !== side.grant.grant) {
         delta.neutral.push(`renamed from ${old.grant.project} ${old.grant.grant}`);
     }
@@ -169,7 +177,7 @@ function accessChanges(base: Plan, head: Plan, target: AnyTarget, loosenings: { 
             continue;
         }
         matched.add(former);
-        const delta = compareSides(before.get(former)!, side);
+        const delta = compareSides(before.get(former)!, side, target.title);
         if (delta.wider.length > 0) {
             changes.push(entry(side, "widened", [...delta.wider, ...delta.narrower.map((n) => `(narrowed) ${n}`), ...delta.neutral]));
         } else if (delta.narrower.length > 0) {
