@@ -119,15 +119,57 @@ function formerKeys(project: string, renamedFrom: string | undefined, projectId:
     return [...new Set(keys)];
 }
 
-/** Checks a project's renamedFrom against the other projects' keys and former paths. */
+/** The strict ancestors of a slash-separated path, shortest first: a, a/b for a/b/c. */
+export function ancestors(path: string): string[] {
+    const chain: string[] = [];
+    for (let end = path.indexOf("/"); end !== -1; end = path.indexOf("/", end + 1)) {
+        chain.push(path.slice(0, end));
+    }
+    return chain;
+}
+
+/** A project's own secrets folder: its key, or its former path (renamedFrom). */
+interface Folder {
+    readonly project: string;
+    readonly folder: string;
+    readonly former: boolean;
+}
+
+function describeFolder(f: Folder): string {
+    return f.former ? `${JSON.stringify(`${f.folder}/`)}, the former folder of ${formatPath(["projects", f.project])} (its renamedFrom)` : `the folder ${JSON.stringify(`${f.folder}/`)} of project ${f.project}`;
+}
+
+/** How `path` nests with the other projects' folders: those it lies inside, then those it holds. */
+function nestedFolders(path: string, project: string, exact: ReadonlyMap<string, Folder[]>, below: ReadonlyMap<string, Folder[]>): string[] {
+    const others = (list: readonly Folder[] | undefined) => (list ?? []).filter((f) => f.project !== project);
+    return [...ancestors(path).flatMap((a) => others(exact.get(a))).map((f) => `lies inside ${describeFolder(f)}`), ...others(below.get(path)).map((f) => `holds ${describeFolder(f)}`)];
+}
+
+/**
+ * Checks a project's renamedFrom against the other projects' keys and former paths. A former
+ * path is a project's own folder (targets/vault/plan.ts ownFolders) only for the project that
+ * held it: not another project's key or former path, nor a path inside or around another
+ * project's folder (nested projects: a path inside acme/payments/ is acme/payments's, and one
+ * that holds acme/payments/ would give its secrets away).
+ */
 function checkRenames(projects: readonly ParsedProject[], findings: Findings): void {
     const keys = new Set(projects.map((p) => p.path));
     const formerOwners = new Map<string, string>();
+    // Each folder by its path, and by each of its ancestors: linear in the map, never pairwise.
+    const [exact, below] = [new Map<string, Folder[]>(), new Map<string, Folder[]>()];
+    const add = (map: Map<string, Folder[]>, key: string, f: Folder) => (map.get(key) ?? map.set(key, []).get(key)!).push(f);
+    for (const { path, renamedFrom } of projects) {
+        for (const f of [{ project: path, folder: path, former: false }, ...(renamedFrom !== undefined ? [{ project: path, folder: renamedFrom, former: true }] : [])]) {
+            add(exact, f.folder, f);
+            ancestors(f.folder).forEach((a) => add(below, a, f));
+        }
+    }
     for (const { path, renamedFrom } of projects) {
         if (renamedFrom === undefined) {
             continue;
         }
         const at = ["projects", path, "renamedFrom"];
+        const nested = nestedFolders(renamedFrom, path, exact, below);
         if (renamedFrom === path) {
             findings.problem(at, `is the project's own key ${JSON.stringify(path)}: renamedFrom names the path before a rename; remove it`);
         } else if (keys.has(renamedFrom)) {
@@ -137,6 +179,11 @@ function checkRenames(projects: readonly ParsedProject[], findings: Findings): v
             );
         } else if (formerOwners.has(renamedFrom)) {
             findings.problem(at, `${JSON.stringify(renamedFrom)} is also the renamedFrom of ${formatPath(["projects", formerOwners.get(renamedFrom)!])}: only one project can keep the names of a path`);
+        } else if (nested.length > 0) {
+            findings.problem(
+                at,
+                `${JSON.stringify(renamedFrom)} ${nested[0]}: renamedFrom makes a path this project's own secrets folder, and that folder would overlap another project's; set renamedFrom to the path this project had before its rename (one no other project's folder holds or lies in), or remove renamedFrom`,
+            );
         }
         formerOwners.set(renamedFrom, path);
     }

@@ -66,7 +66,7 @@ export function sectionKeys(definition: MapDefinition): string[] {
 type AnySchema = z.ZodType;
 
 /** Internal shape of zod 4 definitions that the walker below reads. */
-interface Def {
+export interface Def {
     type: string;
     shape?: Record<string, AnySchema>;
     valueType?: AnySchema;
@@ -76,13 +76,14 @@ interface Def {
     in?: AnySchema;
 }
 
-function defOf(schema: AnySchema): Def {
+export function defOf(schema: AnySchema): Def {
     return (schema as unknown as { _zod: { def: Def } })._zod.def;
 }
 
 const WRAPPERS = new Set(["optional", "default", "nullable", "prefault", "readonly", "catch", "nonoptional"]);
 
-function unwrap(schema: AnySchema): AnySchema {
+/** The schema inside optional, default, nullable, pipe and the like. */
+export function unwrap(schema: AnySchema): AnySchema {
     let current = schema;
     for (;;) {
         const def = defOf(current);

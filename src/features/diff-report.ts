@@ -7,6 +7,7 @@ import { ALL_TARGETS } from "./check";
 import type { AccessChange, DiffResult } from "./diff";
 import { ResourceChange, shortType } from "./lifecycle";
 import type { Plan } from "./plan-schema";
+import type { FieldChange } from "./review";
 
 /** The first line of every markdown report: a CI job finds its own note by it. */
 export const NOTE_MARKER = "<!-- gitlab-federation:diff -->";
@@ -80,6 +81,7 @@ export function diffJson(result: Reported): Record<string, unknown> {
     return {
         verdict: result.verdict,
         access: result.access,
+        ...(result.fields.length > 0 ? { fields: result.fields } : {}),
         resources: result.resources.map((r) => ({
             type: r.type,
             name: r.name,
@@ -117,19 +119,51 @@ function verdictLine(result: Reported): string {
     const hazards = result.resources.filter((x) => x.hazard !== undefined).length;
     const admin = adminOnly(result).length;
     const descriptions = (result.descriptions ?? []).length;
-    return `access ${result.verdict}: ${a.gained} gained, ${a.widened} widened, ${a.narrowed} narrowed, ${a.lost} lost; resources: ${r.create} create, ${r.import} import, ${r.update} update, ${r.replace} replace, ${r.delete} delete${hazards > 0 ? `; ${hazards} that pulumi up would refuse or that lose data` : ""}${admin > 0 ? `; ${admin} only an administrator can apply` : ""}${descriptions > 0 ? `; ${descriptions} ${descriptions === 1 ? "description" : "descriptions"} changed (cosmetic)` : ""}`;
+    return `access ${result.verdict}: ${a.gained} gained, ${a.widened} widened, ${a.narrowed} narrowed, ${a.lost} lost${fieldCounts(result.fields)}; resources: ${r.create} create, ${r.import} import, ${r.update} update, ${r.replace} replace, ${r.delete} delete${hazards > 0 ? `; ${hazards} that pulumi up would refuse or that lose data` : ""}${admin > 0 ? `; ${admin} only an administrator can apply` : ""}${descriptions > 0 ? `; ${descriptions} ${descriptions === 1 ? "description" : "descriptions"} changed (cosmetic)` : ""}`;
+}
+
+const FIELD_KINDS = ["hazard", "widened", "narrowed"] as const;
+
+/** `; map fields: 1 hazard, 2 widened, 0 narrowed`, or nothing when no field change is reported. */
+function fieldCounts(fields: readonly FieldChange[]): string {
+    if (fields.length === 0) {
+        return "";
+    }
+    const f = counts(fields, (x) => x.change, FIELD_KINDS);
+    return `; map fields: ${f.hazard} ${f.hazard === 1 ? "hazard" : "hazards"}, ${f.widened} widened, ${f.narrowed} narrowed`;
+}
+
+/** The field changes of one block: hazards (any class), or the trust or access class's widenings and narrowings. */
+function fieldsOf(result: DiffResult, block: "hazard" | "trust" | "access"): FieldChange[] {
+    return result.fields.filter((f) => (block === "hazard" ? f.change === "hazard" : f.change !== "hazard" && f.class === block));
+}
+
+const FIELD_HAZARDS_HEADING = "Hazards in the map (data or audit lost, deletion unguarded)";
+const TRUST_HEADING = "Trust (who and what the targets trust)";
+
+function fieldLine(f: FieldChange): string {
+    return f.change === "hazard" ? `${f.path}: ${f.detail}` : `${f.change.padEnd(8)} ${f.path}: ${f.detail}`;
 }
 
 const DESCRIPTIONS_HEADING = "Descriptions changed (cosmetic: the comments of generated CI, IAM role descriptions)";
 
 export function renderDiffText(result: Reported, label: string): string {
     const out = [`${label}: ${verdictLine(result)}`];
+    const fieldHazards = fieldsOf(result, "hazard");
+    if (fieldHazards.length > 0) {
+        out.push("", `${FIELD_HAZARDS_HEADING}:`, ...fieldHazards.map((f) => `  ${fieldLine(f)}`));
+    }
     const hazards = result.resources.filter((r) => r.hazard !== undefined);
     if (hazards.length > 0) {
         out.push("", "pulumi up would refuse these, or lose data:", ...hazards.map((r) => `  ${resourceLine(r)}: ${r.hazard}`));
     }
-    if (result.access.length > 0) {
-        out.push("", "Access:");
+    const trust = fieldsOf(result, "trust");
+    if (trust.length > 0) {
+        out.push("", `${TRUST_HEADING}:`, ...trust.map((f) => `  ${fieldLine(f)}`));
+    }
+    const mapAccess = fieldsOf(result, "access");
+    if (result.access.length + mapAccess.length > 0) {
+        out.push("", "Access:", ...mapAccess.map((f) => `  ${fieldLine(f)}`));
         for (const a of result.access) {
             out.push(`  ${a.change.padEnd(8)} ${a.project} ${a.grant} (${TITLE[a.target] ?? a.target})`, ...a.details.map((d) => `             ${d}`));
         }
@@ -150,6 +184,8 @@ export function renderDiffText(result: Reported, label: string): string {
     }
     return `${out.join("\n")}\n`;
 }
+
+const escapeHtml = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
 /** A markdown table cell: no pipes, no line breaks. */
 function cell(text: string): string {
@@ -187,6 +223,17 @@ function markdownWith(result: Reported, label: string, rows: number): string {
         `| | ${r.create} | ${r.import} | ${r.update} | ${r.replace} | ${r.delete} | ${hazards.length} |`,
         "",
     ];
+    for (const [heading, fields] of [
+        [FIELD_HAZARDS_HEADING, fieldsOf(result, "hazard")],
+        [TRUST_HEADING, fieldsOf(result, "trust")],
+        ["Access in the map (fields a grant's access does not show)", fieldsOf(result, "access")],
+    ] as const) {
+        if (fields.length > 0) {
+            // The path as code, the detail HTML-escaped: a reason it quotes cannot add markup to the note.
+            const line = (f: FieldChange) => `> - ${f.change === "hazard" ? "" : `${f.change}: `}\`${f.path}\`: ${escapeHtml(cell(f.detail))}`;
+            out.push(`> **${heading} (${fields.length})**`, ...fields.slice(0, rows).map(line), ...more(fields.length).map((l) => `> ${l}`), "");
+        }
+    }
     if (hazards.length > 0) {
         out.push(`> **pulumi up would refuse these, or lose data (${hazards.length})**`, ...hazards.slice(0, rows).map((h) => `> - ${cell(resourceLine(h))}: ${cell(h.hazard!)}`), ...more(hazards.length).map((l) => `> ${l}`), "");
     }
@@ -203,7 +250,7 @@ function markdownWith(result: Reported, label: string, rows: number): string {
     const descriptions = result.descriptions ?? [];
     if (descriptions.length > 0) {
         // Quoted and HTML-escaped: a description cannot add markup to the note.
-        const html = (text: string | undefined) => quoted(text).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+        const html = (text: string | undefined) => escapeHtml(quoted(text));
         out.push(...details(`${DESCRIPTIONS_HEADING} (${descriptions.length})`, [...descriptions.slice(0, rows).map((d) => `- ${cell(descriptionLine(d, html))}`), ...more(descriptions.length)]));
     }
     const { added, removed } = result.warnings;

@@ -2,14 +2,18 @@
  * "What does this merge request change about who can access what?" Access is compared per grant
  * and target (keyed on project id and grant name, so a renamed project or grant is the same
  * grant): gained, lost, widened (more refs, unprotected, no environment, more prefixes, policies
- * or roles, longer TTLs, a changed policy document, a new loosening) or narrowed. Then the
- * resources `pulumi up` would change (features/lifecycle.ts), hazards first, and the warnings.
+ * or roles, longer TTLs, a changed policy document, a new loosening, a new project path where
+ * the target binds the path) or narrowed. Then the map's fields whose change a grant's access
+ * does not show (features/review.ts: trust, section-wide access, hazards), the resources
+ * `pulumi up` would change (features/lifecycle.ts), hazards first, and the warnings.
  */
 import { compare } from "../core/findings";
+import type { Enforcement } from "../core/resources";
 import type { AccessFacets, AnyTarget } from "../targets/target";
 import { ALL_TARGETS } from "./check";
 import { ResourceChange, resourceChanges, same } from "./lifecycle";
 import type { GrantSummary, Plan } from "./plan-schema";
+import { FieldChange, fieldChanges } from "./review";
 
 export type AccessChangeKind = "gained" | "lost" | "widened" | "narrowed";
 
@@ -26,6 +30,8 @@ export interface AccessChange {
 export interface DiffResult {
     readonly verdict: "unchanged" | "narrowed" | "widened";
     readonly access: readonly AccessChange[];
+    /** Map fields whose change widens or narrows trust or access, or is a hazard (empty unless the maps are given). */
+    readonly fields: readonly FieldChange[];
     readonly resources: readonly ResourceChange[];
     readonly warnings: { readonly added: readonly { path: string; message: string }[]; readonly removed: readonly { path: string; message: string }[] };
 }
@@ -35,6 +41,8 @@ interface Side {
     readonly facets: AccessFacets;
     /** Warnings about loosenings of this grant for this target (allow..., acknowledge...). */
     readonly loosenings: readonly string[];
+    /** The target trusts the project's path, not its id (its enforcement record lists projectPath: AWS). */
+    readonly bindsPath: boolean;
 }
 
 const LOOSENING = /\.(allow[A-Za-z]+|acknowledge\.[A-Za-z]+)$/;
@@ -64,7 +72,8 @@ function sidesOf(plan: Plan, target: AnyTarget, loosenings: Map<string, string[]
     for (const grant of plan.grants) {
         const summary = (grant as Record<string, unknown>)[target.key];
         if (summary !== undefined) {
-            sides.set(`${grant.projectId}/${grant.grant}`, { grant, facets: target.access(section, summary), loosenings: loosenings.get(grantPath(grant, target.key)) ?? [] });
+            const bindsPath = (summary as { enforcement?: Enforcement }).enforcement?.enforced.includes("projectPath") === true;
+            sides.set(`${grant.projectId}/${grant.grant}`, { grant, facets: target.access(section, summary), loosenings: loosenings.get(grantPath(grant, target.key)) ?? [], bindsPath });
         }
     }
     return sides;
@@ -130,6 +139,23 @@ function describeGrant(side: Side): string[] {
     return [conditions, ...gives, ...side.loosenings.map((l) => `loosening ${l}`)];
 }
 
+/** What changes between a grant's base and head side for one target. */
+function compareSides(old: Side, side: Side, title: string): Delta {
+    const delta: Delta = { wider: [], narrower: [], neutral: [] };
+    compareConditions(old.grant, side.grant, delta);
+    compareFacets(old.facets, side.facets, delta);
+    const newLoosenings = side.loosenings.filter((l) => !old.loosenings.includes(l));
+    delta.wider.push(...newLoosenings.map((l) => `new loosening ${l}`));
+    if (old.grant.project !== side.grant.project && side.bindsPath) {
+        // A path is no identity: another project may hold it. The map says project <id> is there now; a reviewer checks it.
+        delta.wider.push(`trusts project path ${side.grant.project} instead of ${old.grant.project} (${title} binds the path, not the id: check in GitLab that project ${side.grant.projectId} is at ${side.grant.project})`);
+    }
+    if (old.grant.project !== side.grant.project || old.grant.grant !== side.grant.grant) {
+        delta.neutral.push(`renamed from ${old.grant.project} ${old.grant.grant}`);
+    }
+    return delta;
+}
+
 /** Access changes of one target. */
 function accessChanges(base: Plan, head: Plan, target: AnyTarget, loosenings: { base: Map<string, string[]>; head: Map<string, string[]> }): AccessChange[] {
     const [before, after] = [sidesOf(base, target, loosenings.base), sidesOf(head, target, loosenings.head)];
@@ -151,15 +177,7 @@ function accessChanges(base: Plan, head: Plan, target: AnyTarget, loosenings: { 
             continue;
         }
         matched.add(former);
-        const old = before.get(former)!;
-        const delta: Delta = { wider: [], narrower: [], neutral: [] };
-        compareConditions(old.grant, side.grant, delta);
-        compareFacets(old.facets, side.facets, delta);
-        const newLoosenings = side.loosenings.filter((l) => !old.loosenings.includes(l));
-        delta.wider.push(...newLoosenings.map((l) => `new loosening ${l}`));
-        if (old.grant.project !== side.grant.project || old.grant.grant !== side.grant.grant) {
-            delta.neutral.push(`renamed from ${old.grant.project} ${old.grant.grant}`);
-        }
+        const delta = compareSides(before.get(former)!, side, target.title);
         if (delta.wider.length > 0) {
             changes.push(entry(side, "widened", [...delta.wider, ...delta.narrower.map((n) => `(narrowed) ${n}`), ...delta.neutral]));
         } else if (delta.narrower.length > 0) {
@@ -187,8 +205,12 @@ function renamesOf(head: Plan): Map<string, string> {
 
 const ORDER: Record<AccessChangeKind, number> = { gained: 0, widened: 1, narrowed: 2, lost: 3 };
 
-/** Everything that changes from base to head. */
-export function diffPlans(base: Plan, head: Plan): DiffResult {
+/**
+ * Everything that changes from base to head. `maps`: the raw maps the plans come from (config
+ * keys without namespace; base undefined for a new stack), for the field changes the plans do
+ * not show as access (trust, section-wide access, hazards); without them `fields` is empty.
+ */
+export function diffPlans(base: Plan, head: Plan, maps?: { readonly base?: Readonly<Record<string, unknown>>; readonly head: Readonly<Record<string, unknown>> }): DiffResult {
     const loosenings = { base: looseningsOf(base), head: looseningsOf(head) };
     const access = ALL_TARGETS.flatMap((t) => accessChanges(base, head, t, loosenings)).sort(
         (a, b) => ORDER[a.change] - ORDER[b.change] || compare(a.project, b.project) || compare(a.grant, b.grant) || compare(a.target, b.target),
@@ -197,6 +219,9 @@ export function diffPlans(base: Plan, head: Plan): DiffResult {
     const key = (w: { path: string; message: string }) => `${w.path}\u0000${w.message}`;
     const [was, is] = [new Set(base.warnings.map(key)), new Set(head.warnings.map(key))];
     const warnings = { added: head.warnings.filter((w) => !was.has(key(w))), removed: base.warnings.filter((w) => !is.has(key(w))) };
-    const verdict = access.some((a) => a.change === "gained" || a.change === "widened") ? "widened" : access.length > 0 ? "narrowed" : "unchanged";
-    return { verdict, access, resources, warnings };
+    const fields = maps === undefined ? [] : fieldChanges(maps.base, maps.head);
+    // A field that widens trust or access, or is a hazard, widens the verdict (exit 5); a narrowing narrows it.
+    const wider = access.some((a) => a.change === "gained" || a.change === "widened") || fields.some((f) => f.change !== "narrowed");
+    const verdict = wider ? "widened" : access.length + fields.length > 0 ? "narrowed" : "unchanged";
+    return { verdict, access, fields, resources, warnings };
 }

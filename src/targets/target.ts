@@ -11,6 +11,7 @@ import type { Claims } from "../core/claims";
 import type { Findings, PathSegment } from "../core/findings";
 import type { ResolvedGrant } from "../core/model";
 import type { Entry } from "../core/resources";
+import type { TargetReview } from "../core/review";
 import type { GitlabConfig } from "../core/schema";
 
 /** A grant that uses this target, with its target field parsed. */
@@ -235,6 +236,8 @@ export interface Target<
      * map has the target's section.
      */
     providerConfigProblems?(config: Readonly<Record<string, unknown>>, context: { readonly deployer: boolean }): readonly { readonly key: string; readonly message: string }[];
+    /** How `diff` reviews a change of each field of the section and the grant field (core/review.ts); every field needs a class. */
+    readonly review?: TargetReview;
 }
 
 /** Any registered target, for code that loops over the registry. */

@@ -46,7 +46,7 @@ describe("diff", () => {
         assert.equal(diffPlans(planMap(DEV), planMap(head)).verdict, "widened");
     });
 
-    it("narrowed, gained and lost; renames without access change are not access changes", () => {
+    it("narrowed, gained and lost; a rename changes no access where the target binds the project id", () => {
         const head = clone(DEV);
         head.projects["platform/api"].grants.review.vault.read = [];
         delete head.projects["platform/api"].grants.review;
@@ -63,7 +63,17 @@ describe("diff", () => {
         const project = renamed.projects["platform/api"];
         delete renamed.projects["platform/api"];
         renamed.projects["platform/core"] = { ...project, renamedFrom: "platform/api" };
-        assert.deepEqual(access(renamed), [], "same id, same grants, same access");
+        // Same id, same grants: Vault and GCP (bound to the id) see no change; AWS binds the path, so its roles now trust another path.
+        assert.deepEqual(
+            access(renamed),
+            ["deploy", "release"].map((grant) => [
+                "widened",
+                `platform/core ${grant}`,
+                "aws",
+                "trusts project path platform/core instead of platform/api (AWS binds the path, not the id: check in GitLab that project 42 is at platform/core)",
+                `renamed from platform/api ${grant}`,
+            ]),
+        );
     });
 
     it("a new loosening is a widening, with its reason", () => {

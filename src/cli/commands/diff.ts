@@ -15,10 +15,13 @@ export const diff: Command = {
     usage: "gitlab-federation diff --base <file|git-rev> (--stack <name> | --config <file> | --head <file>) [--format text|markdown|json] [--always]",
     help: `Compares access, not resources: per project, grant and target, access gained, lost, widened
 (more refs, unprotected, no environment, more paths, policies or roles, longer TTLs, a changed
-policy document, a new loosening) or narrowed; then what pulumi up would do to each resource,
-flagging what it would refuse (protected anchors, imported resources) or what would lose data;
-then new and removed warnings, and grants whose description changed (cosmetic: a description
-is the comment of a grant's job in generated CI and its IAM role's description).
+policy document, a new loosening) or narrowed; map fields whose change a grant's access does
+not show: hazards (data or audit lost, deletion unguarded), trust (issuer, keys, audiences,
+CIDR blocks) and section-wide access, each widened or narrowed; then what pulumi up would do
+to each resource, flagging what it would refuse (protected anchors, imported resources) or what
+would lose data; then new and removed warnings, and grants whose description changed
+(cosmetic: a description is the comment of a grant's job in generated CI and its IAM role's
+description).
 
 options:
   --base <file|rev>    the map before: a stack file, or a git revision of the head's file
@@ -27,12 +30,13 @@ ${STACK_HELP}
   --head <file>        the same as --config
   --format <f>         text (default), markdown (a merge-request note: starts with the marker
                        ${"<!-- gitlab-federation:diff -->"}, fits GitLab's note size), or json
-                       {verdict, access, resources, warnings}
+                       {verdict, access, fields (when any), resources, warnings}
   --always             text and markdown print nothing when access is unchanged and nothing is
                        unsafe; with --always they print the one-line verdict
 
 exit codes (for allow_failure:exit_codes): 0 no change; 1 an invalid map (base or head);
-2 usage error; 4 access only narrowed, or only resources changed; 5 access gained or widened`,
+2 usage error; 4 access only narrowed, or only resources changed; 5 access gained or widened,
+trust widened, or a hazard in the map`,
     options: { ...STACK_OPTIONS, head: { type: "string", multiple: true }, base: { type: "string", multiple: true }, format: { type: "string", multiple: true }, always: { type: "boolean" } },
     run(context) {
         const base = single(context, "base");
@@ -56,7 +60,8 @@ exit codes (for allow_failure:exit_codes): 0 no change; 1 an invalid map (base o
             if (head.result?.plan === undefined) printInvalid(context, "head", head);
             return EXIT.invalid;
         }
-        const result = { ...diffPlans(before.result.plan, head.result.plan), descriptions: descriptionChanges(before.result.plan, head.result.plan) };
+        const maps = { base: before.file.raw, head: head.file.raw };
+        const result = { ...diffPlans(before.result.plan, head.result.plan, maps), descriptions: descriptionChanges(before.result.plan, head.result.plan) };
         const news = hasNews(result);
         if (format === "json") {
             context.io.stdout(`${JSON.stringify(diffJson(result), null, 2)}\n`);

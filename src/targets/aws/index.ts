@@ -9,6 +9,7 @@ import { COMPONENT, RESOURCE } from "./names";
 import { planAws } from "./plan";
 import { AWS_ROLE_INFORMATIONAL, AwsPlan, AwsPlanSchema, AwsRoleEntry, AwsRolePolicyEntry, AwsSummarySchema } from "./plan-schema";
 import { renderAws } from "./render";
+import { AWS_REVIEW } from "./review";
 import { AwsGrantSchema, AwsSchema } from "./schema";
 
 /** Roles and inline policies by role name, built once per plan (diff and access ask per grant). */
@@ -63,4 +64,5 @@ export const aws = defineTarget({
     grantContract: (plan, summary) => awsGrantContract(indexOf(plan).roles.get(summary.roleName), summary),
     ci: awsCi,
     component: () => (require("./component") as typeof import("./component")).components,
+    review: AWS_REVIEW,
 });

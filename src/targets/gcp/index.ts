@@ -9,6 +9,7 @@ import { COMPONENT, RESOURCE } from "./names";
 import { planGcp } from "./plan";
 import { GcpPlanSchema, GcpSummarySchema } from "./plan-schema";
 import { renderGcp } from "./render";
+import { GCP_REVIEW } from "./review";
 import { GcpGrantSchema, GcpSchema } from "./schema";
 
 export const gcp = defineTarget({
@@ -36,4 +37,5 @@ export const gcp = defineTarget({
     grantContract: gcpGrantContract,
     ci: gcpCi,
     component: () => (require("./component") as typeof import("./component")).components,
+    review: GCP_REVIEW,
 });

@@ -10,6 +10,7 @@ import { planVault } from "./plan";
 import { VaultPlan, VaultPlanSchema, VaultSummarySchema } from "./plan-schema";
 import { vaultProviderConfigProblems } from "./provider-config";
 import { renderVault } from "./render";
+import { VAULT_REVIEW } from "./review";
 import { VaultGrantSchema, VaultSchema } from "./schema";
 
 /**
@@ -59,5 +60,6 @@ export const vault = defineTarget({
     grantContract: vaultGrantContract,
     ci: vaultCi,
     component: () => (require("./component") as typeof import("./component")).components,
+    review: VAULT_REVIEW,
     providerConfigProblems: vaultProviderConfigProblems,
 });

@@ -12,7 +12,7 @@
  */
 import { formatDuration, parseDuration, vaultTuneDuration } from "../../core/duration";
 import { Findings, PathSegment, compare, formatPath } from "../../core/findings";
-import { ResolvedGrant, fullEnforcement, uniqueSorted } from "../../core/model";
+import { ResolvedGrant, ancestors, fullEnforcement, uniqueSorted } from "../../core/model";
 import { grantMeta, meta } from "../../core/resources";
 import { httpsUrlProblem, isPattern } from "../../core/rules";
 import type { DeployerConfig, GitlabConfig } from "../../core/schema";
@@ -59,15 +59,6 @@ export function policyHcl(mount: string, prefixes: readonly string[], header: st
             `\npath "${mount}/metadata/${prefix}/*" {\n  capabilities = ["list"]\n}\n`;
     }
     return text;
-}
-
-/** The strict ancestors of a secret prefix, shortest first: a, a/b for a/b/c. */
-export function ancestors(prefix: string): string[] {
-    const chain: string[] = [];
-    for (let end = prefix.indexOf("/"); end !== -1; end = prefix.indexOf("/", end + 1)) {
-        chain.push(prefix.slice(0, end));
-    }
-    return chain;
 }
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
@@ -331,7 +322,11 @@ function auditEntries(vault: VaultConfig, findings: Findings): VaultAuditEntry[]
     });
 }
 
-/** The folders a grant's project owns: its path, and its former path after a rename. */
+/**
+ * The folders a grant's project owns: its path, and its former path after a rename. A former
+ * path is the project's own only because checkRenames (core/model.ts) refuses one that is, lies
+ * inside or holds another project's folder.
+ */
 function ownFolders(grant: ResolvedGrant): string[] {
     return grant.renamedFrom === undefined ? [grant.project] : [grant.project, grant.renamedFrom];
 }
