@@ -118,6 +118,7 @@ const DEPLOYER: ReviewFields = {
     "state.s3.bucket": derived("diff's AWS access changes of the deployer's grants: their inline policy names the bucket"),
     "state.s3.prefix": derived("diff's AWS access changes of the deployer's grants: their inline policy names the prefix"),
     "state.s3.kmsKeyArn": derived("diff's AWS access changes of the deployer's grants: their inline policy names the key"),
+    "state.s3.region": derived("the pipeline's PULUMI_BACKEND_URL only: .gitlab-ci.yml changes with it, and its check job fails until it is regenerated"),
     "state.gcs": access(gcsState),
     "state.gcs.bucket": derived("deployer.state.gcs, whose rule compares the whole location"),
     "state.gcs.kmsKey": derived("deployer.state.gcs, whose rule compares the whole location"),
