@@ -31,6 +31,12 @@ export function blockers(result: DiffResult): Blocker[] {
             found.push({ resource: resource(change), why: change.hazard, action: "review" });
         }
     }
+    // A field whose change can lose data or audit (a protection turned off, an audit device removed), even with no resource change yet.
+    for (const field of result.fields) {
+        if (field.class === "hazard") {
+            found.push({ resource: field.path, why: field.detail, action: "review" });
+        }
+    }
     for (const change of result.resources) {
         if (change.adminOnly !== undefined && change.op !== "move") {
             found.push({ resource: resource(change), why: change.adminOnly, action: "administrator" });

@@ -135,15 +135,26 @@ describe("the repository's pipeline", () => {
             assert.equal(
                 run.stdout,
                 [
-                    "Pulumi.dev.yaml: not applied unattended: 1 change needs a person first",
+                    "Pulumi.dev.yaml: not applied unattended: 2 changes need a person first",
+                    '  gitlab-federation:vault.audit[0].path: "/var/log/vault/audit.log" -> "/var/log/vault/audit-2.log": the device is replaced delete-first and writes its log to /var/log/vault/audit-2.log instead',
                     "  replace Audit file: the applier's permissions leave the Vault Audit to an administrator: an administrator runs pulumi up to change it (README: What only an administrator changes)",
                     "",
                     "What to do:",
+                    "  - resolve the hazard (the change would be refused or lose data), or have an administrator apply it knowingly",
                     "  - an administrator runs pulumi up for this commit (the applier's permissions do not cover it)",
                     `  - then run the up job again (a manual job, or a new pipeline for this commit) with the CI/CD variable GITLAB_FEDERATION_ACCEPT_SHA=${run.head}: it then applies this commit`,
                     "",
                 ].join("\n"),
             );
+        });
+
+        it("a protection turned off (a hazard of the map, before any resource changes): stops with exit 6", () => {
+            const unprotected = DEV_TEXT.replace("    kvMount: secret ", "    protect: false\n    kvMount: secret ");
+            assert.notEqual(unprotected, DEV_TEXT);
+            const run = runUp({ before: DEV_TEXT, after: unprotected, applied: "before" });
+            assert.deepEqual([run.status, run.calls], [6, ["pulumi stack tag get gitlab-federation:commit --stack dev"]]);
+            assert.match(run.stdout, /^  gitlab-federation:vault\.protect: true -> false: pulumi up may delete the KV mount secret\/ with every secret in it/m);
+            assert.match(run.stdout, /  - resolve the hazard \(the change would be refused or lose data\), or have an administrator apply it knowingly\n/);
         });
 
         it("a stack never applied (no tag): its anchors and deployer are an administrator's bootstrap; accepted for this commit, it applies", () => {

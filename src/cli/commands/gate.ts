@@ -36,7 +36,7 @@ neither a file nor a git revision; 6 a person must act first (the report says wh
                 return EXIT.invalid;
             }
         }
-        const found = blockers(diffPlans(before.result!.plan!, head.result!.plan!));
+        const found = blockers(diffPlans(before.result!.plan!, head.result!.plan!, { base: before.file.raw, head: head.file.raw }));
         context.io.stdout(gateReport(found, head.source.label, single(context, "commit")));
         return found.length === 0 ? EXIT.ok : EXIT.gated;
     },
