@@ -12,7 +12,7 @@ import type { ShardKey } from "../core/schema";
 import { sectionKeys } from "../core/parse";
 import { PositionedProblem, Position, StackFile, readStackFile, stackFileName, stackOfFile } from "../stack-file/file";
 import { CheckResult, checkMap, providerConfigProblems } from "../features/check";
-import { MAP_DEFINITION } from "../features/map-schema";
+import { mapDefinition } from "../features/map-schema";
 import type { Plan } from "../features/plan-schema";
 import { shardKeyOf, shardNameProblems, stackPart } from "../features/shard";
 import { CommandContext, UnreadableError, UsageError, single } from "./command";
@@ -104,7 +104,7 @@ export interface LoadedMap {
 
 /** Reads the stack file's text into a checked map; a shard stack's file leads to the map it is a shard of. */
 export function loadText(context: CommandContext, source: Source, text: string): LoadedMap {
-    const file = readStackFile(text, { sections: sectionKeys(MAP_DEFINITION), projectName: projectName(context, source) });
+    const file = readStackFile(text, { sections: sectionKeys(mapDefinition()), projectName: projectName(context, source) });
     if (!file.readable) {
         return { source, file };
     }

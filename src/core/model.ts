@@ -66,15 +66,6 @@ function deployerGrants(parsed: ParsedMap, projectById: ReadonlyMap<string, stri
     } else if (owner !== undefined && owner !== d.project) {
         findings.problem(["deployer", "id"], `${projectId} is the id of ${JSON.stringify(owner)} under projects: the deployer's project is ${JSON.stringify(d.project)}; check both in GitLab (Settings > General)`);
     }
-    const targets = Object.fromEntries([...parsed.sections.keys()].map((key) => [key, {}]));
-    for (const [kind, section] of [
-        ["s3", "aws"],
-        ["gcs", "gcp"],
-    ] as const) {
-        if (d.state?.[kind] !== undefined && !parsed.present.has(section)) {
-            findings.problem(["deployer", "state", kind], `needs the gitlab-federation:${section} section: the deployer's ${section === "aws" ? "AWS roles" : "GCP service accounts"} are what reach this state`);
-        }
-    }
     return DEPLOYER_ROLES.flatMap((role) => {
         if (listed?.grants.has(role) === true) {
             findings.problem(
@@ -85,7 +76,8 @@ function deployerGrants(parsed: ParsedMap, projectById: ReadonlyMap<string, stri
         }
         const fields = role === "applier" ? d.applier : d.planner;
         const refList: readonly string[] = typeof fields.ref === "string" ? [fields.ref] : fields.ref;
-        const config: GrantConfig = { ref: fields.ref, refType: "branch", protected: role === "applier" || d.planner.protected, ...targets };
+        // The identity's conditions only: what it may do in each target is its deployer capability's, not a grant field.
+        const config: GrantConfig = { ref: fields.ref, refType: "branch", protected: role === "applier" || d.planner.protected };
         return [
             {
                 project: d.project,

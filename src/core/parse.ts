@@ -8,7 +8,7 @@
 import { z } from "zod";
 import { Findings, NAMESPACE, PathSegment, show } from "./findings";
 import { grantNameProblem, projectPathProblem } from "./rules";
-import { DeployerConfig, DeployerSchema, GitlabConfig, GitlabSchema, PROJECT_FIELDS, ProjectIdSchema, ShardingConfig, ShardingSchema } from "./schema";
+import { DeployerConfig, GitlabConfig, GitlabSchema, PROJECT_FIELDS, ProjectIdSchema, ShardingConfig, ShardingSchema } from "./schema";
 
 /** A grant as parsed: the shared fields, plus one field per target it uses. */
 export interface GrantConfig {
@@ -41,6 +41,13 @@ export interface MapDefinition {
     readonly sections: readonly { readonly key: string; readonly schema: z.ZodType }[];
     /** A whole grant: shared fields plus every target's field. */
     readonly grantSchema: z.ZodType;
+    /** The deployer section (shared fields plus each target's `deployer.<key>`). */
+    readonly deployerSchema: z.ZodType;
+    /**
+     * Deployer settings that moved into a target's `deployer.<key>`: the former path (below
+     * deployer, dotted) and where it is now, e.g. `tokenTtl` → `vault.tokenTtl`.
+     */
+    readonly deployerMoved: Readonly<Record<string, string>>;
 }
 
 export interface ParsedMap {
@@ -326,6 +333,38 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 /**
+ * The deployer section without the settings that moved into a target's `deployer.<key>`, each of
+ * which is one problem saying where it goes now (and no second one about an unknown field).
+ */
+function withoutMoved(value: unknown, moved: Readonly<Record<string, string>>, findings: Findings): unknown {
+    if (!isPlainObject(value)) {
+        return value;
+    }
+    const copy: Record<string, unknown> = structuredClone(value);
+    for (const [former, now] of Object.entries(moved)) {
+        const segments = former.split(".");
+        const parents = [copy];
+        for (const key of segments.slice(0, -1)) {
+            const next = parents[parents.length - 1]![key];
+            if (!isPlainObject(next)) break;
+            parents.push(next);
+        }
+        const parent = parents[parents.length - 1]!;
+        const last = segments[segments.length - 1]!;
+        if (parents.length !== segments.length || !(last in parent)) {
+            continue;
+        }
+        delete parent[last];
+        findings.problem(["deployer", ...segments], `moved to deployer.${now} (each target's settings of the deployer are under deployer.<target>): write it there`);
+        // A section left empty by the move (state: {s3: ...}) goes too, so it is not reported again.
+        if (parents.length > 1 && Object.keys(parent).length === 0) {
+            delete parents[parents.length - 2]![segments[segments.length - 2]!];
+        }
+    }
+    return copy;
+}
+
+/**
  * Parses the map. `raw` maps config keys without namespace (gitlab, the target sections,
  * projects) to their values. Problems go to `findings`; what parsed is returned.
  */
@@ -356,7 +395,7 @@ export function parseMap(raw: Readonly<Record<string, unknown>>, definition: Map
         }
     }
 
-    const deployer = raw.deployer === undefined ? undefined : parseWith(DeployerSchema, raw.deployer, ["deployer"], findings, false);
+    const deployer = raw.deployer === undefined ? undefined : parseWith(definition.deployerSchema, withoutMoved(raw.deployer, definition.deployerMoved, findings), ["deployer"], findings, false);
     const sharding = raw.sharding === undefined ? undefined : parseWith(ShardingSchema, raw.sharding, ["sharding"], findings, false);
 
     const projects: ParsedProject[] = [];

@@ -63,10 +63,15 @@ export interface EntryIdentity {
 export interface TargetReview {
     readonly section: ReviewFields;
     readonly grant: ReviewFields;
+    /** The target's settings of the deployer (`deployer.<key>`), when it has a deployer capability with settings. */
+    readonly deployer?: ReviewFields;
     readonly entries?: Readonly<Record<string, EntryIdentity>>;
 }
 
 export const cosmetic: FieldReview = { class: "cosmetic" };
+
+/** The reason of an acknowledgement or a loosening: the warnings quote it; what it allows is reported where it happens. */
+export const LOOSENING_REASON: FieldReview = { class: "derived", reportedBy: "the warnings, which quote the reason (added, removed); what it allows is reported where it happens" };
 
 export function derived(reportedBy: string): FieldReview {
     return { class: "derived", reportedBy };

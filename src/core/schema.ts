@@ -113,92 +113,51 @@ export type GitlabConfig = z.output<typeof GitlabSchema>;
 const RefsSchema = z.union([RefSchema, z.array(RefSchema).min(1)]);
 
 /**
- * The federation project itself: the identities its own pipeline uses, planned like grants of
- * that project (`planner` and `applier`), with permissions derived from what this program
- * manages (each target's deployer.ts), not from a grant field.
+ * The federation project itself: the identities its own pipeline uses (`planner` and `applier`),
+ * planned by each target's deployer capability with permissions derived from what this program
+ * manages, not from a grant field. Each target's own settings of them are under
+ * `deployer.<target>` (deployerSchema).
  */
-export const DeployerSchema = z
-    .strictObject({
-        project: ruled(projectPathProblem).meta({ description: "Path of the GitLab project that holds this repository and runs pulumi, e.g. platform/gitlab-federation." }),
-        id: ProjectIdSchema,
-        planner: z
-            .strictObject({
-                ref: RefsSchema.default("*").meta({ description: "Branches whose merge-request pipelines may plan (pulumi preview, read-only). Default: any branch." }),
-                protected: z
-                    .boolean()
-                    .default(false)
-                    .meta({ description: "Require a protected branch. Default false: merge requests come from unprotected branches; the planner reads configuration, never secrets or writes." }),
-            })
-            .default({ ref: "*", protected: false })
-            .meta({ description: "The read-only identity of merge-request pipelines (pulumi preview)." }),
-        applier: z
-            .strictObject({
-                ref: RefsSchema.default("main").meta({ description: "The protected branch whose pipelines apply (pulumi up). Default: main." }),
-                environment: ruled(environmentProblem).meta({ description: "The GitLab environment of this stack's pulumi up job; protect it in GitLab (Settings > CI/CD > Protected environments)." }),
-                manual: z.boolean().default(true).meta({ description: "pulumi up waits for a person to start it (when: manual). Default true; set false for a stack you deploy on every merge." }),
-                acknowledgeAws: reason(
-                    "With an aws section: why it is acceptable that AWS, which sees only sub and aud, lets any job of a pipeline on the applier's branch assume its role, not only pulumi up in its environment.",
-                ).optional(),
-            })
-            .meta({ description: "The identity of pulumi up on the protected branch, in the stack's environment: it can change everything this stack manages." }),
-        tokenTtl: duration("How long the deployer's Vault tokens live: long enough for one pulumi up. Default: 30m (within vault.ttlCap).").default("30m"),
-        state: z
-            .strictObject({
-                s3: z
-                    .strictObject({
-                        bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: (i) => `must be an S3 bucket name, got ${JSON.stringify(i.input)}` }),
-                        // No "*" or "?": the prefix is written into IAM resource ARNs and StringLike patterns, where they are wildcards.
-                        prefix: z
-                            .string()
-                            .regex(/^[A-Za-z0-9!_.'()-]+(\/[A-Za-z0-9!_.'()-]+)*$/, {
-                                error: (i) => `must be an object key prefix of letters, digits and !_.'()- in "/"-separated parts, without leading or trailing "/" (no "*" or "?": IAM reads them as wildcards), got ${JSON.stringify(i.input)}`,
-                            })
-                            .optional()
-                            .meta({ description: "The folder of the backend URL (s3://<bucket>/<prefix>); the deployer reaches only objects below it." }),
-                        region: z
-                            .string()
-                            .regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, { error: (i) => `must be the bucket's AWS region, e.g. "eu-west-1", got ${JSON.stringify(i.input)}` })
-                            .meta({ description: "The bucket's region: the pipeline's backend URL carries it (s3://<bucket>/<prefix>?region=<region>); the S3 backend cannot find the bucket without it." }),
-                        kmsKeyArn: z
-                            .string()
-                            .regex(/^arn:aws(-cn|-us-gov)?:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/, { error: (i) => `must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>), got ${JSON.stringify(i.input)}` })
-                            .optional()
-                            .meta({ description: "The key of an awskms:// secrets provider: the planner may decrypt, the applier encrypt and decrypt." }),
-                    })
-                    .optional()
-                    .meta({ description: "A self-managed backend in S3: the pipeline's jobs use PULUMI_BACKEND_URL=s3://<bucket>/<prefix>?region=<region>, and the deployer's AWS roles get exactly this location." }),
-                gcs: z
-                    .strictObject({
-                        bucket: z.string().regex(/^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/, { error: (i) => `must be a Cloud Storage bucket name, got ${JSON.stringify(i.input)}` }).meta({
-                            description: "A bucket that holds only this backend: the pipeline's jobs use PULUMI_BACKEND_URL=gs://<bucket>, and the deployer's service accounts get it whole.",
-                        }),
-                        kmsKey: z
-                            .string()
-                            .regex(/^projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+\/cryptoKeys\/[^/]+$/, { error: (i) => `must be projects/<p>/locations/<l>/keyRings/<r>/cryptoKeys/<k>, got ${JSON.stringify(i.input)}` })
-                            .optional()
-                            .meta({ description: "The key of a gcpkms:// secrets provider: the planner may decrypt, the applier encrypt and decrypt." }),
-                    })
-                    .optional()
-                    .meta({ description: "A self-managed backend in Cloud Storage: the deployer's GCP service accounts get this bucket." }),
-            })
-            .optional()
-            .meta({ description: "Where this stack's Pulumi state lives, when it is a bucket of a target the map manages." }),
-        allowUnboundedAwsRoles: reason(
-            "Reason the applier may create IAM roles without aws.permissionsBoundary: it could then create a role with any permission and assume it. Prefer setting aws.permissionsBoundary.",
-        ).optional(),
-        acknowledgeVaultPolicies: reason(
-            "With a vault section: why it is acceptable that the applier writes the grants' Vault policies and roles, whose content Vault cannot bound: a policy may grant any path, a role may admit any pipeline, the applier's own included (e.g. every map change is reviewed and the applier job runs only reviewed code on a protected branch in a protected environment).",
-        ).optional(),
-        acknowledgeGcpProject: reason(
-            "With a gcp section: why it is acceptable that the applier can act as every service account of gcp.project and change every workload identity pool there (IAM conditions cannot name service accounts or pools): gcp.project must hold only this stack's pool and service accounts, no default compute service account.",
-        ).optional(),
-    })
-    .meta({
-        description:
-            "The federation's own pipeline: a read-only planner identity for merge requests and an applier identity for pulumi up on the protected branch, per target the map uses, created by this stack.",
-    });
+const DEPLOYER_FIELDS = {
+    project: ruled(projectPathProblem).meta({ description: "Path of the GitLab project that holds this repository and runs pulumi, e.g. platform/gitlab-federation." }),
+    id: ProjectIdSchema,
+    planner: z
+        .strictObject({
+            ref: RefsSchema.default("*").meta({ description: "Branches whose merge-request pipelines may plan (pulumi preview, read-only). Default: any branch." }),
+            protected: z
+                .boolean()
+                .default(false)
+                .meta({ description: "Require a protected branch. Default false: merge requests come from unprotected branches; the planner reads configuration, never secrets or writes." }),
+        })
+        .default({ ref: "*", protected: false })
+        .meta({ description: "The read-only identity of merge-request pipelines (pulumi preview)." }),
+    applier: z
+        .strictObject({
+            ref: RefsSchema.default("main").meta({ description: "The protected branch whose pipelines apply (pulumi up). Default: main." }),
+            environment: ruled(environmentProblem).meta({ description: "The GitLab environment of this stack's pulumi up job; protect it in GitLab (Settings > CI/CD > Protected environments)." }),
+            manual: z.boolean().default(true).meta({ description: "pulumi up waits for a person to start it (when: manual). Default true; set false for a stack you deploy on every merge." }),
+        })
+        .meta({ description: "The identity of pulumi up on the protected branch, in the stack's environment: it changes what this stack manages, within each target's limits." }),
+};
 
-export type DeployerConfig = z.output<typeof DeployerSchema>;
+/** The deployer section for targets with deployer settings (`deployer.<key>`). */
+export function deployerSchema(settings: readonly { readonly key: string; readonly schema: z.ZodType }[]) {
+    return z
+        .strictObject({ ...DEPLOYER_FIELDS, ...Object.fromEntries(settings.map(({ key, schema }) => [key, schema.optional()])) })
+        .meta({
+            description:
+                "The federation's own pipeline: a read-only planner identity for merge requests and an applier identity for pulumi up on the protected branch, per target the map uses, created by this stack; deployer.<target> holds a target's own settings of them.",
+        });
+}
+
+/** The deployer section as parsed: the shared fields, and each target's settings by its key. */
+export interface DeployerConfig {
+    readonly project: string;
+    readonly id: string | number;
+    readonly planner: { readonly ref: string | readonly string[]; readonly protected: boolean };
+    readonly applier: { readonly ref: string | readonly string[]; readonly environment: string; readonly manual: boolean };
+    readonly [target: string]: unknown;
+}
 
 /** Sharding the map over several stacks (README: Large instances). */
 export const ShardingSchema = z

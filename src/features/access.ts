@@ -5,8 +5,8 @@
  * itself, a parent folder that covers it, or a child folder inside it), and the loosenings it
  * carries. Linear: folders are matched through their ancestors, never pairwise.
  */
+import { targets } from "../targets";
 import { compare } from "../core/findings";
-import { ALL_TARGETS } from "./check";
 import type { GrantSummary, Plan } from "./plan-schema";
 
 export type Via = "exact" | "parent" | "child";
@@ -94,7 +94,7 @@ export function accessMatrix(plan: Plan, filter: AccessFilter = {}): AccessRow[]
     const sections = plan as unknown as Record<string, unknown>;
     const notes = loosenings(plan);
     const rows: AccessRow[] = [];
-    for (const target of ALL_TARGETS) {
+    for (const target of targets()) {
         const section = sections[target.key];
         if (section === undefined || (filter.target !== undefined && filter.target !== target.key)) {
             continue;
@@ -107,7 +107,7 @@ export function accessMatrix(plan: Plan, filter: AccessFilter = {}): AccessRow[]
                 continue;
             }
             const grantNotes = notes.get(`${grantPath(grant)}.${target.key}`) ?? [];
-            for (const reach of target.reaches(section, summary, grant)) {
+            for (const reach of target.review?.reaches?.(section, summary, grant) ?? []) {
                 (reach.hierarchical ? hierarchical : flat).push({ grant, target: target.key, resource: reach.resource, gives: reach.gives, loosenings: grantNotes });
             }
         }

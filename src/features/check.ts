@@ -3,15 +3,15 @@
  * program registers nothing) unless the whole map is valid. Loops over the target registry and
  * never names a target.
  */
+import { targets } from "../targets";
 import { Findings, MapValidationError, Problem, Warning, formatPath, sortFindings } from "../core/findings";
 import { ResolvedGrant, resolveGrants } from "../core/model";
 import { ParsedMap, parseMap } from "../core/parse";
 import type { DeployerConfig, ShardingConfig } from "../core/schema";
 import { shardKey, shardOf } from "../core/shard";
 import { keyProblem } from "../stack-file/config";
-import { TARGETS } from "../targets";
-import type { AnyTarget, PlanContext, TargetGrant, TargetPlanResult } from "../targets/target";
-import { MAP_DEFINITION } from "./map-schema";
+import type { AnyTarget, PlanContext, PlannedGrant, TargetPlanResult } from "../targets/target";
+import { mapDefinition } from "./map-schema";
 import type { GrantSummary, Plan } from "./plan-schema";
 
 export interface CheckResult {
@@ -33,22 +33,76 @@ export interface CheckOptions {
     readonly providerConfig?: Readonly<Record<string, unknown>>;
 }
 
-/** The registry, for code that treats every target alike. */
-export const ALL_TARGETS: readonly AnyTarget[] = TARGETS as unknown as readonly AnyTarget[];
+/** The grants that use `target`, with their parsed field, and (a target with a deployer capability) the deployer's identities, in index order. */
+function grantsOf(target: AnyTarget, grants: readonly ResolvedGrant[]): PlannedGrant<unknown>[] {
+    return grants.flatMap((grant): PlannedGrant<unknown>[] => {
+        if (grant.deployer !== undefined) {
+            return target.deployer !== undefined ? [{ grant, identity: grant.deployer, at: grant.path }] : [];
+        }
+        return grant.config[target.key] !== undefined ? [{ grant, fields: grant.config[target.key], at: [...grant.path, target.key] }] : [];
+    });
+}
 
-/** The grants that use `target`, with their parsed field. */
-function grantsOf(target: AnyTarget, grants: readonly ResolvedGrant[]): TargetGrant<unknown>[] {
-    return grants.filter((g) => g.config[target.key] !== undefined).map((grant) => ({ grant, fields: grant.config[target.key], at: [...grant.path, target.key] }));
+/**
+ * The deployer's settings per target (`deployer.<key>`): only for a target the map has, and every
+ * target the map has must be one the deployer can manage (a deployer capability): the pipeline's
+ * pulumi up runs as the applier, with no other credentials.
+ */
+function checkDeployerTargets(parsed: ParsedMap, findings: Findings): void {
+    const d = parsed.deployer;
+    if (d === undefined) {
+        return;
+    }
+    const backends: string[] = [];
+    for (const target of targets()) {
+        if (d[target.key] !== undefined && !parsed.present.has(target.key)) {
+            if (target.deployer?.backendUrl?.(d[target.key]) !== undefined) {
+                findings.problem(["deployer", target.key], `names a state backend and needs the gitlab-federation:${target.key} section: the deployer's ${target.title} identities are what reach that state. Add the section, or keep the state elsewhere`);
+            } else {
+                findings.warn(["deployer", target.key], `has no effect: the map has no gitlab-federation:${target.key} section; remove it`);
+            }
+        }
+        const backend = d[target.key] !== undefined ? target.deployer?.backendUrl?.(d[target.key]) : undefined;
+        if (backend !== undefined) {
+            backends.push(`deployer.${target.key} (${backend})`);
+            if (backends.length > 1) {
+                findings.problem(["deployer", target.key], `names a second state backend: the pipeline's jobs have one PULUMI_BACKEND_URL, and ${backends.join(" and ")} both name one. Keep the state in one of them`);
+            }
+        }
+        if (parsed.present.has(target.key) && target.deployer === undefined) {
+            findings.problem(
+                ["deployer"],
+                `cannot manage ${target.title}: gitlab-federation has no deployer identities for it, and the pipeline's pulumi up runs as the applier only. Apply this stack as an administrator (remove the deployer section), or move the ${target.key} section to a stack without a deployer`,
+            );
+        }
+    }
+}
+
+/** A target's deployer settings when the map gives none: its schema's defaults. */
+function defaultSettings(target: AnyTarget): unknown {
+    const parsed = target.deployer?.settings?.safeParse({});
+    return parsed?.success === true ? parsed.data : {};
+}
+
+/** The self-managed Pulumi backend one of the targets' deployer settings names (the pipeline's PULUMI_BACKEND_URL). */
+function backendUrlOf(d: DeployerConfig): string | undefined {
+    for (const target of targets()) {
+        const url = d[target.key] !== undefined ? target.deployer?.backendUrl?.(d[target.key]) : undefined;
+        if (url !== undefined) {
+            return url;
+        }
+    }
+    return undefined;
 }
 
 /** Checks that concern a grant as a whole: a target section it needs, an unprotected ref. */
 function checkGrants(grants: readonly ResolvedGrant[], present: ReadonlySet<string>, findings: Findings): void {
     for (const grant of grants) {
-        for (const target of ALL_TARGETS) {
+        for (const target of targets()) {
             if (grant.config[target.key] !== undefined && !present.has(target.key)) {
                 findings.problem(
                     [...grant.path, target.key],
-                    `needs the gitlab-federation:${target.key} section, which the stack config does not have: add it (${target.sectionHint}) or remove ${target.key} from this grant`,
+                    `needs the gitlab-federation:${target.key} section, which the stack config does not have: add it (${target.map.sectionHint}) or remove ${target.key} from this grant`,
                 );
             }
         }
@@ -135,7 +189,7 @@ function shardingOf(config: ShardingConfig, parsed: ParsedMap, findings: Finding
  */
 export function providerConfigProblems(providerConfig: Readonly<Record<string, unknown>>, map: Readonly<Record<string, unknown>>): Problem[] {
     const context = { deployer: map.deployer !== undefined };
-    return ALL_TARGETS.filter((target) => map[target.key] !== undefined).flatMap((target) =>
+    return targets().filter((target) => map[target.key] !== undefined).flatMap((target) =>
         (target.providerConfigProblems?.(providerConfig, context) ?? []).map(({ key, message }) => keyProblem(key, message)),
     );
 }
@@ -147,20 +201,22 @@ export function providerConfigProblems(providerConfig: Readonly<Record<string, u
 export function checkMap(raw: Readonly<Record<string, unknown>>, options: CheckOptions = {}): CheckResult {
     const findings = new Findings();
     findings.problems.push(...(options.readProblems ?? []), ...providerConfigProblems(options.providerConfig ?? {}, raw));
-    const parsed = parseMap(raw, MAP_DEFINITION, findings);
+    const parsed = parseMap(raw, mapDefinition(), findings);
     const grants = resolveGrants(
         parsed,
-        ALL_TARGETS.map((t) => ({ key: t.key, hint: t.grantHint })),
+        targets().map((t) => ({ key: t.key, hint: t.map.grantHint })),
         findings,
     );
     checkGrants(grants, parsed.present, findings);
+    checkDeployerTargets(parsed, findings);
 
     const sharding = parsed.sharding === undefined ? undefined : shardingOf(parsed.sharding, parsed, findings);
     const results = new Map<string, TargetPlanResult<unknown, unknown>>();
-    for (const target of ALL_TARGETS) {
+    for (const target of targets()) {
         const section = parsed.sections.get(target.key);
         if (section !== undefined) {
-            results.set(target.key, target.plan({ gitlab: parsed.gitlab, section, grants: grantsOf(target, grants), all: grants, findings, ...(sharding !== undefined ? { sharding } : {}) }));
+            const deployer = parsed.deployer !== undefined ? { deployer: { config: parsed.deployer, settings: parsed.deployer[target.key] ?? defaultSettings(target) } } : {};
+            results.set(target.key, target.plan({ gitlab: parsed.gitlab, section, grants: grantsOf(target, grants), all: grants, findings, ...(sharding !== undefined ? { sharding } : {}), ...deployer }));
         }
     }
     checkAudiences(results, findings);
@@ -185,19 +241,6 @@ export function checkMap(raw: Readonly<Record<string, unknown>>, options: CheckO
     plan.grants = grants.map((g) => summaryOf(g, results, sharding?.shardOf(g)));
     plan.warnings = warnings.map(({ path, message }) => ({ path, message }));
     return { problems, warnings, plan: plan as Plan };
-}
-
-/**
- * The self-managed backend the deployer's state section names, as the Pulumi CLI takes it
- * (PULUMI_BACKEND_URL): s3://<bucket>[/<prefix>]?region=<region> (the S3 backend needs the region:
- * gocloud.dev s3blob reads it from the URL or the AWS SDK's environment), or gs://<bucket>.
- */
-function backendUrlOf(d: DeployerConfig): string | undefined {
-    const { s3, gcs } = d.state ?? {};
-    if (s3 !== undefined) {
-        return `s3://${s3.bucket}${s3.prefix !== undefined ? `/${s3.prefix}` : ""}?region=${s3.region}`;
-    }
-    return gcs !== undefined ? `gs://${gcs.bucket}` : undefined;
 }
 
 /** The plan of a valid map; throws MapValidationError listing every problem otherwise. */

@@ -16,9 +16,9 @@
  * map's rule first, values written by the YAML emitter, text (a grant's description, the
  * examples) as comments by `comment`.
  */
+import { targets } from "../targets";
 import type { Contract, GrantConditions, GrantContract } from "../contract/contract";
 import type { CiPiece, CiUnavailable, CiValue } from "../targets/target";
-import { ALL_TARGETS } from "./check";
 import { comment, contractProblems, yamlOf } from "./ci-output";
 
 export type CiFormat = "yaml" | "component";
@@ -86,15 +86,15 @@ export function buildJob(contract: Contract, grant: GrantContract, value: CiValu
     const pieces: CiPiece[] = [];
     const sections = contract as unknown as Record<string, unknown>;
     const parts = grant as unknown as Record<string, unknown>;
-    for (const target of ALL_TARGETS) {
-        if (parts[target.key] === undefined) {
+    for (const target of targets()) {
+        if (parts[target.key] === undefined || target.ci === undefined) {
             continue;
         }
         if (sections[target.key] === undefined) {
             problems.push(`${where}: uses ${target.title}, but the contract has no ${target.key} section`);
             continue;
         }
-        const piece: CiPiece | CiUnavailable = target.ci(sections[target.key], parts[target.key], value);
+        const piece: CiPiece | CiUnavailable = target.ci.job(sections[target.key], parts[target.key], value);
         if ("unavailable" in piece) {
             problems.push(`${where}: ${piece.unavailable}`);
         } else {

@@ -6,51 +6,59 @@
  */
 import { z } from "zod";
 import { CONTRACT_SCHEMA_VERSION, Contract, contractMajor } from "../contract/contract";
-import { conforms } from "../core/type-checks";
-import { RegisteredTarget, TARGETS } from "../targets";
-import { ALL_TARGETS } from "./check";
+import { targets } from "../targets";
+import type { AnyTarget } from "../targets/target";
 import type { GrantSummary, Plan } from "./plan-schema";
 
-type Sections = { [T in RegisteredTarget as T["key"]]: z.ZodOptional<T["contractSchema"]> };
-type GrantSections = { [T in RegisteredTarget as T["key"]]: z.ZodOptional<T["grantContractSchema"]> };
+/** When a grant's token is accepted, as the contract states it. */
+export const CONDITIONS = z
+    .object({ ref: z.array(z.string()), refType: z.enum(["branch", "tag"]), protected: z.boolean(), environment: z.string().optional() })
+    .meta({ description: "When the grant's token is accepted: refs (exact, or patterns where * matches any run of characters), ref type, protection, environment." });
 
-const sections = Object.fromEntries(TARGETS.map((t) => [t.key, t.contractSchema.optional()])) as Sections;
-const grantSections = Object.fromEntries(TARGETS.map((t) => [t.key, t.grantContractSchema.optional()])) as GrantSections;
+export const DEPLOYER_ROLE = z.enum(["planner", "applier"]);
 
-export const GrantContractSchema = z
-    .object({
-        projectId: z.string().meta({ description: "The GitLab project id the grant is bound to." }),
-        description: z.string().optional(),
-        conditions: z
-            .object({ ref: z.array(z.string()), refType: z.enum(["branch", "tag"]), protected: z.boolean(), environment: z.string().optional() })
-            .meta({ description: "When the grant's token is accepted: refs (exact, or patterns where * matches any run of characters), ref type, protection, environment." }),
-        deployer: z.enum(["planner", "applier"]).optional().meta({ description: "Set on the federation pipeline's own identities (gitlab-federation:deployer)." }),
-        ...grantSections,
-    })
-    .meta({ description: "What one grant gives, per target it uses." });
+/** The contract's schema for a list of targets: each with a contract capability adds its part of the stack and of a grant. */
+function buildContractSchema(list: readonly AnyTarget[]) {
+    const withContract = list.filter((t) => t.contract !== undefined);
+    const grantSections = Object.fromEntries(withContract.map((t) => [t.key, t.contract!.grant.optional()]));
+    const sections = Object.fromEntries(withContract.map((t) => [t.key, t.contract!.section.optional()]));
+    const grant = z
+        .object({
+            projectId: z.string().meta({ description: "The GitLab project id the grant is bound to." }),
+            description: z.string().optional(),
+            conditions: CONDITIONS,
+            deployer: DEPLOYER_ROLE.optional().meta({ description: "Set on the federation pipeline's own identities (gitlab-federation:deployer)." }),
+            ...grantSections,
+        })
+        .meta({ description: "What one grant gives, per target it uses." });
+    return z
+        .object({
+            schemaVersion: z.string().regex(/^1\.\d+$/).meta({ description: `"major.minor"; this schema describes major 1 (written: ${CONTRACT_SCHEMA_VERSION}).` }),
+            gitlabUrl: z.string().meta({ description: "The GitLab instance whose ID tokens the stack trusts (their iss)." }),
+            ...sections,
+            grants: z.record(z.string(), z.record(z.string(), grant)).meta({ description: "grants[<project path>][<grant>]." }),
+        })
+        .meta({
+            title: "gitlab-federation contract",
+            description:
+                "The stack output contract of a gitlab-federation stack: what app stacks and app projects' CI consume. This schema is exactly the version this package writes; a newer minor version only adds optional fields, which readers ignore.",
+        });
+}
 
-export const ContractSchema = z
-    .object({
-        schemaVersion: z.string().regex(/^1\.\d+$/).meta({ description: `"major.minor"; this schema describes major 1 (written: ${CONTRACT_SCHEMA_VERSION}).` }),
-        gitlabUrl: z.string().meta({ description: "The GitLab instance whose ID tokens the stack trusts (their iss)." }),
-        ...sections,
-        grants: z.record(z.string(), z.record(z.string(), GrantContractSchema)).meta({ description: "grants[<project path>][<grant>]." }),
-    })
-    .meta({
-        title: "gitlab-federation contract",
-        description:
-            "The stack output contract of a gitlab-federation stack: what app stacks and app projects' CI consume. This schema is exactly the version this package writes; a newer minor version only adds optional fields, which readers ignore.",
-    });
+let registered: ReturnType<typeof buildContractSchema> | undefined;
 
-conforms<z.output<typeof ContractSchema>, Contract>();
+/** The contract's schema for every registered target (schema/contract.schema.json is the built-in targets'). */
+export function ContractSchema(): ReturnType<typeof buildContractSchema> {
+    return (registered ??= buildContractSchema(targets()));
+}
 
 /** The contract a plan publishes: plain values, every one from the plan. */
 export function contractOf(plan: Plan): Contract {
     const planSections = plan as unknown as Record<string, unknown>;
     const contract: Record<string, unknown> = { schemaVersion: CONTRACT_SCHEMA_VERSION, gitlabUrl: plan.gitlab.url };
-    for (const target of ALL_TARGETS) {
-        if (planSections[target.key] !== undefined) {
-            contract[target.key] = target.contract(planSections[target.key]);
+    for (const target of targets()) {
+        if (planSections[target.key] !== undefined && target.contract !== undefined) {
+            contract[target.key] = target.contract.sectionOf(planSections[target.key]);
         }
     }
     const grants: Record<string, Record<string, unknown>> = {};
@@ -70,10 +78,10 @@ function grantContractOf(plan: Plan, g: GrantSummary): Record<string, unknown> {
         conditions: { ref: [...ref], refType, protected: isProtected, ...(environment !== undefined ? { environment } : {}) },
         ...(g.deployer !== undefined ? { deployer: g.deployer } : {}),
     };
-    for (const target of ALL_TARGETS) {
+    for (const target of targets()) {
         const summary = (g as Record<string, unknown>)[target.key];
-        if (summary !== undefined) {
-            grant[target.key] = target.grantContract(planSections[target.key], summary);
+        if (summary !== undefined && target.contract !== undefined) {
+            grant[target.key] = target.contract.grantOf(planSections[target.key], summary);
         }
     }
     return grant;
@@ -92,7 +100,7 @@ export function readContract(value: unknown, source: string): { contract: Contra
     if (major !== undefined && major !== contractMajor(CONTRACT_SCHEMA_VERSION)) {
         return { problems: [`${source} has contract schemaVersion ${String(version)}; this gitlab-federation reads ${contractMajor(CONTRACT_SCHEMA_VERSION)}.x: use a gitlab-federation release that reads ${major}.x`] };
     }
-    const parsed = ContractSchema.safeParse(value);
+    const parsed = ContractSchema().safeParse(value);
     if (!parsed.success) {
         return {
             problems: parsed.error.issues.map((issue) => `${source}: ${issue.path.length > 0 ? issue.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("").slice(1) : "(top)"}: ${issue.message}`),

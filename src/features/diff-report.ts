@@ -3,7 +3,7 @@
  * (a hidden marker first so a CI job updates its own note; a verdict and summary tables; details
  * in <details> blocks; bounded below GitLab's note size on any map), or JSON.
  */
-import { ALL_TARGETS } from "./check";
+import { targets } from "../targets";
 import type { AccessChange, DiffResult } from "./diff";
 import { ResourceChange, shortType } from "./lifecycle";
 import type { Plan } from "./plan-schema";
@@ -15,7 +15,7 @@ export const NOTE_MARKER = "<!-- gitlab-federation:diff -->";
 /** GitLab refuses notes above 1,000,000 characters; the report stays well below. */
 export const NOTE_BUDGET = 900_000;
 
-const TITLE = Object.fromEntries(ALL_TARGETS.map((t) => [t.key, t.title]));
+const TITLE = Object.fromEntries(targets().map((t) => [t.key, t.title]));
 
 /** How many items have each value of `pick`. */
 function counts<I, T extends string>(items: readonly I[], pick: (item: I) => string, keys: readonly T[]): Record<T, number> {

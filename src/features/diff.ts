@@ -7,10 +7,10 @@
  * does not show (features/review.ts: trust, section-wide access, hazards), the resources
  * `pulumi up` would change (features/lifecycle.ts), hazards first, and the warnings.
  */
+import { targets } from "../targets";
 import { compare } from "../core/findings";
 import type { Enforcement } from "../core/resources";
 import type { AccessFacets, AnyTarget } from "../targets/target";
-import { ALL_TARGETS } from "./check";
 import { ResourceChange, resourceChanges, same } from "./lifecycle";
 import type { GrantSummary, Plan } from "./plan-schema";
 import { FieldChange, fieldChanges } from "./review";
@@ -66,14 +66,15 @@ function grantPath(g: GrantSummary, target: string): string {
 function sidesOf(plan: Plan, target: AnyTarget, loosenings: Map<string, string[]>): Map<string, Side> {
     const section = (plan as unknown as Record<string, unknown>)[target.key];
     const sides = new Map<string, Side>();
-    if (section === undefined) {
+    const review = target.review;
+    if (section === undefined || review === undefined) {
         return sides;
     }
     for (const grant of plan.grants) {
         const summary = (grant as Record<string, unknown>)[target.key];
         if (summary !== undefined) {
             const bindsPath = (summary as { enforcement?: Enforcement }).enforcement?.enforced.includes("projectPath") === true;
-            sides.set(`${grant.projectId}/${grant.grant}`, { grant, facets: target.access(section, summary), loosenings: loosenings.get(grantPath(grant, target.key)) ?? [], bindsPath });
+            sides.set(`${grant.projectId}/${grant.grant}`, { grant, facets: review.access(section, summary), loosenings: loosenings.get(grantPath(grant, target.key)) ?? [], bindsPath });
         }
     }
     return sides;
@@ -212,7 +213,7 @@ const ORDER: Record<AccessChangeKind, number> = { gained: 0, widened: 1, narrowe
  */
 export function diffPlans(base: Plan, head: Plan, maps?: { readonly base?: Readonly<Record<string, unknown>>; readonly head: Readonly<Record<string, unknown>> }): DiffResult {
     const loosenings = { base: looseningsOf(base), head: looseningsOf(head) };
-    const access = ALL_TARGETS.flatMap((t) => accessChanges(base, head, t, loosenings)).sort(
+    const access = targets().flatMap((t) => accessChanges(base, head, t, loosenings)).sort(
         (a, b) => ORDER[a.change] - ORDER[b.change] || compare(a.project, b.project) || compare(a.grant, b.grant) || compare(a.target, b.target),
     );
     const resources = resourceChanges(base, head).sort((a, b) => Number(b.hazard !== undefined) - Number(a.hazard !== undefined));

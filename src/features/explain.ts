@@ -4,11 +4,11 @@
  * the grants of the token's project are evaluated (by project id, and by path, so a renamed or
  * forked project shows why it is refused); rejected grants come nearest miss first.
  */
+import { targets } from "../targets";
 import type { Claims } from "../core/claims";
 import { ASYMMETRIC_ALGS, stringClaim } from "../core/claims";
 import { compare } from "../core/findings";
 import type { AnyTarget, Decision, Evaluator, GrantIdentity } from "../targets/target";
-import { ALL_TARGETS } from "./check";
 import type { GrantSummary, Plan } from "./plan-schema";
 
 export interface GrantVerdict {
@@ -71,7 +71,7 @@ export class Explainer {
 
     constructor(readonly plan: Plan) {
         const sections = plan as unknown as Record<string, { audience: string } | undefined>;
-        this.prepared = ALL_TARGETS.filter((t) => sections[t.key] !== undefined).map((target) => ({
+        this.prepared = targets().filter((t) => sections[t.key] !== undefined).map((target) => ({
             target,
             evaluate: target.evaluator(sections[target.key], plan.gitlab),
             audience: sections[target.key]!.audience,

@@ -1,7 +1,8 @@
 /** The pure features' entry points. No `@pulumi/*` import is reachable from here. */
-export { ALL_TARGETS, checkMap, planMap } from "./check";
+export { checkMap, planMap } from "./check";
+export { targets } from "../targets";
 export type { CheckOptions, CheckResult } from "./check";
-export { MapSchema } from "./map-schema";
+export { mapSchema } from "./map-schema";
 export type { FederationMap } from "./map-schema";
 export { PlanSchema } from "./plan-schema";
 export type { GrantSummary, Plan } from "./plan-schema";

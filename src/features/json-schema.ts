@@ -9,12 +9,12 @@ import { z } from "zod";
 import { NAMESPACE } from "../core/findings";
 import { sectionKeys } from "../core/parse";
 import { ShardKeySchema } from "../core/schema";
-import { MAP_DEFINITION, MapSchema } from "./map-schema";
+import { mapDefinition, mapSchema } from "./map-schema";
 import { ContractSchema } from "./contract";
 import { PlanSchema } from "./plan-schema";
 
 export function mapJsonSchema(): Record<string, unknown> {
-    return z.toJSONSchema(MapSchema, { io: "input", target: "draft-2020-12" }) as Record<string, unknown>;
+    return z.toJSONSchema(mapSchema(), { io: "input", target: "draft-2020-12" }) as Record<string, unknown>;
 }
 
 export function planJsonSchema(): Record<string, unknown> {
@@ -23,7 +23,7 @@ export function planJsonSchema(): Record<string, unknown> {
 
 /** The stack output `contract` (schema/contract.schema.json). */
 export function contractJsonSchema(): Record<string, unknown> {
-    return z.toJSONSchema(ContractSchema, { target: "draft-2020-12" }) as Record<string, unknown>;
+    return z.toJSONSchema(ContractSchema(), { target: "draft-2020-12" }) as Record<string, unknown>;
 }
 
 /**
@@ -33,7 +33,7 @@ export function contractJsonSchema(): Record<string, unknown> {
  */
 export function stackFileJsonSchema(): Record<string, unknown> {
     const map = mapJsonSchema() as { properties: Record<string, unknown>; required?: string[]; $defs?: Record<string, unknown> };
-    const sections = sectionKeys(MAP_DEFINITION);
+    const sections = sectionKeys(mapDefinition());
     const properties = Object.fromEntries(Object.entries(map.properties).map(([key, schema]) => [`${NAMESPACE}:${key}`, schema]));
     return {
         $schema: "https://json-schema.org/draft/2020-12/schema",

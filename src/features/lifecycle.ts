@@ -16,9 +16,10 @@
  * physical object is the one a deleted resource names (Vault writes are upserts, so the final
  * delete removes the only copy; IAM and GCP refuse the create as "already exists").
  */
+import { targets } from "../targets";
 import { grantKey } from "../core/names";
 import type { ResourceMeta } from "../core/resources";
-import { ALL_TARGETS } from "./check";
+import type { ResourceKind } from "../targets/target";
 import type { Plan } from "./plan-schema";
 import { TargetEntry, targetEntries } from "./resources";
 import { ownerOf } from "./shard";
@@ -87,7 +88,7 @@ export function same(a: unknown, b: unknown): boolean {
 
 /** The provider arguments that differ between two entries of one resource (reader-only keys and `resource` aside). */
 function changedArguments(before: TargetEntry, after: TargetEntry): string[] {
-    const skip = after.target.informational[after.entry.resource.type] ?? [];
+    const skip = kindOf(after).informational ?? [];
     const [was, is] = [before.entry as unknown as Record<string, unknown>, after.entry as unknown as Record<string, unknown>];
     const changed: string[] = [];
     for (const k of Object.keys(was)) {
@@ -103,8 +104,17 @@ function changedArguments(before: TargetEntry, after: TargetEntry): string[] {
     return changed.sort();
 }
 
+/** The target's row for an entry's resource type (resources.kinds). */
+function kindOf(item: TargetEntry): ResourceKind {
+    const kind = item.target.resources.kinds[item.entry.resource.type];
+    if (kind === undefined) {
+        throw new Error(`internal error: ${item.target.title} has no resource kind ${item.entry.resource.type}`);
+    }
+    return kind;
+}
+
 function physicalOf(item: TargetEntry): string {
-    const fields = item.target.identity[item.entry.resource.type] ?? [];
+    const fields = kindOf(item).identity;
     const args = item.entry as unknown as Record<string, unknown>;
     return fields.map((f) => `${f}=${String(args[f])}`).join(" ");
 }
@@ -157,7 +167,7 @@ export function resourceChanges(base: Plan, head: Plan): ResourceChange[] {
  */
 function adminOnlyOf(base: Plan, head: Plan): (change: ResourceChange) => string | undefined {
     const deployer = new Set([...base.grants, ...head.grants].filter((g) => g.deployer !== undefined).map((g) => grantKey(g.projectId, g.grant)));
-    const anchors = new Map(ALL_TARGETS.flatMap((t) => Object.entries(t.adminOnly ?? {}).map(([type, rule]) => [type, { title: t.title, rule }] as const)));
+    const anchors = new Map(targets().flatMap((t) => Object.entries(t.resources.kinds).flatMap(([type, kind]) => (kind.adminOnly !== undefined ? [[type, { title: t.title, rule: kind.adminOnly }] as const] : []))));
     return (change) => {
         const anchor = anchors.get(change.type);
         const covered = anchor !== undefined && (anchor.rule === "all" || change.changed.some((argument) => anchor.rule.includes(argument)));
@@ -209,7 +219,7 @@ function engineChanges(base: Plan, head: Plan): ResourceChange[] {
             continue;
         }
         const physical = physicalOf(item);
-        const rule = item.target.replaceOn[type] ?? [];
+        const rule = kindOf(item).replaceOn;
         const replacedBy = rule === "all" ? changed : changed.filter((k) => rule.includes(k));
         const protectedNow = item.entry.resource.protect && before.entry.resource.protect;
         const deleteBeforeReplace = item.entry.resource.deleteBeforeReplace === true;

@@ -53,7 +53,7 @@ export const PlanSchema = z
                 projectId: z.string(),
                 environment: z.string().meta({ description: "The environment of this stack's pulumi up job." }),
                 manual: z.boolean().meta({ description: "pulumi up waits for a person (when: manual)." }),
-                backendUrl: z.string().optional().meta({ description: "The self-managed backend of deployer.state (PULUMI_BACKEND_URL of the pipeline's jobs)." }),
+                backendUrl: z.string().optional().meta({ description: "The self-managed backend a target's deployer settings name, deployer.aws.state or deployer.gcp.state (PULUMI_BACKEND_URL of the pipeline's jobs)." }),
             })
             .optional()
             .meta({ description: "The federation's own pipeline (gitlab-federation:deployer): its identities are the grants marked deployer; `gitlab-federation pipeline` writes its jobs." }),

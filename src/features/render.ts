@@ -3,7 +3,7 @@
  * fitted to a terminal width (the widest column is cut first) and coloured; both are the CLI's
  * choice, so the default output is plain and complete.
  */
-import { ALL_TARGETS } from "./check";
+import { targets } from "../targets";
 import type { GrantSummary, Plan } from "./plan-schema";
 import { planEntries } from "./resources";
 
@@ -67,7 +67,7 @@ export function describeCounts(plan: Plan): string {
 export function renderPlan(plan: Plan, options: RenderOptions = {}): string {
     const style = options.style ?? PLAIN;
     const sections = plan as unknown as Record<string, unknown>;
-    const perTarget = ALL_TARGETS.map((t) => `${t.title} ${plan.grants.filter((g) => g.deployer === undefined && (g as Record<string, unknown>)[t.key] !== undefined).length}`);
+    const perTarget = targets().map((t) => `${t.title} ${plan.grants.filter((g) => g.deployer === undefined && (g as Record<string, unknown>)[t.key] !== undefined).length}`);
     const out: string[] = [style.heading(`gitlab-federation plan for ${plan.gitlab.url}: ${describeCounts(plan)} (grants per target: ${perTarget.join(", ")})`)];
     const resources = planEntries(plan).length;
     if (plan.sharding !== undefined) {
@@ -77,7 +77,7 @@ export function renderPlan(plan: Plan, options: RenderOptions = {}): string {
     } else if (plan.shard !== undefined) {
         out.push(`Shard ${plan.shard.index} of ${plan.shard.shards} of the map of stack ${plan.shard.of}: this stack registers ${count(resources, "resource")}, its grants' (gitlab-federation shard).`);
     }
-    for (const target of ALL_TARGETS) {
+    for (const target of targets()) {
         const section = sections[target.key];
         if (section === undefined) {
             continue;
@@ -86,7 +86,10 @@ export function renderPlan(plan: Plan, options: RenderOptions = {}): string {
             const summary = (g as Record<string, unknown>)[target.key];
             return summary === undefined ? [] : [{ ...g, summary }];
         });
-        const rendered = target.render(section, grants);
+        const rendered = target.review?.render?.(section, grants);
+        if (rendered === undefined) {
+            continue;
+        }
         out.push("", style.heading(rendered.heading), table(rendered.header, rendered.rows, options.width, style));
     }
     if (plan.warnings.length > 0) {

@@ -1,7 +1,7 @@
 /** Every resource a plan registers, across targets, and the arguments each entry promises. */
+import { targets } from "../targets";
 import type { Entry } from "../core/resources";
 import type { AnyTarget } from "../targets/target";
-import { ALL_TARGETS } from "./check";
 import type { Plan } from "./plan-schema";
 
 /** A resource entry of a plan and the target whose section holds it. */
@@ -13,7 +13,7 @@ export interface TargetEntry {
 /** Every resource entry of a plan with its target, target by target in registry order. */
 export function targetEntries(plan: Plan): TargetEntry[] {
     const sections = plan as unknown as Record<string, unknown>;
-    return ALL_TARGETS.flatMap((target) => (sections[target.key] === undefined ? [] : target.resources(sections[target.key]).map((entry) => ({ target, entry }))));
+    return targets().flatMap((target) => (sections[target.key] === undefined ? [] : target.resources.entries(sections[target.key]).map((entry) => ({ target, entry }))));
 }
 
 /** Every resource entry of a plan, target by target in registry order. */
@@ -23,10 +23,10 @@ export function planEntries(plan: Plan): Entry[] {
 
 /** Keys of an entry that are for readers of the plan, not resource arguments. */
 export function informationalKeys(type: string): readonly string[] {
-    for (const target of ALL_TARGETS) {
-        const keys = target.informational[type];
-        if (keys !== undefined) {
-            return keys;
+    for (const target of targets()) {
+        const kind = target.resources.kinds[type];
+        if (kind !== undefined) {
+            return kind.informational ?? [];
         }
     }
     return [];

@@ -59,29 +59,9 @@ const formerPath: ReviewRule = (before, after, context) => {
     return [widened(`reads ${String(after)}/ as its own folder (renamedFrom ${before === undefined ? "added" : `changed from ${String(before)}`}; the base map had no project ${id} at that path)`)];
 };
 
-/** deployer.state.gcs: the deployer's service accounts get object roles on the bucket and key roles on the KMS key (targets/gcp/deployer.ts deployerBindings). */
-const gcsState: ReviewRule = (before, after) => {
-    const [was, is] = [before as { bucket?: string; kmsKey?: string } | undefined, after as { bucket?: string; kmsKey?: string } | undefined];
-    const findings = [];
-    if (is?.bucket !== was?.bucket) {
-        findings.push(
-            is?.bucket === undefined
-                ? narrowed(`bucket ${String(was?.bucket)} removed: the deployer's service accounts no longer reach it`)
-                : widened(`bucket ${arrow(was?.bucket, is.bucket)}: the deployer's service accounts reach gs://${is.bucket} (planner: read objects; applier: read and write objects)`),
-        );
-    }
-    if (is?.kmsKey !== was?.kmsKey) {
-        findings.push(
-            is?.kmsKey === undefined
-                ? narrowed(`kmsKey ${String(was?.kmsKey)} removed: the deployer's service accounts no longer use it`)
-                : widened(`kmsKey ${arrow(was?.kmsKey, is.kmsKey)}: the deployer's service accounts use ${is.kmsKey} (planner: decrypt; applier: encrypt and decrypt)`),
-        );
-    }
-    return findings;
-};
-
+/** The reason of an acknowledgement or a loosening: quoted by the warnings. */
+export 
 const CONDITIONS = derived("diff's access changes: the grant's conditions (admits, protected ref, environment)");
-const LOOSENING_REASON = derived("the warnings, which quote the reason (added, removed); what it allows is reported where it happens");
 
 /** The gitlab section (core/schema.ts GitlabSchema). */
 const GITLAB: ReviewFields = {
@@ -104,7 +84,7 @@ const PROJECTS: ReviewFields = {
     "*.grants.*.renamedFrom": derived("diff's access changes: a grant is compared with the grant it was renamed from (renamed from ...)"),
 };
 
-/** The deployer section (core/schema.ts DeployerSchema): its identities are grants of the federation project in the plan. */
+/** The deployer section (core/schema.ts deployerSchema): its identities are grants of the federation project in the plan; each target classifies its own settings (deployer.<key>). */
 const DEPLOYER: ReviewFields = {
     project: derived("diff's access changes of the deployer's grants (planner, applier), matched by project id; a target that binds the path reports the new path there"),
     id: derived("diff's access changes: the deployer's grants are matched by project id"),
@@ -113,18 +93,6 @@ const DEPLOYER: ReviewFields = {
     "applier.ref": CONDITIONS,
     "applier.environment": CONDITIONS,
     "applier.manual": access(widensAt(false, "pulumi up runs on every pipeline of the applier's branch, with nobody starting it", "pulumi up waits for a person to start it")),
-    "applier.acknowledgeAws": LOOSENING_REASON,
-    tokenTtl: derived("diff's Vault access changes of the deployer's grants: token TTL (s)"),
-    "state.s3.bucket": derived("diff's AWS access changes of the deployer's grants: their inline policy names the bucket"),
-    "state.s3.prefix": derived("diff's AWS access changes of the deployer's grants: their inline policy names the prefix"),
-    "state.s3.kmsKeyArn": derived("diff's AWS access changes of the deployer's grants: their inline policy names the key"),
-    "state.s3.region": derived("the pipeline's PULUMI_BACKEND_URL only: .gitlab-ci.yml changes with it, and its check job fails until it is regenerated"),
-    "state.gcs": access(gcsState),
-    "state.gcs.bucket": derived("deployer.state.gcs, whose rule compares the whole location"),
-    "state.gcs.kmsKey": derived("deployer.state.gcs, whose rule compares the whole location"),
-    allowUnboundedAwsRoles: derived("aws.permissionsBoundary, whose removal is reported as wider; the reason is in the warnings"),
-    acknowledgeVaultPolicies: LOOSENING_REASON,
-    acknowledgeGcpProject: LOOSENING_REASON,
 };
 
 /** The sharding section (core/schema.ts ShardingSchema): it moves resources between stacks and changes no access. */

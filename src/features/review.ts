@@ -4,11 +4,11 @@
  * field by field, reporting what each trust, access or hazard rule finds. Generic: it names no
  * target.
  */
+import { targets } from "../targets";
 import { PathSegment, compare, formatPath } from "../core/findings";
 import type { EntryIdentity, FieldChangeKind, FieldReview, ReviewContext, ReviewSide } from "../core/review";
-import { ALL_TARGETS } from "./check";
 import { same } from "./lifecycle";
-import { MapSchema } from "./map-schema";
+import { mapSchema } from "./map-schema";
 import { CORE_ENTRIES, CORE_REVIEW } from "./review-fields";
 
 /** A change of a map field that widens or narrows trust or access, or is a hazard. */
@@ -31,10 +31,11 @@ export function reviewTable(): { readonly fields: ReadonlyMap<string, FieldRevie
     const add = (prefix: string, reviews: Readonly<Record<string, FieldReview>>) => Object.entries(reviews).forEach(([path, review]) => fields.set(join(prefix, path), review));
     Object.entries(CORE_REVIEW).forEach(([section, reviews]) => add(section, reviews));
     const entries = new Map(Object.entries(CORE_ENTRIES));
-    for (const target of ALL_TARGETS) {
-        add(target.key, target.review?.section ?? {});
-        add(join(GRANT_PREFIX, target.key), target.review?.grant ?? {});
-        Object.entries(target.review?.entries ?? {}).forEach(([path, identity]) => entries.set(join(target.key, path), identity));
+    for (const target of targets()) {
+        add(target.key, target.review?.fields?.section ?? {});
+        add(join(GRANT_PREFIX, target.key), target.review?.fields?.grant ?? {});
+        add(join("deployer", target.key), target.review?.fields?.deployer ?? {});
+        Object.entries(target.review?.fields?.entries ?? {}).forEach(([path, identity]) => entries.set(join(target.key, path), identity));
     }
     return { fields, entries };
 }
@@ -131,7 +132,7 @@ function walk(node: Node, before: unknown, after: unknown, at: readonly PathSegm
 
 /** A raw map (config keys without namespace) with its defaults, or undefined where it is not a valid map (none: a new stack). */
 function parsed(raw: Readonly<Record<string, unknown>> | undefined): Json | undefined {
-    const result = raw === undefined ? undefined : MapSchema.safeParse(raw);
+    const result = raw === undefined ? undefined : mapSchema().safeParse(raw);
     return result?.success === true ? (result.data as Json) : undefined;
 }
 

@@ -14,6 +14,7 @@
  * its name looks like a grant's (an audit device at `4100/deploy`) or a shard's (`shard-7/main`).
  * The split is a partition: every entry of the whole plan is registered by exactly one stack.
  */
+import { targets } from "../targets";
 import { Findings, Problem, compare } from "../core/findings";
 import { ROOT_COMPONENT, grantKey } from "../core/names";
 import type { ResourceMeta } from "../core/resources";
@@ -21,7 +22,6 @@ import { parseWith } from "../core/parse";
 import { ShardKey, ShardKeySchema } from "../core/schema";
 import { shardStackName } from "../core/shard";
 export { shardResourceName } from "../core/shard";
-import { ALL_TARGETS } from "./check";
 import type { GrantSummary, Plan } from "./plan-schema";
 import { planEntries, targetEntries } from "./resources";
 
@@ -275,8 +275,8 @@ export function stackPart(plan: Plan, key: ShardKey | undefined): { plan?: Plan;
 
 /** The URN a plan entry has in `stack` (its component under the root component). */
 export function urnOf(stack: string, project: string, section: string, entry: { readonly resource: { readonly name: string; readonly type: string } }): string {
-    const target = ALL_TARGETS.find((t) => t.key === section);
-    const parent = target?.parents[entry.resource.type];
+    const target = targets().find((t) => t.key === section);
+    const parent = target?.resources.kinds[entry.resource.type]?.parent;
     if (parent === undefined) {
         throw new Error(`internal error: no component registers ${entry.resource.type}`);
     }

@@ -2,10 +2,10 @@
  * The root component: registers each target's part of the plan (in registry order) and
  * assembles the stack outputs app stacks read through StackReferences. It names no target.
  */
+import { targets } from "../targets";
 import * as pulumi from "@pulumi/pulumi";
 import { ROOT_COMPONENT } from "../core/names";
 import type { Contract } from "../contract/contract";
-import { ALL_TARGETS } from "../features/check";
 import { contractOf } from "../features/contract";
 import type { GrantSummary, Plan } from "../features/plan-schema";
 import { registersGrant } from "../features/shard";
@@ -51,10 +51,10 @@ export class Federation extends pulumi.ComponentResource {
         }
         const outputs: Record<string, unknown> = {};
         const contract = (args.contract ?? contractOf(plan)) as unknown as Record<string, any>; // merged into in place
-        for (const target of ALL_TARGETS) {
+        for (const target of targets()) {
             const section = sections[target.key];
             // A shard stack none of whose grants uses this target registers nothing of it.
-            if (section === undefined || target.resources(section).length === 0) {
+            if (section === undefined || target.resources.entries(section).length === 0) {
                 continue;
             }
             const parts = target.component().register(section, this);

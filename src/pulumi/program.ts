@@ -13,7 +13,7 @@ import { mapFromStackConfig } from "../stack-file/config";
 import { StackFile, readStackFile, stackFileName } from "../stack-file/file";
 import { checkMap } from "../features/check";
 import { contractOf } from "../features/contract";
-import { MAP_DEFINITION } from "../features/map-schema";
+import { mapDefinition } from "../features/map-schema";
 import { shardKeyOf, shardNameProblems, stackPart } from "../features/shard";
 import type { ShardKey } from "../core/schema";
 import { Federation, FederationOutputs } from "./federation";
@@ -50,7 +50,7 @@ export function stackFileProblems(file: string, projectName: string): Problem[] 
 
 /** A stack file read the way the offline CLI reads it. */
 function readMapFile(file: string, projectName: string): StackFile {
-    return readStackFile(readFileSync(file, "utf8"), { sections: sectionKeys(MAP_DEFINITION), projectName });
+    return readStackFile(readFileSync(file, "utf8"), { sections: sectionKeys(mapDefinition()), projectName });
 }
 
 /** A problem with its file position, as the offline CLI shows it. */
@@ -89,7 +89,7 @@ export function projectRoot(moduleDirectory = __dirname): string {
 /** The project map from this stack's config (`gitlab-federation:*` keys), with the problems of reading it. */
 export function readStackMap(root = projectRoot()): StackMap {
     const projectName = pulumi.getProject();
-    const read = mapFromStackConfig(pulumi.runtime.allConfig(), { sections: sectionKeys(MAP_DEFINITION), projectName, isSecret: isConfigSecret });
+    const read = mapFromStackConfig(pulumi.runtime.allConfig(), { sections: sectionKeys(mapDefinition()), projectName, isSecret: isConfigSecret });
     return { raw: read.raw, providerConfig: read.providerConfig, problems: [...read.problems, ...stackFileProblems(join(root, stackFileName(pulumi.getStack())), projectName)] };
 }
 

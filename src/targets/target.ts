@@ -12,7 +12,7 @@ import type { Findings, PathSegment } from "../core/findings";
 import type { ResolvedGrant } from "../core/model";
 import type { Entry } from "../core/resources";
 import type { TargetReview } from "../core/review";
-import type { GitlabConfig } from "../core/schema";
+import type { DeployerConfig, GitlabConfig } from "../core/schema";
 
 /** A grant that uses this target, with its target field parsed. */
 export interface TargetGrant<Fields> {
@@ -20,13 +20,29 @@ export interface TargetGrant<Fields> {
     readonly fields: Fields;
     /** Path of the target field in the map, e.g. [projects, platform/api, grants, deploy, vault]. */
     readonly at: readonly PathSegment[];
+    readonly identity?: undefined;
 }
+
+/**
+ * One of the federation pipeline's own identities (gitlab-federation:deployer), handed to a target
+ * with a deployer capability: no grant field, its permissions are the target's to derive.
+ */
+export interface TargetIdentity {
+    readonly grant: ResolvedGrant;
+    readonly identity: NonNullable<ResolvedGrant["deployer"]>;
+    /** Path of the identity in the map: [deployer, planner|applier]. */
+    readonly at: readonly PathSegment[];
+    readonly fields?: undefined;
+}
+
+/** What a target plans: the grants that use it and, with a deployer capability, the deployer's identities, in ResolvedGrant.index order. */
+export type PlannedGrant<Fields> = TargetGrant<Fields> | TargetIdentity;
 
 export interface PlanContext<Section, Fields> {
     readonly gitlab: GitlabConfig;
     readonly section: Section;
-    /** The grants that use this target, sorted by project path and grant name. */
-    readonly grants: readonly TargetGrant<Fields>[];
+    /** The grants that use this target (and the deployer's identities), sorted by project path and grant name. */
+    readonly grants: readonly PlannedGrant<Fields>[];
     /** Every grant of the map, whatever its targets (for rules across projects). */
     readonly all: readonly ResolvedGrant[];
     readonly findings: Findings;
@@ -36,6 +52,8 @@ export interface PlanContext<Section, Fields> {
      * providers) plan one per shard.
      */
     readonly sharding?: { readonly shards: number; readonly shardOf: (grant: ResolvedGrant) => number | undefined };
+    /** The map's deployer section and this target's settings of it (`deployer.<key>`, defaults applied), when the map has one. */
+    readonly deployer?: { readonly config: DeployerConfig; readonly settings: unknown };
 }
 
 export interface TargetPlanResult<Plan, Summary> {
@@ -164,69 +182,132 @@ export interface TargetComponents<Plan, Summary> {
     };
 }
 
+/**
+ * One resource type a target registers: one row of its resource table, read by the features that
+ * reason about resources (lifecycle, diff, gate, shard, the program's URNs).
+ */
+export interface ResourceKind {
+    /** Type token of the component (component.ts) that registers it, under the root component: with the entry's name, its URN. */
+    readonly parent: string;
+    /** The arguments whose change replaces the resource (ForceNew in the provider), or "all". */
+    readonly replaceOn: readonly string[] | "all";
+    /** The arguments that name the physical object (a Vault path, an IAM name). */
+    readonly identity: readonly string[];
+    /** Keys of its entries that are for readers of the plan, not resource arguments. */
+    readonly informational?: readonly string[];
+    /**
+     * The changes the deployer's applier cannot make (its permissions leave them to an
+     * administrator: the trust anchors it may not repoint): "all" (create, update, replace,
+     * delete) or the arguments whose change needs one. The deployer's own identities are an
+     * administrator's for every target, whatever this says.
+     */
+    readonly adminOnly?: readonly string[] | "all";
+}
+
+/** A target's resources: the table of its resource types, and its plan's entries. */
+export interface TargetResources<Plan> {
+    readonly kinds: Readonly<Record<string, ResourceKind>>;
+    /** Every resource entry of the plan, in registration order. */
+    entries(plan: Plan): readonly Entry[];
+    /** The plan with only the entries `keep` accepts, everything else as it is (one stack's part of a sharded map). */
+    select(plan: Plan, keep: (entry: Entry) => boolean): Plan;
+}
+
+/** The target's part of the project map: its section (`gitlab-federation:<key>`) and a grant's field. */
+export interface TargetMap<SectionS extends z.ZodType, FieldsS extends z.ZodType> {
+    readonly section: SectionS;
+    readonly grant: FieldsS;
+    /** The fields to name when the section is missing, e.g. "authPath, audience, kvMount". */
+    readonly sectionHint: string;
+    /** How the "grants nothing" message names the grant field, e.g. "vault (read)". */
+    readonly grantHint: string;
+}
+
+/** Optional: how review features (diff, access, the plan table) read the target's plan. */
+export interface ReviewCapability<Plan, Summary> {
+    /** What a grant gets, for `diff` (see AccessFacets). */
+    access(plan: Plan, summary: Summary): AccessFacets;
+    /** What a grant reaches, for the `access` matrix (the deployer's identities: this stack's configuration). */
+    reaches?(plan: Plan, summary: Summary, grant: GrantIdentity): readonly Reach[];
+    /** The target's table in the human plan. */
+    render?(plan: Plan, grants: readonly (GrantIdentity & { readonly summary: Summary })[]): RenderedSection;
+    /** How `diff` reviews a change of each field of the section and the grant field (core/review.ts); every field needs a class. */
+    readonly fields?: TargetReview;
+}
+
+/** How a string of a contract may reach generated CI: checked by `rule` first, or written only as a comment. */
+export type ContractString = { readonly rule: (value: string) => string | undefined } | { readonly comment: true };
+
+/** Optional: the target's part of the output contract (contract/), which app stacks and `gitlab-federation ci` read. */
+export interface ContractCapability<Plan, Summary, ContractS extends z.ZodType, GrantContractS extends z.ZodType> {
+    readonly section: ContractS;
+    readonly grant: GrantContractS;
+    sectionOf(plan: Plan): z.output<ContractS>;
+    grantOf(plan: Plan, summary: Summary): z.output<GrantContractS>;
+    /**
+     * The map's rule for every string field of the two parts (`<field>` of the section, `grant.<field>`
+     * of a grant's part; `[]` for each item of a list): a contract read back holds nothing a map
+     * could not, before anything of it reaches generated CI. A test walks the schemas against it.
+     */
+    readonly strings: Readonly<Record<string, ContractString>>;
+    /**
+     * Deprecated stack outputs of the 0.1.0 format (`<key>` and `grants[p][g].<key>`): the fields of
+     * the contract parts they still publish. Targets added since publish only the contract.
+     */
+    readonly legacy?: { readonly section: readonly string[]; readonly grant: readonly string[] };
+}
+
+/** Optional: a grant's part of a generated CI job (gitlab-federation ci, the pipeline's own jobs). */
+export interface CiCapability<ContractS extends z.ZodType, GrantContractS extends z.ZodType> {
+    /** A grant's CI template job part, from the contract alone (so it can come from a deployed stack's output). */
+    job(section: z.output<ContractS>, grant: z.output<GrantContractS>, value: CiValue): CiPiece | CiUnavailable;
+    /** Shell the pipeline's own jobs run after the template's setup, for the Pulumi provider (e.g. a login it cannot make itself). */
+    pipelineLogin?(section: z.output<ContractS>, grant: z.output<GrantContractS>): readonly string[];
+}
+
+/** Optional: the federation pipeline's own identities (gitlab-federation:deployer) in this target. */
+export interface DeployerCapability {
+    /** The target's settings of the deployer: `gitlab-federation:deployer.<key>`. */
+    readonly settings?: z.ZodType;
+    /** The self-managed Pulumi backend the settings name (the pipeline's PULUMI_BACKEND_URL), if any. */
+    backendUrl?(settings: unknown): string | undefined;
+    /** Settings that were fields of the deployer section before and are now the target's: former path → field here. */
+    readonly moved?: Readonly<Record<string, string>>;
+}
+
+/**
+ * A target: what it needs (map, plan, resources, evaluator, component), and what it may offer
+ * (review, contract, ci, deployer, provider settings), the way vault-plugin-auth-jwt keeps its
+ * provider interface small and adds capabilities as separate interfaces.
+ */
 export interface Target<
     K extends string,
     SectionS extends z.ZodType,
     FieldsS extends z.ZodType,
     PlanS extends z.ZodType,
     SummaryS extends z.ZodType,
-    ContractS extends z.ZodType,
-    GrantContractS extends z.ZodType,
+    ContractS extends z.ZodType = z.ZodType,
+    GrantContractS extends z.ZodType = z.ZodType,
 > {
     /** The config key (`gitlab-federation:<key>`) and the grant field. */
     readonly key: K;
     /** As people write it: Vault, AWS, GCP. */
     readonly title: string;
-    /** How the "grants nothing" message names the grant field, e.g. "vault (read)". */
-    readonly grantHint: string;
-    /** The fields to name when the section is missing, e.g. "authPath, audience, kvMount". */
-    readonly sectionHint: string;
-    readonly sectionSchema: SectionS;
-    readonly grantSchema: FieldsS;
+    readonly map: TargetMap<SectionS, FieldsS>;
     /** The target's part of `plan --json`. */
     readonly planSchema: PlanS;
     /** The target's part of each grant summary in the plan. */
     readonly summarySchema: SummaryS;
     plan(context: PlanContext<z.output<SectionS>, z.output<FieldsS>>): TargetPlanResult<z.output<PlanS>, z.output<SummaryS>>;
-    /** Every resource entry of the target's plan, in registration order. */
-    resources(plan: z.output<PlanS>): readonly Entry[];
-    /** Keys of a resource type's entries that are for readers, not resource arguments. */
-    readonly informational: Readonly<Record<string, readonly string[]>>;
-    /**
-     * Per resource type: the arguments whose change replaces the resource (ForceNew in the
-     * provider), or "all". From the providers' sources; see each target's lifecycle.ts.
-     */
-    readonly replaceOn: Readonly<Record<string, readonly string[] | "all">>;
-    /**
-     * Per resource type: the type token of the component (component.ts) that registers it, under
-     * the root component. With the entry's name this is its URN (`gitlab-federation shard` prints
-     * the URNs `pulumi state move` takes).
-     */
-    readonly parents: Readonly<Record<string, string>>;
-    /** Per resource type: the arguments that name the physical object (a Vault path, an IAM name). */
-    readonly identity: Readonly<Record<string, readonly string[]>>;
-    /**
-     * Per resource type: the changes the deployer's applier cannot make, because its permissions
-     * leave them to an administrator (the trust anchors it may not repoint): "all" (create,
-     * update, replace, delete) or the arguments whose change needs one. Changes of the deployer's
-     * own identities are an administrator's for every target.
-     */
-    readonly adminOnly?: Readonly<Record<string, readonly string[] | "all">>;
-    /** What a grant gets, for `diff` (see AccessFacets). */
-    access(plan: z.output<PlanS>, summary: z.output<SummaryS>): AccessFacets;
-    /** What a grant reaches, for the `access` matrix (the deployer's identities: this stack's configuration). */
-    reaches(plan: z.output<PlanS>, summary: z.output<SummaryS>, grant: GrantIdentity): readonly Reach[];
-    render(plan: z.output<PlanS>, grants: readonly (GrantIdentity & { readonly summary: z.output<SummaryS> })[]): RenderedSection;
+    readonly resources: TargetResources<z.output<PlanS>>;
     /** Builds the evaluator of the target's planned configuration for tokens of this GitLab. */
     evaluator(plan: z.output<PlanS>, gitlab: { readonly url: string }): Evaluator<z.output<SummaryS>>;
-    /** The target's part of the output contract (contract/contract.ts), and a grant's part. */
-    readonly contractSchema: ContractS;
-    readonly grantContractSchema: GrantContractS;
-    contract(plan: z.output<PlanS>): z.output<ContractS>;
-    grantContract(plan: z.output<PlanS>, summary: z.output<SummaryS>): z.output<GrantContractS>;
-    /** A grant's CI template job part, from the contract alone (so it can come from a deployed stack's output). */
-    ci(section: z.output<ContractS>, grant: z.output<GrantContractS>, value: CiValue): CiPiece | CiUnavailable;
+    /** The Pulumi side; loaded only by the program (the offline CLI never calls it). */
     component(): TargetComponents<z.output<PlanS>, z.output<SummaryS>>;
+    readonly review?: ReviewCapability<z.output<PlanS>, z.output<SummaryS>>;
+    readonly contract?: ContractCapability<z.output<PlanS>, z.output<SummaryS>, ContractS, GrantContractS>;
+    readonly ci?: CiCapability<ContractS, GrantContractS>;
+    readonly deployer?: DeployerCapability;
     /**
      * Problems with the stack's settings of this target's Pulumi provider: `config` holds the
      * stack config keys outside the gitlab-federation namespace, in full (`vault:address`), as
@@ -236,12 +317,9 @@ export interface Target<
      * map has the target's section.
      */
     providerConfigProblems?(config: Readonly<Record<string, unknown>>, context: { readonly deployer: boolean }): readonly { readonly key: string; readonly message: string }[];
-    /** How `diff` reviews a change of each field of the section and the grant field (core/review.ts); every field needs a class. */
-    readonly review?: TargetReview;
 }
 
 /** Any registered target, for code that loops over the registry. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyTarget = Target<string, z.ZodType, z.ZodType, z.ZodType, z.ZodType, z.ZodType, z.ZodType>;
 
 /** Declares a target, keeping its precise types. */
@@ -251,8 +329,8 @@ export function defineTarget<
     FieldsS extends z.ZodType,
     PlanS extends z.ZodType,
     SummaryS extends z.ZodType,
-    ContractS extends z.ZodType,
-    GrantContractS extends z.ZodType,
+    ContractS extends z.ZodType = z.ZodType,
+    GrantContractS extends z.ZodType = z.ZodType,
 >(target: Target<K, SectionS, FieldsS, PlanS, SummaryS, ContractS, GrantContractS>): Target<K, SectionS, FieldsS, PlanS, SummaryS, ContractS, GrantContractS> {
     return target;
 }

@@ -1,6 +1,6 @@
 /**
  * Generated CI cannot be fooled: nothing of a map or a contract becomes YAML of its own. Every
- * string field of the contract is listed in CONTRACT_STRINGS (checked against the contract's
+ * string field of the contract is listed in contractStringRules() (checked against the contract's
  * schema), and properties put arbitrary strings (line breaks of every kind, "#", ":", "- ", "{",
  * quotes, "$", "*", "&", "!", NUL, very long) into each field of a contract and of a map: the
  * field is refused with its rule's exact problem, or the generated file holds exactly the
@@ -16,7 +16,7 @@ import { z } from "zod";
 import type { Contract, GrantContract } from "../../src/contract/contract";
 import { checkMap, planMap } from "../../src/features";
 import { CiFile, LITERAL, buildJob, generateCi, templateName } from "../../src/features/ci";
-import { CONTRACT_STRINGS, comment, contractStrings } from "../../src/features/ci-output";
+import { comment, contractStringRules, contractStrings } from "../../src/features/ci-output";
 import { ContractSchema, contractOf } from "../../src/features/contract";
 import { PipelineError, generatePipeline } from "../../src/features/pipeline";
 import { cli, directoryWith } from "../helpers/cli";
@@ -164,7 +164,7 @@ function withField(field: Field, text: string): Contract {
 }
 
 describe("generated CI cannot be fooled", () => {
-    it("CONTRACT_STRINGS lists every string field of the contract's schema, and nothing else", () => {
+    it("contractStringRules() lists every string field of the contract's schema, and nothing else", () => {
         const found: string[] = [];
         const walk = (schema: Json, path: string): void => {
             for (const alternative of [...(schema.anyOf ?? []), ...(schema.oneOf ?? [])]) walk(alternative, path);
@@ -176,12 +176,12 @@ describe("generated CI cannot be fooled", () => {
             }
             if (schema.items !== undefined) walk(schema.items as Json, `${path}[]`);
         };
-        walk(z.toJSONSchema(ContractSchema, { target: "draft-2020-12" }) as Json, "");
-        assert.deepEqual(found.sort(), Object.keys(CONTRACT_STRINGS).sort());
+        walk(z.toJSONSchema(ContractSchema(), { target: "draft-2020-12" }) as Json, "");
+        assert.deepEqual(found.sort(), Object.keys(contractStringRules()).sort());
         // Each is checked by a rule, but the description, which is only ever a comment.
-        assert.deepEqual(Object.entries(CONTRACT_STRINGS).filter(([, how]) => !("rule" in how)).map(([key]) => key), ["grants.*.*.description"]);
+        assert.deepEqual(Object.entries(contractStringRules()).filter(([, how]) => !("rule" in how)).map(([key]) => key), ["grants.*.*.description"]);
         // The dev map's contract passes every rule, and has a value for most of the fields (the others are optional).
-        assert.deepEqual([...new Set(FIELDS.map((f) => f.key))].sort(), Object.keys(CONTRACT_STRINGS).filter((k) => k !== "vault.accessor").sort());
+        assert.deepEqual([...new Set(FIELDS.map((f) => f.key))].sort(), Object.keys(contractStringRules()).filter((k) => k !== "vault.accessor").sort());
     });
 
     it("comment: any text is one comment line that reads back as the text", () => {
@@ -205,7 +205,7 @@ describe("generated CI cannot be fooled", () => {
                     const siblings = field.key.endsWith("{}") ? Object.keys(field.segments.slice(0, -1).reduce((n: Json, s) => n[s], BASE as Json)) : [];
                     fc.pre(!siblings.includes(text));
                     const contract = withField(field, text);
-                    const how = CONTRACT_STRINGS[field.key]!;
+                    const how = contractStringRules()[field.key]!;
                     const project = field.segments[0] !== "grants" ? "platform/api" : field.key === "grants{}" ? text : String(field.segments[1]);
                     const result = generateCi(contract, { project, format, source: SOURCE });
                     const problem = "rule" in how ? how.rule(text) : undefined;

@@ -313,7 +313,7 @@ describe("diff", () => {
             assert.equal(run.status, 1);
             assert.equal(
                 run.stderr,
-                'head (head.yaml) is invalid: 1 problem:\nhead.yaml:92:5: gitlab-federation:projects["platform/web"].id: is required but missing. The numeric GitLab project ID (Settings > General), e.g. 42: the binding that survives renames.\n',
+                'head (head.yaml) is invalid: 1 problem:\nhead.yaml:95:5: gitlab-federation:projects["platform/web"].id: is required but missing. The numeric GitLab project ID (Settings > General), e.g. 42: the binding that survives renames.\n',
             );
         });
     });

@@ -12,7 +12,8 @@ import { createServer, IncomingMessage, ServerResponse } from "node:http";
 import { join, resolve } from "node:path";
 import { CORE_SCHEMA, YAML11_SCHEMA, load } from "js-yaml";
 import { planEntries, planMap } from "../../src/features";
-import { VAULT_LOGIN, generatePipeline } from "../../src/features/pipeline";
+import { generatePipeline } from "../../src/features/pipeline";
+import { VAULT_LOGIN } from "../../src/targets/vault/ci";
 import { cli, cliAsync, directoryWith } from "../helpers/cli";
 import { schemaErrors } from "../helpers/gitlab-ci-local";
 import { Variables, jobRuns } from "../helpers/gitlab-rules";
@@ -338,7 +339,7 @@ describe("the repository's pipeline", () => {
                 check_name: "gitlab-federation problem",
                 fingerprint: 64,
                 severity: "major",
-                location: { path: "Pulumi.dev.yaml", lines: { begin: 92 } },
+                location: { path: "Pulumi.dev.yaml", lines: { begin: 95 } },
             },
         );
         assert.ok(issues.filter((i) => i.severity === "minor").length >= 5);

@@ -10,7 +10,8 @@ import { main } from "../../src/cli/main";
 import { processIo } from "../../src/cli/io";
 import { defOf, unwrap } from "../../src/core/parse";
 import type { ReviewRule } from "../../src/core/review";
-import { MapSchema } from "../../src/features/map-schema";
+import { mapSchema } from "../../src/features/map-schema";
+const MapSchema = mapSchema() as import("zod").ZodObject;
 import { fieldChanges, reviewTable } from "../../src/features/review";
 import { directoryWith } from "../helpers/cli";
 import { clone, devMap } from "../helpers/maps";
@@ -226,7 +227,7 @@ const CASES: readonly Case[] = [
         ], exit: 5 },
     { name: "aws.permissionsBoundary removed", head: (m) => {
             delete m.aws.permissionsBoundary;
-            m.deployer.allowUnboundedAwsRoles = "the boundary policy is being rewritten this week";
+            m.deployer.aws.allowUnboundedRoles = "the boundary policy is being rewritten this week";
         }, lines: [
             "map fields: 0 hazards, 1 widened, 0 narrowed",
             "widened  gitlab-federation:aws.permissionsBoundary: \"arn:aws:iam::111111111111:policy/gitlab-federation-boundary\" -> nothing: the roles carry no permissions boundary: their policies alone decide what they may do, and the applier may write roles without one",
@@ -243,9 +244,9 @@ const CASES: readonly Case[] = [
             "map fields: 0 hazards, 0 widened, 1 narrowed",
             "narrowed gitlab-federation:deployer.applier.manual: false -> true: pulumi up waits for a person to start it",
         ], exit: 4 },
-    { name: "deployer.state.gcs added", head: (m) => (m.deployer.state.gcs = { bucket: "acme-federation-state" }), lines: [
+    { name: "the state moved to Cloud Storage: deployer.aws.state removed, deployer.gcp.state added", head: (m) => { delete m.deployer.aws.state; m.deployer.gcp.state = { bucket: "acme-federation-state" }; }, lines: [
             "map fields: 0 hazards, 1 widened, 0 narrowed",
-            "widened  gitlab-federation:deployer.state.gcs: bucket nothing -> \"acme-federation-state\": the deployer's service accounts reach gs://acme-federation-state (planner: read objects; applier: read and write objects)",
+            "widened  gitlab-federation:deployer.gcp.state: bucket nothing -> \"acme-federation-state\": the deployer's service accounts reach gs://acme-federation-state (planner: read objects; applier: read and write objects)",
         ], exit: 5 },
     { name: "renamedFrom added: a path the base gave to no project with this id", head: (m) => (m.projects["platform/web"].renamedFrom = "platform/legacy-web"), lines: [
             "map fields: 0 hazards, 1 widened, 0 narrowed",
@@ -319,7 +320,7 @@ const CASES: readonly Case[] = [
         ], exit: 5 },
     { name: "the vault section removed, unprotected", base: (m) => (m.vault.protect = false), head: (m) => {
             delete m.vault;
-            delete m.deployer.acknowledgeVaultPolicies;
+            delete m.deployer.vault.acknowledgePolicies;
             delete api(m).grants.review;
             for (const project of Object.values(m.projects) as Json[]) {
                 for (const grant of Object.values(project.grants) as Json[]) delete grant.vault;

@@ -11,12 +11,12 @@ import { duplicateJsonKey } from "../../src/core/json-text";
 import { sectionKeys } from "../../src/core/parse";
 import { mapFromStackConfig } from "../../src/stack-file/config";
 import { readStackFile } from "../../src/stack-file/file";
-import { MAP_DEFINITION } from "../../src/features/map-schema";
+import { mapDefinition } from "../../src/features/map-schema";
 import { PRIVATE_JWK_MEMBERS } from "../../src/targets/gcp/rules";
 import { problems } from "../helpers/check";
 import { AWS, GCP, GITLAB, VAULT, oneGrant } from "../helpers/maps";
 
-const SECTIONS = sectionKeys(MAP_DEFINITION);
+const SECTIONS = sectionKeys(mapDefinition());
 const CERTIFICATE = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
 const PUBLIC_KEY = { kty: "RSA", kid: "k1", use: "sig", alg: "RS256", n: "AQAB", e: "AQAB" };
 const VAULT_GRANT = { ref: "main", vault: { read: ["platform/api"] } };

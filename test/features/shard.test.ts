@@ -184,7 +184,7 @@ describe("sharding", () => {
                 fc.property(mapArb, fc.integer({ min: 1, max: 4 }), fc.boolean(), (raw, shards, nested) => {
                     const ids = Object.values(raw.projects as Json).map((p) => p.id as number);
                     const grants = Object.values(raw.projects as Json).flatMap((p) => Object.keys(p.grants).map((g) => `${p.id}/${g}`));
-                    const devices = [...new Set([...grants.map((g) => (nested ? `${g}/x` : g)), `shard-${shards - 1}/provider`, `shard-${shards + 3}/main`, `${ids[0]! + 1}/deploy`])];
+                    const devices = [...new Set([...grants.map((g) => (nested ? `${g}/x` : g)), `shard-${shards - 1}/provider`, `shard-${shards + 3}/main`, `${Math.max(...ids) + 1}/deploy`])];
                     const withAudits = sharded(raw, shards);
                     withAudits.vault = { ...withAudits.vault, audit: devices.map((name, i) => ({ type: "file", name, path: `/var/log/${i}.log` })) };
                     const plan = planMap(withAudits);

@@ -30,8 +30,8 @@ export function devMap(): Raw {
     const { readFileSync } = require("node:fs") as typeof import("node:fs");
     const { readStackFile } = require("../../src/stack-file/file") as typeof import("../../src/stack-file/file");
     const { sectionKeys } = require("../../src/core/parse") as typeof import("../../src/core/parse");
-    const { MAP_DEFINITION } = require("../../src/features/map-schema") as typeof import("../../src/features/map-schema");
-    const file = readStackFile(readFileSync("Pulumi.dev.yaml", "utf8"), { sections: sectionKeys(MAP_DEFINITION) });
+    const { mapDefinition } = require("../../src/features/map-schema") as typeof import("../../src/features/map-schema");
+    const file = readStackFile(readFileSync("Pulumi.dev.yaml", "utf8"), { sections: sectionKeys(mapDefinition()) });
     if (file.problems.length > 0) {
         throw new Error(`Pulumi.dev.yaml: ${file.problems.map((p) => p.message).join("; ")}`);
     }

@@ -29,7 +29,8 @@ const entries = planEntries;
 /** The dev map with its state in Cloud Storage and a gcpkms:// key: the deployer's bucket and key bindings. */
 function withGcsState(): Record<string, any> {
     const raw = clone(DEV) as Record<string, any>;
-    raw.deployer.state = { gcs: { bucket: "acme-pulumi-state", kmsKey: "projects/acme-ci/locations/europe-west1/keyRings/pulumi/cryptoKeys/state" } };
+    delete raw.deployer.aws.state;
+    raw.deployer.gcp.state = { bucket: "acme-pulumi-state", kmsKey: "projects/acme-ci/locations/europe-west1/keyRings/pulumi/cryptoKeys/state" };
     return raw;
 }
 

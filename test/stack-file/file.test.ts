@@ -8,9 +8,9 @@ import { sectionKeys } from "../../src/core/parse";
 import { mapFromStackConfig } from "../../src/stack-file/config";
 import { PositionedProblem, readStackFile } from "../../src/stack-file/file";
 import { readerDisagreement, resolveV2, resolveV2Tagged } from "../../src/stack-file/yaml-v2";
-import { MAP_DEFINITION } from "../../src/features/map-schema";
+import { mapDefinition } from "../../src/features/map-schema";
 
-const SECTIONS = sectionKeys(MAP_DEFINITION);
+const SECTIONS = sectionKeys(mapDefinition());
 const read = (text: string, projectName?: string) => readStackFile(text, { sections: SECTIONS, ...(projectName !== undefined ? { projectName } : {}) });
 const lines = (text: string) => read(text).problems.map((p: PositionedProblem) => `${p.position ? `${p.position.line}:${p.position.column} ` : ""}${p.path}: ${p.message}`);
 

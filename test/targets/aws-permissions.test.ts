@@ -271,7 +271,7 @@ describe("the deployer's AWS permissions, evaluated", () => {
 
         it("without a prefix the backend lives in .pulumi/ at the bucket root", () => {
             const raw = clone(DEV);
-            delete raw.deployer.state.s3.prefix;
+            delete raw.deployer.aws.state.prefix;
             const policy = policyOf(raw, "planner");
             assert.equal(run(policy, PLANNER, { call: "meta", action: "s3:GetObject", resource: `${BUCKET}/.pulumi/meta.yaml` }), "allow");
             assert.equal(run(policy, PLANNER, { call: "stacks", action: "s3:ListBucket", resource: BUCKET, prefix: ".pulumi/stacks/" }), "allow");
@@ -285,7 +285,7 @@ function unbounded(): Json {
     const raw = clone(DEV);
     delete raw.aws.permissionsBoundary;
     raw.aws.protect = false;
-    raw.deployer.allowUnboundedAwsRoles = "a sandbox account with nothing else in it";
+    raw.deployer.aws.allowUnboundedRoles = "a sandbox account with nothing else in it";
     return raw;
 }
 

@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import { createHash } from "node:crypto";
 import { planMap } from "../../src/features";
 import { iamStringLike } from "../../src/targets/aws/evaluate";
-import { assertTrustPolicy, policyLength, trustPolicy, withFederatedPrincipal } from "../../src/targets/aws/plan";
+import { assertTrustPolicy, policyLength, trustPolicy, withFederatedPrincipal } from "../../src/targets/aws/trust";
 import type { TrustPolicyDocument } from "../../src/targets/aws/plan-schema";
 import { problems, warnings } from "../helpers/check";
 import { AWS, GITLAB, map, oneGrant } from "../helpers/maps";

@@ -7,7 +7,7 @@ import { strict as assert } from "node:assert";
 import { parse as parseHcl } from "@cdktf/hcl2json";
 import { planMap } from "../../src/features";
 import type { Plan } from "../../src/features/plan-schema";
-import { ADMIN_ONLY } from "../../src/targets/vault/lifecycle";
+import { KINDS } from "../../src/targets/vault/resources";
 import { RESOURCE as VAULT } from "../../src/targets/vault/names";
 import { problems, warnings } from "../helpers/check";
 import { clone, devMap } from "../helpers/maps";
@@ -101,19 +101,23 @@ describe("the deployer", () => {
         it("S3: the pipeline's backend URL carries the region; a prefix with IAM wildcards and a missing region are refused", () => {
             assert.equal(planMap(DEV).deployer!.backendUrl, "s3://acme-pulumi-state/gitlab-federation?region=eu-west-1");
             const raw = clone(DEV);
-            raw.deployer.state.s3.prefix = "gitlab-*";
-            delete raw.deployer.state.s3.region;
+            raw.deployer.aws.state.prefix = "gitlab-*";
+            delete raw.deployer.aws.state.region;
             assert.deepEqual(problems(raw), [
-                `gitlab-federation:deployer.state.s3.prefix: must be an object key prefix of letters, digits and !_.'()- in "/"-separated parts, without leading or trailing "/" (no "*" or "?": IAM reads them as wildcards), got "gitlab-*"`,
-                "gitlab-federation:deployer.state.s3.region: is required but missing. The bucket's region: the pipeline's backend URL carries it (s3://<bucket>/<prefix>?region=<region>); the S3 backend cannot find the bucket without it.",
+                `gitlab-federation:deployer.aws.state.prefix: must be an object key prefix of letters, digits and !_.'()- in "/"-separated parts, without leading or trailing "/" (no "*" or "?": IAM reads them as wildcards), got "gitlab-*"`,
+                "gitlab-federation:deployer.aws.state.region: is required but missing. The bucket's region: the pipeline's backend URL carries it (s3://<bucket>/<prefix>?region=<region>); the S3 backend cannot find the bucket without it.",
             ]);
-            raw.deployer.state.s3 = { bucket: "acme-pulumi-state", region: "us-gov-west-1" };
+            raw.deployer.aws.state = { bucket: "acme-pulumi-state", region: "us-gov-west-1" };
             assert.equal(planMap(raw).deployer!.backendUrl, "s3://acme-pulumi-state?region=us-gov-west-1");
         });
 
         it("GCS: gs://<bucket>", () => {
             const raw = clone(DEV);
-            raw.deployer.state = { gcs: { bucket: "acme-pulumi-state" } };
+            raw.deployer.gcp.state = { bucket: "acme-pulumi-state" };
+            assert.deepEqual(problems(raw), [
+                "gitlab-federation:deployer.gcp: names a second state backend: the pipeline's jobs have one PULUMI_BACKEND_URL, and deployer.aws (s3://acme-pulumi-state/gitlab-federation?region=eu-west-1) and deployer.gcp (gs://acme-pulumi-state) both name one. Keep the state in one of them",
+            ]);
+            delete raw.deployer.aws.state;
             assert.equal(planMap(raw).deployer!.backendUrl, "gs://acme-pulumi-state");
         });
     });
@@ -219,7 +223,7 @@ describe("the deployer", () => {
             for (const path of OWN) {
                 assert.deepEqual(capabilitiesAt(stanzas, path), ["read"], path);
                 // The known limit (deployer.ts): Vault lowercases role and policy names after the ACL
-                // check, so the same names in capitals match the glob. No boundary: acknowledgeVaultPolicies.
+                // check, so the same names in capitals match the glob. No boundary: deployer.vault.acknowledgePolicies.
                 const upper = path.replace(/[^/]+$/, (name) => (name.startsWith("gitlab-") ? `gitlab-${name.slice(7).toUpperCase()}` : name.toUpperCase()));
                 assert.deepEqual(capabilitiesAt(stanzas, upper), ["create", "update", "read", "delete"], upper);
             }
@@ -244,7 +248,7 @@ describe("the deployer", () => {
             }
         });
 
-        it("ADMIN_ONLY names exactly the resource types whose writes the applier's policy refuses", async () => {
+        it("the resource table's adminOnly names exactly the resource types whose writes the applier's policy refuses", async () => {
             const stanzas = await stanzasOf(deployerPolicy(planMap(DEV), "applier"));
             const types = [...new Set(CALLS.map((c) => c.resource))].filter((t) => t !== "provider");
             for (const type of types) {
@@ -252,10 +256,10 @@ describe("the deployer", () => {
                 const refused = writes.every((c) => !c.needs.every((n) => capabilitiesAt(stanzas, c.path).includes(n)));
                 const allowed = writes.every((c) => c.needs.every((n) => capabilitiesAt(stanzas, c.path).includes(n)));
                 assert.ok(writes.length > 0, type);
-                assert.equal(ADMIN_ONLY[type], refused ? "all" : undefined, type);
+                assert.equal(KINDS[type]?.adminOnly, refused ? "all" : undefined, type);
                 assert.ok(refused || allowed, `${type}: some writes allowed, some refused`);
             }
-            assert.deepEqual(Object.keys(ADMIN_ONLY).sort(), [VAULT.audit, VAULT.authBackend, VAULT.mount].sort());
+            assert.deepEqual(Object.keys(KINDS).filter((t) => KINDS[t]!.adminOnly !== undefined).sort(), [VAULT.audit, VAULT.authBackend, VAULT.mount].sort());
         });
 
         it("what the stack does not manage is not in the policy: an external auth method and mount, no audit devices", async () => {
@@ -269,23 +273,23 @@ describe("the deployer", () => {
             }
         });
 
-        it("the applier's unbounded roles and policies need deployer.acknowledgeVaultPolicies, shown in the plan", () => {
+        it("the applier's unbounded roles and policies need deployer.vault.acknowledgePolicies, shown in the plan", () => {
             const raw = clone(DEV);
-            delete raw.deployer.acknowledgeVaultPolicies;
+            delete raw.deployer.vault.acknowledgePolicies;
             assert.deepEqual(problems(raw), [
-                "gitlab-federation:deployer.acknowledgeVaultPolicies: is required with a vault section: the applier writes the grants' Vault roles (auth/gitlab/role/*) and policies (sys/policies/acl/gitlab-*), and Vault cannot bound what they contain: a policy it writes may grant any path in Vault, and a role it writes may admit any GitLab pipeline, its own included; give the reason this is acceptable (e.g. every map change is reviewed, and the applier job runs only reviewed code on a protected branch in a protected environment)",
+                "gitlab-federation:deployer.vault.acknowledgePolicies: is required with a vault section: the applier writes the grants' Vault roles (auth/gitlab/role/*) and policies (sys/policies/acl/gitlab-*), and Vault cannot bound what they contain: a policy it writes may grant any path in Vault, and a role it writes may admit any GitLab pipeline, its own included; give the reason this is acceptable (e.g. every map change is reviewed, and the applier job runs only reviewed code on a protected branch in a protected environment)",
             ]);
             const warning =
-                'gitlab-federation:deployer.acknowledgeVaultPolicies: the applier can write Vault policies that grant any path and roles that admit any pipeline: "every map change is reviewed in a merge request, and up:dev runs only reviewed code from protected main in the protected environment federation-dev"';
+                'gitlab-federation:deployer.vault.acknowledgePolicies: the applier can write Vault policies that grant any path and roles that admit any pipeline: "every map change is reviewed in a merge request, and up:dev runs only reviewed code from protected main in the protected environment federation-dev"';
             assert.ok(warnings(DEV).includes(warning));
             assert.ok(planMap(DEV).warnings.some((w) => `${w.path}: ${w.message}` === warning), "in plan --json too");
             const short = clone(DEV);
-            short.deployer.acknowledgeVaultPolicies = "ok";
+            short.deployer.vault.acknowledgePolicies = "ok";
             assert.equal(problems(short).length, 1);
-            assert.match(problems(short)[0]!, /^gitlab-federation:deployer\.acknowledgeVaultPolicies: /);
+            assert.match(problems(short)[0]!, /^gitlab-federation:deployer\.vault\.acknowledgePolicies: /);
             const noVault = clone(DEV);
             delete noVault.vault;
-            delete noVault.deployer.acknowledgeVaultPolicies;
+            delete noVault.deployer.vault.acknowledgePolicies;
             delete noVault.projects["platform/api"].grants.review;
             for (const project of Object.values(noVault.projects as Json)) {
                 for (const grant of Object.values((project as Json).grants as Json)) delete (grant as Json).vault;
@@ -411,8 +415,8 @@ describe("the deployer", () => {
             const raw = clone(DEV);
             raw.aws.protect = false;
             delete raw.aws.permissionsBoundary;
-            raw.deployer.allowUnboundedAwsRoles = "a sandbox account with nothing else in it";
-            delete raw.deployer.state.s3.prefix;
+            raw.deployer.aws.allowUnboundedRoles = "a sandbox account with nothing else in it";
+            delete raw.deployer.aws.state.prefix;
             const statements = policyOf(planMap(raw), "applier").Statement as Json[];
             assert.deepEqual(statements.find((s) => s.Sid === "ManageGrantRoles"), {
                 Sid: "ManageGrantRoles",
@@ -438,18 +442,18 @@ describe("the deployer", () => {
         it("requires an account, a path of its own, a boundary (or a reason) and an acknowledgement", () => {
             const raw = clone(DEV);
             raw.aws = { audience: "sts.amazonaws.com" };
-            delete raw.deployer.applier.acknowledgeAws;
+            delete raw.deployer.aws.acknowledge;
             assert.deepEqual(problems(raw), [
                 "gitlab-federation:aws.accountId: is required with gitlab-federation:deployer: the deployer's IAM policies name this account's roles exactly; set the 12-digit account ID in quotes",
                 'gitlab-federation:aws.rolePath: is "/" and the deployer\'s applier may write every role under aws.rolePath, which would be every role in the account: give this stack a path of its own, e.g. "/gitlab-federation/" (a new path replaces the roles, delete-first)',
-                "gitlab-federation:deployer.allowUnboundedAwsRoles: is required while aws.permissionsBoundary is unset: the applier creates IAM roles, and without a boundary it could create one with any permission and assume it. Set aws.permissionsBoundary (every role then carries it, and the applier may write only such roles), or give the reason here",
-                "gitlab-federation:deployer.applier.acknowledgeAws: is required with an aws section: AWS sees only sub and aud, so any job of a pipeline on main in platform/gitlab-federation can assume the applier's role, not only pulumi up in federation-dev, and AWS cannot check that the branch is protected; give the reason this is acceptable (e.g. the branch is protected and every job on it is reviewed)",
+                "gitlab-federation:deployer.aws.acknowledge: is required with an aws section: AWS sees only sub and aud, so any job of a pipeline on main in platform/gitlab-federation can assume the applier's role, not only pulumi up in federation-dev, and AWS cannot check that the branch is protected; give the reason this is acceptable (e.g. the branch is protected and every job on it is reviewed)",
+                "gitlab-federation:deployer.aws.allowUnboundedRoles: is required while aws.permissionsBoundary is unset: the applier creates IAM roles, and without a boundary it could create one with any permission and assume it. Set aws.permissionsBoundary (every role then carries it, and the applier may write only such roles), or give the reason here",
             ]);
             const reasoned = clone(DEV);
             delete reasoned.aws.permissionsBoundary;
-            reasoned.deployer.allowUnboundedAwsRoles = "a sandbox account with nothing else in it";
+            reasoned.deployer.aws.allowUnboundedRoles = "a sandbox account with nothing else in it";
             assert.deepEqual(problems(reasoned), []);
-            assert.ok(warnings(reasoned).includes('gitlab-federation:deployer.allowUnboundedAwsRoles: the applier can create IAM roles with any permission: "a sandbox account with nothing else in it"'));
+            assert.ok(warnings(reasoned).includes('gitlab-federation:deployer.aws.allowUnboundedRoles: the applier can create IAM roles with any permission: "a sandbox account with nothing else in it"'));
             assert.equal((policyOf(planMap(reasoned), "applier").Statement as Json[]).find((s) => s.Sid === "ManageGrantRolesWithBoundary"), undefined);
         });
     });
@@ -492,7 +496,8 @@ describe("the deployer", () => {
 
         it("a state bucket and key: object and key roles on exactly them", () => {
             const raw = clone(DEV);
-            raw.deployer.state = { gcs: { bucket: "acme-pulumi-state", kmsKey: "projects/acme-ci/locations/europe-west1/keyRings/pulumi/cryptoKeys/state" } };
+            delete raw.deployer.aws.state;
+            raw.deployer.gcp.state = { bucket: "acme-pulumi-state", kmsKey: "projects/acme-ci/locations/europe-west1/keyRings/pulumi/cryptoKeys/state" };
             const members = planMap(raw).gcp!.iamMembers.filter((m) => !("project" in m) && !("serviceAccountId" in m));
             assert.deepEqual(
                 members.map((m) => [m.resource.name, m.role, "bucket" in m ? m.bucket : (m as Json).cryptoKeyId]),
@@ -507,19 +512,65 @@ describe("the deployer", () => {
     });
 
     describe("the map", () => {
+        it("the 0.1.0 layout: each moved setting is one problem naming where it goes now, with nothing else reported about it", () => {
+            const raw = clone(DEV);
+            const { vault, aws, gcp } = raw.deployer;
+            delete raw.deployer.vault;
+            delete raw.deployer.aws;
+            delete raw.deployer.gcp;
+            Object.assign(raw.deployer, {
+                tokenTtl: vault.tokenTtl ?? "30m",
+                acknowledgeVaultPolicies: vault.acknowledgePolicies,
+                allowUnboundedAwsRoles: "a sandbox account",
+                state: { s3: aws.state },
+                acknowledgeGcpProject: gcp.acknowledgeProject,
+            });
+            raw.deployer.applier.acknowledgeAws = aws.acknowledge;
+            const moved = (from: string, to: string) => `gitlab-federation:deployer.${from}: moved to deployer.${to} (each target's settings of the deployer are under deployer.<target>): write it there`;
+            const found = problems(raw);
+            assert.deepEqual(
+                found.filter((p) => p.includes(": moved to ")).sort(),
+                [
+                    moved("tokenTtl", "vault.tokenTtl"),
+                    moved("acknowledgeVaultPolicies", "vault.acknowledgePolicies"),
+                    moved("applier.acknowledgeAws", "aws.acknowledge"),
+                    moved("allowUnboundedAwsRoles", "aws.allowUnboundedRoles"),
+                    moved("state.s3", "aws.state"),
+                    moved("acknowledgeGcpProject", "gcp.acknowledgeProject"),
+                ].sort(),
+            );
+            assert.ok(!found.some((p) => /unknown field/.test(p)), found.join("\n"));
+        });
+
+        it("a target's deployer settings without its section: a state backend is a problem, anything else has no effect", () => {
+            const raw = clone(DEV);
+            delete raw.gcp;
+            for (const project of Object.values(raw.projects as Json)) {
+                for (const grant of Object.values((project as Json).grants as Json)) delete (grant as Json).gcp;
+            }
+            assert.deepEqual(problems(raw), []);
+            assert.ok(warnings(raw).includes("gitlab-federation:deployer.gcp: has no effect: the map has no gitlab-federation:gcp section; remove it"));
+            raw.deployer.gcp.state = { bucket: "acme-pulumi-state" };
+            delete raw.deployer.aws.state;
+            assert.deepEqual(problems(raw), [
+                "gitlab-federation:deployer.gcp: names a state backend and needs the gitlab-federation:gcp section: the deployer's GCP identities are what reach that state. Add the section, or keep the state elsewhere",
+            ]);
+        });
+
         it("the identities are grants planner and applier of the federation project: conflicts, ids, sections, TTLs", () => {
             const raw = clone(DEV);
             raw.projects["platform/gitlab-federation"] = { id: 8, grants: { applier: { ref: "main", vault: { read: ["platform/gitlab-federation/x"] } } } };
-            raw.deployer.state.gcs = { bucket: "acme-state" };
-            raw.deployer.tokenTtl = "2h";
+            raw.deployer.gcp.state = { bucket: "acme-state" };
+            delete raw.deployer.aws.state;
+            raw.deployer.vault.tokenTtl = "2h";
             delete raw.gcp;
             for (const grant of Object.values(raw.projects as Json)) {
                 for (const g of Object.values(grant.grants as Json)) delete (g as Json).gcp;
             }
             assert.deepEqual(problems(raw), [
+                "gitlab-federation:deployer.gcp: names a state backend and needs the gitlab-federation:gcp section: the deployer's GCP identities are what reach that state. Add the section, or keep the state elsewhere",
                 "gitlab-federation:deployer.id: 7 differs from the id of \"platform/gitlab-federation\" under projects (8): one GitLab project has one id",
-                "gitlab-federation:deployer.state.gcs: needs the gitlab-federation:gcp section: the deployer's GCP service accounts are what reach this state",
-                "gitlab-federation:deployer.tokenTtl: 2h is above the guardrail vault.ttlCap (1h): shorten it, or raise vault.ttlCap",
+                "gitlab-federation:deployer.vault.tokenTtl: 2h is above the guardrail vault.ttlCap (1h): shorten it, or raise vault.ttlCap",
                 'gitlab-federation:projects["platform/gitlab-federation"].grants.applier: is also the name of the deployer\'s applier identity (gitlab-federation:deployer names platform/gitlab-federation as the federation project, whose grants planner and applier it plans): rename this grant',
             ]);
         });

@@ -162,7 +162,7 @@ const LEGITIMATE: Request[] = [
     call("update the provider", "projects/acme-ci/locations/global/workloadIdentityPools/gitlab/providers/gitlab-example-com", `${POOLS}Providers.update`),
 ];
 
-/** Allowed by the conditions, and the reason deployer.acknowledgeGcpProject is required. */
+/** Allowed by the conditions, and the reason deployer.gcp.acknowledgeProject is required. */
 const NOT_STOPPABLE: Request[] = [
     setAccount("the applier binds workloadIdentityUser for itself on the default compute account", DEFAULT_COMPUTE, [WIU]),
     setAccount("the applier lets anyone impersonate its own account", APPLIER.replace("serviceAccount:", "projects/acme-ci/serviceAccounts/"), [WIU]),
@@ -171,7 +171,7 @@ const NOT_STOPPABLE: Request[] = [
 ];
 
 const ACKNOWLEDGE =
-    "gitlab-federation:deployer.acknowledgeGcpProject: is required with a gcp section: IAM conditions cannot name service accounts or pools, so in acme-ci the applier can bind roles/iam.workloadIdentityUser on any service account for anyone (itself included), change any workload identity pool, and grant itself the project roles the map grants: it can act as every service account of acme-ci. Dedicate acme-ci to this stack (no default compute service account, no service accounts or pools but the ones this stack creates, the deployer's own included) and give the reason here";
+    "gitlab-federation:deployer.gcp.acknowledgeProject: is required with a gcp section: IAM conditions cannot name service accounts or pools, so in acme-ci the applier can bind roles/iam.workloadIdentityUser on any service account for anyone (itself included), change any workload identity pool, and grant itself the project roles the map grants: it can act as every service account of acme-ci. Dedicate acme-ci to this stack (no default compute service account, no service accounts or pools but the ones this stack creates, the deployer's own included) and give the reason here";
 
 describe("the GCP applier's IAM conditions, evaluated with CEL", () => {
     const applier = bindingsOf(planMap(DEV), "applier");
@@ -218,7 +218,7 @@ describe("the GCP applier's IAM conditions, evaluated with CEL", () => {
             it(`${request.what}: allowed (${request.permission} on ${request.on}); the acknowledgement is required`, () => {
                 assert.equal(allowed(applier, request), true);
                 const raw = clone(DEV);
-                delete raw.deployer.acknowledgeGcpProject;
+                delete raw.deployer.gcp.acknowledgeProject;
                 assert.deepEqual(problems(raw), [ACKNOWLEDGE]);
             });
         }
@@ -280,11 +280,11 @@ describe("the GCP deployer in the map", () => {
     it("the acknowledgement: required with a gcp section and a deployer, shown as a warning when given, not asked for without a deployer", () => {
         assert.ok(
             warnings(DEV).includes(
-                'gitlab-federation:deployer.acknowledgeGcpProject: the applier can act as every service account of acme-ci and change every workload identity pool there: "acme-ci holds only this stack\'s pool and service accounts; Compute Engine is not enabled there"',
+                'gitlab-federation:deployer.gcp.acknowledgeProject: the applier can act as every service account of acme-ci and change every workload identity pool there: "acme-ci holds only this stack\'s pool and service accounts; Compute Engine is not enabled there"',
             ),
         );
         const raw = clone(DEV);
-        delete raw.deployer.acknowledgeGcpProject;
+        delete raw.deployer.gcp.acknowledgeProject;
         assert.deepEqual(problems(raw), [ACKNOWLEDGE]);
         delete raw.deployer;
         assert.deepEqual(problems(raw), []);
@@ -302,7 +302,7 @@ describe("privileged GCP roles and the deployer", () => {
         raw.projects["platform/web"].grants.deploy.gcp.roles = ["roles/iam.admin", "roles/iam.devOps"];
         assert.deepEqual(
             warnings(raw).filter((w) => w.includes("privileged roles")),
-            ["gitlab-federation:deployer.acknowledgeGcpProject: the map grants privileged roles on acme-ci (roles/iam.admin, roles/iam.devOps); the applier may grant every role the map grants to anyone, itself included, so it holds their power there too"],
+            ["gitlab-federation:deployer.gcp.acknowledgeProject: the map grants privileged roles on acme-ci (roles/iam.admin, roles/iam.devOps); the applier may grant every role the map grants to anyone, itself included, so it holds their power there too"],
         );
     });
 });

@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import { createHash } from "node:crypto";
 import { planMap } from "../../src/features";
 import { exchange as gcpExchange } from "../../src/targets/gcp/evaluate";
-import { LIMITS, attributeCondition, attributeMappingProblems, groupsExpression, mappedBytes } from "../../src/targets/gcp/plan";
+import { LIMITS, attributeCondition, attributeMappingProblems, groupsExpression, mappedBytes } from "../../src/targets/gcp/provider";
 import { problems, warnings } from "../helpers/check";
 import { GCP, map, oneGrant } from "../helpers/maps";
 import { TokenOptions, gitlabToken } from "../helpers/tokens";

@@ -26,7 +26,7 @@ function problemsWith(raw: Json, providerConfig: Record<string, unknown>): strin
 function withoutVault(): Json {
     const raw = clone(DEV);
     delete raw.vault;
-    delete raw.deployer.acknowledgeVaultPolicies;
+    delete raw.deployer.vault.acknowledgePolicies;
     delete raw.projects["platform/api"].grants.review; // it reads Vault only
     for (const project of Object.values(raw.projects as Json)) {
         for (const grant of Object.values((project as Json).grants as Json)) delete (grant as Json).vault;

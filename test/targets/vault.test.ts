@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import { parse as parseHcl } from "@cdktf/hcl2json";
 import { planMap } from "../../src/features";
 import { goGlob } from "../../src/targets/vault/glob";
-import { policyHcl } from "../../src/targets/vault/plan";
+import { policyHcl } from "../../src/targets/vault/entries";
 import { problems, warnings } from "../helpers/check";
 import { GITLAB, VAULT, map, oneGrant } from "../helpers/maps";
 import { gitlabToken, vaultAccepts } from "../helpers/tokens";

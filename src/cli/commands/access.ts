@@ -1,6 +1,6 @@
 import { describeConditions } from "../../core/model";
+import { targets } from "../../targets";
 import { AccessRow, accessCsv, accessMatrix } from "../../features/access";
-import { ALL_TARGETS } from "../../features/check";
 import { table } from "../../features/render";
 import { Command, EXIT, UsageError, single } from "../command";
 import { STACK_HELP, STACK_OPTIONS, STACK_USAGE, loadMap } from "../load";
@@ -8,7 +8,7 @@ import { printProblems } from "../report";
 
 const conditions = (r: AccessRow) => describeConditions({ refs: r.refs, refType: r.refType as "branch" | "tag", protected: r.protected, ...(r.environment !== undefined ? { environment: r.environment } : {}) });
 const via = (r: AccessRow) => (r.via === "exact" ? "names it" : r.via === "parent" ? `via parent ${r.through}` : `part: ${r.through}`);
-const TITLE = Object.fromEntries(ALL_TARGETS.map((t) => [t.key, t.title]));
+const TITLE = Object.fromEntries(targets().map((t) => [t.key, t.title]));
 
 /** JSON grouped by target and resource: {vault: [{resource, grants: [...]}], ...}. */
 function grouped(rows: readonly AccessRow[]): Record<string, { resource: string; grants: Omit<AccessRow, "target" | "resource">[] }[]> {
@@ -56,8 +56,8 @@ ${STACK_HELP}
             throw new UsageError(`--format must be text, markdown, json or csv, got ${JSON.stringify(format)}`, "access");
         }
         const target = single(context, "target");
-        if (target !== undefined && !ALL_TARGETS.some((t) => t.key === target)) {
-            throw new UsageError(`--target must be one of ${ALL_TARGETS.map((t) => t.key).join(", ")}, got ${JSON.stringify(target)}`, "access");
+        if (target !== undefined && !targets().some((t) => t.key === target)) {
+            throw new UsageError(`--target must be one of ${targets().map((t) => t.key).join(", ")}, got ${JSON.stringify(target)}`, "access");
         }
         const loaded = loadMap(context);
         const plan = loaded.result?.plan;

@@ -1,6 +1,6 @@
 import { type JWK, compactVerify, decodeJwt, decodeProtectedHeader, importJWK } from "jose";
+import { targets } from "../../targets";
 import { ASYMMETRIC_ALGS, Claims, jobClaims } from "../../core/claims";
-import { ALL_TARGETS } from "../../features/check";
 import { Explainer, Explanation, GrantVerdict, anyAccepted, anyUndetermined } from "../../features/explain";
 import { Command, CommandContext, EXIT, UsageError, UnreadableError, single } from "../command";
 import { STACK_HELP, STACK_OPTIONS, STACK_USAGE, loadMap } from "../load";
@@ -179,7 +179,7 @@ function verdictLines(verdict: GrantVerdict, kind: "accepted" | "rejected" | "un
 
 export function renderExplanation(explanation: Explanation, style: CommandContext["style"]): string {
     const out = [`Token: ${describeToken(explanation.claims)}${explanation.verified ? "; signature verified" : `; ${explanation.notes.join("; ")}`}`];
-    for (const target of ALL_TARGETS) {
+    for (const target of targets()) {
         const result = explanation.targets[target.key];
         if (result === undefined) {
             continue;
@@ -260,8 +260,8 @@ sets of a JSON lines file)`,
             return EXIT.invalid;
         }
         const target = single(context, "target");
-        if (target !== undefined && !ALL_TARGETS.some((t) => t.key === target)) {
-            throw new UsageError(`--target must be one of ${ALL_TARGETS.map((t) => t.key).join(", ")}, got ${JSON.stringify(target)}`, "explain");
+        if (target !== undefined && !targets().some((t) => t.key === target)) {
+            throw new UsageError(`--target must be one of ${targets().map((t) => t.key).join(", ")}, got ${JSON.stringify(target)}`, "explain");
         }
         const explainer = new Explainer(plan);
         const now = nowOf(context);

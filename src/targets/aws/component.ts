@@ -8,7 +8,7 @@ import { argsOf } from "../../core/resources";
 import { lookup, optionsOf } from "../../pulumi/options";
 import type { TargetComponents } from "../target";
 import { COMPONENT } from "./names";
-import { withFederatedPrincipal } from "./plan";
+import { withFederatedPrincipal } from "./trust";
 import { AWS_ROLE_INFORMATIONAL, AwsPlan, AwsSummary } from "./plan-schema";
 
 export interface AwsOidcFederationArgs {

@@ -5,8 +5,12 @@
  */
 import { z } from "zod";
 import type { AwsContract, AwsGrantContract } from "../../contract/contract";
+import { inPart, schemaRule } from "../../core/contract-rules";
+import { audienceProblem, httpsUrlProblem } from "../../core/rules";
 import { conforms } from "../../core/type-checks";
+import type { ContractCapability } from "../target";
 import type { AwsPlan, AwsRoleEntry, AwsSummary } from "./plan-schema";
+import { AwsGrantSchema, AwsSchema } from "./schema";
 
 export const AwsContractSchema = z
     .object({
@@ -42,3 +46,55 @@ export function awsGrantContract(role: AwsRoleEntry | undefined, summary: AwsSum
         managedPolicyArns: [...(role?.managedPolicyArns ?? [])],
     };
 }
+
+const q = JSON.stringify;
+
+/** An account in an ARN: 12 digits, or the placeholder of a plan whose map names no account (aws ci then says what to do). */
+const account = (value: string) => (value === "<account-id>" ? undefined : schemaRule(AwsSchema.shape.accountId.unwrap())(value));
+
+/** arn:<partition>:iam::<account>:role<path><name>, path and name by the map's rules. */
+function roleArnProblem(value: string): string | undefined {
+    const parts = /^arn:aws(?:-cn|-us-gov)?:iam::([^:]*):role(\/(?:.*\/)?)([^/]*)$/.exec(value);
+    if (parts === null) {
+        return `must be an IAM role ARN, arn:<partition>:iam::<account>:role/<path/><name>, got ${q(value)}`;
+    }
+    return inPart("account", account(parts[1]!)) ?? inPart("path", schemaRule(AwsSchema.shape.rolePath.unwrap())(parts[2]!)) ?? inPart("role name", schemaRule(AwsGrantSchema.shape.roleName.unwrap())(parts[3]!));
+}
+
+/** arn:<partition>:iam::<account>:oidc-provider/<GitLab URL without https://>. */
+function oidcProviderArnProblem(value: string): string | undefined {
+    const parts = /^arn:aws(?:-cn|-us-gov)?:iam::([^:]*):oidc-provider\/(.*)$/.exec(value);
+    if (parts === null) {
+        return `must be an IAM OIDC provider ARN, arn:<partition>:iam::<account>:oidc-provider/<GitLab host and path>, got ${q(value)}`;
+    }
+    return inPart("account", account(parts[1]!)) ?? inPart("GitLab URL (after oidc-provider/, without https://)", httpsUrlProblem(`https://${parts[2]!}`, "the provider's URL is GitLab's"));
+}
+
+/** Roles and inline policies by role name, built once per plan (the contract asks per grant). */
+const ROLES = new WeakMap<AwsPlan, Map<string, AwsRoleEntry>>();
+function roleOf(plan: AwsPlan, name: string): AwsRoleEntry | undefined {
+    let found = ROLES.get(plan);
+    if (found === undefined) {
+        found = new Map(plan.roles.map((r) => [r.name, r]));
+        ROLES.set(plan, found);
+    }
+    return found.get(name);
+}
+
+/** AWS's part of the output contract, with the map's rule for each of its strings. */
+export const AWS_CONTRACT: ContractCapability<AwsPlan, AwsSummary, typeof AwsContractSchema, typeof AwsGrantContractSchema> = {
+    section: AwsContractSchema,
+    grant: AwsGrantContractSchema,
+    sectionOf: awsContract,
+    grantOf: (plan, summary) => awsGrantContract(roleOf(plan, summary.roleName), summary),
+    strings: {
+        audience: { rule: audienceProblem },
+        oidcProviderArn: { rule: oidcProviderArnProblem },
+        partition: { rule: schemaRule(AwsSchema.shape.partition.unwrap()) },
+        "grant.roleArn": { rule: roleArnProblem },
+        "grant.roleName": { rule: schemaRule(AwsGrantSchema.shape.roleName.unwrap()) },
+        "grant.audience": { rule: audienceProblem },
+        "grant.managedPolicyArns[]": { rule: schemaRule(AwsGrantSchema.shape.managedPolicyArns.unwrap().element) },
+    },
+    legacy: { section: ["oidcProviderArn", "audience"], grant: ["roleArn", "roleName", "audience"] },
+};

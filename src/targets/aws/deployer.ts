@@ -11,7 +11,12 @@
  *   write on the deployer's own roles (only an administrator changes those);
  * - both reach the state of a self-managed S3 backend and its awskms:// key.
  */
+import type { Findings } from "../../core/findings";
 import type { DeployerRole } from "../../core/model";
+import type { DeployerConfig } from "../../core/schema";
+import type { DeployerCapability, PlanContext } from "../target";
+import { accountOf, awsRoleName, roleArn } from "./names";
+import { AwsConfig, AwsDeployerConfig, AwsDeployerSchema, AwsGrantConfig } from "./schema";
 import { PROVIDER_CALLS, ProviderCall, actionsOf, changes, suppliesBoundary } from "./permissions";
 
 export interface IamStatement {
@@ -122,4 +127,75 @@ function stateStatements(role: DeployerRole, scope: AwsDeployerScope): IamStatem
         statements.push({ Sid: applier ? "StateSecrets" : "ReadStateSecrets", Effect: "Allow", Action: applier ? ["kms:Encrypt", "kms:Decrypt"] : ["kms:Decrypt"], Resource: state.kmsKeyArn });
     }
     return statements;
+}
+
+/** The deployer's AWS settings (deployer.aws), what moved there, and the S3 backend they name. */
+export const AWS_DEPLOYER: DeployerCapability = {
+    settings: AwsDeployerSchema,
+    moved: { "applier.acknowledgeAws": "acknowledge", allowUnboundedAwsRoles: "allowUnboundedRoles", "state.s3": "state" },
+    // The S3 backend needs the region: gocloud.dev s3blob reads it from the URL or the AWS SDK's environment (docs/reference.md §6).
+    backendUrl: (settings) => {
+        const state = (settings as AwsDeployerConfig).state;
+        return state === undefined ? undefined : `s3://${state.bucket}${state.prefix !== undefined ? `/${state.prefix}` : ""}?region=${state.region}`;
+    },
+};
+
+/** The applier may write every role under aws.rolePath: the stack needs an account, a path of its own and a bound on the roles it creates. */
+function checkRoleScope(aws: AwsConfig, settings: AwsDeployerConfig, findings: Findings): void {
+    if (aws.accountId === undefined) {
+        findings.problem(["aws", "accountId"], `is required with gitlab-federation:deployer: the deployer's IAM policies name this account's roles exactly; set the 12-digit account ID in quotes`);
+    }
+    if (aws.rolePath === "/") {
+        findings.problem(
+            ["aws", "rolePath"],
+            `is "/" and the deployer's applier may write every role under aws.rolePath, which would be every role in the account: give this stack a path of its own, e.g. "/gitlab-federation/" (a new path replaces the roles, delete-first)`,
+        );
+    }
+    const path = ["deployer", "aws", "allowUnboundedRoles"];
+    if (aws.permissionsBoundary === undefined && settings.allowUnboundedRoles === undefined) {
+        findings.problem(
+            path,
+            `is required while aws.permissionsBoundary is unset: the applier creates IAM roles, and without a boundary it could create one with any permission and assume it. Set aws.permissionsBoundary (every role then carries it, and the applier may write only such roles), or give the reason here`,
+        );
+    } else if (aws.permissionsBoundary === undefined) {
+        findings.warn(path, `the applier can create IAM roles with any permission: ${JSON.stringify(settings.allowUnboundedRoles)}`);
+    } else if (settings.allowUnboundedRoles !== undefined) {
+        findings.warn(path, `has no effect: aws.permissionsBoundary bounds every role the applier writes; remove it`);
+    }
+}
+
+/** AWS sees only sub and aud: any job of a pipeline on the applier's branch can assume its role. Acknowledged in the map. */
+function checkAcknowledgement(config: DeployerConfig, settings: AwsDeployerConfig, findings: Findings): void {
+    const path = ["deployer", "aws", "acknowledge"];
+    if (settings.acknowledge === undefined) {
+        findings.problem(
+            path,
+            `is required with an aws section: AWS sees only sub and aud, so any job of a pipeline on ${[config.applier.ref].flat().join(", ")} in ${config.project} can assume the applier's role, not only pulumi up in ${config.applier.environment}, and AWS cannot check that the branch is protected; give the reason this is acceptable (e.g. the branch is protected and every job on it is reviewed)`,
+        );
+    } else {
+        findings.warn(path, `AWS does not check the applier's environment or protection: ${JSON.stringify(settings.acknowledge)}`);
+    }
+}
+
+/**
+ * The deployer in AWS: its settings checked once, and each identity's inline policy (from the
+ * permission table), on exactly what this stack manages.
+ */
+export function awsDeployer(ctx: PlanContext<AwsConfig, AwsGrantConfig>, provider: { readonly arn: string; readonly protect: boolean } | undefined): (role: DeployerRole) => IamPolicyDocument {
+    const aws = ctx.section;
+    const config = ctx.deployer!.config;
+    const settings = AwsDeployerSchema.parse(ctx.deployer!.settings ?? {});
+    checkRoleScope(aws, settings, ctx.findings);
+    checkAcknowledgement(config, settings, ctx.findings);
+    const account = accountOf(aws);
+    const scope: AwsDeployerScope = {
+        partition: aws.partition,
+        account,
+        rolePath: aws.rolePath,
+        ...(aws.permissionsBoundary !== undefined ? { permissionsBoundary: aws.permissionsBoundary } : {}),
+        ownRoles: ctx.grants.filter((g) => g.identity !== undefined).map((g) => roleArn(aws.partition, account, aws.rolePath, awsRoleName(g.grant.namesPath, g.grant.namesGrant))),
+        ...(settings.state !== undefined ? { state: settings.state } : {}),
+        ...(provider !== undefined ? { provider } : {}),
+    };
+    return (role) => deployerIamPolicy(role, scope);
 }

@@ -17,7 +17,7 @@
  */
 import { Claims, audiences, stringClaim, timeClaim } from "../../core/claims";
 import type { Decision, EvaluateOptions, Evaluator, GrantIdentity } from "../target";
-import { conditionPrefix } from "./plan";
+import { conditionPrefix } from "./names";
 import type { AwsPlan, AwsSummary, TrustPolicyDocument } from "./plan-schema";
 
 /** IAM accepts a web identity token up to 5 minutes after its exp. */

@@ -1,13 +1,12 @@
 /** The AWS target: an IAM OIDC provider for GitLab and a role per grant. */
-import type { Entry } from "../../core/resources";
 import { defineTarget } from "../target";
 import { awsCi } from "./ci";
-import { AwsContractSchema, AwsGrantContractSchema, awsContract, awsGrantContract } from "./contract";
-import { IDENTITY, REPLACE_ON } from "./lifecycle";
+import { AWS_CONTRACT } from "./contract";
+import { AWS_DEPLOYER } from "./deployer";
 import { awsEvaluator } from "./evaluate";
-import { COMPONENT, RESOURCE } from "./names";
 import { planAws } from "./plan";
-import { AWS_ROLE_INFORMATIONAL, AwsPlan, AwsPlanSchema, AwsRoleEntry, AwsRolePolicyEntry, AwsSummarySchema } from "./plan-schema";
+import { AwsPlan, AwsPlanSchema, AwsRoleEntry, AwsRolePolicyEntry, AwsSummarySchema } from "./plan-schema";
+import { AWS_RESOURCES } from "./resources";
 import { renderAws } from "./render";
 import { AWS_REVIEW } from "./review";
 import { AwsGrantSchema, AwsSchema } from "./schema";
@@ -26,43 +25,36 @@ function indexOf(plan: AwsPlan) {
 export const aws = defineTarget({
     key: "aws",
     title: "AWS",
-    grantHint: "aws",
-    sectionHint: "audience, accountId",
-    sectionSchema: AwsSchema,
-    grantSchema: AwsGrantSchema,
+    map: { section: AwsSchema, grant: AwsGrantSchema, sectionHint: "audience, accountId", grantHint: "aws" },
     planSchema: AwsPlanSchema,
     summarySchema: AwsSummarySchema,
     plan: planAws,
-    resources: (plan): Entry[] => [...plan.oidcProviders, ...plan.roles, ...plan.rolePolicyAttachments, ...plan.rolePolicies],
-    informational: { [RESOURCE.role]: AWS_ROLE_INFORMATIONAL },
-    replaceOn: REPLACE_ON,
-    parents: Object.fromEntries(Object.values(RESOURCE).map((type) => [type, COMPONENT.oidc])),
-    identity: IDENTITY,
-    access: (plan, summary) => {
-        const role = indexOf(plan).roles.get(summary.roleName);
-        const inline = indexOf(plan).inline.get(summary.roleName);
-        return {
-            sets: { "managed policy": role?.managedPolicyArns ?? [] },
-            limits: { "max session (s)": role?.maxSessionDuration ?? 0 },
-            values: { "inline policy": inline === undefined ? "none" : JSON.stringify(inline.policy), "permissions boundary": role?.permissionsBoundary ?? "none" },
-            names: { role: summary.roleArn },
-        };
-    },
-    reaches: (plan, summary, grant) => {
-        if (grant.deployer !== undefined) {
-            return [{ resource: summary.roleArn, hierarchical: false, gives: [grant.deployer === "applier" ? "manage this stack's IAM roles and OIDC provider (inline policy gitlab-federation)" : "read this stack's IAM roles and OIDC provider (inline policy gitlab-federation)"] }];
-        }
-        const role = indexOf(plan).roles.get(summary.roleName);
-        const inline = indexOf(plan).inline.has(summary.roleName);
-        return [{ resource: summary.roleArn, hierarchical: false, gives: [...(role?.managedPolicyArns ?? []), ...(inline ? ["inline policy gitlab-federation"] : [])] }];
-    },
-    render: renderAws,
+    resources: AWS_RESOURCES,
     evaluator: (plan, gitlab) => awsEvaluator(plan, gitlab.url),
-    contractSchema: AwsContractSchema,
-    grantContractSchema: AwsGrantContractSchema,
-    contract: awsContract,
-    grantContract: (plan, summary) => awsGrantContract(indexOf(plan).roles.get(summary.roleName), summary),
-    ci: awsCi,
     component: () => (require("./component") as typeof import("./component")).components,
-    review: AWS_REVIEW,
+    review: {
+        access: (plan, summary) => {
+            const role = indexOf(plan).roles.get(summary.roleName);
+            const inline = indexOf(plan).inline.get(summary.roleName);
+            return {
+                sets: { "managed policy": role?.managedPolicyArns ?? [] },
+                limits: { "max session (s)": role?.maxSessionDuration ?? 0 },
+                values: { "inline policy": inline === undefined ? "none" : JSON.stringify(inline.policy), "permissions boundary": role?.permissionsBoundary ?? "none" },
+                names: { role: summary.roleArn },
+            };
+        },
+        reaches: (plan, summary, grant) => {
+            if (grant.deployer !== undefined) {
+                return [{ resource: summary.roleArn, hierarchical: false, gives: [grant.deployer === "applier" ? "manage this stack's IAM roles and OIDC provider (inline policy gitlab-federation)" : "read this stack's IAM roles and OIDC provider (inline policy gitlab-federation)"] }];
+            }
+            const role = indexOf(plan).roles.get(summary.roleName);
+            const inline = indexOf(plan).inline.has(summary.roleName);
+            return [{ resource: summary.roleArn, hierarchical: false, gives: [...(role?.managedPolicyArns ?? []), ...(inline ? ["inline policy gitlab-federation"] : [])] }];
+        },
+        render: renderAws,
+        fields: AWS_REVIEW,
+    },
+    contract: AWS_CONTRACT,
+    ci: { job: awsCi },
+    deployer: AWS_DEPLOYER,
 });

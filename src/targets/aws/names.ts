@@ -22,3 +22,27 @@ export const ANCHOR = { oidcProvider: "gitlab" } as const;
 
 /** Name of the inline policy of a grant's role. */
 export const AWS_INLINE_POLICY_NAME = "gitlab-federation";
+
+/** The provider URL without scheme: the prefix of the IAM condition keys (`gitlab.example.com:sub`). */
+export function conditionPrefix(gitlabUrl: string): string {
+    return gitlabUrl.replace(/^https:\/\//, "");
+}
+
+/** Where the plan names an account it does not know (aws.accountId unset, no existing provider). */
+export const ACCOUNT_PLACEHOLDER = "<account-id>";
+
+/** The account of the stack's roles: aws.accountId, else the existing provider's, else a placeholder. */
+export function accountOf(aws: { readonly accountId?: string; readonly existingProviderArn?: string }): string {
+    return aws.accountId ?? aws.existingProviderArn?.split(":")[4] ?? ACCOUNT_PLACEHOLDER;
+}
+
+/** arn:<partition>:iam::<account>:role<path><name>. */
+export function roleArn(partition: string, account: string, path: string, name: string): string {
+    return `arn:${partition}:iam::${account}:role${path}${name}`;
+}
+
+/** The IAM OIDC provider of a GitLab URL: arn:<partition>:iam::<account>:oidc-provider/<host and path>. */
+export function oidcProviderArn(partition: string, account: string, gitlabUrl: string): string {
+    return `arn:${partition}:iam::${account}:oidc-provider/${conditionPrefix(gitlabUrl)}`;
+}
+

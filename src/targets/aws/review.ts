@@ -2,7 +2,7 @@
  * The review classes (core/review.ts) of the AWS section and a grant's `aws` field, next to
  * schema.ts: what `gitlab-federation diff` reports when one of them changes.
  */
-import { ReviewFields, ReviewRule, TargetReview, access, arrow, cosmetic, derived, hazard, hazardous, narrowed, trust, unranked, widened } from "../../core/review";
+import { LOOSENING_REASON, ReviewFields, ReviewRule, TargetReview, access, arrow, cosmetic, derived, hazard, hazardous, narrowed, trust, unranked, widened } from "../../core/review";
 import type { AwsConfig } from "./schema";
 
 /**
@@ -101,4 +101,14 @@ const GRANT: ReviewFields = {
     allowBroad: LOOSENING,
 };
 
-export const AWS_REVIEW: TargetReview = { section: SECTION, grant: GRANT };
+/** deployer.aws. */
+const DEPLOYER: ReviewFields = {
+    acknowledge: LOOSENING_REASON,
+    allowUnboundedRoles: derived("aws.permissionsBoundary, whose removal is reported as wider; the reason is in the warnings"),
+    "state.bucket": derived("diff's AWS access changes of the deployer's grants: their inline policy names the bucket"),
+    "state.prefix": derived("diff's AWS access changes of the deployer's grants: their inline policy names the prefix"),
+    "state.kmsKeyArn": derived("diff's AWS access changes of the deployer's grants: their inline policy names the key"),
+    "state.region": derived("the pipeline's PULUMI_BACKEND_URL only: .gitlab-ci.yml changes with it, and its check job fails until it is regenerated"),
+};
+
+export const AWS_REVIEW: TargetReview = { section: SECTION, grant: GRANT, deployer: DEPLOYER };

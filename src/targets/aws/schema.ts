@@ -101,3 +101,40 @@ export const AwsGrantSchema = z
 
 export type AwsConfig = z.output<typeof AwsSchema>;
 export type AwsGrantConfig = z.output<typeof AwsGrantSchema>;
+
+/** The deployer's AWS settings (`gitlab-federation:deployer.aws`). */
+export const AwsDeployerSchema = z
+    .strictObject({
+        acknowledge: reason(
+            "Why it is acceptable that AWS, which sees only sub and aud, lets any job of a pipeline on the applier's branch assume its role, not only pulumi up in its environment.",
+        ).optional(),
+        allowUnboundedRoles: reason(
+            "Reason the applier may create IAM roles without aws.permissionsBoundary: it could then create a role with any permission and assume it. Prefer setting aws.permissionsBoundary.",
+        ).optional(),
+        state: z
+            .strictObject({
+                bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: (i) => `must be an S3 bucket name, got ${JSON.stringify(i.input)}` }),
+                // No "*" or "?": the prefix is written into IAM resource ARNs and StringLike patterns, where they are wildcards.
+                prefix: z
+                    .string()
+                    .regex(/^[A-Za-z0-9!_.'()-]+(\/[A-Za-z0-9!_.'()-]+)*$/, {
+                        error: (i) => `must be an object key prefix of letters, digits and !_.'()- in "/"-separated parts, without leading or trailing "/" (no "*" or "?": IAM reads them as wildcards), got ${JSON.stringify(i.input)}`,
+                    })
+                    .optional()
+                    .meta({ description: "The folder of the backend URL (s3://<bucket>/<prefix>); the deployer reaches only objects below it." }),
+                region: z
+                    .string()
+                    .regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, { error: (i) => `must be the bucket's AWS region, e.g. "eu-west-1", got ${JSON.stringify(i.input)}` })
+                    .meta({ description: "The bucket's region: the pipeline's backend URL carries it (s3://<bucket>/<prefix>?region=<region>); the S3 backend cannot find the bucket without it." }),
+                kmsKeyArn: z
+                    .string()
+                    .regex(/^arn:aws(-cn|-us-gov)?:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/, { error: (i) => `must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>), got ${JSON.stringify(i.input)}` })
+                    .optional()
+                    .meta({ description: "The key of an awskms:// secrets provider: the planner may decrypt, the applier encrypt and decrypt." }),
+            })
+            .optional()
+            .meta({ description: "The stack's Pulumi state, when it is a self-managed backend in S3: the pipeline's jobs use PULUMI_BACKEND_URL=s3://<bucket>/<prefix>?region=<region>, and the deployer's AWS roles get exactly this location." }),
+    })
+    .meta({ description: "The deployer's AWS settings: its acknowledgements and the S3 state it reaches." });
+
+export type AwsDeployerConfig = z.output<typeof AwsDeployerSchema>;

@@ -28,7 +28,7 @@
  * service account of gcp.project for any principal, itself included, and reconfigure every pool
  * there, so it can act as any service account of that project, and it can grant itself any
  * project role the map grants. The map therefore acknowledges that gcp.project is dedicated to
- * this stack (deployer.acknowledgeGcpProject, checked in plan.ts). The deployer's own service
+ * this stack (deployer.gcp.acknowledgeProject, checked here). The deployer's own service
  * accounts live there too, planned like grants (their names are pinned): the applier's is the most
  * privileged account in the project, and who may impersonate it or the planner's is the applier's
  * to change, as it already is through the provider it manages.
@@ -49,7 +49,14 @@
  * and roles/viewer, same dump). So these bindings are an administrator's to apply, and a
  * `pulumi refresh` by the applier fails on them.
  */
-import type { DeployerRole } from "../../core/model";
+import { Findings, compare } from "../../core/findings";
+import type { DeployerRole, ResolvedGrant } from "../../core/model";
+import { grantMeta } from "../../core/resources";
+import type { DeployerCapability, PlanContext } from "../target";
+import { PRIVILEGED_ROLES } from "./checks";
+import { RESOURCE } from "./names";
+import type { GcpIamMemberEntry } from "./plan-schema";
+import { GcpConfig, GcpDeployerConfig, GcpDeployerSchema, GcpGrantConfig } from "./schema";
 
 /** The role that lets a principal impersonate a service account: the only one the applier binds on accounts. */
 export const WORKLOAD_IDENTITY_USER = "roles/iam.workloadIdentityUser";
@@ -144,4 +151,69 @@ export function deployerBindings(role: DeployerRole, scope: GcpDeployerScope): D
         }
     }
     return bindings;
+}
+
+/** The deployer's settings in GCP: `gitlab-federation:deployer.gcp`. */
+export const GCP_DEPLOYER: DeployerCapability = {
+    settings: GcpDeployerSchema,
+    moved: { acknowledgeGcpProject: "acknowledgeProject", "state.gcs": "state" },
+    backendUrl: (settings) => {
+        const state = (settings as GcpDeployerConfig).state;
+        return state === undefined ? undefined : `gs://${state.bucket}`;
+    },
+};
+
+const ACKNOWLEDGE = ["deployer", "gcp", "acknowledgeProject"];
+
+/**
+ * The deployer's requirements in GCP: a project dedicated to this stack, acknowledged, and
+ * project roles that fit the applier's hasOnly list.
+ */
+function checkDeployer(gcp: GcpConfig, settings: GcpDeployerConfig, grantedRoles: readonly string[], findings: Findings): void {
+    if (settings.acknowledgeProject === undefined) {
+        findings.problem(
+            ACKNOWLEDGE,
+            `is required with a gcp section: IAM conditions cannot name service accounts or pools, so in ${gcp.project} the applier can bind ${WORKLOAD_IDENTITY_USER} on any service account for anyone (itself included), change any workload identity pool, and grant itself the project roles the map grants: it can act as every service account of ${gcp.project}. Dedicate ${gcp.project} to this stack (no default compute service account, no service accounts or pools but the ones this stack creates, the deployer's own included) and give the reason here`,
+        );
+    } else {
+        findings.warn(ACKNOWLEDGE, `the applier can act as every service account of ${gcp.project} and change every workload identity pool there: ${JSON.stringify(settings.acknowledgeProject)}`);
+    }
+    if (grantedRoles.length > MAX_ALLOWED_ROLES) {
+        findings.problem(
+            ["deployer"],
+            `the applier's roles/resourcemanager.projectIamAdmin may grant only the project roles the map grants, listed in its IAM condition, and the map grants ${grantedRoles.length} (${grantedRoles.join(", ")}); GCP allows at most ${MAX_ALLOWED_ROLES} roles in that list: grant at most ${MAX_ALLOWED_ROLES} distinct project roles on ${gcp.project} (a custom role can combine several), or move the grants of the others to a stack without a deployer, which an administrator applies`,
+        );
+    }
+    const privileged = grantedRoles.filter((role) => PRIVILEGED_ROLES.test(role));
+    if (privileged.length > 0) {
+        // The applier's projectIamAdmin condition lists every role the map grants: it may grant these to anyone, itself included.
+        findings.warn(
+            ACKNOWLEDGE,
+            `the map grants privileged roles on ${gcp.project} (${privileged.join(", ")}); the applier may grant every role the map grants to anyone, itself included, so it holds their power there too`,
+        );
+    }
+}
+
+/** What the deployer's bindings need from the map (every project role it grants, the state bucket), when the map has a deployer. */
+export function gcpDeployer({ section: gcp, grants, findings, deployer }: PlanContext<GcpConfig, GcpGrantConfig>): GcpDeployerScope | undefined {
+    if (deployer === undefined) {
+        return undefined;
+    }
+    const settings = deployer.settings as GcpDeployerConfig;
+    const roles = [...new Set(grants.flatMap((g) => (g.identity === undefined ? g.fields.roles : [])))].sort(compare);
+    checkDeployer(gcp, settings, roles, findings);
+    return { project: gcp.project, grantedRoles: roles, ...(settings.state !== undefined ? { state: settings.state } : {}) };
+}
+
+/** A deployer binding as the plan entry of its resource. */
+export function deployerEntry(grant: ResolvedGrant, gcp: GcpConfig, scope: GcpDeployerScope, email: string, b: DeployerBinding): GcpIamMemberEntry {
+    const member = `serviceAccount:${email}`;
+    switch (b.on) {
+        case "project":
+            return { resource: grantMeta(RESOURCE.projectIamMember, grant, `/${b.role}`), project: gcp.project, role: b.role, member, ...(b.condition !== undefined ? { condition: { ...b.condition } } : {}), reason: b.reason };
+        case "bucket":
+            return { resource: grantMeta(RESOURCE.bucketIamMember, grant, `/state/${b.role}`), bucket: scope.state!.bucket, role: b.role, member, reason: b.reason };
+        case "cryptoKey":
+            return { resource: grantMeta(RESOURCE.cryptoKeyIamMember, grant, `/state-key/${b.role}`), cryptoKeyId: scope.state!.kmsKey!, role: b.role, member, reason: b.reason };
+    }
 }

@@ -2,7 +2,7 @@
  * The review classes (core/review.ts) of the GCP section and a grant's `gcp` field, next to
  * schema.ts: what `gitlab-federation diff` reports when one of them changes.
  */
-import { ReviewFields, ReviewRule, ReviewSide, TargetReview, access, arrow, cosmetic, derived, hazard, hazardous, narrowed, trust, widened } from "../../core/review";
+import { LOOSENING_REASON, ReviewFields, ReviewRule, ReviewSide, TargetReview, access, arrow, cosmetic, derived, hazard, hazardous, narrowed, trust, widened } from "../../core/review";
 import { providerFullName } from "./names";
 import type { GcpConfig } from "./schema";
 
@@ -108,4 +108,33 @@ const GRANT: ReviewFields = {
     allowBroad: derived("diff's GCP access changes: a new loosening, with its reason"),
 };
 
-export const GCP_REVIEW: TargetReview = { section: SECTION, grant: GRANT };
+/** deployer.gcp.state: the deployer's service accounts get object roles on the bucket and key roles on the KMS key (deployer.ts deployerBindings). */
+const gcsState: ReviewRule = (before, after) => {
+    const [was, is] = [before as { bucket?: string; kmsKey?: string } | undefined, after as { bucket?: string; kmsKey?: string } | undefined];
+    const findings = [];
+    if (is?.bucket !== was?.bucket) {
+        findings.push(
+            is?.bucket === undefined
+                ? narrowed(`bucket ${String(was?.bucket)} removed: the deployer's service accounts no longer reach it`)
+                : widened(`bucket ${arrow(was?.bucket, is.bucket)}: the deployer's service accounts reach gs://${is.bucket} (planner: read objects; applier: read and write objects)`),
+        );
+    }
+    if (is?.kmsKey !== was?.kmsKey) {
+        findings.push(
+            is?.kmsKey === undefined
+                ? narrowed(`kmsKey ${String(was?.kmsKey)} removed: the deployer's service accounts no longer use it`)
+                : widened(`kmsKey ${arrow(was?.kmsKey, is.kmsKey)}: the deployer's service accounts use ${is.kmsKey} (planner: decrypt; applier: encrypt and decrypt)`),
+        );
+    }
+    return findings;
+};
+
+/** deployer.gcp. */
+const DEPLOYER: ReviewFields = {
+    acknowledgeProject: LOOSENING_REASON,
+    state: access(gcsState),
+    "state.bucket": derived("deployer.gcp.state, whose rule compares the whole location"),
+    "state.kmsKey": derived("deployer.gcp.state, whose rule compares the whole location"),
+};
+
+export const GCP_REVIEW: TargetReview = { section: SECTION, grant: GRANT, deployer: DEPLOYER };

@@ -61,3 +61,27 @@ export const GcpGrantSchema = z
 
 export type GcpConfig = z.output<typeof GcpSchema>;
 export type GcpGrantConfig = z.output<typeof GcpGrantSchema>;
+
+/** The deployer's GCP settings (`gitlab-federation:deployer.gcp`). */
+export const GcpDeployerSchema = z
+    .strictObject({
+        acknowledgeProject: reason(
+            "Why it is acceptable that the applier can act as every service account of gcp.project and change every workload identity pool there (IAM conditions cannot name service accounts or pools): gcp.project must hold only this stack's pool and service accounts, no default compute service account.",
+        ).optional(),
+        state: z
+            .strictObject({
+                bucket: z.string().regex(/^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/, { error: (i) => `must be a Cloud Storage bucket name, got ${JSON.stringify(i.input)}` }).meta({
+                    description: "A bucket that holds only this backend: the pipeline's jobs use PULUMI_BACKEND_URL=gs://<bucket>, and the deployer's service accounts get it whole.",
+                }),
+                kmsKey: z
+                    .string()
+                    .regex(/^projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+\/cryptoKeys\/[^/]+$/, { error: (i) => `must be projects/<p>/locations/<l>/keyRings/<r>/cryptoKeys/<k>, got ${JSON.stringify(i.input)}` })
+                    .optional()
+                    .meta({ description: "The key of a gcpkms:// secrets provider: the planner may decrypt, the applier encrypt and decrypt." }),
+            })
+            .optional()
+            .meta({ description: "The stack's Pulumi state, when it is a self-managed backend in Cloud Storage: the deployer's GCP service accounts get this bucket." }),
+    })
+    .meta({ description: "The deployer's GCP settings: its acknowledgement and the Cloud Storage state it reaches." });
+
+export type GcpDeployerConfig = z.output<typeof GcpDeployerSchema>;

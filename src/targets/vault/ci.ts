@@ -45,3 +45,20 @@ export function vaultCi(section: z.output<typeof VaultContractSchema>, grant: z.
         ],
     };
 }
+
+/**
+ * The pipeline's own jobs log in to Vault with the job's Vault ID token, for the Pulumi provider,
+ * which uses the token as it is: TERRAFORM_VAULT_SKIP_CHILD_TOKEN, since the deployer's batch
+ * tokens cannot create the child token the provider would otherwise make. Needs only Node.js.
+ */
+export const VAULT_LOGIN = [
+    "# Vault: log in with the ID token; the provider uses the token as it is (no child token: batch tokens cannot have one)",
+    'export VAULT_ADDR="$VAULT_SERVER_URL" TERRAFORM_VAULT_SKIP_CHILD_TOKEN=true',
+    `VAULT_TOKEN="$(node -e 'fetch(process.env.VAULT_ADDR + "/v1/auth/" + process.env.VAULT_AUTH_PATH + "/login", { method: "POST", body: JSON.stringify({ role: process.env.VAULT_AUTH_ROLE, jwt: process.env.VAULT_ID_TOKEN }) }).then(async (r) => { const b = await r.json().catch(() => ({})); if (!r.ok || !b.auth) { console.error("Vault login failed (HTTP " + r.status + "): " + (b.errors || []).join("; ")); process.exit(1); } process.stdout.write(b.auth.client_token); })')"`,
+    "export VAULT_TOKEN",
+].join("\n");
+
+/** The pipeline's Vault login (ci capability). */
+export function vaultPipelineLogin(): readonly string[] {
+    return [VAULT_LOGIN];
+}

@@ -5,8 +5,13 @@
  */
 import { z } from "zod";
 import type { VaultContract, VaultGrantContract } from "../../contract/contract";
+import { audienceProblem } from "../../core/rules";
+import { patternRule, schemaRule, urlRule } from "../../core/contract-rules";
 import { conforms } from "../../core/type-checks";
+import type { ContractCapability } from "../target";
 import type { VaultPlan, VaultSummary } from "./plan-schema";
+import { mountPathProblem, secretPrefixProblem } from "./rules";
+import { VaultGrantSchema } from "./schema";
 
 const strings = z.array(z.string());
 
@@ -54,3 +59,28 @@ export function vaultGrantContract(plan: VaultPlan, summary: VaultSummary): z.ou
         tokenMaxTtl: summary.tokenMaxTtl,
     };
 }
+
+const grantFields = VaultGrantSchema.shape;
+
+/** Vault's part of the output contract, with the map's rule for each of its strings. */
+export const VAULT_CONTRACT: ContractCapability<VaultPlan, VaultSummary, typeof VaultContractSchema, typeof VaultGrantContractSchema> = {
+    section: VaultContractSchema,
+    grant: VaultGrantContractSchema,
+    sectionOf: vaultContract,
+    grantOf: vaultGrantContract,
+    strings: {
+        serverUrl: { rule: urlRule },
+        authPath: { rule: mountPathProblem },
+        audience: { rule: audienceProblem },
+        kvMount: { rule: mountPathProblem },
+        accessor: { rule: patternRule(/^[A-Za-z0-9_.-]{1,128}$/, "a Vault accessor (letters, digits, _, . and -), e.g. auth_jwt_1234abcd") },
+        "grant.roleName": { rule: schemaRule(grantFields.roleName.unwrap()) },
+        "grant.policyNames[]": { rule: patternRule(/^[a-z0-9_.-]{1,256}$/, "a Vault policy name as gitlab-federation names them (lowercase letters, digits, _, . and -)") },
+        "grant.read[]": { rule: secretPrefixProblem },
+        "grant.authPath": { rule: mountPathProblem },
+        "grant.audience": { rule: audienceProblem },
+        "grant.kvMount": { rule: mountPathProblem },
+        "grant.serverUrl": { rule: urlRule },
+    },
+    legacy: { section: ["authPath", "accessor", "audience", "kvMount"], grant: ["authPath", "roleName", "audience", "policyNames"] },
+};

@@ -17,7 +17,7 @@
  * What the applier keeps writing, because that is what a grant is: the grants' roles
  * (auth/<path>/role/*) and policies (sys/policies/acl/<prefix>*). Vault cannot bound the content
  * of either: a policy it writes may grant any path, and a role it writes may admit any GitLab
- * pipeline, its own included. The map must acknowledge that (deployer.acknowledgeVaultPolicies,
+ * pipeline, its own included. The map must acknowledge that (deployer.vault.acknowledgePolicies,
  * checked in plan.ts). A Vault namespace (Enterprise, HCP, OpenBao) would confine it to the
  * namespace, because policy paths are relative to the policy's namespace (hashicorp/vault
  * vault/policy.go parsePaths prepends the namespace path); namespaces are a later step: the
@@ -39,7 +39,16 @@
  * deployer's batch tokens cannot create children. The Vault version comes from sys/seal-status,
  * which needs no token.
  */
+import { formatDuration, parseDuration } from "../../core/duration";
+import type { Findings } from "../../core/findings";
 import type { DeployerRole } from "../../core/model";
+import { grantMeta } from "../../core/resources";
+import type { DeployerCapability, PlanContext, TargetIdentity } from "../target";
+import type { Ttls } from "./checks";
+import { roleEntry } from "./entries";
+import { RESOURCE, vaultPolicyName, vaultRoleName } from "./names";
+import type { VaultAuditEntry, VaultPolicyEntry, VaultRoleEntry } from "./plan-schema";
+import { VaultConfig, VaultDeployerConfig, VaultDeployerSchema, VaultGrantConfig } from "./schema";
 
 export interface VaultDeployerScope {
     readonly authPath: string;
@@ -141,4 +150,93 @@ export function deployerPolicyHcl(role: DeployerRole, scope: VaultDeployerScope,
         text += `\n# ${stanza.why}\npath "${stanza.path}" {\n  capabilities = [${stanza.capabilities.map((c) => `"${c}"`).join(", ")}]\n}\n`;
     }
     return text;
+}
+
+/** The deployer's Vault settings (deployer.vault), and what moved there from the deployer section. */
+export const VAULT_DEPLOYER: DeployerCapability = {
+    settings: VaultDeployerSchema,
+    moved: { tokenTtl: "tokenTtl", acknowledgeVaultPolicies: "acknowledgePolicies" },
+};
+
+/** What plan.ts needs of the deployer: an identity's role and policy. */
+export interface VaultDeployer {
+    planned(item: TargetIdentity, roleName: string): { role: VaultRoleEntry; policy: VaultPolicyEntry; read: readonly string[]; ttls: Ttls } | undefined;
+}
+
+/** The identities' TTL: deployer.vault.tokenTtl for both, within the cap (undefined after a problem). */
+function deployerTtls(settings: VaultDeployerConfig, cap: number, findings: Findings): Ttls | undefined {
+    const ttl = parseDuration(settings.tokenTtl);
+    if (ttl === undefined) {
+        return undefined; // reported by the schema
+    }
+    if (ttl === 0 || ttl > cap) {
+        findings.problem(
+            ["deployer", "vault", "tokenTtl"],
+            ttl === 0 ? `must be longer than 0s: long enough for one pulumi up, e.g. 30m` : `${formatDuration(ttl)} is above the guardrail vault.ttlCap (${formatDuration(cap)}): shorten it, or raise vault.ttlCap`,
+        );
+        return undefined;
+    }
+    return { ttl, maxTtl: ttl };
+}
+
+/**
+ * The applier writes the grants' roles and policies, whose content Vault cannot bound (see the
+ * top of this file): a map with a deployer states why that is acceptable, and the plan shows it.
+ * Inside a Vault namespace this would reach that namespace only (policy paths are relative to it).
+ */
+function checkPolicyAcknowledgement(vault: VaultConfig, settings: VaultDeployerConfig, findings: Findings): void {
+    const path = ["deployer", "vault", "acknowledgePolicies"];
+    if (settings.acknowledgePolicies === undefined) {
+        findings.problem(
+            path,
+            `is required with a vault section: the applier writes the grants' Vault roles (auth/${vault.authPath}/role/*) and policies (sys/policies/acl/${vaultPolicyName(vault.authPath, "")}*), and Vault cannot bound what they contain: a policy it writes may grant any path in Vault, and a role it writes may admit any GitLab pipeline, its own included; give the reason this is acceptable (e.g. every map change is reviewed, and the applier job runs only reviewed code on a protected branch in a protected environment)`,
+        );
+    } else {
+        findings.warn(path, `the applier can write Vault policies that grant any path and roles that admit any pipeline: ${JSON.stringify(settings.acknowledgePolicies)}`);
+    }
+}
+
+/** The deployer's scope: what this stack manages in Vault, as its identities' policies need it. */
+function deployerScope(vault: VaultConfig, audits: readonly VaultAuditEntry[], identities: readonly TargetIdentity[]): VaultDeployerScope {
+    const own = identities.map((i) => vaultRoleName(i.grant.namesPath, i.grant.namesGrant));
+    return {
+        authPath: vault.authPath,
+        kvMount: vault.kvMount,
+        manageAuthMethod: vault.adopt?.authMethod !== "external",
+        manageKvMount: vault.adopt?.kvMount !== "external",
+        manageAudit: audits.length > 0,
+        policyPrefix: vaultPolicyName(vault.authPath, ""),
+        ownRoles: own,
+        ownPolicies: own.map((name) => vaultPolicyName(vault.authPath, name)),
+    };
+}
+
+/**
+ * The deployer in Vault: its settings checked once, and each identity's role (the section's
+ * defaults, never Vault's default policy: its own policy says what it needs, lookup-self
+ * included) and policy (deployerStanzas).
+ */
+export function vaultDeployer(ctx: PlanContext<VaultConfig, VaultGrantConfig>, audits: readonly VaultAuditEntry[], cap: number): VaultDeployer {
+    const vault = ctx.section;
+    const settings = VaultDeployerSchema.parse(ctx.deployer?.settings ?? {});
+    checkPolicyAcknowledgement(vault, settings, ctx.findings);
+    const ttls = deployerTtls(settings, cap, ctx.findings);
+    const identities = ctx.grants.filter((g): g is TargetIdentity => g.identity !== undefined);
+    const scope = deployerScope(vault, audits, identities);
+    return {
+        planned(item, roleName) {
+            if (ttls === undefined) {
+                return undefined;
+            }
+            const { grant, identity } = item;
+            const policyName = vaultPolicyName(vault.authPath, roleName);
+            const header = `gitlab-federation: the deployer's ${identity.role} (project ${grant.project}, id ${grant.projectId})`;
+            return {
+                role: { ...roleEntry(grant, undefined, vault, roleName, policyName, ttls), tokenNoDefaultPolicy: true },
+                policy: { resource: grantMeta(RESOURCE.policy, grant), name: policyName, policy: deployerPolicyHcl(identity.role, scope, header) },
+                read: [],
+                ttls,
+            };
+        },
+    };
 }

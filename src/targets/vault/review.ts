@@ -4,6 +4,7 @@
  */
 import { formatDuration, parseDuration } from "../../core/duration";
 import {
+    LOOSENING_REASON,
     ReviewFields,
     ReviewRule,
     ReviewSide,
@@ -22,7 +23,8 @@ import {
     widened,
     widensAt,
 } from "../../core/review";
-import { parseGoBool, serverUrlOf } from "./plan";
+import { parseGoBool } from "./checks";
+import { serverUrlOf } from "./entries";
 import type { AuditDeviceConfig, VaultConfig } from "./schema";
 
 const vaultOf = (side: ReviewSide) => side.map?.vault as VaultConfig | undefined;
@@ -299,8 +301,15 @@ const GRANT: ReviewFields = {
     allowOutsideProject: LOOSENING,
 };
 
+/** deployer.vault. */
+const DEPLOYER: ReviewFields = {
+    tokenTtl: derived("diff's Vault access changes of the deployer's grants: token TTL (s)"),
+    acknowledgePolicies: LOOSENING_REASON,
+};
+
 export const VAULT_REVIEW: TargetReview = {
     section: SECTION,
     grant: GRANT,
+    deployer: DEPLOYER,
     entries: { audit: { key: (device) => devicePath(device as unknown as AuditDeviceConfig) } },
 };

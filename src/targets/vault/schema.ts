@@ -100,3 +100,15 @@ export const VaultGrantSchema = z
 export type VaultConfig = z.output<typeof VaultSchema>;
 export type VaultGrantConfig = z.output<typeof VaultGrantSchema>;
 export type AuditDeviceConfig = z.output<typeof AuditDeviceSchema>;
+
+/** The deployer's Vault settings (`gitlab-federation:deployer.vault`). */
+export const VaultDeployerSchema = z
+    .strictObject({
+        tokenTtl: duration("How long the deployer's Vault tokens live: long enough for one pulumi up. Default: 30m (within vault.ttlCap).").default("30m"),
+        acknowledgePolicies: reason(
+            "Why it is acceptable that the applier writes the grants' Vault policies and roles, whose content Vault cannot bound: a policy may grant any path, a role may admit any pipeline, the applier's own included (e.g. every map change is reviewed and the applier job runs only reviewed code on a protected branch in a protected environment).",
+        ).optional(),
+    })
+    .meta({ description: "The deployer's Vault settings: its token TTL and the acknowledgement that it writes policies." });
+
+export type VaultDeployerConfig = z.output<typeof VaultDeployerSchema>;
