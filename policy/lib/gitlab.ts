@@ -3,8 +3,10 @@
 /**
  * Claims only GitLab CI ID tokens carry (docs/reference.md §1.3: GL `jwt.rb` `predefined_claims`,
  * `project_claims`, `job_project_claims`, `ci_claims`; `jwt_v2.rb`), used to recognise a GitLab
- * trust whose issuer is not configured. `sub`, `ref`, `ref_type`, `sha`, `runner_environment` and
- * `environment` are left out: other CI issuers (GitHub Actions) use the same names.
+ * trust whose issuer is not configured. `sub`, `ref`, `ref_type`, `sha`, `runner_environment`,
+ * `environment`, `job_id` and `pipeline_id` are left out: other CI issuers use such names (GitHub
+ * Actions `ref`, `runner_environment`; Buildkite's tokens carry a `job_id`, sigstore/fulcio pull
+ * request 890, "Add Buildkite OIDC to Fulcio"), and `pipeline_id` is as generic.
  */
 export const GITLAB_CLAIMS: ReadonlySet<string> = new Set([
     "project_id",
@@ -17,9 +19,7 @@ export const GITLAB_CLAIMS: ReadonlySet<string> = new Set([
     "job_namespace_path",
     "ref_protected",
     "ref_path",
-    "pipeline_id",
     "pipeline_source",
-    "job_id",
     "user_login",
     "user_access_level",
     "user_identities",
