@@ -78,6 +78,8 @@ describe("policy pack: GCP workload identity for GitLab", () => {
             const github = { "google.subject": "assertion.sub", "attribute.repository": "assertion.repository" };
             assert.deepEqual(verdict(name, PROVIDER, provider(undefined, { issuer: "https://token.actions.githubusercontent.com", mapping: github })), SCOPE);
             assert.deepEqual(verdict(name, PROVIDER, provider(undefined, { issuer: "https://gitlab.example.com", mapping: { "google.subject": "assertion.sub" } })), SCOPE);
+            // Claims other CI issuers also use do not say GitLab (Buildkite's tokens carry a job_id).
+            assert.deepEqual(verdict(name, PROVIDER, provider(undefined, { issuer: "https://agent.buildkite.com", mapping: { "google.subject": "assertion.job_id", "attribute.ref": "assertion.ref" } })), SCOPE);
             const missing = (issuer: string) => [`has no attributeCondition: Google accepts every token ${issuer} signs; set one that names your projects, e.g. ${EXAMPLE}`];
             assert.deepEqual(verdict(name, PROVIDER, provider(undefined, { issuer: "https://gitlab.example.com/", mapping: { "google.subject": "assertion.sub" } }), { gitlabUrls: ["https://gitlab.example.com"] }), missing("https://gitlab.example.com/"));
             assert.deepEqual(verdict(name, PROVIDER, provider(undefined, { issuer: "https://gitlab.example.com" })), missing("https://gitlab.example.com"));
