@@ -6,7 +6,7 @@ import type { Plan } from "../../src/features/plan-schema";
 import type { Registered } from "./mocks";
 
 /** The arguments a plan entry promises, as the engine sees them (JSON documents are sent as text). */
-function promised(entry: Entry): Record<string, unknown> {
+export function promised(entry: Entry): Record<string, unknown> {
     const skip = new Set(["resource", ...informationalKeys(entry.resource.type)]);
     return Object.fromEntries(Object.entries(entry).filter(([k]) => !skip.has(k)));
 }
