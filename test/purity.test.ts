@@ -1,6 +1,6 @@
 /**
- * The pure core is pure: only the Pulumi entry point (src/index.ts), src/pulumi/ and the targets'
- * component.ts files import `@pulumi/*`; the offline CLI and the package entry load none of it.
+ * The pure core is pure: only the Pulumi entry point (index.ts), src/pulumi/ and the targets'
+ * component.ts files (components/<target>/component.ts) import `@pulumi/*`; the offline CLI and the package entry load none of it.
  */
 import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
@@ -24,16 +24,16 @@ function specifiers(text: string): string[] {
     return [...text.matchAll(/(?:from\s+|require\(\s*|import\(\s*)["']([^"']+)["']/g)].map((m) => m[1]!);
 }
 
-const MAY_IMPORT_PULUMI = [/^src\/index\.ts$/, /^src\/pulumi\/[^/]+\.ts$/, /^src\/targets\/[^/]+\/component\.ts$/, /^src\/contract\/reference\.ts$/];
+const MAY_IMPORT_PULUMI = [/^index\.ts$/, /^src\/pulumi\/[^/]+\.ts$/, /^components\/[^/]+\/component\.ts$/, /^src\/contract\/reference\.ts$/];
 
 describe("purity", () => {
-    it("no module outside src/index.ts, src/pulumi/, the component files and FederationReference imports @pulumi/*", () => {
-        const offenders = sources("src")
+    it("no module outside index.ts, src/pulumi/, the component files and FederationReference imports @pulumi/*", () => {
+        const offenders = [...sources("src"), ...sources("components")]
             .filter((file) => !MAY_IMPORT_PULUMI.some((allowed) => allowed.test(file)))
             .filter((file) => specifiers(readFileSync(file, "utf8")).some((s) => s.startsWith("@pulumi/")));
         assert.deepEqual(offenders, []);
         // The scan sees imports: the component files do import @pulumi.
-        assert.ok(specifiers(readFileSync("src/targets/vault/component.ts", "utf8")).includes("@pulumi/vault"));
+        assert.ok(specifiers(readFileSync("components/vault/component.ts", "utf8")).includes("@pulumi/vault"));
         // FederationReference may use the SDK, never a provider or the rest of the package.
         assert.deepEqual(
             specifiers(readFileSync("src/contract/reference.ts", "utf8")).filter((s) => s !== "@pulumi/pulumi" && s !== "./contract"),
@@ -70,7 +70,7 @@ describe("purity", () => {
         assert.equal(run.status, 0, run.stderr);
         assert.deepEqual(JSON.parse(run.stdout), ["CONTRACT_SCHEMA_VERSION", "CONTRACT_VERSION", "FederationReference", "GRANT_CONTRACT_KEYS", "checkContract", "contractMajor"]);
         // The hook is not vacuous: loading a provider, or the program, through it fails.
-        for (const forbidden of ['require("@pulumi/vault")', 'require("./dist/src/features/check.js")']) {
+        for (const forbidden of ['require("@pulumi/vault")', 'require("./dist/src/features/check.js")', 'require("./dist/components/vault/plan.js")']) {
             const refused = spawnSync(process.execPath, ["--require", SDK_ONLY, "-e", forbidden], { encoding: "utf8" });
             assert.notEqual(refused.status, 0, forbidden);
             assert.match(refused.stderr, /purity: .* was loaded/);
@@ -81,10 +81,10 @@ describe("purity", () => {
         const run = spawnSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { encoding: "utf8" });
         assert.equal(run.status, 0, run.stderr);
         const files = (JSON.parse(run.stdout) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path);
-        for (const expected of ["bin/gitlab-federation.js", "dist/src/contract/index.js", "dist/src/contract/index.d.ts", "dist/src/index.js", "dist/src/cli/main.js", "schema/stack.schema.json", "schema/project-map.schema.json", "schema/contract.schema.json", "docs/plan.schema.json", "package.json", "README.md"]) {
+        for (const expected of ["bin/gitlab-federation.js", "dist/src/contract/index.js", "dist/src/contract/index.d.ts", "dist/index.js", "dist/components/vault/component.js", "dist/src/cli/main.js", "schema/stack.schema.json", "schema/project-map.schema.json", "schema/contract.schema.json", "docs/plan.schema.json", "package.json", "README.md"]) {
             assert.ok(files.includes(expected), `${expected} is shipped`);
         }
-        const unexpected = files.filter((f) => /^(test|bench|scripts|src)\//.test(f) || f.startsWith("dist/test/") || f.endsWith(".map") || f.endsWith(".ts") && !f.endsWith(".d.ts"));
+        const unexpected = files.filter((f) => /^(test|bench|scripts|src|components)\//.test(f) || f.startsWith("dist/test/") || f.endsWith(".map") || f.endsWith(".ts") && !f.endsWith(".d.ts"));
         assert.deepEqual(unexpected, []);
     });
 });

@@ -5,7 +5,7 @@
  * itself, a parent folder that covers it, or a child folder inside it), and the loosenings it
  * carries. Linear: folders are matched through their ancestors, never pairwise.
  */
-import { targets } from "../targets";
+import { targets } from "../../components";
 import { compare } from "../core/findings";
 import type { GrantSummary, Plan } from "./plan-schema";
 

@@ -3,14 +3,14 @@
  * program registers nothing) unless the whole map is valid. Loops over the target registry and
  * never names a target.
  */
-import { targets } from "../targets";
+import { targets } from "../../components";
 import { Findings, MapValidationError, Problem, Warning, formatPath, sortFindings } from "../core/findings";
 import { ResolvedGrant, resolveGrants } from "../core/model";
 import { ParsedMap, parseMap } from "../core/parse";
 import type { DeployerConfig, ShardingConfig } from "../core/schema";
 import { shardKey, shardOf } from "../core/shard";
 import { keyProblem } from "../stack-file/config";
-import type { AnyTarget, PlanContext, PlannedGrant, TargetPlanResult } from "../targets/target";
+import type { AnyTarget, PlanContext, PlannedGrant, TargetPlanResult } from "../../components/target";
 import { mapDefinition } from "./map-schema";
 import type { GrantSummary, Plan } from "./plan-schema";
 

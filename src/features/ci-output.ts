@@ -20,8 +20,8 @@ import type { Contract } from "../contract/contract";
 import { schemaRule } from "../core/contract-rules";
 import { environmentProblem, grantNameProblem, httpsUrlProblem, projectPathProblem, refProblem } from "../core/rules";
 import { ProjectIdSchema } from "../core/schema";
-import { targets } from "../targets";
-import type { ContractString } from "../targets/target";
+import { targets } from "../../components";
+import type { ContractString } from "../../components/target";
 import { CONDITIONS, ContractSchema, DEPLOYER_ROLE } from "./contract";
 
 /** A value as YAML: js-yaml's emitter, lines never folded, no anchors. */

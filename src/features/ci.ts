@@ -16,9 +16,9 @@
  * map's rule first, values written by the YAML emitter, text (a grant's description, the
  * examples) as comments by `comment`.
  */
-import { targets } from "../targets";
+import { targets } from "../../components";
 import type { Contract, GrantConditions, GrantContract } from "../contract/contract";
-import type { CiPiece, CiUnavailable, CiValue } from "../targets/target";
+import type { CiPiece, CiUnavailable, CiValue } from "../../components/target";
 import { comment, contractProblems, yamlOf } from "./ci-output";
 
 export type CiFormat = "yaml" | "component";

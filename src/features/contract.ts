@@ -6,8 +6,8 @@
  */
 import { z } from "zod";
 import { CONTRACT_SCHEMA_VERSION, Contract, contractMajor } from "../contract/contract";
-import { targets } from "../targets";
-import type { AnyTarget } from "../targets/target";
+import { targets } from "../../components";
+import type { AnyTarget } from "../../components/target";
 import type { GrantSummary, Plan } from "./plan-schema";
 
 /** When a grant's token is accepted, as the contract states it. */

@@ -3,7 +3,7 @@
  * (a hidden marker first so a CI job updates its own note; a verdict and summary tables; details
  * in <details> blocks; bounded below GitLab's note size on any map), or JSON.
  */
-import { targets } from "../targets";
+import { targets } from "../../components";
 import type { AccessChange, DiffResult } from "./diff";
 import { ResourceChange, shortType } from "./lifecycle";
 import type { Plan } from "./plan-schema";

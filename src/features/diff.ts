@@ -7,10 +7,10 @@
  * does not show (features/review.ts: trust, section-wide access, hazards), the resources
  * `pulumi up` would change (features/lifecycle.ts), hazards first, and the warnings.
  */
-import { targets } from "../targets";
+import { targets } from "../../components";
 import { compare } from "../core/findings";
 import type { Enforcement } from "../core/resources";
-import type { AccessFacets, AnyTarget } from "../targets/target";
+import type { AccessFacets, AnyTarget } from "../../components/target";
 import { ResourceChange, resourceChanges, same } from "./lifecycle";
 import type { GrantSummary, Plan } from "./plan-schema";
 import { FieldChange, fieldChanges } from "./review";

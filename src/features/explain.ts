@@ -4,11 +4,11 @@
  * the grants of the token's project are evaluated (by project id, and by path, so a renamed or
  * forked project shows why it is refused); rejected grants come nearest miss first.
  */
-import { targets } from "../targets";
+import { targets } from "../../components";
 import type { Claims } from "../core/claims";
 import { ASYMMETRIC_ALGS, stringClaim } from "../core/claims";
 import { compare } from "../core/findings";
-import type { AnyTarget, Decision, Evaluator, GrantIdentity } from "../targets/target";
+import type { AnyTarget, Decision, Evaluator, GrantIdentity } from "../../components/target";
 import type { GrantSummary, Plan } from "./plan-schema";
 
 export interface GrantVerdict {

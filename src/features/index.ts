@@ -1,6 +1,6 @@
 /** The pure features' entry points. No `@pulumi/*` import is reachable from here. */
 export { checkMap, planMap } from "./check";
-export { targets } from "../targets";
+export { targets } from "../../components";
 export type { CheckOptions, CheckResult } from "./check";
 export { mapSchema } from "./map-schema";
 export type { FederationMap } from "./map-schema";

@@ -16,10 +16,10 @@
  * physical object is the one a deleted resource names (Vault writes are upserts, so the final
  * delete removes the only copy; IAM and GCP refuse the create as "already exists").
  */
-import { targets } from "../targets";
+import { targets } from "../../components";
 import { grantKey } from "../core/names";
 import type { ResourceMeta } from "../core/resources";
-import type { ResourceKind } from "../targets/target";
+import type { ResourceKind } from "../../components/target";
 import type { Plan } from "./plan-schema";
 import { TargetEntry, targetEntries } from "./resources";
 import { ownerOf } from "./shard";

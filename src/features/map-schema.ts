@@ -6,8 +6,8 @@
 import { z } from "zod";
 import type { MapDefinition } from "../core/parse";
 import { deployerSchema, ShardingSchema, GRANT_BASE_FIELDS, GitlabSchema, GrantKeySchema, PROJECT_FIELDS, ProjectKeySchema } from "../core/schema";
-import { RegisteredTarget, TARGETS, targets } from "../targets";
-import type { AnyTarget } from "../targets/target";
+import { RegisteredTarget, TARGETS, targets } from "../../components";
+import type { AnyTarget } from "../../components/target";
 
 type GrantTargetFields = { [T in RegisteredTarget as T["key"]]: z.ZodOptional<T["map"]["grant"]> };
 type SectionFields = { [T in RegisteredTarget as T["key"]]: z.ZodOptional<T["map"]["section"]> };

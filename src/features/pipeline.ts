@@ -13,7 +13,7 @@
  * Backend and secrets provider are CI/CD variables (see the README, "Running it from GitLab").
  */
 import { MINIMUM_PULUMI_CLI } from "../core/pulumi-cli";
-import { targets } from "../targets";
+import { targets } from "../../components";
 import { stackFileName } from "../stack-file/file";
 import type { Contract } from "../contract/contract";
 import { LITERAL, buildJob } from "./ci";

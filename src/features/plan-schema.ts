@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { strings } from "../core/resources";
-import { RegisteredTarget, TARGETS } from "../targets";
+import { RegisteredTarget, TARGETS } from "../../components";
 
 type PlanSections = { [T in RegisteredTarget as T["key"]]: z.ZodOptional<T["planSchema"]> };
 type SummarySections = { [T in RegisteredTarget as T["key"]]: z.ZodOptional<T["summarySchema"]> };

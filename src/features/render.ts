@@ -3,7 +3,7 @@
  * fitted to a terminal width (the widest column is cut first) and coloured; both are the CLI's
  * choice, so the default output is plain and complete.
  */
-import { targets } from "../targets";
+import { targets } from "../../components";
 import type { GrantSummary, Plan } from "./plan-schema";
 import { planEntries } from "./resources";
 

@@ -1,7 +1,7 @@
 /** Every resource a plan registers, across targets, and the arguments each entry promises. */
-import { targets } from "../targets";
+import { targets } from "../../components";
 import type { Entry } from "../core/resources";
-import type { AnyTarget } from "../targets/target";
+import type { AnyTarget } from "../../components/target";
 import type { Plan } from "./plan-schema";
 
 /** A resource entry of a plan and the target whose section holds it. */

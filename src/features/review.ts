@@ -4,7 +4,7 @@
  * field by field, reporting what each trust, access or hazard rule finds. Generic: it names no
  * target.
  */
-import { targets } from "../targets";
+import { targets } from "../../components";
 import { PathSegment, compare, formatPath } from "../core/findings";
 import type { EntryIdentity, FieldChangeKind, FieldReview, ReviewContext, ReviewSide } from "../core/review";
 import { same } from "./lifecycle";

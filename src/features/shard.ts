@@ -14,7 +14,7 @@
  * its name looks like a grant's (an audit device at `4100/deploy`) or a shard's (`shard-7/main`).
  * The split is a partition: every entry of the whole plan is registered by exactly one stack.
  */
-import { targets } from "../targets";
+import { targets } from "../../components";
 import { Findings, Problem, compare } from "../core/findings";
 import { ROOT_COMPONENT, grantKey } from "../core/names";
 import type { ResourceMeta } from "../core/resources";

@@ -2,7 +2,7 @@
  * The root component: registers each target's part of the plan (in registry order) and
  * assembles the stack outputs app stacks read through StackReferences. It names no target.
  */
-import { targets } from "../targets";
+import { targets } from "../../components";
 import * as pulumi from "@pulumi/pulumi";
 import { ROOT_COMPONENT } from "../core/names";
 import type { Contract } from "../contract/contract";

@@ -1,6 +1,6 @@
 /**
  * The Pulumi program: read stack config once, validate the whole map, plan it, then register the
- * plan. Nothing is registered unless the map is valid. src/index.ts runs this.
+ * plan. Nothing is registered unless the map is valid. The root index.ts runs this.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, isAbsolute, join } from "node:path";
@@ -65,7 +65,7 @@ export const PROJECT_FILE = "Pulumi.yaml";
  * The project root: the folder of Pulumi.yaml, which holds the stack files. Never the working
  * directory: Pulumi's Node.js language host runs the program in the folder of `main`
  * (pulumi/pulumi pkg/engine/project.go `getPwdMain`; sdk/nodejs/cmd/run/run.ts `run` does
- * `process.chdir(pwd)`), here dist/src. The host passes the root as `--root-directory`, which
+ * `process.chdir(pwd)`), here dist. The host passes the root as `--root-directory`, which
  * cmd/run/index.ts puts in PULUMI_NODEJS_ROOT_DIRECTORY and `pulumi.runtime.getRootDirectory()`
  * returns (sdk/nodejs/runtime/settings.ts). Without it (an older CLI: the SDK then returns the
  * placeholder "rootDirectory") the root is the nearest folder above this module that holds

@@ -1,13 +1,13 @@
 import { strict as assert } from "node:assert";
 import { durationProblem, formatDuration, parseDuration, vaultTuneDuration } from "../../src/core/duration";
 import { fitName, grantKey, pathSlug } from "../../src/core/names";
-import { awsRoleName } from "../../src/targets/aws/names";
-import { gcpAccountId } from "../../src/targets/gcp/names";
-import { vaultPolicyName, vaultRoleName } from "../../src/targets/vault/names";
+import { awsRoleName } from "../../components/aws/names";
+import { gcpAccountId } from "../../components/gcp/names";
+import { vaultPolicyName, vaultRoleName } from "../../components/vault/names";
 import { formatPath, MapValidationError } from "../../src/core/findings";
 import { environmentProblem, grantNameProblem, httpsUrlProblem, projectPathProblem, reasonProblem, refProblem } from "../../src/core/rules";
-import { serviceAccountIdProblem, workloadIdentityIdProblem } from "../../src/targets/gcp/rules";
-import { mountPathProblem, secretPrefixProblem } from "../../src/targets/vault/rules";
+import { serviceAccountIdProblem, workloadIdentityIdProblem } from "../../components/gcp/rules";
+import { mountPathProblem, secretPrefixProblem } from "../../components/vault/rules";
 
 describe("durations", () => {
     it("reads Go-style durations and whole seconds", () => {

@@ -13,7 +13,7 @@ import { join, resolve } from "node:path";
 import { CORE_SCHEMA, YAML11_SCHEMA, load } from "js-yaml";
 import { planEntries, planMap } from "../../src/features";
 import { generatePipeline } from "../../src/features/pipeline";
-import { VAULT_LOGIN } from "../../src/targets/vault/ci";
+import { VAULT_LOGIN } from "../../components/vault/ci";
 import { cli, cliAsync, directoryWith } from "../helpers/cli";
 import { schemaErrors } from "../helpers/gitlab-ci-local";
 import { Variables, jobRuns } from "../helpers/gitlab-rules";

@@ -12,7 +12,7 @@ import { sectionKeys } from "../../src/core/parse";
 import { mapFromStackConfig } from "../../src/stack-file/config";
 import { readStackFile } from "../../src/stack-file/file";
 import { mapDefinition } from "../../src/features/map-schema";
-import { PRIVATE_JWK_MEMBERS } from "../../src/targets/gcp/rules";
+import { PRIVATE_JWK_MEMBERS } from "../../components/gcp/rules";
 import { problems } from "../helpers/check";
 import { AWS, GCP, GITLAB, VAULT, oneGrant } from "../helpers/maps";
 

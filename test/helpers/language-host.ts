@@ -5,8 +5,8 @@
  * arguments and environment the program gets, every registration request, the engine's log.
  *
  * What the language host does (pulumi/pulumi):
- * - pkg/engine/project.go `getPwdMain`: with `main: dist/src/index.js` in Pulumi.yaml, the
- *   program runs in the folder of main (pwd = <root>/dist/src) and the program is `index.js`;
+ * - pkg/engine/project.go `getPwdMain`: with `main: dist/index.js` in Pulumi.yaml, the
+ *   program runs in the folder of main (pwd = <root>/dist) and the program is `index.js`;
  * - sdk/nodejs/cmd/pulumi-language-nodejs `Run`: node [nodeargs] <@pulumi/pulumi/cmd/run>
  *   --monitor --engine --organization --project --root-directory --stack --pwd [--dry-run]
  *   <program>, with the stack's config as JSON in PULUMI_CONFIG and its secret keys in

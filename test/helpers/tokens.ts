@@ -1,13 +1,13 @@
 /**
  * Realistic GitLab ID token claim sets for tests (GitLab 18.x; see the claim table in
  * docs/reference.md §1.3), and short forms of the targets' evaluators
- * (src/targets/<target>/evaluate.ts) for tests that ask "would this token be accepted?".
+ * (components/<target>/evaluate.ts) for tests that ask "would this token be accepted?".
  */
 import type { Claims } from "../../src/core/claims";
-import { trustPolicyReasons } from "../../src/targets/aws/evaluate";
-import type { TrustPolicyDocument } from "../../src/targets/aws/plan-schema";
-import { roleReasons } from "../../src/targets/vault/evaluate";
-import type { VaultRoleEntry } from "../../src/targets/vault/plan-schema";
+import { trustPolicyReasons } from "../../components/aws/evaluate";
+import type { TrustPolicyDocument } from "../../components/aws/plan-schema";
+import { roleReasons } from "../../components/vault/evaluate";
+import type { VaultRoleEntry } from "../../components/vault/plan-schema";
 
 export type { Claims };
 

@@ -9,7 +9,7 @@ const ROLE_NAMES = POLICIES.map((p) => p.name).filter((n) => n.startsWith("vault
 const ROLE_SCOPE = { notApplicable: "applies to JWT auth roles for GitLab CI (a gitlabMounts mount, GitLab claims bound, or a GitLab sub)" };
 const MOUNT_SCOPE = { notApplicable: "applies to JWT auth mounts for a GitLab issuer" };
 
-/** A role as gitlab-federation plans one (src/targets/vault/plan.ts), which every rule passes. */
+/** A role as gitlab-federation plans one (components/vault/plan.ts), which every rule passes. */
 const GOOD = {
     backend: "gitlab",
     roleName: "platform-api--deploy",

@@ -1,9 +1,9 @@
 import { strict as assert } from "node:assert";
 import { planMap } from "../../src/features";
-import { AwsOidcFederation } from "../../src/targets/aws/component";
+import { AwsOidcFederation } from "../../components/aws/component";
 import { Federation } from "../../src/pulumi/federation";
-import { GcpWorkloadIdentityFederation } from "../../src/targets/gcp/component";
-import { VaultAuditDevices, VaultJwtAuth, VaultKvMount } from "../../src/targets/vault/component";
+import { GcpWorkloadIdentityFederation } from "../../components/gcp/component";
+import { VaultAuditDevices, VaultJwtAuth, VaultKvMount } from "../../components/vault/component";
 import { AWS, GCP, VAULT, map } from "../helpers/maps";
 import { Registered, runWithMocks, valueOf } from "../helpers/mocks";
 

@@ -1,6 +1,6 @@
 /**
  * The compiled program started the way Pulumi's Node.js language host starts it (see
- * helpers/language-host.ts for the upstream functions): working directory dist/src, the project
+ * helpers/language-host.ts for the upstream functions): working directory dist, the project
  * root passed as --root-directory, config in PULUMI_CONFIG as the CLI read it from the stack file.
  * Every file the program reads must resolve from the project root, never the working directory.
  */
@@ -23,7 +23,7 @@ function shardedFile(): string {
 describe("the program as the language host starts it", function () {
     this.timeout(60000);
 
-    it("a plain stack: registers exactly the plan, from the folder of main (dist/src)", async () => {
+    it("a plain stack: registers exactly the plan, from the folder of main (dist)", async () => {
         const root = projectFolder({ "Pulumi.dev.yaml": DEV_FILE });
         const run = await runAsLanguageHost({ root, stack: "dev", config: hostConfig(DEV, { "aws:region": "eu-west-1" }) });
         assert.deepEqual(run.logs.filter((l) => l.severity === "error"), [], run.stderr);

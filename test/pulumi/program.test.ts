@@ -144,7 +144,7 @@ describe("the program", () => {
         const config = stackConfigOf(DEV);
         pulumi.runtime.setAllConfig(config);
         try {
-            const entry = require.resolve("../../src/index");
+            const entry = require.resolve("../../index");
             delete require.cache[entry];
             const { resources, result } = await runWithMocks(() => require(entry) as Record<string, unknown>);
             assert.deepEqual(Object.keys(result).sort(), ["aws", "contract", "gcp", "grants", "vault"]);
@@ -159,7 +159,7 @@ describe("the program", () => {
     it("refuses a vault:address in the stack config of a map with a deployer (it would override the jobs' VAULT_ADDR): a RunError, nothing registered", async () => {
         pulumi.runtime.setAllConfig({ ...stackConfigOf(DEV), "vault:address": "http://127.0.0.1:8200" });
         try {
-            const entry = require.resolve("../../src/index");
+            const entry = require.resolve("../../index");
             delete require.cache[entry];
             const outcome = await runCatching(() => require(entry) as Record<string, unknown>);
             assert.ok("error" in outcome);

@@ -3,9 +3,9 @@ import { strict as assert } from "node:assert";
 import * as aws from "@pulumi/aws";
 import * as gcp from "@pulumi/gcp";
 import * as vault from "@pulumi/vault";
-import { RESOURCE as AWS } from "../../src/targets/aws/names";
-import { RESOURCE as GCP } from "../../src/targets/gcp/names";
-import { RESOURCE as VAULT } from "../../src/targets/vault/names";
+import { RESOURCE as AWS } from "../../components/aws/names";
+import { RESOURCE as GCP } from "../../components/gcp/names";
+import { RESOURCE as VAULT } from "../../components/vault/names";
 
 describe("resource type tokens", () => {
     it("equal the __pulumiType of the classes the components instantiate", () => {

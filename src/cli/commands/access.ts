@@ -1,5 +1,5 @@
 import { describeConditions } from "../../core/model";
-import { targets } from "../../targets";
+import { targets } from "../../../components";
 import { AccessRow, accessCsv, accessMatrix } from "../../features/access";
 import { table } from "../../features/render";
 import { Command, EXIT, UsageError, single } from "../command";

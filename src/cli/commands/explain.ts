@@ -1,5 +1,5 @@
 import { type JWK, compactVerify, decodeJwt, decodeProtectedHeader, importJWK } from "jose";
-import { targets } from "../../targets";
+import { targets } from "../../../components";
 import { ASYMMETRIC_ALGS, Claims, jobClaims } from "../../core/claims";
 import { Explainer, Explanation, GrantVerdict, anyAccepted, anyUndetermined } from "../../features/explain";
 import { Command, CommandContext, EXIT, UsageError, UnreadableError, single } from "../command";

@@ -1,0 +1,100 @@
+/**
+ * AWS's part of the output contract (contract/contract.ts): the OIDC provider and each grant's
+ * role, from the plan. The program replaces the ARNs with the resources' own (an account the map
+ * does not name is only known once deployed; see component.ts).
+ */
+import { z } from "zod";
+import type { AwsContract, AwsGrantContract } from "../../src/contract/contract";
+import { inPart, schemaRule } from "../../src/core/contract-rules";
+import { audienceProblem, httpsUrlProblem } from "../../src/core/rules";
+import { conforms } from "../../src/core/type-checks";
+import type { ContractCapability } from "../target";
+import type { AwsPlan, AwsRoleEntry, AwsSummary } from "./plan-schema";
+import { AwsGrantSchema, AwsSchema } from "./schema";
+
+export const AwsContractSchema = z
+    .object({
+        audience: z.string().meta({ description: "The aud of the job's AWS ID token." }),
+        oidcProviderArn: z.string(),
+        partition: z.enum(["aws", "aws-cn", "aws-us-gov"]),
+    })
+    .meta({ description: "The stack's IAM OIDC provider." });
+
+export const AwsGrantContractSchema = z
+    .object({
+        roleArn: z.string().meta({ description: "AWS_ROLE_ARN." }),
+        roleName: z.string(),
+        audience: z.string(),
+        maxSessionDuration: z.number().int().meta({ description: "Seconds: the longest session the role allows." }),
+        managedPolicyArns: z.array(z.string()),
+    })
+    .meta({ description: "What a grant gets from AWS: the role its token may assume." });
+
+conforms<z.output<typeof AwsContractSchema>, AwsContract>();
+conforms<z.output<typeof AwsGrantContractSchema>, AwsGrantContract>();
+
+export function awsContract(plan: AwsPlan): z.output<typeof AwsContractSchema> {
+    return { audience: plan.audience, oidcProviderArn: plan.providerArn, partition: plan.providerArn.split(":")[1] as AwsContract["partition"] };
+}
+
+export function awsGrantContract(role: AwsRoleEntry | undefined, summary: AwsSummary): z.output<typeof AwsGrantContractSchema> {
+    return {
+        roleArn: summary.roleArn,
+        roleName: summary.roleName,
+        audience: summary.audience,
+        maxSessionDuration: role?.maxSessionDuration ?? 3600,
+        managedPolicyArns: [...(role?.managedPolicyArns ?? [])],
+    };
+}
+
+const q = JSON.stringify;
+
+/** An account in an ARN: 12 digits, or the placeholder of a plan whose map names no account (aws ci then says what to do). */
+const account = (value: string) => (value === "<account-id>" ? undefined : schemaRule(AwsSchema.shape.accountId.unwrap())(value));
+
+/** arn:<partition>:iam::<account>:role<path><name>, path and name by the map's rules. */
+function roleArnProblem(value: string): string | undefined {
+    const parts = /^arn:aws(?:-cn|-us-gov)?:iam::([^:]*):role(\/(?:.*\/)?)([^/]*)$/.exec(value);
+    if (parts === null) {
+        return `must be an IAM role ARN, arn:<partition>:iam::<account>:role/<path/><name>, got ${q(value)}`;
+    }
+    return inPart("account", account(parts[1]!)) ?? inPart("path", schemaRule(AwsSchema.shape.rolePath.unwrap())(parts[2]!)) ?? inPart("role name", schemaRule(AwsGrantSchema.shape.roleName.unwrap())(parts[3]!));
+}
+
+/** arn:<partition>:iam::<account>:oidc-provider/<GitLab URL without https://>. */
+function oidcProviderArnProblem(value: string): string | undefined {
+    const parts = /^arn:aws(?:-cn|-us-gov)?:iam::([^:]*):oidc-provider\/(.*)$/.exec(value);
+    if (parts === null) {
+        return `must be an IAM OIDC provider ARN, arn:<partition>:iam::<account>:oidc-provider/<GitLab host and path>, got ${q(value)}`;
+    }
+    return inPart("account", account(parts[1]!)) ?? inPart("GitLab URL (after oidc-provider/, without https://)", httpsUrlProblem(`https://${parts[2]!}`, "the provider's URL is GitLab's"));
+}
+
+/** Roles and inline policies by role name, built once per plan (the contract asks per grant). */
+const ROLES = new WeakMap<AwsPlan, Map<string, AwsRoleEntry>>();
+function roleOf(plan: AwsPlan, name: string): AwsRoleEntry | undefined {
+    let found = ROLES.get(plan);
+    if (found === undefined) {
+        found = new Map(plan.roles.map((r) => [r.name, r]));
+        ROLES.set(plan, found);
+    }
+    return found.get(name);
+}
+
+/** AWS's part of the output contract, with the map's rule for each of its strings. */
+export const AWS_CONTRACT: ContractCapability<AwsPlan, AwsSummary, typeof AwsContractSchema, typeof AwsGrantContractSchema> = {
+    section: AwsContractSchema,
+    grant: AwsGrantContractSchema,
+    sectionOf: awsContract,
+    grantOf: (plan, summary) => awsGrantContract(roleOf(plan, summary.roleName), summary),
+    strings: {
+        audience: { rule: audienceProblem },
+        oidcProviderArn: { rule: oidcProviderArnProblem },
+        partition: { rule: schemaRule(AwsSchema.shape.partition.unwrap()) },
+        "grant.roleArn": { rule: roleArnProblem },
+        "grant.roleName": { rule: schemaRule(AwsGrantSchema.shape.roleName.unwrap()) },
+        "grant.audience": { rule: audienceProblem },
+        "grant.managedPolicyArns[]": { rule: schemaRule(AwsGrantSchema.shape.managedPolicyArns.unwrap().element) },
+    },
+    legacy: { section: ["oidcProviderArn", "audience"], grant: ["roleArn", "roleName", "audience"] },
+};

@@ -1,0 +1,173 @@
+/**
+ * AWS: the IAM OIDC provider for GitLab and one role per grant with `aws` (and per deployer
+ * identity): which entries they become. trust.ts writes the trust policies, checks.ts holds the
+ * rules that refuse or warn, deployer.ts the deployer's identities.
+ */
+import type { Findings } from "../../src/core/findings";
+import { formatPath } from "../../src/core/findings";
+import type { ResolvedGrant } from "../../src/core/model";
+import { shortHash } from "../../src/core/names";
+import { grantMeta, meta } from "../../src/core/resources";
+import { isPattern } from "../../src/core/rules";
+import type { GitlabConfig } from "../../src/core/schema";
+import type { PlanContext, PlannedGrant, TargetPlanResult } from "../target";
+import { AwsGrant, checkAcknowledgements, checkPermissions, checkRoleQuota, checkSection, roleDescription, sectionWarnings, sessionSeconds } from "./checks";
+import { awsDeployer } from "./deployer";
+import type { IamPolicyDocument } from "./deployer";
+import { ANCHOR, AWS_INLINE_POLICY_NAME, RESOURCE, accountOf, awsRoleName, conditionPrefix, oidcProviderArn, roleArn } from "./names";
+import type { AwsOidcProviderEntry, AwsPlan, AwsRoleEntry, AwsRolePolicyAttachmentEntry, AwsRolePolicyEntry, AwsSummary } from "./plan-schema";
+import type { AwsConfig, AwsGrantConfig } from "./schema";
+import { assertTrustPolicy, awsEnforcement, policyLength, subject, trustPolicy } from "./trust";
+import type { DeployerRole } from "../../src/core/model";
+
+export const MANAGED_BY_TAG = { "managed-by": "gitlab-federation" } as const;
+
+/** The OIDC provider, unless the map names an existing one. */
+function oidcProviders(gitlab: GitlabConfig, aws: AwsConfig, tags: Readonly<Record<string, string>>): AwsOidcProviderEntry[] {
+    if (aws.existingProviderArn !== undefined) {
+        return [];
+    }
+    const arn = oidcProviderArn(aws.partition, accountOf(aws), gitlab.url);
+    return [
+        {
+            resource: meta(RESOURCE.oidcProvider, ANCHOR.oidcProvider, aws.protect, { aliases: [conditionPrefix(gitlab.url)], ...(aws.adopt?.oidcProvider === "import" ? { import: arn } : {}) }),
+            url: gitlab.url,
+            clientIdLists: [aws.audience],
+            ...(aws.thumbprints !== undefined ? { thumbprintLists: aws.thumbprints.map((t) => t.toLowerCase()) } : {}),
+            tags: { ...tags },
+        },
+    ];
+}
+
+/** What every role of the stack shares. */
+interface Shared {
+    readonly gitlab: GitlabConfig;
+    readonly aws: AwsConfig;
+    readonly providerArn: string;
+    readonly account: string;
+    readonly defaultSession: number | undefined;
+    readonly tags: Readonly<Record<string, string>>;
+    readonly deployerPolicy: ((role: DeployerRole) => IamPolicyDocument) | undefined;
+}
+
+/** A role's entries: the role, its attachments, its inline policy, and the grant's summary. */
+interface PlannedRole {
+    readonly role: AwsRoleEntry;
+    readonly attachments: readonly AwsRolePolicyAttachmentEntry[];
+    readonly inline?: AwsRolePolicyEntry;
+    readonly summary: AwsSummary;
+}
+
+/** The trust policy of a grant's role, within the account's quota for its length. */
+function trustOf(item: PlannedGrant<AwsGrantConfig>, shared: Shared, name: string, findings: Findings) {
+    const { gitlab, aws } = shared;
+    const { grant } = item;
+    const document = trustPolicy(shared.providerArn, gitlab.url, aws.audience, grant.project, grant.refType, grant.refs);
+    assertTrustPolicy(document, gitlab.url, aws.audience, grant.project);
+    const length = policyLength(document);
+    if (length > aws.trustPolicyMaxLength) {
+        findings.problem(
+            item.at,
+            `the trust policy of role ${JSON.stringify(name)} is ${length} characters, above the IAM quota of ${aws.trustPolicyMaxLength} (aws.trustPolicyMaxLength): list fewer refs or use a pattern, split the grant, or raise the quota in Service Quotas (up to 4096) and set aws.trustPolicyMaxLength`,
+        );
+    }
+    if (grant.project.length > 256) {
+        findings.problem(grant.path, `the project path is ${grant.project.length} characters; it becomes the gitlab-project tag of the IAM role, whose values hold at most 256`);
+    }
+    return document;
+}
+
+/** The inline policy of a role: the deployer's from its permission table, a grant's as the map gives it. */
+function inlineOf(item: PlannedGrant<AwsGrantConfig>, shared: Shared, name: string): AwsRolePolicyEntry | undefined {
+    const policy = item.identity !== undefined ? (shared.deployerPolicy?.(item.identity.role) as unknown as Record<string, unknown> | undefined) : item.fields.inlinePolicy;
+    return policy === undefined ? undefined : { resource: grantMeta(RESOURCE.rolePolicy, item.grant), role: name, name: AWS_INLINE_POLICY_NAME, policy };
+}
+
+/** A grant's (or an identity's) role and what comes with it; undefined where a problem stops it. */
+function plannedRole(item: PlannedGrant<AwsGrantConfig>, shared: Shared, name: string, findings: Findings): PlannedRole | undefined {
+    const { grant } = item;
+    const { aws } = shared;
+    const grantItem = item.identity === undefined ? (item as AwsGrant) : undefined;
+    const session = grantItem?.fields.maxSessionDuration === undefined ? shared.defaultSession : sessionSeconds(grantItem.fields.maxSessionDuration, [...item.at, "maxSessionDuration"], findings);
+    const document = trustOf(item, shared, name, findings);
+    const arns = grantItem !== undefined ? checkPermissions(grantItem, findings) : [];
+    if (session === undefined) {
+        return undefined;
+    }
+    const enforcement = awsEnforcement(grant) as AwsSummary["enforcement"];
+    const role: AwsRoleEntry = {
+        // The name must be reused on a path change (IAM role names are unique, paths immutable): delete first.
+        resource: grantMeta(RESOURCE.role, grant, "", { deleteBeforeReplace: true }),
+        name,
+        path: aws.rolePath,
+        description: roleDescription(grant, grantItem?.fields, item.at, findings),
+        assumeRolePolicy: document,
+        maxSessionDuration: session,
+        ...(aws.permissionsBoundary !== undefined ? { permissionsBoundary: aws.permissionsBoundary } : {}),
+        tags: { ...shared.tags, "gitlab-project": grant.project, "gitlab-project-id": grant.projectId, "gitlab-grant": grant.grant },
+        managedPolicyArns: arns,
+        enforcement,
+    };
+    const attachments = arns.map((arn) => ({ resource: grantMeta(RESOURCE.rolePolicyAttachment, grant, `/${arn.slice(arn.lastIndexOf("/") + 1)}-${shortHash(arn)}`), role: name, policyArn: arn }));
+    const inline = inlineOf(item, shared, name);
+    const summary = { roleName: name, roleArn: roleArn(aws.partition, shared.account, aws.rolePath, name), audience: aws.audience, subjects: grant.refs.map((ref) => subject(grant.project, grant.refType, ref)), enforcement };
+    return { role, attachments, ...(inline !== undefined ? { inline } : {}), summary };
+}
+
+/** IAM role names are unique regardless of case: a second grant with a name is refused. Returns whether `item` keeps it. */
+function claimName(owners: Map<string, ResolvedGrant>, name: string, item: PlannedGrant<AwsGrantConfig>, findings: Findings): boolean {
+    const owner = owners.get(name.toLowerCase());
+    if (owner !== undefined) {
+        findings.problem(item.at, `IAM role name ${JSON.stringify(name)} is also the role name of ${formatPath(owner.path)} (IAM role names are unique regardless of case): set aws.roleName on one of them`);
+        return false;
+    }
+    owners.set(name.toLowerCase(), item.grant);
+    return true;
+}
+
+/** The roles of the grants and the deployer's identities, in grant order, and what the section's warnings need. */
+function planRoles(ctx: PlanContext<AwsConfig, AwsGrantConfig>, shared: Shared) {
+    const { findings } = ctx;
+    const owners = new Map<string, ResolvedGrant>();
+    const built = { roles: [] as AwsRoleEntry[], attachments: [] as AwsRolePolicyAttachmentEntry[], inline: [] as AwsRolePolicyEntry[], summaries: new Map<number, AwsSummary>(), pathBound: new Set<string>(), exactProtected: [] as string[] };
+    for (const item of ctx.grants) {
+        const { grant } = item;
+        if (item.identity === undefined) {
+            checkAcknowledgements(item, findings);
+            if (grant.protected && grant.refs.some((ref) => !isPattern(ref))) {
+                built.exactProtected.push(`${grant.project} ${grant.grant}`);
+            }
+        }
+        built.pathBound.add(grant.project);
+        const name = (item.identity === undefined ? item.fields.roleName : undefined) ?? awsRoleName(grant.namesPath, grant.namesGrant);
+        const planned = claimName(owners, name, item, findings) ? plannedRole(item, shared, name, findings) : undefined;
+        if (planned !== undefined) {
+            built.roles.push(planned.role);
+            built.attachments.push(...planned.attachments);
+            built.inline.push(...(planned.inline !== undefined ? [planned.inline] : []));
+            built.summaries.set(grant.index, planned.summary);
+        }
+    }
+    return built;
+}
+
+/** Plans AWS for the grants that have `aws` (and the deployer's identities). */
+export function planAws(ctx: PlanContext<AwsConfig, AwsGrantConfig>): TargetPlanResult<AwsPlan, AwsSummary> {
+    const { gitlab, section: aws, findings } = ctx;
+    checkSection(gitlab, aws, findings);
+    const account = accountOf(aws);
+    const providerArn = aws.existingProviderArn ?? oidcProviderArn(aws.partition, account, gitlab.url);
+    const tags = { ...MANAGED_BY_TAG, ...(aws.tags ?? {}) };
+    const providers = oidcProviders(gitlab, aws, tags);
+    const provider = providers[0] !== undefined ? { arn: providerArn, protect: providers[0].resource.protect } : undefined;
+    const deployerPolicy = ctx.deployer !== undefined ? awsDeployer(ctx, provider) : undefined;
+    const defaultSession = sessionSeconds(aws.maxSessionDuration, ["aws", "maxSessionDuration"], findings);
+    const built = planRoles(ctx, { gitlab, aws, providerArn, account, defaultSession, tags, deployerPolicy });
+    sectionWarnings(gitlab, aws, built.pathBound, built.exactProtected, findings);
+    checkRoleQuota(aws, built.roles.length, findings);
+    return {
+        plan: { providerArn, audience: aws.audience, oidcProviders: providers, roles: built.roles, rolePolicyAttachments: built.attachments, rolePolicies: built.inline },
+        grants: built.summaries,
+        audience: aws.audience,
+    };
+}

@@ -1,0 +1,45 @@
+/**
+ * GCP's part of a grant's CI template job: a credential configuration (an `external_account`
+ * file, Google's AIP-4117) that the Google client libraries and gcloud read. It names the token
+ * file, the pool provider as the STS audience, and the grant's service account to impersonate
+ * (the grant's principalSets hold roles/iam.workloadIdentityUser on it). Both files are
+ * job-private (mktemp) and removed in after_script.
+ */
+import type { z } from "zod";
+import { JOB_FILE, JOB_FILES_CLEANUP } from "../../src/core/ci-shell";
+import type { CiPiece, CiValue } from "../target";
+import type { GcpContractSchema, GcpGrantContractSchema } from "./contract";
+
+export const GCP_TOKEN_VARIABLE = "GCP_ID_TOKEN";
+
+/** The credential configuration, as printf's format: the token file is its one argument after the two variables. */
+const CREDENTIAL_FORMAT = [
+    '{"type":"external_account"',
+    '"audience":"%s"',
+    '"subject_token_type":"urn:ietf:params:oauth:token-type:jwt"',
+    '"token_url":"https://sts.googleapis.com/v1/token"',
+    '"credential_source":{"file":"%s","format":{"type":"text"}}',
+    '"service_account_impersonation_url":"https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/%s:generateAccessToken"}',
+].join(",");
+
+export function gcpCi(_section: z.output<typeof GcpContractSchema>, grant: z.output<typeof GcpGrantContractSchema>, value: CiValue): CiPiece {
+    return {
+        idToken: { variable: GCP_TOKEN_VARIABLE, audience: value("gcp_audience", grant.audience, "aud of the GCP ID token: the stack's gcp.audience") },
+        variables: {
+            GCP_WORKLOAD_IDENTITY_PROVIDER: value("gcp_workload_identity_provider", grant.providerResourceName, "the pool provider, as the STS audience"),
+            GCP_SERVICE_ACCOUNT: value("gcp_service_account", grant.serviceAccountEmail, "the grant's service account"),
+        },
+        beforeScript: [
+            [
+                "# GCP: a credential configuration that exchanges the token and impersonates $GCP_SERVICE_ACCOUNT",
+                `GCP_ID_TOKEN_FILE="$(mktemp ${JOB_FILE})"`,
+                `printf '%s' "$${GCP_TOKEN_VARIABLE}" > "$GCP_ID_TOKEN_FILE"`,
+                `export GOOGLE_APPLICATION_CREDENTIALS="$(mktemp ${JOB_FILE})"`,
+                `printf '${CREDENTIAL_FORMAT}' "$GCP_WORKLOAD_IDENTITY_PROVIDER" "$GCP_ID_TOKEN_FILE" "$GCP_SERVICE_ACCOUNT" > "$GOOGLE_APPLICATION_CREDENTIALS"`,
+                'export CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE="$GOOGLE_APPLICATION_CREDENTIALS"',
+            ].join("\n"),
+        ],
+        afterScript: [JOB_FILES_CLEANUP],
+        comments: [],
+    };
+}

@@ -1,0 +1,91 @@
+/** GCP's part of the output contract (contract/contract.ts): the pool provider and each grant's service account, from the plan. */
+import { z } from "zod";
+import type { GcpContract, GcpGrantContract } from "../../src/contract/contract";
+import { inPart, schemaRule } from "../../src/core/contract-rules";
+import { audienceProblem } from "../../src/core/rules";
+import { conforms } from "../../src/core/type-checks";
+import type { ContractCapability } from "../target";
+import { IAM_SERVICE, withoutService } from "./names";
+import type { GcpPlan, GcpSummary } from "./plan-schema";
+import { serviceAccountIdProblem, workloadIdentityIdProblem } from "./rules";
+import { GcpGrantSchema, GcpSchema } from "./schema";
+
+export const GcpContractSchema = z
+    .object({
+        audience: z.string().meta({ description: "The aud of the job's GCP ID token." }),
+        providerName: z.string().meta({ description: "projects/<number>/locations/global/workloadIdentityPools/<pool>/providers/<provider>." }),
+        providerResourceName: z.string().meta({ description: "//iam.googleapis.com/<providerName>: the audience of the STS exchange." }),
+    })
+    .meta({ description: "The stack's workload identity pool provider." });
+
+export const GcpGrantContractSchema = z
+    .object({
+        serviceAccountEmail: z.string(),
+        providerName: z.string(),
+        providerResourceName: z.string(),
+        audience: z.string(),
+        roles: z.array(z.string()).meta({ description: "Project roles the service account holds." }),
+    })
+    .meta({ description: "What a grant gets from GCP: the service account its token may impersonate." });
+
+conforms<z.output<typeof GcpContractSchema>, GcpContract>();
+conforms<z.output<typeof GcpGrantContractSchema>, GcpGrantContract>();
+
+export function gcpContract(plan: GcpPlan): z.output<typeof GcpContractSchema> {
+    return { audience: plan.audience, providerName: withoutService(plan.providerResourceName), providerResourceName: plan.providerResourceName };
+}
+
+export function gcpGrantContract(plan: GcpPlan, summary: GcpSummary): z.output<typeof GcpGrantContractSchema> {
+    return {
+        serviceAccountEmail: summary.email,
+        providerName: withoutService(summary.provider ?? plan.providerResourceName),
+        providerResourceName: summary.provider ?? plan.providerResourceName,
+        audience: summary.audience,
+        roles: [...summary.roles],
+    };
+}
+
+const q = JSON.stringify;
+const gcpProject = schemaRule(GcpSchema.shape.project);
+const projectNumber = schemaRule(GcpSchema.shape.projectNumber);
+
+/** projects/<number>/locations/global/workloadIdentityPools/<pool>/providers/<provider>, each part by the map's rule. */
+function providerNameProblem(value: string): string | undefined {
+    const parts = /^projects\/([^/]*)\/locations\/global\/workloadIdentityPools\/([^/]*)\/providers\/([^/]*)$/.exec(value);
+    if (parts === null) {
+        return `must be projects/<project number>/locations/global/workloadIdentityPools/<pool>/providers/<provider>, got ${q(value)}`;
+    }
+    return inPart("project number", projectNumber(parts[1]!)) ?? inPart("pool id", workloadIdentityIdProblem(parts[2]!)) ?? inPart("provider id", workloadIdentityIdProblem(parts[3]!));
+}
+
+function providerResourceNameProblem(value: string): string | undefined {
+    return value.startsWith(IAM_SERVICE) ? providerNameProblem(value.slice(IAM_SERVICE.length)) : `must start with ${IAM_SERVICE}, got ${q(value)}`;
+}
+
+/** <account id>@<project>.iam.gserviceaccount.com. */
+function serviceAccountEmailProblem(value: string): string | undefined {
+    const parts = /^([^@]*)@([^@]*)\.iam\.gserviceaccount\.com$/.exec(value);
+    if (parts === null) {
+        return `must be a service account email, <account id>@<project>.iam.gserviceaccount.com, got ${q(value)}`;
+    }
+    return inPart("account id", serviceAccountIdProblem(parts[1]!)) ?? inPart("project", gcpProject(parts[2]!));
+}
+
+/** GCP's part of the output contract, with the map's rule for each of its strings. */
+export const GCP_CONTRACT: ContractCapability<GcpPlan, GcpSummary, typeof GcpContractSchema, typeof GcpGrantContractSchema> = {
+    section: GcpContractSchema,
+    grant: GcpGrantContractSchema,
+    sectionOf: gcpContract,
+    grantOf: gcpGrantContract,
+    strings: {
+        audience: { rule: audienceProblem },
+        providerName: { rule: providerNameProblem },
+        providerResourceName: { rule: providerResourceNameProblem },
+        "grant.serviceAccountEmail": { rule: serviceAccountEmailProblem },
+        "grant.providerName": { rule: providerNameProblem },
+        "grant.providerResourceName": { rule: providerResourceNameProblem },
+        "grant.audience": { rule: audienceProblem },
+        "grant.roles[]": { rule: schemaRule(GcpGrantSchema.shape.roles.unwrap().element) },
+    },
+    legacy: { section: ["providerName", "audience"], grant: ["serviceAccountEmail", "providerName", "audience"] },
+};

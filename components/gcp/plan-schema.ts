@@ -1,0 +1,104 @@
+/**
+ * GCP's part of `plan --json`: the resources it registers and what each grant gets. The types
+ * the planner and the components use are derived from these schemas.
+ */
+import { z } from "zod";
+import { EnforcementSchema, resourceMeta, stringMap, strings } from "../../src/core/resources";
+import { RESOURCE } from "./names";
+
+export const PoolEntrySchema = z.strictObject({
+    resource: resourceMeta(RESOURCE.pool),
+    workloadIdentityPoolId: z.string(),
+    project: z.string(),
+    displayName: z.string(),
+    description: z.string(),
+});
+
+export const ProviderEntrySchema = z.strictObject({
+    resource: resourceMeta(RESOURCE.provider),
+    workloadIdentityPoolId: z.string(),
+    workloadIdentityPoolProviderId: z.string(),
+    project: z.string(),
+    displayName: z.string(),
+    description: z.string(),
+    attributeMapping: stringMap.meta({ description: "Attribute to CEL expression." }),
+    attributeCondition: z.string().meta({ description: "CEL." }),
+    oidc: z.strictObject({ issuerUri: z.string(), allowedAudiences: strings, jwksJson: z.string().optional().meta({ description: "Uploaded signing keys (gcp.jwksJson)." }) }),
+});
+
+export const ServiceAccountEntrySchema = z.strictObject({
+    resource: resourceMeta(RESOURCE.serviceAccount),
+    accountId: z.string(),
+    project: z.string(),
+    displayName: z.string(),
+    description: z.string(),
+});
+
+export const ServiceAccountIamMemberEntrySchema = z.strictObject({
+    resource: resourceMeta(RESOURCE.serviceAccountIamMember),
+    serviceAccountId: z.string().meta({ description: "projects/<project>/serviceAccounts/<email>." }),
+    role: z.string(),
+    member: z.string(),
+});
+
+const Reason = z.string().optional().meta({ description: "Informational: why the deployer holds this role." });
+
+export const ProjectIamMemberEntrySchema = z.strictObject({
+    resource: resourceMeta(RESOURCE.projectIamMember),
+    project: z.string(),
+    role: z.string(),
+    member: z.string(),
+    condition: z
+        .strictObject({ title: z.string(), description: z.string(), expression: z.string() })
+        .optional()
+        .meta({ description: "An IAM condition on the binding (the deployer's applier: serviceAccountAdmin binds only roles/iam.workloadIdentityUser, projectIamAdmin only the map's roles)." }),
+    reason: Reason,
+});
+
+export const BucketIamMemberEntrySchema = z.strictObject({
+    resource: resourceMeta(RESOURCE.bucketIamMember),
+    bucket: z.string(),
+    role: z.string(),
+    member: z.string(),
+    reason: Reason,
+});
+
+export const CryptoKeyIamMemberEntrySchema = z.strictObject({
+    resource: resourceMeta(RESOURCE.cryptoKeyIamMember),
+    cryptoKeyId: z.string(),
+    role: z.string(),
+    member: z.string(),
+    reason: Reason,
+});
+
+export const GcpPlanSchema = z.strictObject({
+    poolAdoption: z.enum(["create", "import", "external"]).meta({ description: "How the pool is had: created here, imported (resource.import), or external (no resource; the provider names its ID)." }),
+    providerResourceName: z.string().meta({ description: "//iam.googleapis.com/projects/<number>/locations/global/workloadIdentityPools/<pool>/providers/<provider>." }),
+    audience: z.string(),
+    pools: z.array(PoolEntrySchema),
+    providers: z.array(ProviderEntrySchema),
+    serviceAccounts: z.array(ServiceAccountEntrySchema),
+    iamMembers: z.array(z.union([ServiceAccountIamMemberEntrySchema, ProjectIamMemberEntrySchema, BucketIamMemberEntrySchema, CryptoKeyIamMemberEntrySchema])),
+});
+
+export const GcpSummarySchema = z.strictObject({
+    accountId: z.string(),
+    email: z.string(),
+    audience: z.string(),
+    members: strings,
+    roles: strings,
+    roleReasons: z.record(z.string(), z.string()).optional().meta({ description: "The deployer's roles: why each, by role." }),
+    provider: z.string().optional().meta({ description: "A sharded map: the provider (//iam.googleapis.com/...) this grant's tokens are exchanged at." }),
+    enforcement: EnforcementSchema,
+});
+
+export type GcpPoolEntry = z.output<typeof PoolEntrySchema>;
+export type GcpProviderEntry = z.output<typeof ProviderEntrySchema>;
+export type GcpServiceAccountEntry = z.output<typeof ServiceAccountEntrySchema>;
+export type GcpServiceAccountIamMemberEntry = z.output<typeof ServiceAccountIamMemberEntrySchema>;
+export type GcpProjectIamMemberEntry = z.output<typeof ProjectIamMemberEntrySchema>;
+export type GcpBucketIamMemberEntry = z.output<typeof BucketIamMemberEntrySchema>;
+export type GcpCryptoKeyIamMemberEntry = z.output<typeof CryptoKeyIamMemberEntrySchema>;
+export type GcpIamMemberEntry = GcpServiceAccountIamMemberEntry | GcpProjectIamMemberEntry | GcpBucketIamMemberEntry | GcpCryptoKeyIamMemberEntry;
+export type GcpPlan = z.output<typeof GcpPlanSchema>;
+export type GcpSummary = z.output<typeof GcpSummarySchema>;

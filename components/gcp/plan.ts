@@ -1,0 +1,138 @@
+/**
+ * GCP: a workload identity pool and OIDC provider for GitLab, and per grant a service account
+ * that pipelines impersonate: which entries they become. provider.ts writes the provider's
+ * mapping and condition (and says how grants become principalSets), checks.ts holds the rules
+ * that refuse or warn, deployer.ts the deployer's identities.
+ */
+import type { Findings } from "../../src/core/findings";
+import { formatPath } from "../../src/core/findings";
+import { ResolvedGrant, describeConditions, fullEnforcement } from "../../src/core/model";
+import { shortHash } from "../../src/core/names";
+import { grantMeta } from "../../src/core/resources";
+import type { PlanContext, PlannedGrant, TargetPlanResult } from "../target";
+import { checkAdoption, checkKeys, checkProtection, checkQuotas, checkRoles } from "./checks";
+import { GcpDeployerScope, WORKLOAD_IDENTITY_USER, deployerBindings, deployerEntry, gcpDeployer } from "./deployer";
+import { RESOURCE, gcpAccountId, providerFullName, serviceAccountEmail, serviceAccountResourceId } from "./names";
+import type { GcpIamMemberEntry, GcpPlan, GcpServiceAccountEntry, GcpSummary } from "./plan-schema";
+import { grantGates, groupMember, plannedProviders, poolEntry } from "./provider";
+import type { GcpConfig, GcpGrantConfig } from "./schema";
+
+type GcpGrant = PlannedGrant<GcpGrantConfig>;
+
+/** A grant's service account. */
+function serviceAccountEntry({ grant, fields }: GcpGrant, gcp: GcpConfig, accountId: string): GcpServiceAccountEntry {
+    return {
+        resource: grantMeta(RESOURCE.serviceAccount, grant),
+        accountId,
+        project: gcp.project,
+        displayName: (fields?.displayName ?? `GitLab CI ${grant.project} ${grant.grant}`).slice(0, 100),
+        description: `GitLab CI ${grant.project} (id ${grant.projectId}) grant ${grant.grant}: ${describeConditions(grant)}`.slice(0, 256),
+    };
+}
+
+/** workloadIdentityUser on the grant's own account for each of its gates, then its project roles. */
+function memberEntries(grant: ResolvedGrant, gcp: GcpConfig, accountId: string, gateMembers: readonly string[], roles: readonly string[]): GcpIamMemberEntry[] {
+    const serviceAccountId = serviceAccountResourceId(accountId, gcp.project);
+    const email = serviceAccountEmail(accountId, gcp.project);
+    return [
+        ...gateMembers.map(
+            (member): GcpIamMemberEntry => ({
+                resource: grantMeta(RESOURCE.serviceAccountIamMember, grant, `/wif-${shortHash(member)}`),
+                serviceAccountId,
+                role: WORKLOAD_IDENTITY_USER,
+                member,
+            }),
+        ),
+        ...roles.map(
+            (role): GcpIamMemberEntry => ({
+                resource: grantMeta(RESOURCE.projectIamMember, grant, `/${role}`),
+                project: gcp.project,
+                role,
+                member: `serviceAccount:${email}`,
+            }),
+        ),
+    ];
+}
+
+/** A grant's (or an identity's) service account, bindings and summary. */
+interface PlannedAccount {
+    readonly account: GcpServiceAccountEntry;
+    readonly members: readonly GcpIamMemberEntry[];
+    readonly summary: GcpSummary;
+}
+
+/** What every account of the stack shares. */
+interface Shared {
+    readonly gcp: GcpConfig;
+    readonly projectNumber: string;
+    readonly audience: string;
+    readonly scope: GcpDeployerScope | undefined;
+    readonly providerOf: ReadonlyMap<number, string>;
+    readonly shardOf: ((grant: ResolvedGrant) => number | undefined) | undefined;
+}
+
+function plannedAccount(item: GcpGrant, accountId: string, shared: Shared, findings: Findings): PlannedAccount {
+    const { gcp, scope } = shared;
+    const { grant } = item;
+    const email = serviceAccountEmail(accountId, gcp.project);
+    const bindings = item.identity !== undefined && scope !== undefined ? deployerBindings(item.identity.role, scope) : undefined;
+    const roles = bindings !== undefined ? bindings.filter((b) => b.on === "project").map((b) => b.role) : item.identity === undefined ? checkRoles(item, gcp, findings) : [];
+    const gateMembers = grantGates(grant).map((g) => groupMember(shared.projectNumber, gcp.poolId, g));
+    const members = [...memberEntries(grant, gcp, accountId, gateMembers, bindings !== undefined ? [] : roles), ...(bindings ?? []).map((b) => deployerEntry(grant, gcp, scope!, email, b))];
+    const summary: GcpSummary = {
+        accountId,
+        email,
+        audience: shared.audience,
+        members: gateMembers,
+        roles,
+        ...(bindings !== undefined ? { roleReasons: Object.fromEntries(bindings.map((b) => [b.role, b.reason])) } : {}),
+        ...(shared.shardOf !== undefined ? { provider: shared.providerOf.get(shared.shardOf(grant) ?? -1)! } : {}),
+        enforcement: fullEnforcement(grant) as GcpSummary["enforcement"],
+    };
+    return { account: serviceAccountEntry(item, gcp, accountId), members, summary };
+}
+
+/** Plans GCP for the grants that have `gcp` (and the deployer's identities). */
+export function planGcp(ctx: PlanContext<GcpConfig, GcpGrantConfig>): TargetPlanResult<GcpPlan, GcpSummary> {
+    const { gitlab, section: gcp, grants, findings } = ctx;
+    const projectNumber = String(gcp.projectNumber);
+    const providerResourceName = providerFullName(projectNumber, gcp.poolId, gcp.providerId);
+    const audience = gcp.audience ?? `https:${providerResourceName}`;
+    checkKeys(gitlab, gcp, findings);
+    checkAdoption(gcp, findings);
+    const description = `GitLab CI ID tokens from ${gitlab.url} (managed by gitlab-federation)`;
+    const { providers, providerOf } = plannedProviders(ctx, providerResourceName, audience, description);
+    const shared: Shared = { gcp, projectNumber, audience, scope: gcpDeployer(ctx), providerOf, shardOf: ctx.sharding?.shardOf };
+    const owners = new Map<string, ResolvedGrant>();
+    const summaries = new Map<number, GcpSummary>();
+    const accounts: GcpServiceAccountEntry[] = [];
+    const members: GcpIamMemberEntry[] = [];
+    for (const item of grants) {
+        const accountId = item.fields?.accountId ?? gcpAccountId(item.grant.namesPath, item.grant.namesGrant);
+        const owner = owners.get(accountId);
+        if (owner !== undefined) {
+            findings.problem(item.at, `service account ID ${JSON.stringify(accountId)} is also the ID of ${formatPath(owner.path)} (derived IDs lowercase the path and turn "/", "." and "_" into "-"): set gcp.accountId on one of them`);
+            continue;
+        }
+        owners.set(accountId, item.grant);
+        const planned = plannedAccount(item, accountId, shared, findings);
+        accounts.push(planned.account);
+        members.push(...planned.members);
+        summaries.set(item.grant.index, planned.summary);
+    }
+    checkQuotas(gcp, accounts.length, members.length, findings);
+    checkProtection(gcp, findings);
+    return {
+        plan: {
+            poolAdoption: gcp.adopt?.pool ?? "create",
+            providerResourceName,
+            audience,
+            pools: gcp.adopt?.pool === "external" ? [] : [poolEntry(gcp, description)],
+            providers,
+            serviceAccounts: accounts,
+            iamMembers: members,
+        },
+        grants: summaries,
+        audience,
+    };
+}

@@ -1,0 +1,140 @@
+/**
+ * The review classes (core/review.ts) of the GCP section and a grant's `gcp` field, next to
+ * schema.ts: what `gitlab-federation diff` reports when one of them changes.
+ */
+import { LOOSENING_REASON, ReviewFields, ReviewRule, ReviewSide, TargetReview, access, arrow, cosmetic, derived, hazard, hazardous, narrowed, trust, widened } from "../../src/core/review";
+import { providerFullName } from "./names";
+import type { GcpConfig } from "./schema";
+
+const gcpOf = (side: ReviewSide) => side.map?.gcp as GcpConfig | undefined;
+
+/** The aud the provider accepts: gcp.audience, else the provider's full name (plan.ts planGcp). */
+const audienceOf = (gcp: GcpConfig) => gcp.audience ?? `https:${providerFullName(String(gcp.projectNumber), gcp.poolId, gcp.providerId)}`;
+
+/**
+ * The pool's identity: the service accounts' bindings name principals of pool <poolId> in
+ * project <projectNumber> (plan.ts groupMember), and the provider is where GitLab's tokens come
+ * in. Another one cannot be ranked; where gcp.audience is unset, the audience changes with it.
+ */
+function anchor(meaning: (gcp: GcpConfig) => string): ReviewRule {
+    return (before, after, context) => {
+        const gcp = gcpOf(context.head)!;
+        return String(before) === String(after) ? [] : [widened(`${arrow(before, after)}: ${meaning(gcp)}${gcp.audience === undefined ? `; jobs request the audience ${audienceOf(gcp)}` : ""}`)];
+    };
+}
+
+/** gcp.audience: the aud the provider accepts, compared as in effect (the default when unset). */
+const audience: ReviewRule = (before, after, context) => {
+    const [was, is] = [gcpOf(context.base), gcpOf(context.head)!];
+    return was !== undefined && audienceOf(was) === audienceOf(is) ? [] : [widened(`${arrow(before, after)}: the provider accepts the ID tokens requested for ${audienceOf(is)}`)];
+};
+
+/** A JWK as one comparable text (members sorted), and how to name it. */
+const keyText = (key: Readonly<Record<string, unknown>>) => JSON.stringify(key, Object.keys(key).sort());
+const keyName = (key: Readonly<Record<string, unknown>>) => (typeof key.kid === "string" ? key.kid : `${String(key.kty)} key without kid`);
+const keysOf = (text: unknown) => (text === undefined ? [] : ((JSON.parse(text as string) as { keys: Readonly<Record<string, unknown>>[] }).keys ?? []));
+
+/**
+ * gcp.jwksJson: the keys Google verifies GitLab's tokens with, instead of fetching them from the
+ * issuer: the only proof a token came from GitLab. A key added (or changed: same kid, other
+ * material) is wider; only removing keys is narrower; setting or removing the whole set switches
+ * where the keys come from, which cannot be ranked.
+ */
+const jwks: ReviewRule = (before, after, context) => {
+    const [was, is] = [keysOf(before), keysOf(after)];
+    const url = (context.head.map?.gitlab as { url?: string } | undefined)?.url;
+    if (before === undefined || after === undefined) {
+        const detail = after === undefined ? `removed: Google fetches the keys from ${String(url)} again` : `added: Google verifies tokens with the uploaded ${is.length === 1 ? "key" : "keys"} ${is.map(keyName).join(", ")} instead of fetching GitLab's from ${String(url)}`;
+        return [widened(`${detail}: whoever holds the private keys of the set in use can sign tokens GCP accepts (review it: a change cannot be ranked)`)];
+    }
+    const [old, now] = [new Set(was.map(keyText)), new Set(is.map(keyText))];
+    const added = is.filter((key) => !old.has(keyText(key)));
+    const removed = was.filter((key) => !now.has(keyText(key)));
+    return [
+        ...(added.length > 0 ? [widened(`keys added: ${added.map(keyName).join(", ")}: whoever holds their private keys can sign tokens GCP accepts`)] : []),
+        ...(removed.length > 0 ? [narrowed(`keys removed: ${removed.map(keyName).join(", ")}`)] : []),
+    ];
+};
+
+/** What a removed section or pulumi destroy deletes (adopt external leaves the pool out); a deleted ID "cannot be reused for about 30 days" (schema.ts gcp.protect). */
+const deletable = (gcp: GcpConfig) => `${gcp.adopt?.pool === "external" ? "the provider" : `the pool ${gcp.poolId} and the provider`}; a deleted ID cannot be reused for about 30 days`;
+
+const protectOff: ReviewRule = (before, after, context) =>
+    after === false && before !== false ? [hazardous(`${arrow(before, after)}: pulumi up may delete ${deletable(gcpOf(context.head)!)} (a removed section, pulumi destroy)`)] : [];
+
+const sectionRemoved: ReviewRule = (before, after) => {
+    const gcp = before as GcpConfig | undefined;
+    return after === undefined && gcp !== undefined && !gcp.protect ? [hazardous(`removed while gcp.protect is false: pulumi up deletes ${deletable(gcp)}`)] : [];
+};
+
+/**
+ * gcp.adopt.pool external: the pool leaves the plan. Principals are the pool's, whatever provider
+ * mapped them (pools are shared principal namespaces: plan.ts checkAdoption), so providers
+ * someone else adds to it can become principals the service accounts trust: wider. Managed and
+ * unprotected at the base, pulumi up deletes the pool.
+ */
+const poolAdoption: ReviewRule = (before, after, context) => {
+    if (after !== "external") {
+        return before === "external" ? [narrowed(`${arrow(before, after)}: this stack manages the pool again`)] : [];
+    }
+    const [was, is] = [gcpOf(context.base), gcpOf(context.head)!];
+    return [
+        widened(`${arrow(before, after)}: this stack no longer manages the pool ${is.poolId}: providers someone else adds to it map their tokens to principals of the same pool, which the service accounts trust`),
+        ...(was !== undefined && !was.protect ? [hazardous(`${arrow(before, after)}: pulumi up deletes the pool ${was.poolId} (gcp.protect is false); a deleted ID cannot be reused for about 30 days`)] : []),
+    ];
+};
+
+const QUOTA = cosmetic; // A quota the plan is checked against: it changes no resource and no access.
+
+const SECTION: ReviewFields = {
+    "": hazard(sectionRemoved),
+    project: access((before, after) => [widened(`${arrow(before, after)}: every grant's roles are granted on project ${String(after)}, where its service account and the pool then live`)]),
+    projectNumber: trust(anchor((gcp) => `the service accounts trust the principals of pool ${gcp.poolId} in project number ${String(gcp.projectNumber)}`)),
+    poolId: trust(anchor((gcp) => `the service accounts trust the principals of pool ${gcp.poolId}`)),
+    providerId: trust(anchor((gcp) => `GitLab's tokens come in through provider ${gcp.providerId} of pool ${gcp.poolId}`)),
+    audience: trust(audience),
+    poolDisplayName: cosmetic,
+    protect: hazard(protectOff),
+    "quotas.serviceAccounts": QUOTA,
+    jwksJson: trust(jwks),
+    "adopt.pool": trust(poolAdoption),
+    "adopt.provider": derived("diff's resource changes: an import"),
+};
+
+const GRANT: ReviewFields = {
+    roles: derived("diff's GCP access changes: project role added, removed"),
+    accountId: derived("diff's GCP access changes: service account (a name)"),
+    displayName: cosmetic,
+    allowBroad: derived("diff's GCP access changes: a new loosening, with its reason"),
+};
+
+/** deployer.gcp.state: the deployer's service accounts get object roles on the bucket and key roles on the KMS key (deployer.ts deployerBindings). */
+const gcsState: ReviewRule = (before, after) => {
+    const [was, is] = [before as { bucket?: string; kmsKey?: string } | undefined, after as { bucket?: string; kmsKey?: string } | undefined];
+    const findings = [];
+    if (is?.bucket !== was?.bucket) {
+        findings.push(
+            is?.bucket === undefined
+                ? narrowed(`bucket ${String(was?.bucket)} removed: the deployer's service accounts no longer reach it`)
+                : widened(`bucket ${arrow(was?.bucket, is.bucket)}: the deployer's service accounts reach gs://${is.bucket} (planner: read objects; applier: read and write objects)`),
+        );
+    }
+    if (is?.kmsKey !== was?.kmsKey) {
+        findings.push(
+            is?.kmsKey === undefined
+                ? narrowed(`kmsKey ${String(was?.kmsKey)} removed: the deployer's service accounts no longer use it`)
+                : widened(`kmsKey ${arrow(was?.kmsKey, is.kmsKey)}: the deployer's service accounts use ${is.kmsKey} (planner: decrypt; applier: encrypt and decrypt)`),
+        );
+    }
+    return findings;
+};
+
+/** deployer.gcp. */
+const DEPLOYER: ReviewFields = {
+    acknowledgeProject: LOOSENING_REASON,
+    state: access(gcsState),
+    "state.bucket": derived("deployer.gcp.state, whose rule compares the whole location"),
+    "state.kmsKey": derived("deployer.gcp.state, whose rule compares the whole location"),
+};
+
+export const GCP_REVIEW: TargetReview = { section: SECTION, grant: GRANT, deployer: DEPLOYER };

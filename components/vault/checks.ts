@@ -1,0 +1,379 @@
+/**
+ * Vault's checks: the rules that add problems and warnings about the vault section and the grants'
+ * vault fields (plan.ts builds the entries). Facts relied on: docs/reference.md §2.2 (role fields,
+ * TTLs: 0 means the mount default), §3.1 (policy paths), §3.6 (audit devices, their boolean
+ * options read with Go's strconv.ParseBool).
+ */
+import { formatDuration, parseDuration } from "../../src/core/duration";
+import { Findings, PathSegment, compare, formatPath } from "../../src/core/findings";
+import { ResolvedGrant, ancestors, uniqueSorted } from "../../src/core/model";
+import type { GitlabConfig } from "../../src/core/schema";
+import type { TargetGrant } from "../target";
+import type { AuditDeviceConfig, VaultConfig, VaultGrantConfig } from "./schema";
+
+export type VaultGrant = TargetGrant<VaultGrantConfig>;
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+    const list = map.get(key);
+    if (list === undefined) {
+        map.set(key, [value]);
+    } else {
+        list.push(value);
+    }
+}
+
+interface ReadRef {
+    readonly grant: ResolvedGrant;
+    readonly prefix: string;
+}
+
+/** Where protected grants read: each prefix exactly, and every ancestor of one ("below"). */
+function protectedReads(grants: readonly VaultGrant[]): { exact: Map<string, ReadRef[]>; below: Map<string, ReadRef[]> } {
+    const exact = new Map<string, ReadRef[]>();
+    const below = new Map<string, ReadRef[]>();
+    for (const { grant, fields } of grants) {
+        if (!grant.protected) {
+            continue;
+        }
+        for (const prefix of fields.read) {
+            const ref = { grant, prefix };
+            push(exact, prefix, ref);
+            for (const ancestor of ancestors(prefix)) {
+                push(below, ancestor, ref);
+            }
+        }
+    }
+    return { exact, below };
+}
+
+/**
+ * An unprotected grant must not read what a protected grant reads (the same prefix, a parent or a
+ * child of it), in any project, unless it says why. Linear in the number of prefixes times depth.
+ */
+export function checkUnprotectedOverlap(grants: readonly VaultGrant[], findings: Findings): void {
+    const { exact, below } = protectedReads(grants);
+    for (const { grant, fields, at } of grants) {
+        if (grant.protected) {
+            continue;
+        }
+        let overlapped = false;
+        fields.read.forEach((prefix, index) => {
+            const hits: ReadRef[] = [];
+            for (const ancestor of ancestors(prefix)) {
+                hits.push(...(exact.get(ancestor) ?? []));
+            }
+            hits.push(...(exact.get(prefix) ?? []), ...(below.get(prefix) ?? []));
+            if (hits.length === 0) {
+                return;
+            }
+            overlapped = true;
+            if (fields.allowUnprotectedOverlap !== undefined) {
+                return;
+            }
+            const first = hits[0]!;
+            const more = hits.length > 1 ? ` (and ${hits.length - 1} more)` : "";
+            findings.problem(
+                [...at, "read", index],
+                `this unprotected grant (protected: false) may read ${JSON.stringify(prefix)}, which overlaps ${JSON.stringify(first.prefix)} read by the protected grant ${formatPath(first.grant.path)}${more}: a push to any matching branch could read those secrets. Narrow the prefix, set protected: true, or set vault.allowUnprotectedOverlap with a reason`,
+            );
+        });
+        if (fields.allowUnprotectedOverlap !== undefined) {
+            findings.warn(
+                [...at, "allowUnprotectedOverlap"],
+                overlapped
+                    ? `unprotected refs may read secrets that protected grants also read: ${JSON.stringify(fields.allowUnprotectedOverlap)}`
+                    : `has no effect: no protected grant reads these prefixes; remove it`,
+            );
+        }
+    }
+}
+
+export interface Ttls {
+    readonly ttl: number;
+    readonly maxTtl: number;
+}
+
+/** A TTL value, where it is written, and whether it is written there (or inherited). */
+interface TtlSetting {
+    readonly value: unknown;
+    readonly path: readonly PathSegment[];
+    readonly explicit: boolean;
+}
+
+/**
+ * Checks a TTL pair: each explicit value against 0 and the cap, and the pair's order.
+ * Returns seconds when both read.
+ */
+export function checkTtls(ttlSetting: TtlSetting, maxSetting: TtlSetting, cap: number, findings: Findings): Ttls | undefined {
+    const ttl = parseDuration(ttlSetting.value);
+    const maxTtl = parseDuration(maxSetting.value);
+    if (ttl === undefined || maxTtl === undefined) {
+        return undefined; // already reported by the schema
+    }
+    for (const [seconds, setting, example] of [
+        [ttl, ttlSetting, "5m"],
+        [maxTtl, maxSetting, "10m"],
+    ] as const) {
+        if (!setting.explicit) {
+            continue;
+        }
+        if (seconds === 0) {
+            findings.problem(setting.path, `must be longer than 0s, got ${JSON.stringify(setting.value)}: Vault reads 0 as "use the mount default" (32 days unless tuned). Set a short duration such as ${example}`);
+        } else if (seconds > cap) {
+            findings.problem(setting.path, `${formatDuration(seconds)} is above the guardrail vault.ttlCap (${formatDuration(cap)}): shorten it, or raise vault.ttlCap if jobs really need longer tokens`);
+        }
+    }
+    if (ttl > maxTtl) {
+        findings.problem(
+            ttlSetting.explicit ? ttlSetting.path : maxSetting.path,
+            `tokenTtl ${formatDuration(ttl)} is longer than tokenMaxTtl ${formatDuration(maxTtl)}: Vault refuses a role whose token_ttl exceeds token_max_ttl; make tokenTtl at most tokenMaxTtl`,
+        );
+    }
+    return { ttl, maxTtl };
+}
+
+/** A grant's TTLs: its own where it sets one, the section's defaults otherwise. */
+export function grantTtls({ fields, at }: VaultGrant, vault: VaultConfig, defaults: Ttls | undefined, cap: number, findings: Findings): Ttls | undefined {
+    if (fields.tokenTtl === undefined && fields.tokenMaxTtl === undefined) {
+        return defaults;
+    }
+    return checkTtls(
+        { value: fields.tokenTtl ?? vault.tokenTtl, path: [...at, "tokenTtl"], explicit: fields.tokenTtl !== undefined },
+        { value: fields.tokenMaxTtl ?? vault.tokenMaxTtl, path: [...at, "tokenMaxTtl"], explicit: fields.tokenMaxTtl !== undefined },
+        cap,
+        findings,
+    );
+}
+
+/** Go's strconv.ParseBool, which Vault's audit devices use for their boolean options. */
+export function parseGoBool(value: string): boolean | undefined {
+    if (["1", "t", "T", "TRUE", "true", "True"].includes(value)) {
+        return true;
+    }
+    if (["0", "f", "F", "FALSE", "false", "False"].includes(value)) {
+        return false;
+    }
+    return undefined;
+}
+
+/** Audit device options Vault reads as booleans. */
+const BOOLEAN_AUDIT_OPTIONS = ["log_raw", "hmac_accessor", "elide_list_responses"];
+
+/** An octal file mode without any execute bit ("0000" leaves the mode alone). */
+function nonExecutableMode(mode: string): boolean {
+    const digits = mode.replace(/^0(?=[0-7]{3}$)/, "");
+    return /^[0-7]{3}$/.test(digits) && ![...digits].some((d) => Number(d) % 2 === 1);
+}
+
+/** The options of one audit device, checked: file_path from `path`, then the given options in key order. */
+export function auditOptions(device: AuditDeviceConfig, at: readonly PathSegment[], findings: Findings): Record<string, string> {
+    const options: Record<string, string> = {};
+    if (device.type === "file") {
+        if (device.path === undefined) {
+            findings.problem([...at, "path"], `is required for type file: the log file every Vault node writes, e.g. /var/log/vault/audit.log (or stdout)`);
+        } else if (device.options?.file_path !== undefined) {
+            findings.problem([...at, "options", "file_path"], `duplicates path: set the log file once, in path`);
+        } else {
+            options.file_path = device.path;
+        }
+    } else if (device.path !== undefined) {
+        findings.problem([...at, "path"], `is the log file of a file device; a ${device.type} device takes its settings in options (e.g. ${device.type === "socket" ? "address" : "facility, tag"})`);
+    }
+    if (device.type === "socket" && device.options?.address === undefined) {
+        findings.problem([...at, "options"], `a socket device needs options.address, e.g. "127.0.0.1:9090"`);
+    }
+    for (const [key, value] of Object.entries(device.options ?? {}).sort(([a], [b]) => compare(a, b))) {
+        const flag = BOOLEAN_AUDIT_OPTIONS.includes(key) ? parseGoBool(value) : undefined;
+        if (BOOLEAN_AUDIT_OPTIONS.includes(key) && flag === undefined) {
+            findings.problem([...at, "options", key], `must be a boolean as Vault reads it (Go strconv.ParseBool: true, false, 1, 0, t, f, ...), got ${JSON.stringify(value)}; Vault refuses to enable the device otherwise`);
+        }
+        if (key === "log_raw" && flag === true && device.allowLogRaw === undefined) {
+            findings.problem([...at, "options", "log_raw"], `${JSON.stringify(value)} is true to Vault (strconv.ParseBool) and writes secrets to the audit log unhashed: remove it, or set allowLogRaw with a reason`);
+        }
+        if (key === "hmac_accessor" && flag === false) {
+            findings.warn([...at, "options", "hmac_accessor"], `${JSON.stringify(value)} is false to Vault: token accessors are written to the audit log in clear, and anyone who reads the log can look up and revoke those tokens`);
+        }
+        if (key === "mode" && !nonExecutableMode(value)) {
+            findings.problem([...at, "options", "mode"], `must be a non-executable octal file mode such as "0600" (got ${JSON.stringify(value)}); patched Vault refuses executable modes (CVE-2025-6000)`);
+        }
+        if (key === "prefix") {
+            findings.warn([...at, "options", "prefix"], `needs allow_audit_log_prefixing = true in Vault's server config, or enabling the device fails`);
+        }
+        options[key] = value;
+    }
+    if (device.allowLogRaw !== undefined) {
+        findings.warn([...at, "allowLogRaw"], `secrets are written to the audit log unhashed: ${JSON.stringify(device.allowLogRaw)}`);
+    }
+    return options;
+}
+
+/** Device paths must be distinct and not nested (`file` and `file/second`): Vault refuses both. */
+export function checkDevicePaths(names: readonly string[], findings: Findings): void {
+    const seen = new Map<string, number>();
+    names.forEach((name, index) => {
+        const earlier = seen.get(name);
+        if (earlier !== undefined) {
+            findings.problem(["vault", "audit", index], `device path ${JSON.stringify(name)} is already used by vault.audit[${earlier}]: give one of them a distinct name`);
+        } else {
+            seen.set(name, index);
+        }
+    });
+    names.forEach((name, index) => {
+        for (const ancestor of ancestors(name)) {
+            const parent = seen.get(ancestor);
+            if (parent !== undefined) {
+                findings.problem(["vault", "audit", index], `device path ${JSON.stringify(name)} is below ${JSON.stringify(ancestor)} (vault.audit[${parent}]): Vault refuses an audit path nested in another; choose a path beside it`);
+            }
+        }
+    });
+}
+
+/**
+ * The folders a grant's project owns: its path, and its former path after a rename. A former
+ * path is the project's own only because checkRenames (core/model.ts) refuses one that is, lies
+ * inside or holds another project's folder.
+ */
+function ownFolders(grant: ResolvedGrant): string[] {
+    return grant.renamedFrom === undefined ? [grant.project] : [grant.project, grant.renamedFrom];
+}
+
+/**
+ * A project key that is a path prefix of another (`acme/api` and `acme/api/sub`): a grant of the
+ * outer project reading its whole folder, or a folder that holds the inner project's, reads the
+ * inner project's secrets too without any loosening. Warned at the read. Linear: each project
+ * key's ancestors are looked up among the read prefixes.
+ */
+export function warnNestedProjects(grants: readonly VaultGrant[], all: readonly ResolvedGrant[], findings: Findings): void {
+    const readers = new Map<string, { grant: ResolvedGrant; at: readonly PathSegment[] }[]>();
+    for (const { grant, fields, at } of grants) {
+        fields.read.forEach((prefix, index) => push(readers, prefix, { grant, at: [...at, "read", index] }));
+    }
+    const projects = new Map<string, string>();
+    for (const grant of all) {
+        projects.set(grant.project, grant.projectId);
+    }
+    for (const [project, id] of projects) {
+        for (const folder of [...ancestors(project), project]) {
+            for (const reader of readers.get(folder) ?? []) {
+                if (reader.grant.project !== project && (project === folder || project.startsWith(`${reader.grant.project}/`))) {
+                    findings.warn(
+                        reader.at,
+                        `${JSON.stringify(folder)} holds the folder "${project}/" of project ${project} (id ${id}): this grant reads that project's secrets too. Narrow the prefix to a folder of ${reader.grant.project}'s own`,
+                    );
+                }
+            }
+        }
+    }
+}
+
+/**
+ * Checks a grant's secret prefixes (duplicates, the mount repeated, outside the project's
+ * folder, covered twice) and returns them sorted and unique.
+ */
+export function checkReads({ grant, fields, at }: VaultGrant, vault: VaultConfig, findings: Findings): readonly string[] {
+    const inside = (prefix: string) => ownFolders(grant).some((folder) => prefix === folder || prefix.startsWith(`${folder}/`));
+    fields.read.forEach((prefix, index) => {
+        const path = [...at, "read", index];
+        if (fields.read.indexOf(prefix) !== index) {
+            findings.problem(path, `lists ${JSON.stringify(prefix)} more than once; list each prefix once`);
+        } else if (!inside(prefix) && (prefix === vault.kvMount || prefix.startsWith(`${vault.kvMount}/`))) {
+            findings.problem(path, `is relative to the KV mount ${JSON.stringify(vault.kvMount)}: write ${JSON.stringify(prefix.slice(vault.kvMount.length + 1).replace(/^(data|metadata)\//, "") || "<folder>")} instead of ${JSON.stringify(prefix)}`);
+        } else if (!inside(prefix) && fields.allowOutsideProject === undefined) {
+            findings.problem(
+                path,
+                `${JSON.stringify(prefix)} is outside this project's folder ${JSON.stringify(`${grant.project}/`)}: keep each project's secrets under its own path, or set vault.allowOutsideProject with a reason (e.g. a shared registry credential)`,
+            );
+        } else {
+            const parent = fields.read.find((other) => prefix.startsWith(`${other}/`));
+            if (parent !== undefined) {
+                findings.warn(path, `is already covered by ${JSON.stringify(parent)} in the same grant; remove it`);
+            }
+        }
+    });
+    const read = uniqueSorted(fields.read);
+    if (fields.allowOutsideProject !== undefined) {
+        const outside = read.filter((prefix) => !inside(prefix));
+        findings.warn(
+            [...at, "allowOutsideProject"],
+            outside.length > 0
+                ? `reads outside ${JSON.stringify(`${grant.project}/`)} (${outside.join(", ")}): ${JSON.stringify(fields.allowOutsideProject)}`
+                : `has no effect: every prefix is inside ${JSON.stringify(`${grant.project}/`)}; remove it`,
+        );
+    }
+    return read;
+}
+
+/** Vault fetches GitLab's keys from the key source: another host than the issuer's could sign tokens Vault trusts. */
+export function checkKeySource(gitlab: GitlabConfig, findings: Findings): void {
+    const issuerHost = new URL(gitlab.url).host;
+    for (const field of ["jwksUrl", "oidcDiscoveryUrl"] as const) {
+        const url = gitlab[field];
+        if (url !== undefined && new URL(url).host !== issuerHost) {
+            findings.warn(
+                ["gitlab", field],
+                `is on ${new URL(url).host}, not the issuer's host ${issuerHost}: Vault trusts every token signed by the keys served there, so whoever controls that host can sign CI tokens. Make sure it is GitLab (a proxy of /oauth/discovery/keys), or use the default`,
+            );
+        }
+    }
+}
+
+/** What adopting an anchor means, for reviewers. */
+export function adoptionWarnings(vault: VaultConfig, findings: Findings): void {
+    if (vault.adopt?.authMethod === "external") {
+        findings.warn(
+            ["vault", "adopt", "authMethod"],
+            `external: this stack adds roles to auth/${vault.authPath} but does not configure it; make sure its bound_issuer, key source and algorithms match GitLab (see the README's migration steps) and that it has no oidc_client_id (that breaks every JWT login)`,
+        );
+    } else if (vault.adopt?.authMethod === "import") {
+        findings.warn(
+            ["vault", "adopt", "authMethod"],
+            `import: an administrator's next pulumi up adopts auth/${vault.authPath} and rewrites its configuration as planned (issuer, key source, algorithms, tuning); roles already on it stay until removed by hand. Pulumi CLI 3.174+ imports and updates in one run. Remove adopt once it has run: kept while authPath changes, it imports the new path and replaces this one`,
+        );
+    }
+    if (vault.adopt?.kvMount === "external") {
+        findings.warn(["vault", "adopt", "kvMount"], `external: ${vault.kvMount}/ is not managed by this stack (never created, changed or deleted here); it must be a KV v2 mount`);
+    } else if (vault.adopt?.kvMount === "import") {
+        findings.warn(
+            ["vault", "adopt", "kvMount"],
+            `import: an administrator's next pulumi up adopts ${vault.kvMount}/ with its data and keeps it (protected: ${vault.protect}); it must already be a KV v2 mount (a type change would replace it, which Pulumi refuses for an imported resource). Remove adopt once it has run: kept while kvMount changes, it imports the new path and replaces this mount, deleting its secrets`,
+        );
+    }
+}
+
+/** The section's own rules: the TTL cap and defaults, one key source, a key source on the issuer's host. Returns the cap and default TTLs. */
+export function checkSection(gitlab: GitlabConfig, vault: VaultConfig, findings: Findings): { cap: number; defaults: Ttls | undefined } {
+    const cap = parseDuration(vault.ttlCap) ?? 0;
+    if (parseDuration(vault.ttlCap) === 0) {
+        findings.problem(["vault", "ttlCap"], `must be longer than 0s: it caps every grant's token TTLs, e.g. 1h`);
+    }
+    const defaults = checkTtls(
+        { value: vault.tokenTtl, path: ["vault", "tokenTtl"], explicit: true },
+        { value: vault.tokenMaxTtl, path: ["vault", "tokenMaxTtl"], explicit: true },
+        cap,
+        findings,
+    );
+    if (gitlab.jwksUrl !== undefined && gitlab.oidcDiscoveryUrl !== undefined) {
+        findings.problem(["gitlab", "oidcDiscoveryUrl"], `set either jwksUrl or oidcDiscoveryUrl, not both: Vault accepts exactly one key source`);
+    }
+    checkKeySource(gitlab, findings);
+    return { cap, defaults };
+}
+
+/** Warnings about the audit devices as a whole: none at all, or managed elsewhere. */
+export function auditWarnings(vault: VaultConfig, findings: Findings): void {
+    if (vault.audit.length === 0 && vault.auditManagedElsewhere === undefined) {
+        findings.warn(
+            ["vault", "audit"],
+            `no audit device: this stack does not make Vault record CI logins and secret reads. Add a device, or set vault.auditManagedElsewhere with a reason if devices are enabled outside this stack`,
+        );
+    } else if (vault.auditManagedElsewhere !== undefined) {
+        findings.warn(["vault", "auditManagedElsewhere"], `audit devices are not managed by this stack: ${JSON.stringify(vault.auditManagedElsewhere)}`);
+    }
+}
+
+/** What a deletable section means, for reviewers. */
+export function protectionWarning(vault: VaultConfig, findings: Findings): void {
+    if (!vault.protect) {
+        findings.warn(["vault", "protect"], `false: the auth method and the KV mount ${JSON.stringify(vault.kvMount)} can be deleted by pulumi destroy or a removed section; deleting the mount destroys every secret in it`);
+    }
+}

@@ -1,0 +1,86 @@
+/**
+ * Vault's part of the output contract (contract/contract.ts): where jobs log in and what a grant
+ * reads, from the plan. The schemas describe the same shapes for the committed JSON Schema and
+ * for reading a contract back (`gitlab-federation ci --contract`).
+ */
+import { z } from "zod";
+import type { VaultContract, VaultGrantContract } from "../../src/contract/contract";
+import { audienceProblem } from "../../src/core/rules";
+import { patternRule, schemaRule, urlRule } from "../../src/core/contract-rules";
+import { conforms } from "../../src/core/type-checks";
+import type { ContractCapability } from "../target";
+import type { VaultPlan, VaultSummary } from "./plan-schema";
+import { mountPathProblem, secretPrefixProblem } from "./rules";
+import { VaultGrantSchema } from "./schema";
+
+const strings = z.array(z.string());
+
+export const VaultContractSchema = z
+    .object({
+        serverUrl: z.string().optional().meta({ description: "The address CI jobs reach Vault at (VAULT_SERVER_URL)." }),
+        authPath: z.string().meta({ description: "Path of the JWT auth method (VAULT_AUTH_PATH)." }),
+        audience: z.string().meta({ description: "The aud of the job's Vault ID token." }),
+        kvMount: z.string().meta({ description: "Path of the KV v2 mount the grants read from." }),
+        accessor: z.string().optional().meta({ description: "The auth method's accessor, once deployed; absent offline." }),
+    })
+    .meta({ description: "The stack's Vault JWT auth method and KV mount." });
+
+export const VaultGrantContractSchema = z
+    .object({
+        roleName: z.string().meta({ description: "The grant's role (VAULT_AUTH_ROLE)." }),
+        policyNames: strings,
+        read: strings.meta({ description: "Secret folders under kvMount the grant reads and lists, each with everything below it." }),
+        authPath: z.string(),
+        audience: z.string(),
+        kvMount: z.string(),
+        serverUrl: z.string().optional(),
+        tokenTtl: z.number().int().meta({ description: "Seconds." }),
+        tokenMaxTtl: z.number().int().meta({ description: "Seconds." }),
+    })
+    .meta({ description: "What a grant gets from Vault." });
+
+conforms<z.output<typeof VaultContractSchema>, VaultContract>();
+conforms<z.output<typeof VaultGrantContractSchema>, VaultGrantContract>();
+
+export function vaultContract(plan: VaultPlan): z.output<typeof VaultContractSchema> {
+    return { ...(plan.serverUrl !== undefined ? { serverUrl: plan.serverUrl } : {}), authPath: plan.authPath, audience: plan.audience, kvMount: plan.kvMount };
+}
+
+export function vaultGrantContract(plan: VaultPlan, summary: VaultSummary): z.output<typeof VaultGrantContractSchema> {
+    return {
+        roleName: summary.roleName,
+        policyNames: [...summary.policyNames],
+        read: [...summary.read],
+        authPath: summary.authPath,
+        audience: summary.audience,
+        kvMount: plan.kvMount,
+        ...(plan.serverUrl !== undefined ? { serverUrl: plan.serverUrl } : {}),
+        tokenTtl: summary.tokenTtl,
+        tokenMaxTtl: summary.tokenMaxTtl,
+    };
+}
+
+const grantFields = VaultGrantSchema.shape;
+
+/** Vault's part of the output contract, with the map's rule for each of its strings. */
+export const VAULT_CONTRACT: ContractCapability<VaultPlan, VaultSummary, typeof VaultContractSchema, typeof VaultGrantContractSchema> = {
+    section: VaultContractSchema,
+    grant: VaultGrantContractSchema,
+    sectionOf: vaultContract,
+    grantOf: vaultGrantContract,
+    strings: {
+        serverUrl: { rule: urlRule },
+        authPath: { rule: mountPathProblem },
+        audience: { rule: audienceProblem },
+        kvMount: { rule: mountPathProblem },
+        accessor: { rule: patternRule(/^[A-Za-z0-9_.-]{1,128}$/, "a Vault accessor (letters, digits, _, . and -), e.g. auth_jwt_1234abcd") },
+        "grant.roleName": { rule: schemaRule(grantFields.roleName.unwrap()) },
+        "grant.policyNames[]": { rule: patternRule(/^[a-z0-9_.-]{1,256}$/, "a Vault policy name as gitlab-federation names them (lowercase letters, digits, _, . and -)") },
+        "grant.read[]": { rule: secretPrefixProblem },
+        "grant.authPath": { rule: mountPathProblem },
+        "grant.audience": { rule: audienceProblem },
+        "grant.kvMount": { rule: mountPathProblem },
+        "grant.serverUrl": { rule: urlRule },
+    },
+    legacy: { section: ["authPath", "accessor", "audience", "kvMount"], grant: ["authPath", "roleName", "audience", "policyNames"] },
+};
