@@ -1,22 +1,14 @@
 /**
  * gitlab-federation's Pulumi program (compiled to dist/index.js, the `main` of Pulumi.yaml).
- * Stack outputs are the contract app stacks read through StackReferences (see contract/).
  * This module is the program, not the package: `require("gitlab-federation")` loads contract/.
+ *
+ * Its exports are the stack outputs (Pulumi registers each export of the program's module):
+ * - `contract`: the versioned output contract app stacks read with FederationReference and app
+ *   projects' CI is generated from (`gitlab-federation ci`); see src/contract/contract.ts and
+ *   schema/contract.schema.json;
+ * - deprecated since 0.2.0, to be removed in 1.0: `grants` and one output per target the stack
+ *   uses (the 0.1.0 outputs), taken from the contract (src/pulumi/federation.ts).
  */
 import { runStack } from "./src/pulumi/program";
 
-const outputs = runStack();
-
-/**
- * The versioned output contract app stacks read with FederationReference and app projects' CI
- * is generated from (`gitlab-federation ci`); see contract/contract.ts and schema/contract.schema.json.
- */
-export const contract = outputs.contract;
-/** Per project path and grant: the project id and, per target, what the grant gets (role, audience, ...). */
-export const grants = outputs.grants;
-/** Vault auth path, accessor, audience and KV mount. */
-export const vault = outputs.vault;
-/** AWS OIDC provider ARN and audience. */
-export const aws = outputs.aws;
-/** GCP workload identity provider name and audience. */
-export const gcp = outputs.gcp;
+export = runStack();

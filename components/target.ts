@@ -165,12 +165,10 @@ export type Evaluator<Summary> = (summary: Summary, grant: GrantIdentity, claims
 /** What the Pulumi side of a target registers; implemented in the target's component.ts. */
 export interface TargetComponents<Plan, Summary> {
     /**
-     * Registers the plan's resources under `parent` (a pulumi.Resource). Returns the stack outputs
-     * of the target and a function for each grant's outputs.
+     * Registers the plan's resources under `parent` (a pulumi.Resource). Returns what the
+     * resources add to the target's part of the contract.
      */
     register(plan: Plan, parent: unknown): {
-        readonly outputs: unknown;
-        grantOutputs(summary: Summary): unknown;
         /**
          * Contract values the resources know better than the plan (Outputs): an ARN with the real
          * account, the auth method's accessor. Merged over the plan's contract.

@@ -4,6 +4,7 @@ import Ajv2020 from "ajv/dist/2020";
 import { CORE_SCHEMA, load } from "js-yaml";
 import { devMap } from "./helpers/maps";
 import { planMap } from "../src/features";
+import { contractTypesSource } from "../src/features/contract-types";
 import { contractJsonSchema, mapJsonSchema, planJsonSchema, stackFileJsonSchema } from "../src/features/json-schema";
 import { AWS, GCP, VAULT, map } from "./helpers/maps";
 
@@ -16,6 +17,7 @@ describe("JSON Schemas", () => {
         assert.deepEqual(committed("schema/stack.schema.json"), stackFileJsonSchema());
         assert.deepEqual(committed("docs/plan.schema.json"), planJsonSchema());
         assert.deepEqual(committed("schema/contract.schema.json"), contractJsonSchema());
+        assert.equal(readFileSync("src/contract/targets.generated.ts", "utf8"), contractTypesSource());
     });
 
     it("the map schema accepts the dev map and points at a typo", () => {

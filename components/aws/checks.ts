@@ -150,18 +150,17 @@ export function checkAcknowledgements({ grant, fields, at }: AwsGrant, findings:
             `ref ${JSON.stringify(patterns[0])} is a pattern and the grant requires a protected ref, but AWS sees only sub and aud and cannot check ref_protected: a push to any branch or tag matching ${JSON.stringify(patterns[0])}, protected or not, could assume this role. Use exact refs, or set aws.acknowledge.protected with a reason (e.g. only maintainers may create such ${grant.refType === "tag" ? "tags" : "branches"})`,
         );
     }
-    if (ack.protected !== undefined) {
-        findings.warn(
-            [...at, "acknowledge", "protected"],
-            grant.protected && patterns.length > 0 ? `AWS does not check that the ref is protected: ${JSON.stringify(ack.protected)}` : `has no effect: the grant has no ref pattern that requires protection; remove it`,
-        );
+    if (ack.protected !== undefined && grant.protected && patterns.length > 0) {
+        findings.loosen([...at, "acknowledge", "protected"], "AWS does not check that the ref is protected", ack.protected);
+    } else if (ack.protected !== undefined) {
+        findings.warn([...at, "acknowledge", "protected"], `has no effect: the grant has no ref pattern that requires protection; remove it`);
     }
-    if (grant.environment !== undefined) {
+    if (grant.environment !== undefined && ack.environment !== undefined) {
+        findings.loosen([...at, "acknowledge", "environment"], "AWS does not check the environment", ack.environment);
+    } else if (grant.environment !== undefined) {
         findings.warn(
             [...at, "acknowledge", "environment"],
-            ack.environment !== undefined
-                ? `AWS does not check the environment: ${JSON.stringify(ack.environment)}`
-                : `AWS cannot check environment ${JSON.stringify(grant.environment)}: any job on a matching ref can assume this role, not only jobs of that environment. Set aws.acknowledge.environment with a reason to record that this is intended`,
+            `AWS cannot check environment ${JSON.stringify(grant.environment)}: any job on a matching ref can assume this role, not only jobs of that environment. Set aws.acknowledge.environment with a reason to record that this is intended`,
         );
     } else if (ack.environment !== undefined) {
         findings.warn([...at, "acknowledge", "environment"], `has no effect: the grant sets no environment; remove it`);
@@ -197,7 +196,11 @@ export function checkPermissions({ fields, at }: AwsGrant, findings: Findings): 
         }
     }
     if (fields.allowBroad !== undefined) {
-        findings.warn([...at, "allowBroad"], broad ? `broad AWS permissions: ${JSON.stringify(fields.allowBroad)}` : `has no effect: the role's permissions are not broad; remove it`);
+        if (broad) {
+            findings.loosen([...at, "allowBroad"], "broad AWS permissions", fields.allowBroad);
+        } else {
+            findings.warn([...at, "allowBroad"], `has no effect: the role's permissions are not broad; remove it`);
+        }
     }
     if (arns.length === 0 && fields.inlinePolicy === undefined) {
         findings.warn(at, `the role gets no permissions (no managedPolicyArns, no inlinePolicy): pipelines can assume it but do nothing with it`);

@@ -68,16 +68,14 @@ export class AwsOidcFederation extends pulumi.ComponentResource {
 export const components: TargetComponents<AwsPlan, AwsSummary> = {
     register(plan, parent) {
         const federation = new AwsOidcFederation("aws", { plan }, { parent: parent as pulumi.Resource });
+        // The plan writes <account-id> where the map names no account; the resources know it.
         return {
-            outputs: { oidcProviderArn: federation.providerArn, audience: plan.audience },
-            grantOutputs: (summary) => {
-                const role = lookup(federation.roles, summary.roleName, "IAM role");
-                return { roleArn: role.arn, roleName: role.name, audience: summary.audience };
-            },
-            // The plan writes <account-id> where the map names no account; the resources know it.
             contract: {
                 section: { oidcProviderArn: federation.providerArn },
-                grant: (summary) => ({ roleArn: lookup(federation.roles, summary.roleName, "IAM role").arn }),
+                grant: (summary) => {
+                    const role = lookup(federation.roles, summary.roleName, "IAM role");
+                    return { roleArn: role.arn, roleName: role.name };
+                },
             },
         };
     },

@@ -4,10 +4,8 @@
  * does not name is only known once deployed; see component.ts).
  */
 import { z } from "zod";
-import type { AwsContract, AwsGrantContract } from "../../src/contract/contract";
 import { inPart, schemaRule } from "../../src/core/contract-rules";
 import { audienceProblem, httpsUrlProblem } from "../../src/core/rules";
-import { conforms } from "../../src/core/type-checks";
 import type { ContractCapability } from "../target";
 import type { AwsPlan, AwsRoleEntry, AwsSummary } from "./plan-schema";
 import { AwsGrantSchema, AwsSchema } from "./schema";
@@ -15,26 +13,23 @@ import { AwsGrantSchema, AwsSchema } from "./schema";
 export const AwsContractSchema = z
     .object({
         audience: z.string().meta({ description: "The aud of the job's AWS ID token." }),
-        oidcProviderArn: z.string(),
-        partition: z.enum(["aws", "aws-cn", "aws-us-gov"]),
+        oidcProviderArn: z.string().meta({ description: "The IAM OIDC provider every role of the stack trusts." }),
+        partition: z.enum(["aws", "aws-cn", "aws-us-gov"]).meta({ description: "The partition of the account." }),
     })
     .meta({ description: "The stack's IAM OIDC provider." });
 
 export const AwsGrantContractSchema = z
     .object({
         roleArn: z.string().meta({ description: "AWS_ROLE_ARN." }),
-        roleName: z.string(),
-        audience: z.string(),
+        roleName: z.string().meta({ description: "The role's name (its path is aws.rolePath)." }),
+        audience: z.string().meta({ description: "The aud of the job's AWS ID token." }),
         maxSessionDuration: z.number().int().meta({ description: "Seconds: the longest session the role allows." }),
-        managedPolicyArns: z.array(z.string()),
+        managedPolicyArns: z.array(z.string()).meta({ description: "The managed policies attached to the role." }),
     })
     .meta({ description: "What a grant gets from AWS: the role its token may assume." });
 
-conforms<z.output<typeof AwsContractSchema>, AwsContract>();
-conforms<z.output<typeof AwsGrantContractSchema>, AwsGrantContract>();
-
 export function awsContract(plan: AwsPlan): z.output<typeof AwsContractSchema> {
-    return { audience: plan.audience, oidcProviderArn: plan.providerArn, partition: plan.providerArn.split(":")[1] as AwsContract["partition"] };
+    return { audience: plan.audience, oidcProviderArn: plan.providerArn, partition: plan.providerArn.split(":")[1] as z.output<typeof AwsContractSchema>["partition"] };
 }
 
 export function awsGrantContract(role: AwsRoleEntry | undefined, summary: AwsSummary): z.output<typeof AwsGrantContractSchema> {

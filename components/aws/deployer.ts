@@ -157,8 +157,8 @@ function checkRoleScope(aws: AwsConfig, settings: AwsDeployerConfig, findings: F
             path,
             `is required while aws.permissionsBoundary is unset: the applier creates IAM roles, and without a boundary it could create one with any permission and assume it. Set aws.permissionsBoundary (every role then carries it, and the applier may write only such roles), or give the reason here`,
         );
-    } else if (aws.permissionsBoundary === undefined) {
-        findings.warn(path, `the applier can create IAM roles with any permission: ${JSON.stringify(settings.allowUnboundedRoles)}`);
+    } else if (aws.permissionsBoundary === undefined && settings.allowUnboundedRoles !== undefined) {
+        findings.loosen(path, "the applier can create IAM roles with any permission", settings.allowUnboundedRoles);
     } else if (settings.allowUnboundedRoles !== undefined) {
         findings.warn(path, `has no effect: aws.permissionsBoundary bounds every role the applier writes; remove it`);
     }
@@ -173,7 +173,7 @@ function checkAcknowledgement(config: DeployerConfig, settings: AwsDeployerConfi
             `is required with an aws section: AWS sees only sub and aud, so any job of a pipeline on ${[config.applier.ref].flat().join(", ")} in ${config.project} can assume the applier's role, not only pulumi up in ${config.applier.environment}, and AWS cannot check that the branch is protected; give the reason this is acceptable (e.g. the branch is protected and every job on it is reviewed)`,
         );
     } else {
-        findings.warn(path, `AWS does not check the applier's environment or protection: ${JSON.stringify(settings.acknowledge)}`);
+        findings.loosen(path, "AWS does not check the applier's environment or protection", settings.acknowledge);
     }
 }
 

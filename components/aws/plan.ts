@@ -155,6 +155,9 @@ function planRoles(ctx: PlanContext<AwsConfig, AwsGrantConfig>, shared: Shared) 
 export function planAws(ctx: PlanContext<AwsConfig, AwsGrantConfig>): TargetPlanResult<AwsPlan, AwsSummary> {
     const { gitlab, section: aws, findings } = ctx;
     checkSection(gitlab, aws, findings);
+    if (ctx.sharding !== undefined && aws.accountId === undefined) {
+        findings.problem(["aws", "accountId"], `is required with gitlab-federation:sharding: the foundation publishes the shards' role ARNs, which name the account`);
+    }
     const account = accountOf(aws);
     const providerArn = aws.existingProviderArn ?? oidcProviderArn(aws.partition, account, gitlab.url);
     const tags = { ...MANAGED_BY_TAG, ...(aws.tags ?? {}) };

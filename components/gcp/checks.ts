@@ -35,7 +35,11 @@ export function checkRoles({ fields, at }: TargetGrant<GcpGrantConfig>, gcp: Gcp
         }
     });
     if (fields.allowBroad !== undefined) {
-        findings.warn([...at, "allowBroad"], privileged ? `privileged GCP roles: ${JSON.stringify(fields.allowBroad)}` : `has no effect: no privileged role is granted; remove it`);
+        if (privileged) {
+            findings.loosen([...at, "allowBroad"], "privileged GCP roles", fields.allowBroad);
+        } else {
+            findings.warn([...at, "allowBroad"], `has no effect: no privileged role is granted; remove it`);
+        }
     }
     if (fields.roles.length === 0) {
         findings.warn(at, `the service account gets no roles on ${gcp.project}: grant it roles on individual resources outside this map, or list roles`);

@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { argsOf } from "../../src/core/resources";
 import { lookup, optionsOf } from "../../src/pulumi/options";
 import type { TargetComponents } from "../target";
-import { COMPONENT, RESOURCE, serviceAccountEmail, serviceAccountResourceId, withoutService } from "./names";
+import { COMPONENT, RESOURCE, serviceAccountEmail, serviceAccountResourceId } from "./names";
 import type { GcpPlan, GcpSummary } from "./plan-schema";
 
 /** Plan keys of IAM member entries that are for readers, not resource arguments. */
@@ -97,11 +97,9 @@ export const components: TargetComponents<GcpPlan, GcpSummary> = {
     register(plan, parent) {
         const federation = new GcpWorkloadIdentityFederation("gcp", { plan }, { parent: parent as pulumi.Resource });
         return {
-            outputs: { providerName: federation.providerName, audience: plan.audience },
-            grantOutputs: (summary) => {
-                const account = lookup(federation.serviceAccounts, summary.accountId, "service account");
-                const providerName = summary.provider !== undefined ? withoutService(summary.provider) : federation.providerName;
-                return { serviceAccountEmail: account.email, providerName, audience: summary.audience };
+            // The provider's name is the plan's: projects/<number>/..., as GCP returns it (the map names the number).
+            contract: {
+                grant: (summary) => ({ serviceAccountEmail: lookup(federation.serviceAccounts, summary.accountId, "service account").email }),
             },
         };
     },

@@ -1,9 +1,7 @@
 /** GCP's part of the output contract (contract/contract.ts): the pool provider and each grant's service account, from the plan. */
 import { z } from "zod";
-import type { GcpContract, GcpGrantContract } from "../../src/contract/contract";
 import { inPart, schemaRule } from "../../src/core/contract-rules";
 import { audienceProblem } from "../../src/core/rules";
-import { conforms } from "../../src/core/type-checks";
 import type { ContractCapability } from "../target";
 import { IAM_SERVICE, withoutService } from "./names";
 import type { GcpPlan, GcpSummary } from "./plan-schema";
@@ -20,16 +18,13 @@ export const GcpContractSchema = z
 
 export const GcpGrantContractSchema = z
     .object({
-        serviceAccountEmail: z.string(),
-        providerName: z.string(),
-        providerResourceName: z.string(),
-        audience: z.string(),
+        serviceAccountEmail: z.string().meta({ description: "The service account the job impersonates." }),
+        providerName: z.string().meta({ description: "The provider the job exchanges its token at: the stack's, or its shard's." }),
+        providerResourceName: z.string().meta({ description: "//iam.googleapis.com/<providerName>: the audience of the STS exchange." }),
+        audience: z.string().meta({ description: "The aud of the job's GCP ID token." }),
         roles: z.array(z.string()).meta({ description: "Project roles the service account holds." }),
     })
     .meta({ description: "What a grant gets from GCP: the service account its token may impersonate." });
-
-conforms<z.output<typeof GcpContractSchema>, GcpContract>();
-conforms<z.output<typeof GcpGrantContractSchema>, GcpGrantContract>();
 
 export function gcpContract(plan: GcpPlan): z.output<typeof GcpContractSchema> {
     return { audience: plan.audience, providerName: withoutService(plan.providerResourceName), providerResourceName: plan.providerResourceName };

@@ -176,7 +176,7 @@ function checkDeployer(gcp: GcpConfig, settings: GcpDeployerConfig, grantedRoles
             `is required with a gcp section: IAM conditions cannot name service accounts or pools, so in ${gcp.project} the applier can bind ${WORKLOAD_IDENTITY_USER} on any service account for anyone (itself included), change any workload identity pool, and grant itself the project roles the map grants: it can act as every service account of ${gcp.project}. Dedicate ${gcp.project} to this stack (no default compute service account, no service accounts or pools but the ones this stack creates, the deployer's own included) and give the reason here`,
         );
     } else {
-        findings.warn(ACKNOWLEDGE, `the applier can act as every service account of ${gcp.project} and change every workload identity pool there: ${JSON.stringify(settings.acknowledgeProject)}`);
+        findings.loosen(ACKNOWLEDGE, `the applier can act as every service account of ${gcp.project} and change every workload identity pool there`, settings.acknowledgeProject);
     }
     if (grantedRoles.length > MAX_ALLOWED_ROLES) {
         findings.problem(

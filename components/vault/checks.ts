@@ -77,13 +77,10 @@ export function checkUnprotectedOverlap(grants: readonly VaultGrant[], findings:
                 `this unprotected grant (protected: false) may read ${JSON.stringify(prefix)}, which overlaps ${JSON.stringify(first.prefix)} read by the protected grant ${formatPath(first.grant.path)}${more}: a push to any matching branch could read those secrets. Narrow the prefix, set protected: true, or set vault.allowUnprotectedOverlap with a reason`,
             );
         });
-        if (fields.allowUnprotectedOverlap !== undefined) {
-            findings.warn(
-                [...at, "allowUnprotectedOverlap"],
-                overlapped
-                    ? `unprotected refs may read secrets that protected grants also read: ${JSON.stringify(fields.allowUnprotectedOverlap)}`
-                    : `has no effect: no protected grant reads these prefixes; remove it`,
-            );
+        if (fields.allowUnprotectedOverlap !== undefined && overlapped) {
+            findings.loosen([...at, "allowUnprotectedOverlap"], "unprotected refs may read secrets that protected grants also read", fields.allowUnprotectedOverlap);
+        } else if (fields.allowUnprotectedOverlap !== undefined) {
+            findings.warn([...at, "allowUnprotectedOverlap"], `has no effect: no protected grant reads these prefixes; remove it`);
         }
     }
 }
@@ -202,7 +199,7 @@ export function auditOptions(device: AuditDeviceConfig, at: readonly PathSegment
         options[key] = value;
     }
     if (device.allowLogRaw !== undefined) {
-        findings.warn([...at, "allowLogRaw"], `secrets are written to the audit log unhashed: ${JSON.stringify(device.allowLogRaw)}`);
+        findings.loosen([...at, "allowLogRaw"], "secrets are written to the audit log unhashed", device.allowLogRaw);
     }
     return options;
 }
@@ -293,12 +290,11 @@ export function checkReads({ grant, fields, at }: VaultGrant, vault: VaultConfig
     const read = uniqueSorted(fields.read);
     if (fields.allowOutsideProject !== undefined) {
         const outside = read.filter((prefix) => !inside(prefix));
-        findings.warn(
-            [...at, "allowOutsideProject"],
-            outside.length > 0
-                ? `reads outside ${JSON.stringify(`${grant.project}/`)} (${outside.join(", ")}): ${JSON.stringify(fields.allowOutsideProject)}`
-                : `has no effect: every prefix is inside ${JSON.stringify(`${grant.project}/`)}; remove it`,
-        );
+        if (outside.length > 0) {
+            findings.loosen([...at, "allowOutsideProject"], `reads outside ${JSON.stringify(`${grant.project}/`)} (${outside.join(", ")})`, fields.allowOutsideProject);
+        } else {
+            findings.warn([...at, "allowOutsideProject"], `has no effect: every prefix is inside ${JSON.stringify(`${grant.project}/`)}; remove it`);
+        }
     }
     return read;
 }

@@ -114,18 +114,16 @@ export const components: TargetComponents<VaultPlan, VaultSummary> = {
         const [mount] = plan.mounts;
         const kvPath = mount !== undefined ? new VaultKvMount("vault-kv", { mount }, opts).path : pulumi.output(plan.kvMount);
         const jwt = new VaultJwtAuth("vault-jwt", { plan, rolesDependOn: [...audit.devices.values()] }, opts);
+        // The names come from the resources, so a reader of the contract waits for them.
         return {
-            outputs: { authPath: jwt.path, ...(jwt.accessor !== undefined ? { accessor: jwt.accessor } : {}), audience: plan.audience, kvMount: kvPath },
-            grantOutputs: (summary) => {
-                const role = lookup(jwt.roles, summary.roleName, "Vault role");
-                return {
+            contract: {
+                section: { authPath: jwt.path, kvMount: kvPath, ...(jwt.accessor !== undefined ? { accessor: jwt.accessor } : {}) },
+                grant: (summary) => ({
                     authPath: jwt.path,
-                    roleName: role.roleName,
-                    audience: summary.audience,
-                    policyNames: summary.policyNames.map((n) => lookup(jwt.policies, n, "Vault policy").name),
-                };
+                    roleName: lookup(jwt.roles, summary.roleName, "Vault role").roleName,
+                    policyNames: pulumi.all(summary.policyNames.map((n) => lookup(jwt.policies, n, "Vault policy").name)),
+                }),
             },
-            ...(jwt.accessor !== undefined ? { contract: { section: { accessor: jwt.accessor } } } : {}),
         };
     },
 };

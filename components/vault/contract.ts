@@ -4,10 +4,8 @@
  * for reading a contract back (`gitlab-federation ci --contract`).
  */
 import { z } from "zod";
-import type { VaultContract, VaultGrantContract } from "../../src/contract/contract";
 import { audienceProblem } from "../../src/core/rules";
 import { patternRule, schemaRule, urlRule } from "../../src/core/contract-rules";
-import { conforms } from "../../src/core/type-checks";
 import type { ContractCapability } from "../target";
 import type { VaultPlan, VaultSummary } from "./plan-schema";
 import { mountPathProblem, secretPrefixProblem } from "./rules";
@@ -17,7 +15,7 @@ const strings = z.array(z.string());
 
 export const VaultContractSchema = z
     .object({
-        serverUrl: z.string().optional().meta({ description: "The address CI jobs reach Vault at (VAULT_SERVER_URL)." }),
+        serverUrl: z.string().optional().meta({ description: "The address CI jobs reach Vault at (VAULT_SERVER_URL): vault.serverUrl, or the audience when that is a URL." }),
         authPath: z.string().meta({ description: "Path of the JWT auth method (VAULT_AUTH_PATH)." }),
         audience: z.string().meta({ description: "The aud of the job's Vault ID token." }),
         kvMount: z.string().meta({ description: "Path of the KV v2 mount the grants read from." }),
@@ -30,17 +28,14 @@ export const VaultGrantContractSchema = z
         roleName: z.string().meta({ description: "The grant's role (VAULT_AUTH_ROLE)." }),
         policyNames: strings,
         read: strings.meta({ description: "Secret folders under kvMount the grant reads and lists, each with everything below it." }),
-        authPath: z.string(),
-        audience: z.string(),
-        kvMount: z.string(),
-        serverUrl: z.string().optional(),
+        authPath: z.string().meta({ description: "The stack's authPath, repeated so one grant is enough to log in." }),
+        audience: z.string().meta({ description: "The aud of the job's Vault ID token." }),
+        kvMount: z.string().meta({ description: "The stack's kvMount." }),
+        serverUrl: z.string().optional().meta({ description: "The stack's serverUrl." }),
         tokenTtl: z.number().int().meta({ description: "Seconds." }),
         tokenMaxTtl: z.number().int().meta({ description: "Seconds." }),
     })
     .meta({ description: "What a grant gets from Vault." });
-
-conforms<z.output<typeof VaultContractSchema>, VaultContract>();
-conforms<z.output<typeof VaultGrantContractSchema>, VaultGrantContract>();
 
 export function vaultContract(plan: VaultPlan): z.output<typeof VaultContractSchema> {
     return { ...(plan.serverUrl !== undefined ? { serverUrl: plan.serverUrl } : {}), authPath: plan.authPath, audience: plan.audience, kvMount: plan.kvMount };

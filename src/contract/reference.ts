@@ -14,35 +14,28 @@
  * when it comes from another copy of the SDK (sdk/nodejs/cmd/run/run.ts, `RunError.isInstance`).
  */
 import * as pulumi from "@pulumi/pulumi";
-import {
-    AwsGrantContract,
-    CONTRACT_SCHEMA_VERSION,
-    Contract,
-    ContractTarget,
-    GRANT_CONTRACT_KEYS,
-    GcpGrantContract,
-    GrantConditions,
-    GrantContract,
-    VaultGrantContract,
-    contractMajor,
-} from "./contract";
+import { CONTRACT_SCHEMA_VERSION, Contract, ContractTarget, GRANT_CONTRACT_KEYS, GrantConditions, GrantContract, TargetContracts, contractMajor } from "./contract";
 
 /** One Output per field of a target's part of a grant. */
 export type Outputs<T> = { readonly [K in keyof T]-?: pulumi.Output<T[K]> };
 
-/** A grant of the referenced stack, as Outputs. */
-export interface FederationGrant {
+/** One target's part of a grant, as Outputs; each fails, naming the grant, when the grant does not use that target. */
+export type TargetOutputs<T extends ContractTarget> = Outputs<TargetContracts[T]["grant"]>;
+
+/** The targets of the contract, from the registry (targets.generated.ts). */
+const CONTRACT_TARGETS = Object.keys(GRANT_CONTRACT_KEYS) as ContractTarget[];
+
+/** A grant of the referenced stack, as Outputs: one property per target (`grant.vault.roleName`), or `grant.target("vault")`. */
+export type FederationGrant = {
     readonly project: string;
     readonly grant: string;
     /** The whole grant. */
     readonly value: pulumi.Output<GrantContract>;
     readonly projectId: pulumi.Output<string>;
     readonly conditions: pulumi.Output<GrantConditions>;
-    /** Vault's part; each Output fails, naming the grant, when the grant does not use Vault. */
-    readonly vault: Outputs<VaultGrantContract>;
-    readonly aws: Outputs<AwsGrantContract>;
-    readonly gcp: Outputs<GcpGrantContract>;
-}
+    /** One target's part, typed by its key. */
+    target<T extends ContractTarget>(key: T): TargetOutputs<T>;
+} & { readonly [T in ContractTarget]: TargetOutputs<T> };
 
 export interface FederationReferenceOptions {
     /** Reuse this StackReference instead of creating one. */
@@ -126,25 +119,36 @@ export class FederationReference {
             }
             return found;
         });
-        const part = <T extends ContractTarget>(target: T) => {
-            const section = value.apply((g) => {
-                const found = g[target];
-                if (found === undefined) {
-                    throw new pulumi.RunError(`grant ${project} ${grant} of gitlab-federation stack ${stack} does not use ${target}; it uses: ${list((["vault", "aws", "gcp"] as const).filter((t) => g[t] !== undefined))}`);
+        const parts = new Map<ContractTarget, unknown>();
+        const part = <T extends ContractTarget>(target: T): TargetOutputs<T> => {
+            if (!parts.has(target)) {
+                if (!CONTRACT_TARGETS.includes(target)) {
+                    throw new pulumi.RunError(`gitlab-federation has no target ${JSON.stringify(target)}; its targets: ${list(CONTRACT_TARGETS)}`);
                 }
-                return found;
-            });
-            return Object.fromEntries(GRANT_CONTRACT_KEYS[target].map((key) => [key, section.apply((s) => (s as unknown as Record<string, unknown>)[key])])) as unknown as Outputs<NonNullable<GrantContract[T]>>;
+                const section = value.apply((g) => {
+                    const found = g[target];
+                    if (found === undefined) {
+                        throw new pulumi.RunError(`grant ${project} ${grant} of gitlab-federation stack ${stack} does not use ${target}; it uses: ${list(CONTRACT_TARGETS.filter((t) => g[t] !== undefined))}`);
+                    }
+                    return found as unknown as Record<string, unknown>;
+                });
+                const keys: readonly string[] = GRANT_CONTRACT_KEYS[target];
+                parts.set(target, Object.fromEntries(keys.map((key) => [key, section.apply((s) => s[key])])));
+            }
+            return parts.get(target) as TargetOutputs<T>;
         };
-        return {
+        const result = {
             project,
             grant,
             value,
             projectId: value.apply((g) => g.projectId),
             conditions: value.apply((g) => g.conditions),
-            vault: part("vault"),
-            aws: part("aws"),
-            gcp: part("gcp"),
+            target: part,
         };
+        // One lazy property per target: a grant that uses one target creates no Outputs for the others.
+        for (const target of CONTRACT_TARGETS) {
+            Object.defineProperty(result, target, { enumerable: true, get: () => part(target) });
+        }
+        return result as FederationGrant;
     }
 }

@@ -64,9 +64,22 @@ export function show(value: unknown): string {
 }
 
 /** Collects problems and warnings with their paths. */
+/**
+ * A loosening the map asks for with a reason (an allow... or acknowledge... field): what it
+ * allows and why, as data for review (diff, access) as well as a warning.
+ */
+export interface Loosening {
+    readonly segments: readonly PathSegment[];
+    /** What it allows, in the target's terms: "broad AWS permissions". */
+    readonly effect: string;
+    /** The map's reason, as written. */
+    readonly reason: string;
+}
+
 export class Findings {
     readonly problems: Problem[] = [];
     readonly warnings: Warning[] = [];
+    readonly loosenings: Loosening[] = [];
 
     problem(segments: readonly PathSegment[], message: string): void {
         this.problems.push({ path: formatPath(segments), segments, message });
@@ -74,6 +87,12 @@ export class Findings {
 
     warn(segments: readonly PathSegment[], message: string): void {
         this.warnings.push({ path: formatPath(segments), segments, message });
+    }
+
+    /** A loosening in effect, at the field that asks for it: recorded, and warned as `<effect>: "<reason>"`. */
+    loosen(segments: readonly PathSegment[], effect: string, reason: string): void {
+        this.loosenings.push({ segments, effect, reason });
+        this.warn(segments, `${effect}: ${JSON.stringify(reason)}`);
     }
 }
 

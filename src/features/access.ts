@@ -5,6 +5,7 @@
  * itself, a parent folder that covers it, or a child folder inside it), and the loosenings it
  * carries. Linear: folders are matched through their ancestors, never pairwise.
  */
+import { looseningsFor } from "./loosenings";
 import { targets } from "../../components";
 import { compare } from "../core/findings";
 import type { GrantSummary, Plan } from "./plan-schema";
@@ -54,22 +55,6 @@ function ancestors(path: string): string[] {
     return out;
 }
 
-function loosenings(plan: Plan): Map<string, string[]> {
-    const byPath = new Map<string, string[]>();
-    for (const w of plan.warnings) {
-        const match = /^(.*\.grants(?:\.[A-Za-z0-9_$-]+|\[[^\]]+\]))\.([a-z]+)\.(allow[A-Za-z]+|acknowledge\.[a-z]+)$/.exec(w.path);
-        if (match !== null) {
-            const key = `${match[1]}.${match[2]}`;
-            (byPath.get(key) ?? byPath.set(key, []).get(key)!).push(`${match[3]}: ${w.message}`);
-        }
-    }
-    return byPath;
-}
-
-function grantPath(g: GrantSummary): string {
-    return `gitlab-federation:projects[${JSON.stringify(g.project)}].grants${/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(g.grant) ? `.${g.grant}` : `[${JSON.stringify(g.grant)}]`}`;
-}
-
 function row(r: Reached, resource: string, via: Via): AccessRow {
     const c = r.grant.conditions;
     return {
@@ -92,7 +77,6 @@ function row(r: Reached, resource: string, via: Via): AccessRow {
 /** Every (resource, grant) pair of the map that matches the filter, sorted by target, resource, project, grant. */
 export function accessMatrix(plan: Plan, filter: AccessFilter = {}): AccessRow[] {
     const sections = plan as unknown as Record<string, unknown>;
-    const notes = loosenings(plan);
     const rows: AccessRow[] = [];
     for (const target of targets()) {
         const section = sections[target.key];
@@ -106,7 +90,7 @@ export function accessMatrix(plan: Plan, filter: AccessFilter = {}): AccessRow[]
             if (summary === undefined) {
                 continue;
             }
-            const grantNotes = notes.get(`${grantPath(grant)}.${target.key}`) ?? [];
+            const grantNotes = looseningsFor(grant, target.key);
             for (const reach of target.review?.reaches?.(section, summary, grant) ?? []) {
                 (reach.hierarchical ? hierarchical : flat).push({ grant, target: target.key, resource: reach.resource, gives: reach.gives, loosenings: grantNotes });
             }

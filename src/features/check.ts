@@ -4,7 +4,7 @@
  * never names a target.
  */
 import { targets } from "../../components";
-import { Findings, MapValidationError, Problem, Warning, formatPath, sortFindings } from "../core/findings";
+import { Findings, Loosening, MapValidationError, PathSegment, Problem, Warning, compare, formatPath, sortFindings } from "../core/findings";
 import { ResolvedGrant, resolveGrants } from "../core/model";
 import { ParsedMap, parseMap } from "../core/parse";
 import type { DeployerConfig, ShardingConfig } from "../core/schema";
@@ -132,7 +132,21 @@ function checkAudiences(results: ReadonlyMap<string, TargetPlanResult<unknown, u
     }
 }
 
-function summaryOf(grant: ResolvedGrant, results: ReadonlyMap<string, TargetPlanResult<unknown, unknown>>, shard: number | undefined): GrantSummary {
+/** Whether `segments` lie under `prefix` (a grant's path). */
+function under(segments: readonly PathSegment[], prefix: readonly PathSegment[]): boolean {
+    return segments.length > prefix.length && prefix.every((segment, i) => segments[i] === segment);
+}
+
+/** A grant's loosenings in effect, by field under the grant. */
+function looseningsOf(grant: ResolvedGrant, loosenings: readonly Loosening[]): { loosenings?: { field: string; effect: string; reason: string }[] } {
+    const own = loosenings
+        .filter((l) => under(l.segments, grant.path))
+        .map((l) => ({ field: l.segments.slice(grant.path.length).join("."), effect: l.effect, reason: l.reason }))
+        .sort((a, b) => compare(a.field, b.field));
+    return own.length > 0 ? { loosenings: own } : {};
+}
+
+function summaryOf(grant: ResolvedGrant, results: ReadonlyMap<string, TargetPlanResult<unknown, unknown>>, shard: number | undefined, loosenings: readonly Loosening[]): GrantSummary {
     const summary: Record<string, unknown> = {
         project: grant.project,
         projectId: grant.projectId,
@@ -149,6 +163,7 @@ function summaryOf(grant: ResolvedGrant, results: ReadonlyMap<string, TargetPlan
         },
         ...(grant.deployer !== undefined ? { deployer: grant.deployer.role } : {}),
         ...(shard !== undefined ? { shard } : {}),
+        ...looseningsOf(grant, loosenings),
     };
     for (const [key, result] of results) {
         const part = result.grants.get(grant.index);
@@ -160,11 +175,7 @@ function summaryOf(grant: ResolvedGrant, results: ReadonlyMap<string, TargetPlan
 }
 
 /** A sharded map's assignment: grants by the shard of their project; the deployer's stay in the foundation. */
-function shardingOf(config: ShardingConfig, parsed: ParsedMap, findings: Findings): NonNullable<PlanContext<unknown, unknown>["sharding"]> {
-    const aws = parsed.sections.get("aws") as { accountId?: string } | undefined;
-    if (aws !== undefined && aws.accountId === undefined) {
-        findings.problem(["aws", "accountId"], `is required with gitlab-federation:sharding: the foundation publishes the shards' role ARNs, which name the account`);
-    }
+function shardingOf(config: ShardingConfig): NonNullable<PlanContext<unknown, unknown>["sharding"]> {
     const cache = new Map<string, number>();
     return {
         shards: config.shards,
@@ -210,7 +221,7 @@ export function checkMap(raw: Readonly<Record<string, unknown>>, options: CheckO
     checkGrants(grants, parsed.present, findings);
     checkDeployerTargets(parsed, findings);
 
-    const sharding = parsed.sharding === undefined ? undefined : shardingOf(parsed.sharding, parsed, findings);
+    const sharding = parsed.sharding === undefined ? undefined : shardingOf(parsed.sharding);
     const results = new Map<string, TargetPlanResult<unknown, unknown>>();
     for (const target of targets()) {
         const section = parsed.sections.get(target.key);
@@ -238,7 +249,11 @@ export function checkMap(raw: Readonly<Record<string, unknown>>, options: CheckO
         const backendUrl = backendUrlOf(d);
         plan.deployer = { project: d.project, projectId: String(d.id), environment: d.applier.environment, manual: d.applier.manual, ...(backendUrl !== undefined ? { backendUrl } : {}) };
     }
-    plan.grants = grants.map((g) => summaryOf(g, results, sharding?.shardOf(g)));
+    plan.grants = grants.map((g) => summaryOf(g, results, sharding?.shardOf(g), findings.loosenings));
+    const outside = findings.loosenings.filter((l) => !grants.some((g) => under(l.segments, g.path)));
+    if (outside.length > 0) {
+        plan.loosenings = sortFindings(outside.map((l) => ({ path: formatPath(l.segments), message: "", effect: l.effect, reason: l.reason }))).map(({ path, effect, reason }) => ({ path, effect, reason }));
+    }
     plan.warnings = warnings.map(({ path, message }) => ({ path, message }));
     return { problems, warnings, plan: plan as Plan };
 }

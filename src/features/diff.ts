@@ -7,6 +7,7 @@
  * does not show (features/review.ts: trust, section-wide access, hazards), the resources
  * `pulumi up` would change (features/lifecycle.ts), hazards first, and the warnings.
  */
+import { looseningsFor } from "./loosenings";
 import { targets } from "../../components";
 import { compare } from "../core/findings";
 import type { Enforcement } from "../core/resources";
@@ -39,31 +40,13 @@ export interface DiffResult {
 interface Side {
     readonly grant: GrantSummary;
     readonly facets: AccessFacets;
-    /** Warnings about loosenings of this grant for this target (allow..., acknowledge...). */
+    /** The grant's loosenings for this target (allow..., acknowledge...), from its summary. */
     readonly loosenings: readonly string[];
     /** The target trusts the project's path, not its id (its enforcement record lists projectPath: AWS). */
     readonly bindsPath: boolean;
 }
 
-const LOOSENING = /\.(allow[A-Za-z]+|acknowledge\.[A-Za-z]+)$/;
-
-/** Loosening warnings by grant path and target: `<grant path>.<target>.allowX` and the like. */
-function looseningsOf(plan: Plan): Map<string, string[]> {
-    const byPrefix = new Map<string, string[]>();
-    for (const w of plan.warnings) {
-        if (LOOSENING.test(w.path)) {
-            const base = w.path.replace(LOOSENING, "");
-            (byPrefix.get(base) ?? byPrefix.set(base, []).get(base)!).push(`${w.path.slice(base.length + 1)}: ${w.message}`);
-        }
-    }
-    return byPrefix;
-}
-
-function grantPath(g: GrantSummary, target: string): string {
-    return `gitlab-federation:projects[${JSON.stringify(g.project)}].grants${/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(g.grant) ? `.${g.grant}` : `[${JSON.stringify(g.grant)}]`}.${target}`;
-}
-
-function sidesOf(plan: Plan, target: AnyTarget, loosenings: Map<string, string[]>): Map<string, Side> {
+function sidesOf(plan: Plan, target: AnyTarget): Map<string, Side> {
     const section = (plan as unknown as Record<string, unknown>)[target.key];
     const sides = new Map<string, Side>();
     const review = target.review;
@@ -74,7 +57,7 @@ function sidesOf(plan: Plan, target: AnyTarget, loosenings: Map<string, string[]
         const summary = (grant as Record<string, unknown>)[target.key];
         if (summary !== undefined) {
             const bindsPath = (summary as { enforcement?: Enforcement }).enforcement?.enforced.includes("projectPath") === true;
-            sides.set(`${grant.projectId}/${grant.grant}`, { grant, facets: review.access(section, summary), loosenings: loosenings.get(grantPath(grant, target.key)) ?? [], bindsPath });
+            sides.set(`${grant.projectId}/${grant.grant}`, { grant, facets: review.access(section, summary), loosenings: looseningsFor(grant, target.key), bindsPath });
         }
     }
     return sides;
@@ -158,8 +141,8 @@ function compareSides(old: Side, side: Side, title: string): Delta {
 }
 
 /** Access changes of one target. */
-function accessChanges(base: Plan, head: Plan, target: AnyTarget, loosenings: { base: Map<string, string[]>; head: Map<string, string[]> }): AccessChange[] {
-    const [before, after] = [sidesOf(base, target, loosenings.base), sidesOf(head, target, loosenings.head)];
+function accessChanges(base: Plan, head: Plan, target: AnyTarget): AccessChange[] {
+    const [before, after] = [sidesOf(base, target), sidesOf(head, target)];
     const changes: AccessChange[] = [];
     const matched = new Set<string>();
     const entry = (side: Side, change: AccessChangeKind, details: string[]): AccessChange => ({
@@ -212,8 +195,7 @@ const ORDER: Record<AccessChangeKind, number> = { gained: 0, widened: 1, narrowe
  * not show as access (trust, section-wide access, hazards); without them `fields` is empty.
  */
 export function diffPlans(base: Plan, head: Plan, maps?: { readonly base?: Readonly<Record<string, unknown>>; readonly head: Readonly<Record<string, unknown>> }): DiffResult {
-    const loosenings = { base: looseningsOf(base), head: looseningsOf(head) };
-    const access = targets().flatMap((t) => accessChanges(base, head, t, loosenings)).sort(
+    const access = targets().flatMap((t) => accessChanges(base, head, t)).sort(
         (a, b) => ORDER[a.change] - ORDER[b.change] || compare(a.project, b.project) || compare(a.grant, b.grant) || compare(a.target, b.target),
     );
     const resources = resourceChanges(base, head).sort((a, b) => Number(b.hazard !== undefined) - Number(a.hazard !== undefined));

@@ -14,6 +14,14 @@ const summarySections = Object.fromEntries(TARGETS.map((t) => [t.key, t.summaryS
 
 export const ConditionsSchema = z.strictObject({ ref: strings, refType: z.enum(["branch", "tag"]), protected: z.boolean(), environment: z.string().optional() });
 
+export const LooseningSchema = z
+    .strictObject({
+        field: z.string().meta({ description: "The field that asks for it, under the grant: aws.allowBroad, vault.allowOutsideProject, aws.acknowledge.environment." }),
+        effect: z.string().meta({ description: "What it allows, in the target's terms." }),
+        reason: z.string().meta({ description: "The map's reason, as written." }),
+    })
+    .meta({ description: "A loosening in effect (an allow... or acknowledge... field with its reason); an inert one (the plan warns it has no effect) is not listed." });
+
 export const GrantSummarySchema = z.strictObject({
     project: z.string(),
     projectId: z.string(),
@@ -29,6 +37,7 @@ export const GrantSummarySchema = z.strictObject({
         .optional()
         .meta({ description: "One of the federation pipeline's own identities (gitlab-federation:deployer), not a grant of the projects section." }),
     shard: z.number().int().optional().meta({ description: "A sharded map: the shard stack that registers this grant's resources (absent: the foundation)." }),
+    loosenings: z.array(LooseningSchema).optional().meta({ description: "The grant's loosenings in effect, by field (absent: none)." }),
     ...summarySections,
 });
 
@@ -58,6 +67,10 @@ export const PlanSchema = z
             .optional()
             .meta({ description: "The federation's own pipeline (gitlab-federation:deployer): its identities are the grants marked deployer; `gitlab-federation pipeline` writes its jobs." }),
         grants: z.array(GrantSummarySchema).meta({ description: "One entry per project and grant, sorted by project path then grant name." }),
+        loosenings: z
+            .array(z.strictObject({ path: z.string(), effect: z.string(), reason: z.string() }))
+            .optional()
+            .meta({ description: "Loosenings in effect outside any grant (a target section, the deployer's settings), by path (absent: none)." }),
         warnings: z.array(WarningSchema),
     })
     .meta({ title: "gitlab-federation plan", description: "What `gitlab-federation plan --json` prints: the resources the Pulumi program registers, per target, and a summary per grant." });

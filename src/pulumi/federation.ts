@@ -21,18 +21,24 @@ export interface FederationArgs {
 }
 
 /**
- * Stack outputs: `grants[<project path>][<grant>]` (the project id and one entry per target the
- * grant uses) plus one entry per target. Values are Outputs; contract/ describes them as plain
- * values, the way a StackReference returns them.
+ * Stack outputs: `contract`, the versioned output contract (contract/contract.ts), and the
+ * deprecated 0.1.0 outputs: `grants[<project path>][<grant>]` (the project id and, per target
+ * the grant uses, the contract fields the target still publishes there) and one entry per
+ * target (ContractCapability.legacy), all taken from the contract. Values are Outputs;
+ * contract/ describes them as plain values, the way a StackReference returns them.
  */
 export interface FederationOutputs {
-    readonly grants: Record<string, Record<string, Record<string, unknown>>>;
-    /**
-     * The versioned output contract (contract/contract.ts): the plan's contract with the values
-     * only the resources know (real ARNs, the accessor) merged over it.
-     */
+    /** The plan's contract with the values only the resources know (real ARNs, the accessor) merged over it. */
     readonly contract: pulumi.Output<Contract>;
+    /** Deprecated (0.1.0): read `contract.grants` instead. */
+    readonly grants: Record<string, Record<string, Record<string, unknown>>>;
+    /** Deprecated (0.1.0): per target, read `contract.<target>` instead. */
     readonly [target: string]: unknown;
+}
+
+/** The fields of `value` named in `keys` that it has. */
+function pick(value: Readonly<Record<string, unknown>> | undefined, keys: readonly string[]): Record<string, unknown> {
+    return Object.fromEntries(keys.filter((key) => value?.[key] !== undefined).map((key) => [key, value![key]]));
 }
 
 /** `gitlab-federation:index:Federation`: everything one stack's project map asks for. */
@@ -49,7 +55,7 @@ export class Federation extends pulumi.ComponentResource {
         for (const g of registered) {
             (grants[g.project] ??= {})[g.grant] = { projectId: g.projectId };
         }
-        const outputs: Record<string, unknown> = {};
+        const legacy: Record<string, unknown> = {};
         const contract = (args.contract ?? contractOf(plan)) as unknown as Record<string, any>; // merged into in place
         for (const target of targets()) {
             const section = sections[target.key];
@@ -58,18 +64,23 @@ export class Federation extends pulumi.ComponentResource {
                 continue;
             }
             const parts = target.component().register(section, this);
-            outputs[target.key] = parts.outputs;
             contract[target.key] = { ...contract[target.key], ...parts.contract?.section };
+            const kept = target.contract?.legacy;
+            if (kept !== undefined) {
+                legacy[target.key] = pick(contract[target.key], kept.section);
+            }
             for (const g of registered) {
                 const summary = (g as GrantSummary & Record<string, unknown>)[target.key];
                 if (summary !== undefined) {
-                    grants[g.project]![g.grant]![target.key] = parts.grantOutputs(summary);
                     const entry = contract.grants[g.project][g.grant];
                     entry[target.key] = { ...entry[target.key], ...parts.contract?.grant?.(summary) };
+                    if (kept !== undefined) {
+                        grants[g.project]![g.grant]![target.key] = pick(entry[target.key], kept.grant);
+                    }
                 }
             }
         }
-        this.outputs = { grants, contract: pulumi.output(contract) as unknown as pulumi.Output<Contract>, ...outputs };
+        this.outputs = { contract: pulumi.output(contract) as unknown as pulumi.Output<Contract>, grants, ...legacy };
         this.registerOutputs({ grants, contract: this.outputs.contract });
     }
 }

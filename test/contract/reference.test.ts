@@ -5,7 +5,7 @@
 import { strict as assert } from "node:assert";
 import * as pulumi from "@pulumi/pulumi";
 import { FederationReference } from "../../src/contract";
-import type { Contract } from "../../src/contract/contract";
+import { GRANT_CONTRACT_KEYS, type Contract } from "../../src/contract/contract";
 import { clone, devMap } from "../helpers/maps";
 import { runCatching, runWithMocks, valueOf } from "../helpers/mocks";
 import { programContract } from "./contract.test";
@@ -52,6 +52,29 @@ describe("FederationReference", () => {
             projectId: "42",
             conditions: { ref: ["main"], refType: "branch", protected: true, environment: "production" },
         });
+    });
+
+    it("target(key) is the same part, typed by its key, for every target of the registry", async () => {
+        const { result } = await runWithMocks(
+            () => {
+                const deploy = new FederationReference(STACK).grant("platform/api", "deploy");
+                assert.equal(deploy.target("vault"), deploy.vault, "one set of Outputs per target");
+                assert.deepEqual(Object.keys(deploy).filter((k) => !["project", "grant", "value", "projectId", "conditions", "target"].includes(k)), Object.keys(GRANT_CONTRACT_KEYS));
+                return { roleName: deploy.target("vault").roleName, roleArn: deploy.target("aws").roleArn, providerName: deploy.target("gcp").providerName };
+            },
+            { stacks: { [STACK]: { contract } } },
+        );
+        assert.deepEqual(await valueOf(pulumi.output(result)), {
+            roleName: "platform-api--deploy",
+            roleArn: "arn:aws:iam::111111111111:role/gitlab-federation/gitlab-platform-api--deploy",
+            providerName: contract.gcp!.providerName,
+        });
+    });
+
+    it("a target the package does not know: a RunError listing the targets it knows", async () => {
+        const outcome = await runCatching(() => new FederationReference(STACK).grant("platform/api", "deploy").target("oracle" as "vault").roleName, { stacks: { [STACK]: { contract } } });
+        assert.ok("error" in outcome && pulumi.RunError.isInstance(outcome.error));
+        assert.equal((outcome.error as Error).message, `gitlab-federation has no target "oracle"; its targets: ${Object.keys(GRANT_CONTRACT_KEYS).join(", ")}`);
     });
 
     it("the StackReference is named after the stack and reads that stack", async () => {

@@ -91,6 +91,31 @@ describe("diff", () => {
         ]);
     });
 
+    it("an inert loosening (the plan warns it has no effect) changes no access; the plan lists only loosenings in effect", () => {
+        const head = clone(DEV);
+        head.projects["platform/api"].grants.review.vault.allowOutsideProject = "every project reads the shared npm token";
+        assert.deepEqual(access(head), []);
+        assert.equal(diffPlans(planMap(DEV), planMap(head)).verdict, "unchanged");
+        const review = planMap(head).grants.find((g) => g.project === "platform/api" && g.grant === "review")!;
+        assert.equal(review.loosenings, undefined);
+        head.projects["platform/api"].grants.review.vault.read = ["platform/api/review", "shared/npm"];
+        assert.deepEqual(planMap(head).grants.find((g) => g.project === "platform/api" && g.grant === "review")!.loosenings, [
+            { field: "vault.allowOutsideProject", effect: 'reads outside "platform/api/" (shared/npm)', reason: "every project reads the shared npm token" },
+        ]);
+    });
+
+    it("a loosening is read from the plan's data, whatever the field is called: a renamed field reads the same", () => {
+        const plan = planMap(DEV);
+        const deploy = plan.grants.find((g) => g.project === "platform/api" && g.grant === "deploy")!;
+        assert.deepEqual(deploy.loosenings, [{ field: "aws.acknowledge.environment", effect: "AWS does not check the environment", reason: "Read-only role; any job on protected main may use it, not only the production deploy job" }]);
+        const renamed = clone(plan) as Json;
+        renamed.grants.find((g: Json) => g.project === "platform/api" && g.grant === "deploy").loosenings = [{ field: "aws.trustAnyJob", effect: "AWS does not check the environment", reason: "x" }];
+        assert.deepEqual(
+            diffPlans(plan, renamed as typeof plan).access.map((a) => [a.change, `${a.project} ${a.grant}`, a.target, ...a.details]),
+            [["widened", "platform/api deploy", "aws", 'new loosening trustAnyJob: AWS does not check the environment: "x"']],
+        );
+    });
+
     it("flags what pulumi up would refuse, first", () => {
         const head = clone(DEV);
         head.gcp.poolId = "gitlab-ci";

@@ -179,6 +179,8 @@ describe("components under mocks", () => {
         );
         const components = new Set(resources.filter((r) => !r.custom).map((r) => r.urn));
         assert.ok(resources.filter((r) => r.custom).every((r) => components.has(r.parent)), "every resource is a child of a component");
+        // The deprecated per-grant outputs are picked from the grant's contract part: the provider's
+        // name there is the planned one, with the project number GCP itself returns (not the mock's echo).
         const grants = await valueOf(result.outputs.grants as never);
         assert.deepEqual(grants, {
             "platform/api": {
@@ -188,7 +190,7 @@ describe("components under mocks", () => {
                     aws: { roleArn: "arn:aws:iam::111111111111:role/gitlab-platform-api--deploy", roleName: "gitlab-platform-api--deploy", audience: "sts.amazonaws.com" },
                     gcp: {
                         serviceAccountEmail: "gl-platform-api--deploy@acme-ci.iam.gserviceaccount.com",
-                        providerName: "projects/acme-ci/locations/global/workloadIdentityPools/gitlab/providers/gitlab-example-com",
+                        providerName: "projects/123456789012/locations/global/workloadIdentityPools/gitlab/providers/gitlab-example-com",
                         audience: "https://iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/gitlab/providers/gitlab-example-com",
                     },
                 },
@@ -197,7 +199,7 @@ describe("components under mocks", () => {
                     vault: { authPath: "gitlab", roleName: "platform-api--review", audience: "https://vault.example.com", policyNames: ["gitlab-platform-api--review"] },
                     gcp: {
                         serviceAccountEmail: "gl-platform-api--review@acme-ci.iam.gserviceaccount.com",
-                        providerName: "projects/acme-ci/locations/global/workloadIdentityPools/gitlab/providers/gitlab-example-com",
+                        providerName: "projects/123456789012/locations/global/workloadIdentityPools/gitlab/providers/gitlab-example-com",
                         audience: "https://iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/gitlab/providers/gitlab-example-com",
                     },
                 },
