@@ -1,6 +1,7 @@
 /** The shape of a CLI command, its options and the context it runs in. */
 import { ParseArgsConfig, parseArgs } from "node:util";
 import { suggest } from "../core/parse";
+import { targets } from "../../components";
 import type { Io } from "./io";
 import type { CliStyle } from "./style";
 
@@ -126,4 +127,9 @@ export function parseCommandArgs(command: Command, args: readonly string[]): { v
         }
         throw error;
     }
+}
+
+/** The registered targets' keys, for help texts: "vault, aws, gcp". */
+export function targetKeys(): string {
+    return targets().map((t) => t.key).join(", ");
 }

@@ -14,7 +14,7 @@ import { PositionedProblem, Position, StackFile, readStackFile, stackFileName, s
 import { CheckResult, checkMap, providerConfigProblems } from "../features/check";
 import { mapDefinition } from "../features/map-schema";
 import type { Plan } from "../features/plan-schema";
-import { shardKeyOf, shardNameProblems, stackPart } from "../features/shard";
+import { foundationProblems, shardKeyOf, shardNameProblems, stackPart } from "../features/shard";
 import { CommandContext, UnreadableError, UsageError, single } from "./command";
 
 export const STACK_OPTIONS = {
@@ -122,8 +122,10 @@ export function loadText(context: CommandContext, source: Source, text: string):
     const directory = source.path === "-" ? (context.directory ?? ".") : dirname(source.path);
     const path = join(directory, stackFileName(shard.key.of));
     const foundation = loadText(context, { path, label: path }, readSource(context, { path, label: path }));
-    if (foundation.shard !== undefined) {
-        return invalid([{ path: "gitlab-federation:shard.of", segments: ["shard", "of"], message: `names ${JSON.stringify(shard.key.of)}, which is itself a shard stack: name the stack that holds the map` }]);
+    // loadText resolved a shard foundation to its own map: its key says it was one.
+    const ofShard = foundationProblems(foundation.shard !== undefined ? { shard: foundation.shard } : foundation.file.raw, shard.key);
+    if (ofShard.length > 0) {
+        return invalid(ofShard);
     }
     // The shard stack's own provider settings configure its pulumi up, checked against the map it runs.
     const providerProblems = providerConfigProblems(file.providerConfig, foundation.file.raw);

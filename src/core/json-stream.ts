@@ -81,9 +81,3 @@ export function* jsonChunks(value: unknown, chunk = 1 << 20): Generator<string> 
     }
 }
 
-/** Writes `value` as JSON.stringify(value, null, 2) would return it, chunk by chunk. */
-export function writeJson(value: unknown, write: (text: string) => void, chunk = 1 << 20): void {
-    for (const text of jsonChunks(value, chunk)) {
-        write(text);
-    }
-}

@@ -38,11 +38,6 @@ export function legacyGrantKey(projectPath: string, grant: string): string {
     return `${projectPath}/${grant}`;
 }
 
-/** The name of a per-grant child below a grant's logical name, keyed by a stable value (a policy ARN, a member). */
-export function childName(base: string, label: string, stableValue: string): string {
-    return `${base}/${label}-${shortHash(stableValue)}`;
-}
-
 /** Project path as a name part: lowercase, "/" becomes "-". */
 export function pathSlug(projectPath: string): string {
     return projectPath.toLowerCase().replace(/\//g, "-");

@@ -49,15 +49,17 @@ interface Side {
 function sidesOf(plan: Plan, target: AnyTarget): Map<string, Side> {
     const section = (plan as unknown as Record<string, unknown>)[target.key];
     const sides = new Map<string, Side>();
-    const review = target.review;
-    if (section === undefined || review === undefined) {
+    if (section === undefined) {
         return sides;
     }
+    // A target that offers no review of its access: any change of a grant's part is a change
+    // that cannot be ranked, so it counts as wider (a review is never told "unchanged" blindly).
+    const access = target.review?.access ?? ((_section: unknown, summary: unknown): AccessFacets => ({ sets: {}, limits: {}, values: { [`${target.title} grant`]: JSON.stringify(summary) }, names: {} }));
     for (const grant of plan.grants) {
         const summary = (grant as Record<string, unknown>)[target.key];
         if (summary !== undefined) {
             const bindsPath = (summary as { enforcement?: Enforcement }).enforcement?.enforced.includes("projectPath") === true;
-            sides.set(`${grant.projectId}/${grant.grant}`, { grant, facets: review.access(section, summary), loosenings: looseningsFor(grant, target.key), bindsPath });
+            sides.set(`${grant.projectId}/${grant.grant}`, { grant, facets: access(section, summary), loosenings: looseningsFor(grant, target.key), bindsPath });
         }
     }
     return sides;

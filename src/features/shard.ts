@@ -17,7 +17,7 @@
 import { targets } from "../../components";
 import { Findings, Problem, compare } from "../core/findings";
 import { ROOT_COMPONENT, grantKey } from "../core/names";
-import type { ResourceMeta } from "../core/resources";
+import type { Entry, ResourceMeta } from "../core/resources";
 import { parseWith } from "../core/parse";
 import { ShardKey, ShardKeySchema } from "../core/schema";
 import { shardStackName } from "../core/shard";
@@ -27,14 +27,6 @@ import { planEntries, targetEntries } from "./resources";
 
 /** The stack that registers an entry: a shard's index, or undefined for the foundation. */
 export type Owner = number | undefined;
-
-interface Entry {
-    readonly resource: ResourceMeta;
-}
-
-function isEntry(value: unknown): value is Entry {
-    return typeof value === "object" && value !== null && "resource" in value && typeof (value as Entry).resource?.name === "string";
-}
 
 /**
  * Who registers each entry, from what it is (see above) and the grants' shards. Given only a
@@ -60,27 +52,14 @@ export function ownerOf(plan: Plan): (resource: ResourceMeta | string) => Owner 
     return (resource) => (typeof resource === "string" ? named(resource) : owner(resource));
 }
 
-/** The target sections of a plan (the objects whose entries are resources). */
-function sectionsOf(plan: Plan): [string, Record<string, unknown>][] {
-    const special = new Set(["version", "gitlab", "sharding", "shard", "deployer", "grants", "warnings"]);
-    return Object.entries(plan as unknown as Record<string, unknown>).filter(([key, value]) => !special.has(key) && typeof value === "object" && value !== null) as [string, Record<string, unknown>][];
-}
-
-/** A section with only the entries `keep` accepts; single entries (an auth backend) are dropped when not kept. */
-function filterSection(section: Record<string, unknown>, keep: (entry: Entry) => boolean): Record<string, unknown> {
-    const out: Record<string, unknown> = {};
-    for (const [field, value] of Object.entries(section)) {
-        if (Array.isArray(value) && value.every(isEntry)) {
-            out[field] = (value as Entry[]).filter(keep);
-        } else if (isEntry(value)) {
-            if (keep(value)) {
-                out[field] = value;
-            }
-        } else {
-            out[field] = value;
+/** The plan with each target's section reduced to the entries `keep` accepts (each target's resources.select). */
+function selectEntries(plan: Plan, split: Record<string, unknown>, keep: (entry: Entry) => boolean): void {
+    const sections = plan as unknown as Record<string, unknown>;
+    for (const target of targets()) {
+        if (sections[target.key] !== undefined) {
+            split[target.key] = target.resources.select(sections[target.key], keep);
         }
     }
-    return out;
 }
 
 /**
@@ -94,9 +73,7 @@ export function foundationPlan(plan: Plan): Plan {
     }
     const owner = ownerOf(plan);
     const split: Record<string, unknown> = { ...plan };
-    for (const [key, section] of sectionsOf(plan)) {
-        split[key] = filterSection(section, (e) => owner(e.resource) === undefined);
-    }
+    selectEntries(plan, split, (e) => owner(e.resource) === undefined);
     return split as unknown as Plan;
 }
 
@@ -114,9 +91,7 @@ export function shardPlan(plan: Plan, key: ShardKey): Plan {
         }
         split[field] = value;
     }
-    for (const [name, section] of sectionsOf(plan)) {
-        split[name] = filterSection(section, (e) => owner(e.resource) === key.index);
-    }
+    selectEntries(plan, split, (e) => owner(e.resource) === key.index);
     split.grants = plan.grants.filter((g) => g.shard === key.index);
     split.shard = { of: key.of, index: key.index, shards: sharding.shards };
     return split as unknown as Plan;
@@ -225,6 +200,16 @@ export function shardKeyOf(raw: Readonly<Record<string, unknown>>): { key?: Shar
         );
     }
     return { ...(key !== undefined ? { key } : {}), problems: findings.problems };
+}
+
+/** A shard stack's foundation must hold the map: refused when it is itself a shard stack (CLI and program alike). */
+export function foundationProblems(foundationRaw: Readonly<Record<string, unknown>>, key: ShardKey): Problem[] {
+    if (foundationRaw.shard === undefined) {
+        return [];
+    }
+    const findings = new Findings();
+    findings.problem(["shard", "of"], `names ${JSON.stringify(key.of)}, which is itself a shard stack: name the stack that holds the map`);
+    return findings.problems;
 }
 
 /**

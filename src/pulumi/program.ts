@@ -14,7 +14,7 @@ import { StackFile, readStackFile, stackFileName } from "../stack-file/file";
 import { checkMap } from "../features/check";
 import { contractOf } from "../features/contract";
 import { mapDefinition } from "../features/map-schema";
-import { shardKeyOf, shardNameProblems, stackPart } from "../features/shard";
+import { foundationProblems, shardKeyOf, shardNameProblems, stackPart } from "../features/shard";
 import type { ShardKey } from "../core/schema";
 import { Federation, FederationOutputs } from "./federation";
 
@@ -134,6 +134,10 @@ export function runStack(): FederationOutputs {
         throw new pulumi.RunError(new MapValidationError([...stackMap.problems, ...problems]).message);
     }
     const foundation = readFoundationMap(shard.key.of, pulumi.getProject(), root);
+    const ofShard = foundationProblems(foundation.raw, shard.key);
+    if (ofShard.length > 0) {
+        throw new pulumi.RunError(new MapValidationError([...stackMap.problems, ...ofShard]).message);
+    }
     return runProgram(foundation.raw, { readProblems: [...stackMap.problems, ...foundation.problems], shard: shard.key, providerConfig: stackMap.providerConfig });
 }
 

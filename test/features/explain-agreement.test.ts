@@ -1,84 +1,21 @@
 /**
  * explain agrees with an independent evaluation of the plan JSON, for random valid maps and
  * random claim sets. The independent side reads only the serialized plan and implements each
- * target's rules on its own (vault-plugin-auth-jwt claims.go, IAM condition operators, GCP's
- * attribute mapping and condition): Vault globs as anchored regular expressions (not the go-glob
- * port), IAM conditions with its own matcher, GCP's CEL with @marcbachmann/cel-js (a second CEL
- * implementation: the product uses @bufbuild/cel; the refs here have no line terminators, where
- * their regular expressions differ).
+ * target's rules on its own: the oracles of the targets' testkits (test/components/<key>/testkit.ts).
  */
 import { strict as assert } from "node:assert";
-import { evaluate } from "@marcbachmann/cel-js";
 import fc from "fast-check";
-import { planMap } from "../../src/features";
+import { planMap, targets } from "../../src/features";
+import { TESTKITS } from "../components/testkits";
 import { Explainer } from "../../src/features/explain";
 import { mapArb } from "../helpers/arbitraries";
 import { gitlabToken } from "../helpers/tokens";
 
 type Json = Record<string, any>;
 
-const wildcard = (pattern: string, any: string, one: string | undefined) =>
-    new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\?*]/g, (c) => (c === "*" ? any : c === "?" && one !== undefined ? one : `\\${c}`))}$`, "s");
-
-/** Accepted `<project>/<grant>` per target, from the plan JSON alone. */
+/** Accepted `<project>/<grant>` per target, from the plan JSON alone: each target's testkit oracle. */
 function independent(plan: Json, claims: Json, now: number): Record<string, string[]> {
-    const auds: string[] = [claims.aud].flat();
-    const out: Record<string, string[]> = {};
-    if (plan.vault) {
-        const roles = new Map<string, Json>(plan.vault.roles.map((r: Json) => [r.roleName, r]));
-        const timely = now <= claims.exp + 60 && now + 60 >= claims.nbf && now + 60 >= claims.iat;
-        out.vault = plan.grants
-            .filter((g: Json) => g.vault)
-            .filter((g: Json) => {
-                const role = roles.get(g.vault.roleName)!;
-                return (
-                    claims.iss === plan.vault.authBackend.boundIssuer &&
-                    role.boundAudiences.some((a: string) => auds.includes(a)) &&
-                    timely &&
-                    typeof claims[role.userClaim] === "string" &&
-                    Object.entries(role.boundClaims as Record<string, string>).every(([key, value]) => {
-                        const actual = [claims[key]].flat().filter((v) => typeof v === "string");
-                        return value.split(",").some((e) => actual.some((a) => (role.boundClaimsType === "glob" ? wildcard(e, ".*", undefined).test(a) : a === e)));
-                    })
-                );
-            })
-            .map((g: Json) => `${g.project}/${g.grant}`);
-    }
-    if (plan.aws) {
-        const host = plan.gitlab.url.replace("https://", "");
-        const value = (key: string): string[] => (key === `${host}:aud` ? auds : key === `${host}:sub` ? [claims.sub] : []);
-        const roles = new Map<string, Json>(plan.aws.roles.map((r: Json) => [r.name, r]));
-        out.aws = plan.grants
-            .filter((g: Json) => g.aws)
-            .filter((g: Json) => {
-                const condition = roles.get(g.aws.roleName)!.assumeRolePolicy.Statement[0].Condition;
-                const holds = (block: Json | undefined, match: (p: string, v: string) => boolean, negate: boolean) =>
-                    Object.entries(block ?? {}).every(([key, expected]) => {
-                        const hit = value(key).some((v) => [expected].flat().some((p) => match(p as string, v)));
-                        return negate ? !hit : hit;
-                    });
-                const like = (p: string, v: string) => wildcard(p, ".*", ".").test(v);
-                return claims.iss === plan.gitlab.url && now <= claims.exp + 300 && holds(condition.StringEquals, (p, v) => p === v, false) && holds(condition.StringLike, like, false) && holds(condition.StringNotLike, like, true);
-            })
-            .map((g: Json) => `${g.project}/${g.grant}`);
-    }
-    if (plan.gcp) {
-        const provider = plan.gcp.providers[0];
-        let groups: string[] = [];
-        let admitted = false;
-        try {
-            const google = Object.fromEntries(Object.entries(provider.attributeMapping as Record<string, string>).filter(([k]) => k.startsWith("google.")).map(([k, e]) => [k.slice(7), evaluate(e, { assertion: claims })]));
-            admitted = evaluate(provider.attributeCondition, { assertion: claims, google, attribute: {} }) === true;
-            groups = google.groups as string[];
-        } catch {
-            admitted = false;
-        }
-        const ok = admitted && claims.iss === provider.oidc.issuerUri && now <= claims.exp && auds.some((a) => provider.oidc.allowedAudiences.includes(a));
-        out.gcp = plan.grants
-            .filter((g: Json) => g.gcp && ok && g.gcp.members.some((m: string) => groups.includes(m.slice(m.indexOf("/group/") + 7))))
-            .map((g: Json) => `${g.project}/${g.grant}`);
-    }
-    return out;
+    return Object.fromEntries(targets().filter((t) => plan[t.key] !== undefined).map((t) => [t.key, TESTKITS[t.key]!.oracle(plan, claims, now)]));
 }
 
 const claimsFor = (projects: [string, number][]) =>

@@ -11,6 +11,7 @@ import { shardPlan } from "../../src/features/shard";
 import { clone, devMap } from "../helpers/maps";
 import { hostConfig, projectFolder, runAsLanguageHost } from "../helpers/language-host";
 import { assertRegistersExactly } from "../helpers/registered";
+import { cli } from "../helpers/cli";
 
 const DEV_FILE = readFileSync("Pulumi.dev.yaml", "utf8");
 const DEV = devMap();
@@ -59,6 +60,23 @@ describe("the program as the language host starts it", function () {
             ],
             run.stderr,
         );
+    });
+
+    it("a shard of a shard stack: refused, naming the stack that holds no map (the CLI says the same)", async () => {
+        const files = {
+            "Pulumi.dev.yaml": shardedFile(),
+            "Pulumi.dev-shard-1.yaml": "config:\n  gitlab-federation:shard:\n    of: dev\n    index: 1\n",
+            "Pulumi.dev-shard-1-shard-0.yaml": "config:\n  gitlab-federation:shard:\n    of: dev-shard-1\n    index: 0\n",
+        };
+        const root = projectFolder(files);
+        const run = await runAsLanguageHost({ root, stack: "dev-shard-1-shard-0", config: hostConfig({ shard: { of: "dev-shard-1", index: 0 } }) });
+        assert.notEqual(run.status, 0);
+        assert.deepEqual(run.resources, []);
+        const message = 'gitlab-federation:shard.of: names "dev-shard-1", which is itself a shard stack: name the stack that holds the map';
+        assert.deepEqual(run.logs.filter((l) => l.severity === "error").map((l) => l.message), [["the gitlab-federation project map has 1 problem:", message].join("\n")], run.stderr);
+        const validate = cli(["validate", "--stack", "dev-shard-1-shard-0"], { cwd: root });
+        assert.equal(validate.status, 1, validate.stderr);
+        assert.ok(validate.stderr.includes(message.replace("gitlab-federation:", "")) || validate.stdout.includes(message.replace("gitlab-federation:", "")), validate.stdout + validate.stderr);
     });
 
     it("a stack file with a YAML 1.1 trap: the program reads the file at the root and registers nothing", async () => {

@@ -2,7 +2,7 @@ import { describeConditions } from "../../core/model";
 import { targets } from "../../../components";
 import { AccessRow, accessCsv, accessMatrix } from "../../features/access";
 import { table } from "../../features/render";
-import { Command, EXIT, UsageError, single } from "../command";
+import { Command, EXIT, UsageError, single, targetKeys } from "../command";
 import { STACK_HELP, STACK_OPTIONS, STACK_USAGE, loadMap } from "../load";
 import { printProblems } from "../report";
 
@@ -36,9 +36,10 @@ function markdown(rows: readonly AccessRow[]): string {
 
 export const access: Command = {
     name: "access",
-    summary: "who reaches what: every secret folder, AWS role and GCP service account, and the grants that reach it",
+    summary: "who reaches what: every secret folder, role and service account, and the grants that reach it",
     usage: `gitlab-federation access ${STACK_USAGE} [--secret <folder>] [--project <path>] [--target <key>] [--format text|markdown|json|csv]`,
-    help: `The effective access matrix of the map, for audits: per Vault secret folder, every grant that
+    get help() {
+        return `The effective access matrix of the map, for audits: per Vault secret folder, every grant that
 names it, names a parent folder covering it, or names a folder inside it (with the conditions:
 ref, ref type, protection, environment, and any loosening and its reason); per AWS role and
 per GCP service account, the grant that reaches it and what it gives.
@@ -47,8 +48,9 @@ options:
 ${STACK_HELP}
   --secret <folder>    only who reaches this folder (with or without the KV mount)
   --project <path>     only this project's grants
-  --target <key>       only vault, aws or gcp
-  --format <f>         text (default), markdown, json ({vault: [{resource, grants}], ...}) or csv`,
+  --target <key>       only this target (${targetKeys()})
+  --format <f>         text (default), markdown, json ({<target>: [{resource, grants}], ...}) or csv`;
+    },
     options: { ...STACK_OPTIONS, secret: { type: "string", multiple: true }, project: { type: "string", multiple: true }, target: { type: "string", multiple: true }, format: { type: "string", multiple: true } },
     run(context) {
         const format = single(context, "format") ?? "text";

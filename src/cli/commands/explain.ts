@@ -2,7 +2,7 @@ import { type JWK, compactVerify, decodeJwt, decodeProtectedHeader, importJWK } 
 import { targets } from "../../../components";
 import { ASYMMETRIC_ALGS, Claims, jobClaims } from "../../core/claims";
 import { Explainer, Explanation, GrantVerdict, anyAccepted, anyUndetermined } from "../../features/explain";
-import { Command, CommandContext, EXIT, UsageError, UnreadableError, single } from "../command";
+import { Command, CommandContext, EXIT, UsageError, UnreadableError, single, targetKeys } from "../command";
 import { STACK_HELP, STACK_OPTIONS, STACK_USAGE, loadMap } from "../load";
 import { printProblems } from "../report";
 
@@ -202,8 +202,9 @@ export const explain: Command = {
     name: "explain",
     summary: "which grants a CI job's ID token gets from each target, and why not the others",
     usage: `gitlab-federation explain ${STACK_USAGE} (--token <jwt|-> [--jwks <file|url>] | --claims <file|-> | --project <path> [--ref <ref>] [--ref-type branch|tag] [--protected] [--environment <name>]) [--json]`,
-    help: `Evaluates the token with each target's planned configuration (Vault roles, AWS trust policies,
-GCP provider CEL and principalSets), for every grant of the token's project. Accepted grants say
+    get help() {
+        return `Evaluates the token with each target's planned configuration (its roles, trust policies or
+provider conditions, as the target applies them), for every grant of the token's project. Accepted grants say
 what they give; rejected ones list every failing check in the target's own words, nearest miss
 first. A grant is undetermined when no check fails but what the target does with such a token is
 not verified (e.g. STS with an aud array); undetermined never counts as accepted. An unsigned
@@ -220,14 +221,15 @@ ${STACK_HELP}
                        the map, or --project-id), with --ref (default main), --ref-type,
                        --protected, --environment, --pipeline-source; each target is evaluated
                        with its own audience unless --aud is given
-  --target <key>       only this target (vault, aws, gcp)
+  --target <key>       only this target (${targetKeys()})
   --now <time>         evaluate at this time (seconds since the epoch, or ISO 8601)
-  --json               {verified, claims, notes, targets: {vault: {audience, accepted, rejected,
+  --json               {verified, claims, notes, targets: {<target>: {audience, accepted, rejected,
                        undetermined}, ...}}; with JSON lines, one result per line in the same order
 
 exit codes: 0 something is accepted, 1 invalid map, 2 usage error, 3 nothing is accepted and
 nothing is undetermined, 8 nothing is accepted but some grant is undetermined (over all claim
-sets of a JSON lines file)`,
+sets of a JSON lines file)`;
+    },
     options: {
         ...STACK_OPTIONS,
         token: { type: "string", multiple: true },
