@@ -6,7 +6,8 @@
  * - `secure:` values anywhere inside the map;
  * - scalars that `pulumi up` (YAML 1.1, gopkg.in/yaml.v2) reads differently from this tool
  *   (YAML 1.2 core), see yaml-v2.ts: plain ones and explicitly tagged ones (`!!int 0201`, quoted
- *   or not), and YAML 1.1 merge keys (`<<`), which YAML 1.2 does not merge;
+ *   or not), and YAML 1.1 merge keys (`<<`) written where the readers would merge differently
+ *   (merge.ts resolves the others as pulumi up does);
  * and it explains values YAML turned into numbers the user likely meant as text
  * (`ref: 2024.10` is the number 2024.1).
  *
@@ -17,6 +18,7 @@
 import { CORE_SCHEMA, EVENT_ID, Event, NOT_RESOLVED, SCALAR_STYLE, ScalarEvent, YAMLException, boolCoreTag, constructFromEvents, floatCoreTag, getScalarValue, intCoreTag, nullCoreTag, parseEvents } from "js-yaml";
 import { NAMESPACE, PathSegment, Problem, formatPath } from "../core/findings";
 import { ConfigReadOptions, SECRET_MESSAGE, keyProblem, mapFromStackConfig } from "./config";
+import { resolveMerges } from "./merge";
 import { YAML_TAG_PREFIX, readerDisagreement, taggedDisagreement } from "./yaml-v2";
 
 export interface Position {
@@ -248,6 +250,16 @@ interface Checked {
     readonly configAt: number;
 }
 
+const MERGE_FIRST = "a key before the YAML merge key (<<) in its mapping: pulumi up's YAML 1.1 reader lets a merged value replace it, so the two readers would deploy different maps: write <<: first, then the keys that replace merged values";
+const MERGE_VALUE = "a YAML merge key (<<) takes a mapping, an alias of one (<<: *defaults) or a list of them (<<: [*a, *b]); pulumi up's reader refuses anything else";
+
+/** Whether a value is one a merge key may not have: the key's value, or an item of its list, that is a scalar (or a list in a list). */
+function mergeValueRefused(path: readonly PathSegment[], event: Event): boolean {
+    const last = path.length - 1;
+    const scalarOrList = event.type === EVENT_ID.SCALAR || event.type === EVENT_ID.SEQUENCE;
+    return (path[last] === "<<" && event.type === EVENT_ID.SCALAR) || (typeof path[last] === "number" && path[last - 1] === "<<" && scalarOrList);
+}
+
 /** One pass over the events: duplicate keys, secrets, merge keys, scalars the readers disagree on, config key offsets. */
 function checkEvents(events: readonly Event[], source: string, lines: Lines, fullKey: (key: string) => string): Checked {
     const problems: PositionedProblem[] = [];
@@ -278,6 +290,9 @@ function checkEvents(events: readonly Event[], source: string, lines: Lines, ful
                 secureKeys.push({ owner, segments: mapSegments(section, path, 1) });
             }
         }
+        if (section !== undefined && !isKey && mergeValueRefused(path, event)) {
+            problems.push(problem(lines, mapSegments(section, path.slice(0, path.lastIndexOf("<<") + 1), 1), keyOffset, MERGE_VALUE));
+        }
         if (section === undefined || event.type !== EVENT_ID.SCALAR) {
             return;
         }
@@ -293,7 +308,10 @@ function checkEvents(events: readonly Event[], source: string, lines: Lines, ful
         }
         const text = source.slice(event.valueStart, event.valueEnd);
         if (isKey && text === "<<") {
-            problems.push(problem(lines, mapSegments(section, path, 1), keyOffset, `a YAML merge key (<<): pulumi up's YAML 1.1 reader merges it, YAML 1.2 does not, so the two would deploy different maps: write the values out`));
+            // Every key of this mapping so far, "<<" included (seen above): more than one means a key before it.
+            if ((seen.get(owner!)?.size ?? 0) > 1) {
+                problems.push(problem(lines, mapSegments(section, path, 1), keyOffset, MERGE_FIRST));
+            }
             return;
         }
         if (!MAYBE_NOT_TEXT.test(text)) {
@@ -411,6 +429,7 @@ export function readStackFile(text: string, options: StackFileOptions): StackFil
     const projectName = options.projectName ?? NAMESPACE;
     // Pulumi files un-namespaced keys under the project's name (stackConfigNamespacedWithProject).
     const fullKey = (key: string) => (key.includes(":") ? key : `${projectName}:${key}`);
+    resolveMerges(config);
     const values: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(config as Record<string, unknown>)) {
         values[fullKey(key)] = value;
