@@ -251,6 +251,7 @@ interface Checked {
 }
 
 const MERGE_FIRST = "a key before the YAML merge key (<<) in its mapping: pulumi up's YAML 1.1 reader lets a merged value replace it, so the two readers would deploy different maps: write <<: first, then the keys that replace merged values";
+const MERGE_QUOTED = "a quoted or tagged << key: pulumi up's reader merges only a plain <<, and the map has no field named <<: write <<: unquoted to merge, or remove it";
 const MERGE_VALUE = "a YAML merge key (<<) takes a mapping, an alias of one (<<: *defaults) or a list of them (<<: [*a, *b]); pulumi up's reader refuses anything else";
 
 /** Whether a value is one a merge key may not have: the key's value, or an item of its list, that is a scalar (or a list in a list). */
@@ -260,11 +261,44 @@ function mergeValueRefused(path: readonly PathSegment[], event: Event): boolean 
     return (path[last] === "<<" && event.type === EVENT_ID.SCALAR) || (typeof path[last] === "number" && path[last - 1] === "<<" && scalarOrList);
 }
 
+/** What checkEvents keeps while it walks. */
+interface EventChecks {
+    readonly problems: PositionedProblem[];
+    readonly seen: Map<Frame, Map<string, number>>;
+    readonly secureKeys: { owner: Frame; segments: PathSegment[] }[];
+    readonly lines: Lines;
+}
+
+/** A key of a mapping: duplicates, a secret's `secure`, and where a merge key (<<) may stand. */
+function checkKey(checks: EventChecks, path: readonly PathSegment[], event: Event, keyOffset: number, owner: Frame, section: string | undefined): void {
+    const { problems, lines } = checks;
+    const keys = checks.seen.get(owner) ?? checks.seen.set(owner, new Map()).get(owner)!;
+    const key = String(path[path.length - 1]);
+    const first = keys.get(key);
+    if (first !== undefined) {
+        const at = section !== undefined ? mapSegments(section, path) : [];
+        const message = path.length === 2 ? "duplicate config key: a stack file holds each key once; merge the two entries" : `duplicate key ${JSON.stringify(key)} (first at line ${lines.at(first).line}): a mapping holds each key once; merge the two entries`;
+        problems.push(problem(lines, at, keyOffset, message, path.length === 2 ? key : formatPath(at)));
+    } else {
+        keys.set(key, keyOffset);
+    }
+    if (section !== undefined && path.length >= 4 && key === "secure") {
+        checks.secureKeys.push({ owner, segments: mapSegments(section, path, 1) });
+    }
+    if (key === "<<" && event.type === EVENT_ID.SCALAR) {
+        // yaml.v2 merges only a plain (or !!merge-tagged) << (decode.go isMerge); every key so far, "<<" included, is in `keys`.
+        const message = event.style !== SCALAR_STYLE.PLAIN || event.tagStart >= 0 ? MERGE_QUOTED : keys.size > 1 ? MERGE_FIRST : undefined;
+        if (message !== undefined) {
+            const at = section !== undefined ? mapSegments(section, path, 1) : [];
+            problems.push(problem(lines, at, keyOffset, message, section !== undefined ? formatPath(at) : "config"));
+        }
+    }
+}
+
 /** One pass over the events: duplicate keys, secrets, merge keys, scalars the readers disagree on, config key offsets. */
 function checkEvents(events: readonly Event[], source: string, lines: Lines, fullKey: (key: string) => string): Checked {
-    const problems: PositionedProblem[] = [];
-    const seen = new Map<Frame, Map<string, number>>();
-    const secureKeys: { owner: Frame; segments: PathSegment[] }[] = [];
+    const checks: EventChecks = { problems: [], seen: new Map(), secureKeys: [], lines };
+    const { problems } = checks;
     const configKeys = new Map<string, number>();
     const sectionOf = sectionsOf(fullKey);
     let configAt = -1;
@@ -276,22 +310,11 @@ function checkEvents(events: readonly Event[], source: string, lines: Lines, ful
             } else if (path.length === 2 && path[0] === "config") {
                 configKeys.set(fullKey(String(path[1])), keyOffset);
             }
-            const keys = seen.get(owner) ?? seen.set(owner, new Map()).get(owner)!;
-            const key = String(path[path.length - 1]);
-            const first = keys.get(key);
-            if (first !== undefined) {
-                const at = section !== undefined ? mapSegments(section, path) : [];
-                const message = path.length === 2 ? "duplicate config key: a stack file holds each key once; merge the two entries" : `duplicate key ${JSON.stringify(key)} (first at line ${lines.at(first).line}): a mapping holds each key once; merge the two entries`;
-                problems.push(problem(lines, at, keyOffset, message, path.length === 2 ? key : formatPath(at)));
-            } else {
-                keys.set(key, keyOffset);
-            }
-            if (section !== undefined && path.length >= 4 && key === "secure") {
-                secureKeys.push({ owner, segments: mapSegments(section, path, 1) });
-            }
+            checkKey(checks, path, event, keyOffset, owner, section);
         }
-        if (section !== undefined && !isKey && mergeValueRefused(path, event)) {
-            problems.push(problem(lines, mapSegments(section, path.slice(0, path.lastIndexOf("<<") + 1), 1), keyOffset, MERGE_VALUE));
+        if (!isKey && path[0] === "config" && mergeValueRefused(path, event)) {
+            const at = section !== undefined ? mapSegments(section, path.slice(0, path.lastIndexOf("<<") + 1), 1) : [];
+            problems.push(problem(lines, at, keyOffset, MERGE_VALUE, section !== undefined ? formatPath(at) : "config"));
         }
         if (section === undefined || event.type !== EVENT_ID.SCALAR) {
             return;
@@ -308,10 +331,6 @@ function checkEvents(events: readonly Event[], source: string, lines: Lines, ful
         }
         const text = source.slice(event.valueStart, event.valueEnd);
         if (isKey && text === "<<") {
-            // Every key of this mapping so far, "<<" included (seen above): more than one means a key before it.
-            if ((seen.get(owner!)?.size ?? 0) > 1) {
-                problems.push(problem(lines, mapSegments(section, path, 1), keyOffset, MERGE_FIRST));
-            }
             return;
         }
         if (!MAYBE_NOT_TEXT.test(text)) {
@@ -323,8 +342,8 @@ function checkEvents(events: readonly Event[], source: string, lines: Lines, ful
         }
     });
     // Pulumi's secret value is a mapping whose only key is secure; a secure key among others is data.
-    for (const { owner, segments } of secureKeys) {
-        if (seen.get(owner)?.size === 1) {
+    for (const { owner, segments } of checks.secureKeys) {
+        if (checks.seen.get(owner)?.size === 1) {
             problems.push(problem(lines, segments, owner.at, SECRET_MESSAGE));
         }
     }
@@ -406,6 +425,16 @@ export function stackOfFile(path: string): string | undefined {
     return STACK_FILE.exec(path.slice(path.lastIndexOf("/") + 1))?.[1];
 }
 
+/** The file's problems and the config read's, which point at their config key; a secret is reported once (by the event walk when it sits inside a section). */
+function withReadProblems(yamlProblems: readonly PositionedProblem[], read: readonly Problem[], keyPosition: (key: string) => Position | undefined): PositionedProblem[] {
+    const readProblems: PositionedProblem[] = read.map((p) => {
+        const position = keyPosition(p.segments.length > 0 ? `${NAMESPACE}:${String(p.segments[0])}` : p.path);
+        return position !== undefined ? { ...p, position } : p;
+    });
+    const secretsFound = new Set(yamlProblems.filter((p) => p.message === SECRET_MESSAGE).map((p) => String(p.segments[0])));
+    return [...yamlProblems, ...readProblems.filter((p) => !(p.message === SECRET_MESSAGE && secretsFound.has(String(p.segments[0]))))];
+}
+
 /** Reads a stack file's text. Never throws on bad input: every problem is in `problems`. */
 export function readStackFile(text: string, options: StackFileOptions): StackFile {
     const lines = new Lines(text);
@@ -441,14 +470,7 @@ export function readStackFile(text: string, options: StackFileOptions): StackFil
         const offset = checked.configKeys.get(key);
         return offset !== undefined ? lines.at(offset) : undefined;
     };
-    // Read problems (namespaces, secrets of a whole section) point at their config key.
-    const readProblems: PositionedProblem[] = read.problems.map((p) => {
-        const position = keyPosition(p.segments.length > 0 ? `${NAMESPACE}:${String(p.segments[0])}` : p.path);
-        return position !== undefined ? { ...p, position } : p;
-    });
-    // A secret is reported once: by the event walk when it sits inside a section, else by the config read.
-    const secretsFound = new Set(yamlProblems.filter((p) => p.message === SECRET_MESSAGE).map((p) => String(p.segments[0])));
-    const problems = [...yamlProblems, ...readProblems.filter((p) => !(p.message === SECRET_MESSAGE && secretsFound.has(String(p.segments[0]))))];
+    const problems = withReadProblems(yamlProblems, read.problems, keyPosition);
     const configKeyOffset = checked.configAt;
     // The events (millions of objects for a large map) are not kept: positions are needed only
     // when there is something to report, and then the text is parsed again, once per call.

@@ -125,6 +125,16 @@ describe("YAML merge keys in stack files", () => {
         assert.deepEqual(problems(`${HEAD}    a/b:\n      id: 1\n      grants:\n        other:\n          <<: [main]\n          ref: main\n          vault: {read: [a/b]}\n`), [expected(14, 16)]);
     });
 
+    it("a quoted << is no merge key for yaml.v2 (decode.go isMerge: plain or !!merge only): refused, as the map has no such field; and a << among the config keys is checked like any other", () => {
+        assert.deepEqual(problems(`${HEAD}    a/b:\n      id: 1\n      grants:\n        base: &base\n          ref: main\n          vault: {read: [a/b]}\n        other:\n          "<<": *base\n`), [
+            `17:11 gitlab-federation:projects["a/b"].grants.other: a quoted or tagged << key: pulumi up's reader merges only a plain <<, and the map has no field named <<: write <<: unquoted to merge, or remove it`,
+        ]);
+        assert.deepEqual(problems(`config:\n  gitlab-federation:gitlab: &g\n    url: https://gitlab.example.com\n  <<: main\n`), [
+            `4:3 gitlab-federation:<<: a key before the YAML merge key (<<) in its mapping: pulumi up's YAML 1.1 reader lets a merged value replace it, so the two readers would deploy different maps: write <<: first, then the keys that replace merged values`,
+            `4:3 gitlab-federation:<<: a YAML merge key (<<) takes a mapping, an alias of one (<<: *defaults) or a list of them (<<: [*a, *b]); pulumi up's reader refuses anything else`,
+        ]);
+    });
+
     it("the program, started as the language host starts it with the stack file beside it, registers what the CLI plans", async function () {
         this.timeout(60000);
         const raw = read(MERGED).raw;
