@@ -221,18 +221,34 @@ function engineChanges(base: Plan, head: Plan): ResourceChange[] {
         const physical = physicalOf(item);
         const rule = kindOf(item).replaceOn;
         const replacedBy = rule === "all" ? changed : changed.filter((k) => rule.includes(k));
-        const protectedNow = item.entry.resource.protect && before.entry.resource.protect;
         const deleteBeforeReplace = item.entry.resource.deleteBeforeReplace === true;
-        let hazard: string | undefined;
-        if (replacedBy.length > 0 && protectedNow) {
-            hazard = `protected: pulumi up refuses to replace it (changing ${replacedBy.join(", ")}); turn protect off for one run, or undo the change`;
-        } else if (replacedBy.length > 0 && item.entry.resource.import !== undefined) {
-            hazard = `imported: pulumi up refuses to replace a resource that still carries an import ID (changing ${replacedBy.join(", ")})`;
-        } else if (replacedBy.length > 0 && !deleteBeforeReplace && physicalOf(before) === physical) {
-            hazard = `replaced create-first under the same physical name ${physical}: the create collides with the old object, or overwrites it and the old one's delete then removes it`;
-        }
+        const hazard = replaceHazard(before, item, replacedBy);
         changes.push({ type, name, ...grantOf(item), ...formerName, op: replacedBy.length > 0 ? "replace" : "update", changed, replacedBy, protected: item.entry.resource.protect, deleteBeforeReplace, physical, ...(hazard !== undefined ? { hazard } : {}) });
     }
+    return [...changes, ...deletions(old, claimed, changes)];
+}
+
+/** Why replacing a resource (changing `replacedBy`) goes wrong, if it does. */
+function replaceHazard(before: TargetEntry, item: TargetEntry, replacedBy: readonly string[]): string | undefined {
+    if (replacedBy.length === 0) {
+        return undefined;
+    }
+    if (item.entry.resource.protect && before.entry.resource.protect) {
+        return `protected: pulumi up refuses to replace it (changing ${replacedBy.join(", ")}); turn protect off for one run, or undo the change`;
+    }
+    if (item.entry.resource.import !== undefined) {
+        return `imported: pulumi up refuses to replace a resource that still carries an import ID (changing ${replacedBy.join(", ")})`;
+    }
+    const physical = physicalOf(item);
+    if (item.entry.resource.deleteBeforeReplace !== true && physicalOf(before) === physical) {
+        return `replaced create-first under the same physical name ${physical}: the create collides with the old object, or overwrites it and the old one's delete then removes it`;
+    }
+    return undefined;
+}
+
+/** The base's resources no head entry claims: deleted, with why that goes wrong, if it does. */
+function deletions(old: ReadonlyMap<string, TargetEntry>, claimed: ReadonlySet<string>, changes: readonly ResourceChange[]): ResourceChange[] {
+    const out: ResourceChange[] = [];
     const created = new Map(changes.filter((c) => c.op === "create").map((c) => [`${c.type}::${c.physical}`, c]));
     for (const [k, item] of old) {
         if (claimed.has(k)) {
@@ -246,9 +262,9 @@ function engineChanges(base: Plan, head: Plan): ResourceChange[] {
             : twin !== undefined
               ? `${physical} is created again under the new name ${twin.name} first, then this delete removes it (a write under the same physical name is an upsert in Vault, "already exists" in IAM and GCP): add renamedFrom, or pin the old name with aliases`
               : undefined;
-        changes.push({ type, name, ...grantOf(item), op: "delete", changed: [], replacedBy: [], protected: protect, deleteBeforeReplace: false, physical, ...(hazard !== undefined ? { hazard } : {}) });
+        out.push({ type, name, ...grantOf(item), op: "delete", changed: [], replacedBy: [], protected: protect, deleteBeforeReplace: false, physical, ...(hazard !== undefined ? { hazard } : {}) });
     }
-    return changes;
+    return out;
 }
 
 /** For messages: the resource type without its package prefix (`vault:jwt/authBackendRole:AuthBackendRole` → `AuthBackendRole`). */
