@@ -15,10 +15,10 @@
  * builds the values with js-yaml's YAML 1.2 core schema; positions of map paths are found by a
  * second pass over the events, only when a caller asks for them.
  */
-import { CORE_SCHEMA, EVENT_ID, Event, NOT_RESOLVED, SCALAR_STYLE, ScalarEvent, YAMLException, boolCoreTag, constructFromEvents, floatCoreTag, getScalarValue, intCoreTag, nullCoreTag, parseEvents } from "js-yaml";
+import { CORE_SCHEMA, DocumentEvent, EVENT_ID, Event, NOT_RESOLVED, SCALAR_STYLE, ScalarEvent, YAMLException, boolCoreTag, constructFromEvents, floatCoreTag, getScalarValue, intCoreTag, nullCoreTag, parseEvents } from "js-yaml";
 import { NAMESPACE, PathSegment, Problem, formatPath } from "../core/findings";
 import { ConfigReadOptions, SECRET_MESSAGE, keyProblem, mapFromStackConfig } from "./config";
-import { resolveMerges } from "./merge";
+import { cutCycles, resolveMerges } from "./merge";
 import { YAML_TAG_PREFIX, readerDisagreement, taggedDisagreement } from "./yaml-v2";
 
 export interface Position {
@@ -102,6 +102,9 @@ function startOf(event: Event): number {
     if (event.type === EVENT_ID.SCALAR) {
         const quoted = event.style === SCALAR_STYLE.SINGLE_QUOTED || event.style === SCALAR_STYLE.DOUBLE_QUOTED;
         return event.valueStart - (quoted ? 1 : 0);
+    }
+    if (event.type === EVENT_ID.ALIAS) {
+        return event.anchorStart - 1; // the "*"
     }
     return event.type === EVENT_ID.SEQUENCE || event.type === EVENT_ID.MAPPING ? event.start : -1;
 }
@@ -250,16 +253,50 @@ interface Checked {
     readonly configAt: number;
 }
 
-const MERGE_FIRST = "a key before the YAML merge key (<<) in its mapping: pulumi up's YAML 1.1 reader lets a merged value replace it, so the two readers would deploy different maps: write <<: first, then the keys that replace merged values";
-const MERGE_QUOTED = "a quoted or tagged << key: pulumi up's reader merges only a plain <<, and the map has no field named <<: write <<: unquoted to merge, or remove it";
+const MERGE_FIRST = "a key before the YAML merge key (<<) in its mapping: Pulumi CLIs before 3.50 (yaml.v2) let a merged value replace it, later ones (yaml.v3) keep it: write <<: first, then the keys that replace merged values";
+const MERGE_QUOTED = "a quoted or tagged << key: Pulumi CLIs disagree on it (yaml.v3, since 3.50, merges it; yaml.v2 does not), and the map has no field named <<: write <<: unquoted to merge, or remove it";
 const MERGE_VALUE = "a YAML merge key (<<) takes a mapping, an alias of one (<<: *defaults) or a list of them (<<: [*a, *b]); pulumi up's reader refuses anything else";
 
-/** Whether a value is one a merge key may not have: the key's value, or an item of its list, that is a scalar (or a list in a list). */
-function mergeValueRefused(path: readonly PathSegment[], event: Event): boolean {
-    const last = path.length - 1;
-    const scalarOrList = event.type === EVENT_ID.SCALAR || event.type === EVENT_ID.SEQUENCE;
-    return (path[last] === "<<" && event.type === EVENT_ID.SCALAR) || (typeof path[last] === "number" && path[last - 1] === "<<" && scalarOrList);
+const ALIAS_OUTSIDE =
+    "an alias of an anchor defined outside the gitlab-federation map: pulumi up reads the anchored value with its own YAML rules (0755 is 493 there), which this tool checks only inside the map: define the anchor inside the map (e.g. on a grant) or write the value out";
+const CYCLE = "a value that contains itself (an alias inside its own anchor): pulumi up's reader refuses it: write the values out";
+const ALIAS_KEY = "an alias as a key: pulumi up reads it as the anchored value, which this tool does not check as a key: write the key out";
+const KEY_NOT_TEXT = "a key YAML reads as a number, boolean or null: pulumi up turns it into text its own way (1e6 becomes 1e+06, null <nil>): quote the key";
+const LONE_SURROGATE = "an escape of half a UTF-16 surrogate pair (\\ud800-\\udfff alone): pulumi up's reader refuses the whole file: write the character itself, or its \\U escape";
+const YAML_DIRECTIVE = "a %YAML directive: pulumi up's reader (yaml.v3) refuses %YAML 1.2 documents and yaml.v2 reads them as YAML 1.1: remove the directive";
+
+/** What an anchor (`&name`) is: its node's kind, and whether it stands inside the map's sections. */
+interface Anchor {
+    readonly type: number;
+    readonly inMap: boolean;
 }
+
+/** Whether a value is one a merge key may not have: the key's value, or an item of its list, that is not a mapping (nor an alias of one). */
+function mergeValueRefused(path: readonly PathSegment[], event: Event, anchors: ReadonlyMap<string, Anchor>, source: string): boolean {
+    const last = path.length - 1;
+    const isValue = path[last] === "<<";
+    const isItem = typeof path[last] === "number" && path[last - 1] === "<<";
+    if (!isValue && !isItem) {
+        return false;
+    }
+    if (event.type === EVENT_ID.ALIAS) {
+        return anchors.get(source.slice(event.anchorStart, event.anchorEnd))?.type !== EVENT_ID.MAPPING;
+    }
+    return event.type === EVENT_ID.SCALAR || (isItem && event.type === EVENT_ID.SEQUENCE);
+}
+
+/** Aliases this tool cannot check as pulumi up reads them: as keys, or of anchors outside the map. */
+function aliasProblem(event: Event, isKey: boolean, section: string | undefined, anchors: ReadonlyMap<string, Anchor>, source: string): string | undefined {
+    if (event.type !== EVENT_ID.ALIAS) {
+        return undefined;
+    }
+    if (isKey) {
+        return ALIAS_KEY;
+    }
+    return section !== undefined && anchors.get(source.slice(event.anchorStart, event.anchorEnd))?.inMap !== true ? ALIAS_OUTSIDE : undefined;
+}
+
+const LONE_SURROGATE_RE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** What checkEvents keeps while it walks. */
 interface EventChecks {
@@ -286,7 +323,7 @@ function checkKey(checks: EventChecks, path: readonly PathSegment[], event: Even
         checks.secureKeys.push({ owner, segments: mapSegments(section, path, 1) });
     }
     if (key === "<<" && event.type === EVENT_ID.SCALAR) {
-        // yaml.v2 merges only a plain (or !!merge-tagged) << (decode.go isMerge); every key so far, "<<" included, is in `keys`.
+        // yaml.v2 merges only a plain (or !!merge-tagged) << (decode.go isMerge), yaml.v3 a quoted one too; every key so far, "<<" included, is in `keys`.
         const message = event.style !== SCALAR_STYLE.PLAIN || event.tagStart >= 0 ? MERGE_QUOTED : keys.size > 1 ? MERGE_FIRST : undefined;
         if (message !== undefined) {
             const at = section !== undefined ? mapSegments(section, path, 1) : [];
@@ -299,11 +336,32 @@ function checkKey(checks: EventChecks, path: readonly PathSegment[], event: Even
 function checkEvents(events: readonly Event[], source: string, lines: Lines, fullKey: (key: string) => string): Checked {
     const checks: EventChecks = { problems: [], seen: new Map(), secureKeys: [], lines };
     const { problems } = checks;
+    const document = events.find((e): e is DocumentEvent => e.type === EVENT_ID.DOCUMENT);
+    if (document?.directives.some((d) => d.kind === "yaml") === true) {
+        problems.push(problem(lines, [], 0, YAML_DIRECTIVE, "(file)"));
+    }
     const configKeys = new Map<string, number>();
+    const anchors = new Map<string, Anchor>();
     const sectionOf = sectionsOf(fullKey);
     let configAt = -1;
+    const at = (section: string | undefined, path: readonly PathSegment[], drop = 0): [PathSegment[], string] => {
+        const segments = section !== undefined ? mapSegments(section, path, drop) : [];
+        return [segments, section !== undefined ? formatPath(segments) : path[0] === "config" ? "config" : "(file)"];
+    };
     walk(events, source, (path, event, keyOffset, isKey, owner) => {
         const section = sectionOf(path);
+        const alias = aliasProblem(event, isKey, section, anchors, source);
+        if (alias !== undefined) {
+            const [segments, shown] = at(section, path, isKey ? 1 : 0);
+            problems.push(problem(lines, segments, keyOffset, alias, shown));
+        }
+        if (event.type !== EVENT_ID.ALIAS && event.type !== EVENT_ID.DOCUMENT && event.type !== EVENT_ID.POP && event.anchorStart >= 0) {
+            anchors.set(source.slice(event.anchorStart, event.anchorEnd), { type: event.type, inMap: section !== undefined });
+        }
+        if (event.type === EVENT_ID.SCALAR && event.style === SCALAR_STYLE.DOUBLE_QUOTED && LONE_SURROGATE_RE.test(getScalarValue(source, event))) {
+            const [segments, shown] = at(section, path);
+            problems.push(problem(lines, segments, event.valueStart, LONE_SURROGATE, shown));
+        }
         if (isKey && owner !== undefined) {
             if (path.length === 1 && path[0] === "config") {
                 configAt = keyOffset;
@@ -312,9 +370,9 @@ function checkEvents(events: readonly Event[], source: string, lines: Lines, ful
             }
             checkKey(checks, path, event, keyOffset, owner, section);
         }
-        if (!isKey && path[0] === "config" && mergeValueRefused(path, event)) {
-            const at = section !== undefined ? mapSegments(section, path.slice(0, path.lastIndexOf("<<") + 1), 1) : [];
-            problems.push(problem(lines, at, keyOffset, MERGE_VALUE, section !== undefined ? formatPath(at) : "config"));
+        if (!isKey && mergeValueRefused(path, event, anchors, source)) {
+            const [segments, shown] = at(section, path.slice(0, path.lastIndexOf("<<") + 1), 1);
+            problems.push(problem(lines, segments, keyOffset, MERGE_VALUE, shown));
         }
         if (section === undefined || event.type !== EVENT_ID.SCALAR) {
             return;
@@ -334,6 +392,10 @@ function checkEvents(events: readonly Event[], source: string, lines: Lines, ful
             return;
         }
         if (!MAYBE_NOT_TEXT.test(text)) {
+            return;
+        }
+        if (isKey && typeof resolveCore(text) !== "string") {
+            problems.push(problem(lines, mapSegments(section, path), keyOffset, KEY_NOT_TEXT));
             return;
         }
         const disagreement = readerDisagreement(text, resolveCore(text));
@@ -458,6 +520,8 @@ export function readStackFile(text: string, options: StackFileOptions): StackFil
     const projectName = options.projectName ?? NAMESPACE;
     // Pulumi files un-namespaced keys under the project's name (stackConfigNamespacedWithProject).
     const fullKey = (key: string) => (key.includes(":") ? key : `${projectName}:${key}`);
+    const cycles: PositionedProblem[] = [];
+    cutCycles(config, (path) => cycles.push({ path: `config.${path.map(String).join(".")}`, segments: [], message: CYCLE }));
     resolveMerges(config);
     const values: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(config as Record<string, unknown>)) {
@@ -470,7 +534,7 @@ export function readStackFile(text: string, options: StackFileOptions): StackFil
         const offset = checked.configKeys.get(key);
         return offset !== undefined ? lines.at(offset) : undefined;
     };
-    const problems = withReadProblems(yamlProblems, read.problems, keyPosition);
+    const problems = withReadProblems([...cycles, ...yamlProblems], read.problems, keyPosition);
     const configKeyOffset = checked.configAt;
     // The events (millions of objects for a large map) are not kept: positions are needed only
     // when there is something to report, and then the text is parsed again, once per call.

@@ -1,13 +1,16 @@
 /**
- * YAML 1.1 merge keys (`<<: *defaults`, `<<: [*a, *b]`), resolved as `pulumi up`'s reader does,
- * so a 200-project map need not be 200 copies of one grant. The Pulumi CLI reads stack files with
- * gopkg.in/yaml.v2, whose decoder (decode.go `mapping`, `merge`) merges as it meets the `<<` key:
- * a mapping or an alias of one, or a sequence of them stepped backwards "as earlier nodes take
- * precedence"; keys written after `<<` replace merged ones, and a key written before it is
- * replaced by a merged one. This tool builds values with YAML 1.2 (js-yaml core schema), which
- * has no merge key: it resolves them here with the same precedence, and file.ts refuses a key
- * written before `<<` in its mapping (yaml.v2 and YAML 1.2 merging would disagree there) and a
- * `<<` whose value is not a mapping (yaml.v2 fails on it).
+ * YAML merge keys (`<<: *defaults`, `<<: [*a, *b]`), resolved as `pulumi up` resolves them, so a
+ * 200-project map need not be 200 copies of one grant. The Pulumi CLI reads stack files with
+ * gopkg.in/yaml.v3 since 3.50 (pulumi/pulumi sdk/go/common/encoding/marshal.go; the stack loader
+ * workspace/loaders.go `LoadProjectStackBytes` decodes into `any`, so merges become plain maps)
+ * and with yaml.v2 before. Both merge a mapping, an alias of one, or a list of them where the
+ * earlier source takes precedence, and keys written after `<<` replace merged ones (v3
+ * decode.go `mapping`/`merge`: written keys win wherever they stand; v2: a key written before
+ * `<<` is replaced by a merged one). This tool builds values with YAML 1.2 (js-yaml core
+ * schema), which has no merge key: it resolves them here with that precedence, and file.ts
+ * refuses what the CLIs read differently or refuse: a key written before `<<`, a quoted `<<`,
+ * a `<<` whose value is not a mapping (also through an alias), aliases of anchors outside the
+ * map, and values that contain themselves.
  */
 
 const MERGE = "<<";
@@ -49,4 +52,30 @@ export function resolveMerges(value: unknown, done: WeakSet<object> = new WeakSe
         delete value[key];
     }
     Object.assign(value, merged);
+}
+
+/**
+ * Finds values that contain themselves (an alias inside its own anchor, `a: &a {b: *a}`), which
+ * pulumi up's reader refuses ("anchor 'a' value contains itself"): reports each at the path of the
+ * alias and cuts it (null), so nothing downstream walks a cycle.
+ */
+export function cutCycles(value: unknown, report: (path: readonly (string | number)[]) => void): void {
+    const open = new Set<object>();
+    const visit = (node: unknown, path: (string | number)[]): void => {
+        if (typeof node !== "object" || node === null) {
+            return;
+        }
+        open.add(node);
+        const entries: [string | number, unknown][] = Array.isArray(node) ? node.map((v, i) => [i, v]) : Object.entries(node);
+        for (const [key, child] of entries) {
+            if (typeof child === "object" && child !== null && open.has(child)) {
+                report([...path, key]);
+                (node as Record<string | number, unknown>)[key] = null;
+            } else {
+                visit(child, [...path, key]);
+            }
+        }
+        open.delete(node);
+    };
+    visit(value, []);
 }
