@@ -373,3 +373,27 @@ export function protectionWarning(vault: VaultConfig, findings: Findings): void 
         findings.warn(["vault", "protect"], `false: the auth method and the KV mount ${JSON.stringify(vault.kvMount)} can be deleted by pulumi destroy or a removed section; deleting the mount destroys every secret in it`);
     }
 }
+
+/**
+ * vault.namespace with what cannot follow it: the deployer's pipeline logs in to the root
+ * namespace (provider-config.ts), and audit devices are root-namespace only ("operation only
+ * available in root namespace" for sys/audit outside it: OpenBao internal/vault/request_handling.go
+ * restrictedSysAPIs, as in Vault), so they stay there and need a root-namespace token.
+ */
+export function checkNamespace(vault: VaultConfig, deployer: boolean, findings: Findings): void {
+    if (vault.namespace === undefined) {
+        return;
+    }
+    if (deployer) {
+        findings.problem(
+            ["vault", "namespace"],
+            `${JSON.stringify(vault.namespace)} cannot be used with gitlab-federation:deployer yet: the pipeline's planner and applier log in to the auth method in the root namespace; remove gitlab-federation:deployer and run pulumi up yourself, or remove vault.namespace`,
+        );
+    }
+    if (vault.audit.length > 0) {
+        findings.warn(
+            ["vault", "audit"],
+            `audit devices are enabled in the root namespace, not in ${JSON.stringify(vault.namespace)} (Vault allows sys/audit only there): pulumi up needs a root-namespace token for them; where you have none (HCP Vault Dedicated streams its audit log from the HCP portal), remove them and set vault.auditManagedElsewhere`,
+        );
+    }
+}

@@ -3,7 +3,11 @@
  * VAULT_SERVER_URL, VAULT_AUTH_PATH and VAULT_AUTH_ROLE; its default auth path is `jwt`, ours is
  * whatever the map says, so the path is always set. A job with more than one ID token must name
  * the one to log in with (`token: $VAULT_ID_TOKEN`), and a secret becomes a file unless
- * `file: false`: the example states both.
+ * `file: false`: the example states both. In a namespace, VAULT_NAMESPACE sends both the login
+ * and the secret reads there (GitLab "Use HashiCorp Vault secrets in GitLab CI/CD",
+ * https://docs.gitlab.com/ci/secrets/hashicorp_vault, its CI/CD variables; added by
+ * gitlab-org/gitlab!80590 "Support Vault EE namespaces"), and the Vault CLI reads the same
+ * variable (https://developer.hashicorp.com/vault/docs/commands, VAULT_NAMESPACE).
  */
 import type { z } from "zod";
 import type { CiPiece, CiUnavailable, CiValue } from "../target";
@@ -25,6 +29,7 @@ export function vaultCi(section: z.output<typeof VaultContractSchema>, grant: z.
             VAULT_SERVER_URL: value("vault_server_url", serverUrl, "Vault's address"),
             VAULT_AUTH_PATH: value("vault_auth_path", grant.authPath, "path of the JWT auth method for GitLab CI"),
             VAULT_AUTH_ROLE: value("vault_auth_role", grant.roleName, "the grant's Vault role"),
+            ...(grant.namespace !== undefined ? { VAULT_NAMESPACE: value("vault_namespace", grant.namespace, "the Vault namespace of the auth method and the KV mount") } : {}),
         },
         beforeScript: [],
         afterScript: [],
@@ -39,7 +44,7 @@ export function vaultCi(section: z.output<typeof VaultContractSchema>, grant: z.
             `    token: $${VAULT_TOKEN_VARIABLE}         # which ID token logs in (needed once a job has more than one)`,
             "    file: false                    # the value itself, not the path of a file holding it",
             "or with the Vault CLI in script:",
-            '  export VAULT_ADDR="$VAULT_SERVER_URL"',
+            `  export VAULT_ADDR="$VAULT_SERVER_URL"${grant.namespace !== undefined ? "  # the CLI also reads VAULT_NAMESPACE" : ""}`,
             `  export VAULT_TOKEN="$(vault write -field=token "auth/$VAULT_AUTH_PATH/login" role="$VAULT_AUTH_ROLE" jwt="$${VAULT_TOKEN_VARIABLE}")"`,
             `  vault read -field=data ${grant.kvMount}/data/${first}`,
         ],

@@ -7,15 +7,24 @@ import { z } from "zod";
 import { audienceProblem } from "../../src/core/rules";
 import { patternRule, schemaRule, urlRule } from "../../src/core/contract-rules";
 import type { ContractCapability } from "../target";
+import { inNamespace } from "./entries";
 import type { VaultPlan, VaultSummary } from "./plan-schema";
-import { mountPathProblem, secretPrefixProblem } from "./rules";
+import { mountPathProblem, namespaceProblem, secretPrefixProblem } from "./rules";
 import { VaultGrantSchema } from "./schema";
 
 const strings = z.array(z.string());
 
+/** A fresh schema per use: a shared one becomes a $ref in the JSON Schema. */
+const namespace = () =>
+    z
+        .string()
+        .optional()
+        .meta({ description: "The Vault namespace of the auth method, the KV mount, the roles and policies (VAULT_NAMESPACE), from the root namespace; absent: the root namespace." });
+
 export const VaultContractSchema = z
     .object({
         serverUrl: z.string().optional().meta({ description: "The address CI jobs reach Vault at (VAULT_SERVER_URL): vault.serverUrl, or the audience when that is a URL." }),
+        namespace: namespace(),
         authPath: z.string().meta({ description: "Path of the JWT auth method (VAULT_AUTH_PATH)." }),
         audience: z.string().meta({ description: "The aud of the job's Vault ID token." }),
         kvMount: z.string().meta({ description: "Path of the KV v2 mount the grants read from." }),
@@ -29,6 +38,7 @@ export const VaultGrantContractSchema = z
         policyNames: strings,
         read: strings.meta({ description: "Secret folders under kvMount the grant reads and lists, each with everything below it." }),
         authPath: z.string().meta({ description: "The stack's authPath, repeated so one grant is enough to log in." }),
+        namespace: namespace(),
         audience: z.string().meta({ description: "The aud of the job's Vault ID token." }),
         kvMount: z.string().meta({ description: "The stack's kvMount." }),
         serverUrl: z.string().optional().meta({ description: "The stack's serverUrl." }),
@@ -38,7 +48,7 @@ export const VaultGrantContractSchema = z
     .meta({ description: "What a grant gets from Vault." });
 
 export function vaultContract(plan: VaultPlan): z.output<typeof VaultContractSchema> {
-    return { ...(plan.serverUrl !== undefined ? { serverUrl: plan.serverUrl } : {}), authPath: plan.authPath, audience: plan.audience, kvMount: plan.kvMount };
+    return { ...(plan.serverUrl !== undefined ? { serverUrl: plan.serverUrl } : {}), ...inNamespace(plan), authPath: plan.authPath, audience: plan.audience, kvMount: plan.kvMount };
 }
 
 export function vaultGrantContract(plan: VaultPlan, summary: VaultSummary): z.output<typeof VaultGrantContractSchema> {
@@ -47,6 +57,7 @@ export function vaultGrantContract(plan: VaultPlan, summary: VaultSummary): z.ou
         policyNames: [...summary.policyNames],
         read: [...summary.read],
         authPath: summary.authPath,
+        ...inNamespace(plan),
         audience: summary.audience,
         kvMount: plan.kvMount,
         ...(plan.serverUrl !== undefined ? { serverUrl: plan.serverUrl } : {}),
@@ -65,6 +76,7 @@ export const VAULT_CONTRACT: ContractCapability<VaultPlan, VaultSummary, typeof 
     grantOf: vaultGrantContract,
     strings: {
         serverUrl: { rule: urlRule },
+        namespace: { rule: namespaceProblem },
         authPath: { rule: mountPathProblem },
         audience: { rule: audienceProblem },
         kvMount: { rule: mountPathProblem },
@@ -73,6 +85,7 @@ export const VAULT_CONTRACT: ContractCapability<VaultPlan, VaultSummary, typeof 
         "grant.policyNames[]": { rule: patternRule(/^[a-z0-9_.-]{1,256}$/, "a Vault policy name as gitlab-federation names them (lowercase letters, digits, _, . and -)") },
         "grant.read[]": { rule: secretPrefixProblem },
         "grant.authPath": { rule: mountPathProblem },
+        "grant.namespace": { rule: namespaceProblem },
         "grant.audience": { rule: audienceProblem },
         "grant.kvMount": { rule: mountPathProblem },
         "grant.serverUrl": { rule: urlRule },

@@ -45,7 +45,7 @@ import type { DeployerRole } from "../../src/core/model";
 import { grantMeta } from "../../src/core/resources";
 import type { DeployerCapability, PlanContext, TargetIdentity } from "../target";
 import type { Ttls } from "./checks";
-import { roleEntry } from "./entries";
+import { inNamespace, roleEntry } from "./entries";
 import { RESOURCE, vaultPolicyName, vaultRoleName } from "./names";
 import type { VaultAuditEntry, VaultPolicyEntry, VaultRoleEntry } from "./plan-schema";
 import { VaultConfig, VaultDeployerConfig, VaultDeployerSchema, VaultGrantConfig } from "./schema";
@@ -233,7 +233,7 @@ export function vaultDeployer(ctx: PlanContext<VaultConfig, VaultGrantConfig>, a
             const header = `gitlab-federation: the deployer's ${identity.role} (project ${grant.project}, id ${grant.projectId})`;
             return {
                 role: { ...roleEntry(grant, undefined, vault, roleName, policyName, ttls), tokenNoDefaultPolicy: true },
-                policy: { resource: grantMeta(RESOURCE.policy, grant), name: policyName, policy: deployerPolicyHcl(identity.role, scope, header) },
+                policy: { resource: grantMeta(RESOURCE.policy, grant), name: policyName, policy: deployerPolicyHcl(identity.role, scope, header), ...inNamespace(vault) },
                 read: [],
                 ttls,
             };

@@ -58,6 +58,18 @@ export function policyHcl(mount: string, prefixes: readonly string[], header: st
     return text;
 }
 
+/**
+ * The provider's `namespace` argument of a resource in vault.namespace (none in the root
+ * namespace). Every resource of terraform-provider-vault but vault_plugin and
+ * vault_plugin_pinned_version takes it (vault/provider.go UpdateSchemaResource adds
+ * internal/provider/schema_util.go GetNamespaceSchema: optional, ForceNew), and the provider
+ * sends that resource's calls to it, relative to the provider's own namespace
+ * (internal/provider/meta.go GetClient, ProviderMeta.GetNSClient).
+ */
+export function inNamespace(vault: Pick<VaultConfig, "namespace">): { namespace?: string } {
+    return vault.namespace !== undefined ? { namespace: vault.namespace } : {};
+}
+
 /** The role of a grant (or of a deployer identity, which has no grant field). */
 export function roleEntry(grant: ResolvedGrant, fields: VaultGrantConfig | undefined, vault: VaultConfig, roleName: string, policyName: string, ttls: Ttls): VaultRoleEntry {
     const cidrs = fields?.tokenBoundCidrs ?? vault.tokenBoundCidrs;
@@ -77,6 +89,7 @@ export function roleEntry(grant: ResolvedGrant, fields: VaultGrantConfig | undef
         tokenType: fields?.tokenType ?? vault.tokenType,
         ...(cidrs !== undefined ? { tokenBoundCidrs: [...cidrs] } : {}),
         tokenNoDefaultPolicy: !vault.defaultPolicy,
+        ...inNamespace(vault),
     };
 }
 
@@ -86,6 +99,7 @@ export function policyEntry(grant: ResolvedGrant, vault: VaultConfig, policyName
         resource: grantMeta(RESOURCE.policy, grant),
         name: policyName,
         policy: policyHcl(vault.kvMount, read, `gitlab-federation: project ${grant.project} (id ${grant.projectId}), grant ${grant.grant}`),
+        ...inNamespace(vault),
     };
 }
 
@@ -115,6 +129,7 @@ export function authBackendEntry(gitlab: GitlabConfig, vault: VaultConfig, defau
             maxLeaseTtl: vaultTuneDuration(cap),
             tokenType: vault.tokenType === "batch" ? "default-batch" : "default-service",
         },
+        ...inNamespace(vault),
     };
 }
 
@@ -126,6 +141,7 @@ export function mountEntry(vault: VaultConfig): VaultMountEntry {
         type: "kv",
         options: { version: "2" },
         description: "KV v2 secrets read by GitLab CI (managed by gitlab-federation)",
+        ...inNamespace(vault),
     };
 }
 

@@ -23,6 +23,15 @@ function deployerReaches(plan: VaultPlan, role: "planner" | "applier"): Reach[] 
     return role === "applier" ? [read, { resource: `Vault ${grants}`, hierarchical: false, gives: ["write (any content: deployer.vault.acknowledgePolicies)"] }] : [read];
 }
 
+/**
+ * A path as Vault names it from the root namespace: "<namespace>/<path>" in a namespace (a fully
+ * qualified path reaches the same object as the path with X-Vault-Namespace:
+ * https://developer.hashicorp.com/vault/docs/enterprise/namespaces, "Usage").
+ */
+function qualified(plan: VaultPlan, path: string): string {
+    return plan.namespace !== undefined ? `${plan.namespace}/${path}` : path;
+}
+
 export const vault = defineTarget({
     key: "vault",
     title: "Vault",
@@ -35,13 +44,15 @@ export const vault = defineTarget({
     component: () => (require("./component") as typeof import("./component")).components,
     review: {
         access: (plan, summary) => ({
-            sets: { "secret prefix": summary.read.map((prefix) => `${plan.kvMount}/${prefix}`) },
+            sets: { "secret prefix": summary.read.map((prefix) => qualified(plan, `${plan.kvMount}/${prefix}`)) },
             limits: { "token TTL (s)": summary.tokenTtl, "token max TTL (s)": summary.tokenMaxTtl },
             values: {},
-            names: { role: `auth/${summary.authPath}/role/${summary.roleName}` },
+            names: { role: qualified(plan, `auth/${summary.authPath}/role/${summary.roleName}`) },
         }),
         reaches: (plan, summary, grant) =>
-            grant.deployer !== undefined ? deployerReaches(plan, grant.deployer) : summary.read.map((prefix) => ({ resource: `${plan.kvMount}/${prefix}`, hierarchical: true, gives: ["read", "list below"] })),
+            grant.deployer !== undefined
+                ? deployerReaches(plan, grant.deployer)
+                : summary.read.map((prefix) => ({ resource: qualified(plan, `${plan.kvMount}/${prefix}`), hierarchical: true, gives: ["read", "list below"] })),
         render: renderVault,
         fields: VAULT_REVIEW,
     },

@@ -6,6 +6,9 @@ import { z } from "zod";
 import { EnforcementSchema, resourceMeta, stringMap, strings } from "../../src/core/resources";
 import { RESOURCE } from "./names";
 
+/** A fresh schema per use: a shared one becomes a $ref in the JSON Schema. */
+const namespace = () => z.string().optional().meta({ description: "The Vault namespace the resource is registered in (the provider's namespace argument); absent: the root namespace." });
+
 export const AuthBackendEntrySchema = z.strictObject({
     resource: resourceMeta(RESOURCE.authBackend),
     path: z.string(),
@@ -20,6 +23,7 @@ export const AuthBackendEntrySchema = z.strictObject({
     tune: z
         .strictObject({ defaultLeaseTtl: z.string(), maxLeaseTtl: z.string(), tokenType: z.enum(["default-batch", "default-service"]) })
         .meta({ description: "Mount tuning, in the form the provider reads back (no perpetual diff)." }),
+    namespace: namespace(),
 });
 
 export const MountEntrySchema = z.strictObject({
@@ -28,6 +32,7 @@ export const MountEntrySchema = z.strictObject({
     type: z.literal("kv"),
     options: z.strictObject({ version: z.literal("2") }),
     description: z.string(),
+    namespace: namespace(),
 });
 
 export const AuditEntrySchema = z.strictObject({
@@ -43,6 +48,7 @@ export const PolicyEntrySchema = z.strictObject({
     resource: resourceMeta(RESOURCE.policy),
     name: z.string(),
     policy: z.string().meta({ description: "The policy HCL." }),
+    namespace: namespace(),
 });
 
 export const RoleEntrySchema = z.strictObject({
@@ -61,12 +67,14 @@ export const RoleEntrySchema = z.strictObject({
     tokenType: z.enum(["batch", "service"]),
     tokenBoundCidrs: strings.optional(),
     tokenNoDefaultPolicy: z.boolean().meta({ description: "True unless vault.defaultPolicy: the token carries the grant's policy only." }),
+    namespace: namespace(),
 });
 
 const Adoption = z.enum(["create", "import", "external"]);
 
 export const VaultPlanSchema = z.strictObject({
     audience: z.string().meta({ description: "The audience every role binds (bound_audiences)." }),
+    namespace: z.string().optional().meta({ description: "vault.namespace: the namespace every resource but the audit devices is registered in; paths are relative to it." }),
     authPath: z.string().meta({ description: "Path of the JWT auth method (the roles' backend)." }),
     kvMount: z.string().meta({ description: "Path of the KV v2 mount the policies name." }),
     serverUrl: z.string().optional().meta({ description: "The address CI jobs reach Vault at: vault.serverUrl, or the audience when that is an https URL." }),

@@ -9,7 +9,7 @@ import { ResolvedGrant, fullEnforcement } from "../../src/core/model";
 import { meta } from "../../src/core/resources";
 import type { PathSegment } from "../../src/core/findings";
 import type { PlanContext, PlannedGrant, TargetPlanResult } from "../target";
-import { Ttls, VaultGrant, adoptionWarnings, auditOptions, auditWarnings, checkDevicePaths, checkReads, checkSection, checkUnprotectedOverlap, grantTtls, protectionWarning, warnNestedProjects } from "./checks";
+import { Ttls, VaultGrant, adoptionWarnings, auditOptions, auditWarnings, checkDevicePaths, checkNamespace, checkReads, checkSection, checkUnprotectedOverlap, grantTtls, protectionWarning, warnNestedProjects } from "./checks";
 import { VaultDeployer, vaultDeployer } from "./deployer";
 import { authBackendEntry, mountEntry, policyEntry, roleEntry, serverUrlOf } from "./entries";
 import { RESOURCE, vaultPolicyName, vaultRoleName } from "./names";
@@ -111,6 +111,7 @@ function planGrants(ctx: PlanContext<VaultConfig, VaultGrantConfig>, limits: { c
 export function planVault(ctx: PlanContext<VaultConfig, VaultGrantConfig>): TargetPlanResult<VaultPlan, VaultSummary> {
     const { gitlab, section: vault, all, findings } = ctx;
     const limits = checkSection(gitlab, vault, findings);
+    checkNamespace(vault, ctx.deployer !== undefined, findings);
     const audits = auditEntries(vault, findings);
     const deployer = ctx.deployer !== undefined ? vaultDeployer(ctx, audits, limits.cap) : undefined;
     const built = planGrants(ctx, limits, deployer);
@@ -123,6 +124,7 @@ export function planVault(ctx: PlanContext<VaultConfig, VaultGrantConfig>): Targ
     return {
         plan: {
             audience: vault.audience,
+            ...(vault.namespace !== undefined ? { namespace: vault.namespace } : {}),
             authPath: vault.authPath,
             kvMount: vault.kvMount,
             ...(serverUrl !== undefined ? { serverUrl } : {}),

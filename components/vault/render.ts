@@ -15,7 +15,7 @@ export function renderVault(plan: VaultPlan, grants: readonly (GrantIdentity & {
     const adopted = (how: string) => (how === "create" ? "" : ` (${how === "import" ? "imported" : "external"})`);
     const auth = `auth method ${plan.authPath}${adopted(plan.adopt.authMethod)}${authBackend !== undefined ? ` (issuer ${authBackend.boundIssuer})` : ""}`;
     return {
-        heading: `Vault: ${auth}, audience ${plan.audience}, KV v2 mount ${plan.kvMount}${adopted(plan.adopt.kvMount)}, audit ${audits.map(describeAudit).join(", ") || "none"}`,
+        heading: `Vault: ${plan.namespace !== undefined ? `namespace ${plan.namespace}, ` : ""}${auth}, audience ${plan.audience}, KV v2 mount ${plan.kvMount}${adopted(plan.adopt.kvMount)}, audit ${audits.map(describeAudit).join(", ") || "none"}`,
         header: ["PROJECT", "ID", "GRANT", "CONDITIONS", "ROLE", "SECRETS (read + list below)", "TTL / MAX"],
         rows: grants.map((g) => [
             g.project,

@@ -10,6 +10,10 @@
  * - mount: type, seal_wrap, external_entropy_access and local are ForceNew; path is a remount
  *   (resource_mount.go getMountSchema, updateMount).
  * - audit: every field is ForceNew (resource_audit.go).
+ * - namespace: every resource here but the audit devices (root-namespace only: checks.ts
+ *   checkNamespace) carries it when vault.namespace is set; it is ForceNew and names the object
+ *   as much as its path (vault/provider.go UpdateSchemaResource, internal/provider/schema_util.go
+ *   GetNamespaceSchema), so a namespace change replaces everything in it.
  * Administrator only: the applier's policy has no write on the auth method (sys/auth/<path>,
  * config and tune), the KV mount (sys/mounts/<kv> and tune) or the audit devices
  * (sys/audit/<name>): deployer.ts. Every update of the auth method rewrites auth/<path>/config
@@ -23,10 +27,10 @@ import type { VaultPlan } from "./plan-schema";
 
 export const KINDS: Readonly<Record<string, ResourceKind>> = {
     [RESOURCE.audit]: { parent: COMPONENT.audit, replaceOn: "all", identity: ["path"], adminOnly: "all" },
-    [RESOURCE.mount]: { parent: COMPONENT.kvMount, replaceOn: ["type", "sealWrap", "externalEntropyAccess", "local"], identity: ["path"], adminOnly: "all" },
-    [RESOURCE.authBackend]: { parent: COMPONENT.jwtAuth, replaceOn: ["type", "local"], identity: ["path"], adminOnly: "all" },
-    [RESOURCE.policy]: { parent: COMPONENT.jwtAuth, replaceOn: ["name"], identity: ["name"] },
-    [RESOURCE.role]: { parent: COMPONENT.jwtAuth, replaceOn: ["roleName", "roleType", "backend"], identity: ["backend", "roleName"] },
+    [RESOURCE.mount]: { parent: COMPONENT.kvMount, replaceOn: ["namespace", "type", "sealWrap", "externalEntropyAccess", "local"], identity: ["namespace", "path"], adminOnly: "all" },
+    [RESOURCE.authBackend]: { parent: COMPONENT.jwtAuth, replaceOn: ["namespace", "type", "local"], identity: ["namespace", "path"], adminOnly: "all" },
+    [RESOURCE.policy]: { parent: COMPONENT.jwtAuth, replaceOn: ["namespace", "name"], identity: ["namespace", "name"] },
+    [RESOURCE.role]: { parent: COMPONENT.jwtAuth, replaceOn: ["namespace", "roleName", "roleType", "backend"], identity: ["namespace", "backend", "roleName"] },
 };
 
 export const VAULT_RESOURCES: TargetResources<VaultPlan> = {

@@ -256,6 +256,21 @@ const serverUrl: ReviewRule = (before, after, context) => {
     return was === is || is === undefined ? [] : [widened(`${arrow(before, after)}: CI jobs send their Vault ID tokens to ${is} (was ${was ?? "nothing"}) and read secrets from it`)];
 };
 
+/**
+ * vault.namespace: the namespace argument is ForceNew on every resource (resources.ts), so every
+ * role, policy, the auth method and the KV mount are created in the new namespace and deleted
+ * from the old one; jobs log in and read there. Who administers that namespace decides what its
+ * auth method trusts and who else reads its mount: a trust change whichever way it goes.
+ */
+const namespaceMoved: ReviewRule = (before, after) => {
+    const where = (ns: unknown) => (ns === undefined ? "the root namespace" : `namespace ${String(ns)}`);
+    return [
+        widened(
+            `${arrow(before, after)}: every role and policy, the auth method and the KV mount move from ${where(before)} to ${where(after)} (replaced: created there, deleted here; protected ones stop pulumi up), and CI jobs log in and read secrets there: whoever administers ${where(after)} decides what its auth method trusts and who else reads its mount`,
+        ),
+    ];
+};
+
 const SECTION: ReviewFields = {
     "": hazard(sectionRemoved),
     authPath: access((before, after) => [
@@ -263,6 +278,7 @@ const SECTION: ReviewFields = {
     ]),
     audience: trust(unranked((after, context) => `every Vault role accepts the ID tokens requested for ${String(after)}${vaultOf(context.head)?.serverUrl === undefined && serverUrlOf(vaultOf(context.head)!) !== undefined ? `, and CI jobs send them there (vault.serverUrl is unset)` : ""}`)),
     serverUrl: trust(serverUrl),
+    namespace: trust(namespaceMoved),
     kvMount: access((before, after) => [widened(`${arrow(before, after)}: the policies grant the same folders under ${String(after)}/: whatever is kept there is read`)]),
     description: cosmetic,
     audit: hazard(devicesRemoved),

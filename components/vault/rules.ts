@@ -57,3 +57,39 @@ export function cidrProblem(cidr: string): string | undefined {
         : `must be a CIDR block such as "10.0.0.0/8" or "2001:db8::/32", got ${q(cidr)}`;
 }
 
+
+const NAMESPACE_SEGMENT = /^[A-Za-z0-9_-][A-Za-z0-9_.-]*$/;
+
+/**
+ * Segment names Vault and OpenBao reserve: "", ".", "..", root, sys, audit, auth, cubbyhole,
+ * identity (OpenBao internal/helper/namespace/namespace.go reservedNames and Namespace.Validate;
+ * Vault Enterprise https://developer.hashicorp.com/vault/docs/enterprise/namespaces, "Namespace
+ * naming restrictions").
+ */
+const RESERVED_NAMESPACES = new Set(["root", "sys", "audit", "auth", "cubbyhole", "identity"]);
+
+/**
+ * A Vault namespace path from the root namespace, e.g. "admin" or "admin/team-a". No leading or
+ * trailing "/": terraform-provider-vault validates a resource's namespace with
+ * ValidateNoLeadingTrailingSlashes (internal/provider/schema_util.go GetNamespaceSchema). Each
+ * segment is a namespace name: not reserved, no spaces, no "+" or "*" (OpenBao Namespace.Validate);
+ * narrower here: letters, digits, "_", "-" and ".", the value goes into HTTP headers and CI YAML.
+ */
+export function namespaceProblem(namespace: string): string | undefined {
+    if (namespace.startsWith("/") || namespace.endsWith("/")) {
+        const trimmed = namespace.replace(/^\/+|\/+$/g, "");
+        return `must not start or end with "/" (got ${q(namespace)})${trimmed !== "" ? `; write ${q(trimmed)}` : ": leave vault.namespace unset for the root namespace"}`;
+    }
+    const segments = namespace.split("/");
+    if (segments.some((s) => s === "" || s === "." || s === "..")) {
+        return `must be namespace names separated by single "/", without empty, "." or ".." segments (got ${q(namespace)}), e.g. "admin/team-a"`;
+    }
+    const reserved = segments.find((s) => RESERVED_NAMESPACES.has(s));
+    if (reserved !== undefined) {
+        return `${q(reserved)} is reserved by Vault and cannot name a namespace (got ${q(namespace)}); ${reserved === "root" && segments.length === 1 ? "leave vault.namespace unset for the root namespace" : "write the namespace path as Vault lists it, e.g. \"admin/team-a\""}`;
+    }
+    if (!segments.every((s) => NAMESPACE_SEGMENT.test(s))) {
+        return `must be namespace names of letters, digits, "_", "-" and "." separated by "/" (got ${q(namespace)}), e.g. "admin/team-a"`;
+    }
+    return undefined;
+}

@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { httpsUrlProblem } from "../../src/core/rules";
 import { AudienceSchema, duration, reason, ruled } from "../../src/core/schema";
-import { cidrProblem, mountPathProblem, secretPrefixProblem } from "./rules";
+import { cidrProblem, mountPathProblem, namespaceProblem, secretPrefixProblem } from "./rules";
 
 const MountPath = ruled(mountPathProblem);
 const Cidrs = z.array(ruled(cidrProblem)).min(1);
@@ -44,6 +44,10 @@ export const VaultSchema = z
     .strictObject({
         authPath: MountPath.default("gitlab").meta({ description: "Path of the JWT auth method for GitLab CI. Default: gitlab. Keep it separate from any human OIDC login mount." }),
         audience: AudienceSchema.meta({ description: "The aud every Vault role requires (bound_audiences) and jobs request in id_tokens, e.g. https://vault.example.com. Must differ from the AWS and GCP audiences." }),
+        namespace: ruled(namespaceProblem).optional().meta({
+            description:
+                "The Vault namespace (Vault Enterprise, HCP Vault Dedicated, OpenBao) the auth method, KV mount, roles and policies live in, from the root namespace, e.g. admin/team-a (HCP Vault Dedicated: admin or below). Mounts and policy paths are relative to it; CI jobs get VAULT_NAMESPACE. Audit devices stay in the root namespace. Unset: the root namespace.",
+        }),
         serverUrl: ruled((v) => httpsUrlProblem(v, "jobs reach Vault at this address (VAULT_SERVER_URL)", "CI jobs send their ID tokens and receive Vault tokens over it")).optional().meta({
             description:
                 "The address CI jobs reach Vault at (GitLab's VAULT_SERVER_URL), published in the stack output contract and used by gitlab-federation ci. Default: the audience, when that is an https URL.",

@@ -5,6 +5,8 @@
 export interface VaultContract {
     /** The address CI jobs reach Vault at (VAULT_SERVER_URL): vault.serverUrl, or the audience when that is a URL. */
     readonly serverUrl?: string;
+    /** The Vault namespace of the auth method, the KV mount, the roles and policies (VAULT_NAMESPACE), from the root namespace; absent: the root namespace. */
+    readonly namespace?: string;
     /** Path of the JWT auth method (VAULT_AUTH_PATH). */
     readonly authPath: string;
     /** The aud of the job's Vault ID token. */
@@ -24,6 +26,8 @@ export interface VaultGrantContract {
     readonly read: readonly string[];
     /** The stack's authPath, repeated so one grant is enough to log in. */
     readonly authPath: string;
+    /** The Vault namespace of the auth method, the KV mount, the roles and policies (VAULT_NAMESPACE), from the root namespace; absent: the root namespace. */
+    readonly namespace?: string;
     /** The aud of the job's Vault ID token. */
     readonly audience: string;
     /** The stack's kvMount. */
@@ -93,7 +97,7 @@ export interface TargetContracts {
 
 /** Every key of a grant's target part, for code that builds one Output per field (FederationReference). */
 export const GRANT_CONTRACT_KEYS = {
-    vault: ["roleName", "policyNames", "read", "authPath", "audience", "kvMount", "serverUrl", "tokenTtl", "tokenMaxTtl"],
+    vault: ["roleName", "policyNames", "read", "authPath", "namespace", "audience", "kvMount", "serverUrl", "tokenTtl", "tokenMaxTtl"],
     aws: ["roleArn", "roleName", "audience", "maxSessionDuration", "managedPolicyArns"],
     gcp: ["serviceAccountEmail", "providerName", "providerResourceName", "audience", "roles"],
 } as const satisfies { readonly [T in keyof TargetContracts]: readonly (keyof TargetContracts[T]["grant"])[] };

@@ -116,7 +116,8 @@ function kindOf(item: TargetEntry): ResourceKind {
 function physicalOf(item: TargetEntry): string {
     const fields = kindOf(item).identity;
     const args = item.entry as unknown as Record<string, unknown>;
-    return fields.map((f) => `${f}=${String(args[f])}`).join(" ");
+    // An identity field the entry leaves out (Vault's namespace in the root namespace) names nothing.
+    return fields.filter((f) => args[f] !== undefined).map((f) => `${f}=${String(args[f])}`).join(" ");
 }
 
 const key = (type: string, name: string) => `${type}::${name}`;

@@ -52,7 +52,7 @@ describe("validation of the project map", () => {
             const raw = { ...map({ "platform/api": { id: 42, grants: { deploy: DEPLOY } } }, { vault: { ...VAULT, tokenTTL: "5m" } }), projcts: {} };
             assert.deepEqual(problems(raw), [
                 'gitlab-federation:projcts: unknown config key "gitlab-federation:projcts" (did you mean "gitlab-federation:projects"?); allowed here: gitlab-federation:gitlab, gitlab-federation:vault, gitlab-federation:aws, gitlab-federation:gcp, gitlab-federation:deployer, gitlab-federation:sharding, gitlab-federation:projects. Remove it or correct the name',
-                'gitlab-federation:vault.tokenTTL: unknown field "tokenTTL" (did you mean "tokenTtl"?); allowed here: authPath, audience, serverUrl, kvMount, description, audit, tokenTtl, tokenMaxTtl, ttlCap, tokenType, tokenBoundCidrs, protect, defaultPolicy, adopt, auditManagedElsewhere. Remove it or correct the name',
+                'gitlab-federation:vault.tokenTTL: unknown field "tokenTTL" (did you mean "tokenTtl"?); allowed here: authPath, audience, namespace, serverUrl, kvMount, description, audit, tokenTtl, tokenMaxTtl, ttlCap, tokenType, tokenBoundCidrs, protect, defaultPolicy, adopt, auditManagedElsewhere. Remove it or correct the name',
             ]);
         });
 
