@@ -309,12 +309,12 @@ export interface Target<
     /**
      * Problems with the stack's settings of this target's Pulumi provider: `config` holds the
      * stack config keys outside the gitlab-federation namespace, in full (`vault:address`), as
-     * the stack file or the runtime holds them. `deployer`: the map has a deployer section, so
+     * the stack file or the runtime holds them; `section` is the target's section as written. `deployer`: the map has a deployer section, so
      * the generated pipeline runs pulumi, configuring the providers through the environment; a
      * provider setting that overrides the environment breaks its jobs. Checked only when the
      * map has the target's section.
      */
-    providerConfigProblems?(config: Readonly<Record<string, unknown>>, context: { readonly deployer: boolean }): readonly { readonly key: string; readonly message: string }[];
+    providerConfigProblems?(config: Readonly<Record<string, unknown>>, context: { readonly deployer: boolean; readonly section: unknown }): readonly { readonly key: string; readonly message: string }[];
 }
 
 /** Any registered target, for code that loops over the registry. */

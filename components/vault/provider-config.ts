@@ -56,14 +56,35 @@ function settingProblem(key: string, value: unknown): string | undefined {
     return `${override.shown ? `${JSON.stringify(value)} ` : ""}overrides the ${env} that the pipeline's jobs set (the Vault provider reads ${env} only while ${key} is unset), so ${override.effect}: remove it: the pipeline's jobs set ${env}; for a local run export ${env}`;
 }
 
-/** Target.providerConfigProblems of Vault: with a deployer, the settings the pipeline's environment must decide. */
-export function vaultProviderConfigProblems(config: Readonly<Record<string, unknown>>, context: { readonly deployer: boolean }): { key: string; message: string }[] {
-    if (!context.deployer) {
+/**
+ * vault.namespace is written from the root, but the provider puts a resource's namespace below
+ * its own (terraform-provider-vault internal/provider/meta.go ProviderMeta.GetNSClient:
+ * <provider namespace>/<resource namespace>): with vault:namespace set too, every resource would
+ * land in the two joined.
+ */
+function nestedNamespace(config: Readonly<Record<string, unknown>>, section: unknown): { key: string; message: string }[] {
+    const provider = config["vault:namespace"];
+    const own = typeof section === "object" && section !== null ? (section as { namespace?: unknown }).namespace : undefined;
+    if (typeof provider !== "string" || provider === "" || typeof own !== "string") {
         return [];
     }
-    const problems: { key: string; message: string }[] = [];
+    return [
+        {
+            key: "vault:namespace",
+            message: `${JSON.stringify(provider)} puts every resource below it: with vault.namespace ${JSON.stringify(own)} they would land in ${JSON.stringify(`${provider.replace(/\/+$/, "")}/${own}`)} (the provider nests a resource's namespace under its own): remove vault:namespace and keep the provider at the root namespace; vault.namespace is written from the root`,
+        },
+    ];
+}
+
+/** Target.providerConfigProblems of Vault: with a deployer, the settings the pipeline's environment must decide. */
+export function vaultProviderConfigProblems(config: Readonly<Record<string, unknown>>, context: { readonly deployer: boolean; readonly section: unknown }): { key: string; message: string }[] {
+    const nested = nestedNamespace(config, context.section);
+    if (!context.deployer) {
+        return nested;
+    }
+    const problems: { key: string; message: string }[] = [...nested];
     for (const [key, value] of Object.entries(config)) {
-        const message = key.startsWith("vault:") ? settingProblem(key, value) : undefined;
+        const message = key.startsWith("vault:") && !(key === "vault:namespace" && nested.length > 0) ? settingProblem(key, value) : undefined;
         if (message !== undefined) {
             problems.push({ key, message });
         }

@@ -199,9 +199,9 @@ function shardingOf(config: ShardingConfig): NonNullable<PlanContext<unknown, un
  * map has, each at its config key. `map` is the raw map (a shard stack's: the foundation's).
  */
 export function providerConfigProblems(providerConfig: Readonly<Record<string, unknown>>, map: Readonly<Record<string, unknown>>): Problem[] {
-    const context = { deployer: map.deployer !== undefined };
+    const deployer = map.deployer !== undefined;
     return targets().filter((target) => map[target.key] !== undefined).flatMap((target) =>
-        (target.providerConfigProblems?.(providerConfig, context) ?? []).map(({ key, message }) => keyProblem(key, message)),
+        (target.providerConfigProblems?.(providerConfig, { deployer, section: map[target.key] }) ?? []).map(({ key, message }) => keyProblem(key, message)),
     );
 }
 

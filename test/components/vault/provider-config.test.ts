@@ -66,6 +66,17 @@ describe("Vault provider settings with a deployer", () => {
         assert.deepEqual(problemsWith(DEV, {}), []);
     });
 
+    it("vault:namespace with vault.namespace: refused, deployer or not (the provider nests a resource's namespace under its own); either alone is the user's", () => {
+        const raw = clone(DEV);
+        delete raw.deployer;
+        raw.vault.namespace = "admin/team-a";
+        const nested =
+            'vault:namespace: "admin" puts every resource below it: with vault.namespace "admin/team-a" they would land in "admin/admin/team-a" (the provider nests a resource\'s namespace under its own): remove vault:namespace and keep the provider at the root namespace; vault.namespace is written from the root';
+        assert.deepEqual(problemsWith(raw, { "vault:namespace": "admin" }).filter((p) => p.startsWith("vault:")), [nested]);
+        delete raw.vault.namespace;
+        assert.deepEqual(problemsWith(raw, { "vault:namespace": "admin" }).filter((p) => p.startsWith("vault:")), []);
+    });
+
     it("validate: the problem at the line and column of the key in the stack file", () => {
         const text = DEV_TEXT.replace("config:\n", "config:\n  vault:address: http://127.0.0.1:8200\n");
         const line = text.split("\n").indexOf("  vault:address: http://127.0.0.1:8200") + 1;
