@@ -20,6 +20,7 @@
  *   endpoint in `Location` (GitLab 16.7+); it is reported, never followed with the token.
  */
 import { z } from "zod";
+import type { Fetched } from "../features/verify";
 import { UnreachableError } from "./command";
 import type { Io } from "./io";
 
@@ -48,15 +49,6 @@ export async function request(http: Http, url: string, init: Parameters<Http>[1]
     }
     return response;
 }
-
-/** GitLab answered, but not with the resource: not found (404), forbidden (403), moved (3xx). */
-export interface Missing {
-    readonly status: number;
-    /** GitLab's message, or where a moved resource went. */
-    readonly message: string;
-}
-
-export type Answer<T> = { readonly value: T; readonly missing?: undefined } | { readonly missing: Missing; readonly value?: undefined };
 
 /** GitLab refused the token itself (401, or 403 for a missing scope): nothing can be checked with it. */
 export class TokenRefusedError extends Error {}
@@ -134,13 +126,13 @@ export class GitlabApi {
     }
 
     /** GET one resource (`path` below the base, e.g. /projects/42). */
-    async get<T>(path: string, schema: z.ZodType<T>): Promise<Answer<T>> {
+    async get<T>(path: string, schema: z.ZodType<T>): Promise<Fetched<T>> {
         const url = `${this.options.base}${path}`;
         return this.answer(await this.send(url), url, schema);
     }
 
     /** GET every page of a list. */
-    async list<T>(path: string, schema: z.ZodType<T>): Promise<Answer<T[]>> {
+    async list<T>(path: string, schema: z.ZodType<T>): Promise<Fetched<T[]>> {
         const items: T[] = [];
         const seen = new Set<string>();
         for (let url: string | undefined = `${this.options.base}${path}?per_page=100`; url !== undefined; ) {
@@ -165,8 +157,28 @@ export class GitlabApi {
         return `GET ${parsed.pathname.slice(new URL(this.options.base).pathname.length)}${parsed.search}`;
     }
 
-    /** One GET, sent again after a 429 when GitLab's Retry-After says, a bounded number of times. */
+    /** The text without the token: GitLab's answers are printed, and one could echo it. */
+    private redact(text: string): string {
+        return this.options.token === "" ? text : text.split(this.options.token).join("[token]");
+    }
+
+    /** One GET; every error it raises is redacted. */
     private async send(url: string): Promise<HttpResponse> {
+        try {
+            return await this.attempts(url);
+        } catch (error) {
+            if (error instanceof UnreachableError) {
+                throw new UnreachableError(this.redact(error.message));
+            }
+            if (error instanceof TokenRefusedError) {
+                throw new TokenRefusedError(this.redact(error.message));
+            }
+            throw error;
+        }
+    }
+
+    /** One GET, sent again after a 429 when GitLab's Retry-After says, a bounded number of times. */
+    private async attempts(url: string): Promise<HttpResponse> {
         for (let attempt = 1; ; attempt++) {
             const response = await request(this.http, url, { method: "GET", headers: this.headers, redirect: "manual" }, { what: `${this.options.command}: ${this.shown(url)}`, outcome: OUTCOME });
             if (response.status !== 429) {
@@ -195,12 +207,12 @@ export class GitlabApi {
     }
 
     /** A 200's body parsed with the schema; 3xx and 4xx as Missing. */
-    private answer<T>(response: HttpResponse, url: string, schema: z.ZodType<T>): Answer<T> {
+    private answer<T>(response: HttpResponse, url: string, schema: z.ZodType<T>): Fetched<T> {
         if (response.status >= 300 && response.status < 400) {
             return { missing: { status: response.status, message: `moved to ${response.headers.location ?? "(no Location)"}` } };
         }
         if (response.status !== 200) {
-            return { missing: { status: response.status, message: messageOf(response.text) } };
+            return { missing: { status: response.status, message: this.redact(messageOf(response.text)) } };
         }
         let body: unknown;
         try {
