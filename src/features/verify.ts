@@ -298,10 +298,11 @@ function judgeRef(need: ProjectNeeds, grant: GrantSummary, ref: string, rules: r
     // GitLab: "If more than one rule applies to a branch, the most permissive rule controls" (protected.md): every rule that covers the ref or lies inside its pattern.
     for (const rule of rules.filter((r) => r.weakenings.length > 0 && (ruleMatches(r.name, ref) || ruleMatches(ref, r.name)))) {
         const fix = refType === "branch" ? "allow only Maintainers to push and merge, force push off" : "allow only Maintainers to create";
+        const titles = and(targetsOf(grant).map((t) => t.title));
         add(
             "protection",
             at,
-            `the ${kind} rule ${JSON.stringify(rule.name)} of project ${need.projectId} ${and(rule.weakenings)}: pipelines on ${JSON.stringify(ref)} are protected without being a Maintainer's, and the grant's ${and(targetsOf(grant).map((t) => t.title))} access admits them; ${fix}`,
+            `the ${kind} rule ${JSON.stringify(rule.name)} of project ${need.projectId} ${and(rule.weakenings)}: ${rule.weakenings.some((w) => w.startsWith("lets Developers")) ? `pipelines on ${JSON.stringify(ref)} are protected without being a Maintainer's, and the grant's ${titles} access admits them` : `whoever may push can rewrite the history of ${JSON.stringify(ref)}, which the grant's ${titles} access trusts`}; ${fix}`,
         );
     }
 }
