@@ -197,7 +197,8 @@ function judgeProject(need: ProjectNeeds, project: GitlabProject, add: Add): voi
             bound.length > 0
                 ? `${verb(bound, "trusts", "trust")} the path, so the project's logins there fail and a new project created at ${JSON.stringify(need.project)} would be admitted`
                 : "the map's names and secret folders follow the key";
-        add("path", need.at, `project ${id} is ${JSON.stringify(project.path_with_namespace)} in GitLab, not ${JSON.stringify(need.project)}: ${consequence}; rename the key to ${JSON.stringify(project.path_with_namespace)} with renamedFrom: ${need.project} (its names stay)`);
+        const fix = need.at[0] === "deployer" ? `set deployer.project to ${JSON.stringify(project.path_with_namespace)}` : `rename the key to ${JSON.stringify(project.path_with_namespace)} with renamedFrom: ${need.project} (its names stay)`;
+        add("path", need.at, `project ${id} is ${JSON.stringify(project.path_with_namespace)} in GitLab, not ${JSON.stringify(need.project)}: ${consequence}; ${fix}`);
     }
     for (const t of targets()) {
         const expected = t.gitlab?.subClaimComponents;

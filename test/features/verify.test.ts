@@ -64,6 +64,9 @@ describe("verify: the judge", () => {
         assert.deepEqual(lines(withFacts("57", { project: project(57, "web/site") })), [
             'path gitlab-federation:projects["platform/web"].id: project 57 is "web/site" in GitLab, not "platform/web": the map\'s names and secret folders follow the key; rename the key to "web/site" with renamedFrom: platform/web (its names stay)',
         ]);
+        assert.deepEqual(lines(withFacts("7", { project: project(7, "ops/federation") })), [
+            'path gitlab-federation:deployer.id: project 7 is "ops/federation" in GitLab, not "platform/gitlab-federation": AWS trusts the path, so the project\'s logins there fail and a new project created at "platform/gitlab-federation" would be admitted; set deployer.project to "ops/federation"',
+        ]);
     });
 
     it("the sub claim components: only projects with AWS grants; a changed order, or the field hidden from a non-Maintainer", () => {
