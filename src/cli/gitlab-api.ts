@@ -91,7 +91,7 @@ export function retryAfterSeconds(header: string | undefined, now = Date.now()):
 }
 
 /** The URL of the next page: Link rel="next" (on the API's own origin only), else x-next-page; undefined on the last page. */
-export function nextPage(response: HttpResponse, current: string, base: string): string | undefined {
+function nextPage(response: HttpResponse, current: string, base: string): string | undefined {
     const link = (response.headers.link ?? "")
         .split(",")
         .map((part) => /^\s*<([^>]*)>\s*;\s*rel="?next"?\s*$/.exec(part)?.[1])
@@ -99,7 +99,7 @@ export function nextPage(response: HttpResponse, current: string, base: string):
     if (link !== undefined) {
         const next = new URL(link, current);
         if (next.origin !== new URL(base).origin) {
-            throw new UnreachableError(`the next page of ${new URL(current).pathname} is on another origin (${next.origin}), and the token goes to ${new URL(base).origin} only; ${OUTCOME}`);
+            throw new UnreachableError(`GitLab's next page is on another origin (${next.origin}), and the token goes to ${new URL(base).origin} only; ${OUTCOME}`);
         }
         return next.href;
     }
@@ -146,7 +146,11 @@ export class GitlabApi {
                 return page;
             }
             items.push(...page.value);
-            url = nextPage(response, url, this.options.base);
+            try {
+                url = nextPage(response, url, this.options.base);
+            } catch (error) {
+                throw new UnreachableError(`${this.options.command}: ${this.shown(url!)}: ${(error as Error).message}`);
+            }
         }
         return { value: items };
     }

@@ -66,7 +66,7 @@ describe("verify: the GitLab API client", () => {
         await withGitlab({ before: elsewhere }, async (gitlab) => {
             const error = await rejection(client(gitlab.api).list("/projects/1/protected_branches", ProtectedBranchSchema));
             assert.ok(error instanceof UnreachableError);
-            assert.equal(error.message, `the next page of /api/v4/projects/1/protected_branches is on another origin (https://evil.example.com), and the token goes to ${new URL(gitlab.api).origin} only; nothing was decided, run it again`);
+            assert.equal(error.message, `verify: GET /projects/1/protected_branches?per_page=100: GitLab's next page is on another origin (https://evil.example.com), and the token goes to ${new URL(gitlab.api).origin} only; nothing was decided, run it again`);
         });
     });
 
