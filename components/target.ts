@@ -274,8 +274,21 @@ export interface DeployerCapability {
 }
 
 /**
+ * Optional: what the target's configuration assumes of a GitLab project's settings, beyond the
+ * grant's conditions, which `gitlab-federation verify` checks against GitLab's API.
+ */
+export interface GitlabCapability {
+    /**
+     * The components of the ID token's `sub` claim, in order, that the target's trust is written
+     * for: a project's `ci_id_token_sub_claim_components` must equal them, or its jobs fail (closed).
+     * Absent: the target does not read `sub`.
+     */
+    readonly subClaimComponents?: readonly string[];
+}
+
+/**
  * A target: what it needs (map, plan, resources, evaluator, component), and what it may offer
- * (review, contract, ci, deployer, provider settings), the way vault-plugin-auth-jwt keeps its
+ * (review, contract, ci, deployer, gitlab, provider settings), the way vault-plugin-auth-jwt keeps its
  * provider interface small and adds capabilities as separate interfaces.
  */
 export interface Target<
@@ -306,6 +319,7 @@ export interface Target<
     readonly contract?: ContractCapability<z.output<PlanS>, z.output<SummaryS>, ContractS, GrantContractS>;
     readonly ci?: CiCapability<ContractS, GrantContractS>;
     readonly deployer?: DeployerCapability;
+    readonly gitlab?: GitlabCapability;
     /**
      * Problems with the stack's settings of this target's Pulumi provider: `config` holds the
      * stack config keys outside the gitlab-federation namespace, in full (`vault:address`), as

@@ -1,4 +1,5 @@
 /** The AWS target: an IAM OIDC provider for GitLab and a role per grant. */
+import { DEFAULT_SUB_CLAIM_COMPONENTS } from "../../src/core/claims";
 import { defineTarget } from "../target";
 import { awsCi } from "./ci";
 import { AWS_CONTRACT } from "./contract";
@@ -57,4 +58,6 @@ export const aws = defineTarget({
     contract: AWS_CONTRACT,
     ci: { job: awsCi },
     deployer: AWS_DEPLOYER,
+    // The trust policies match GitLab's default sub (trust.ts subject): another setting fails closed.
+    gitlab: { subClaimComponents: DEFAULT_SUB_CLAIM_COMPONENTS },
 });

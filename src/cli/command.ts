@@ -26,6 +26,8 @@ export const EXIT = {
     unreachable: 7,
     /** explain: no grant is accepted, but a target's decision on some grant is undetermined (UNVERIFIED behaviour). */
     undetermined: 8,
+    /** verify: GitLab does not guarantee something the map relies on, or does not show it to the token. */
+    unverified: 9,
 } as const;
 
 /** A usage error: one line, then a pointer to help. */

@@ -29,8 +29,8 @@ export interface Io {
     readonly writeFile?: (path: string, text: string) => void;
     /** The names in a directory (pipeline: the stack files). */
     readonly listDir?: (path: string) => string[];
-    /** An HTTP request (mr-note: GitLab's API). */
-    readonly http?: (url: string, init: { method: string; headers: Record<string, string>; body?: string }) => Promise<{ status: number; headers: Record<string, string>; text: string }>;
+    /** An HTTP request (mr-note, verify: GitLab's API); `redirect: "manual"` answers a redirect itself instead of following it. */
+    readonly http?: (url: string, init: { method: string; headers: Record<string, string>; body?: string; redirect?: "manual" }) => Promise<{ status: number; headers: Record<string, string>; text: string }>;
 }
 
 export function processIo(): Io {

@@ -18,22 +18,25 @@ import { plan } from "./commands/plan";
 import { schema } from "./commands/schema";
 import { shard } from "./commands/shard";
 import { validate } from "./commands/validate";
+import { verify } from "./commands/verify";
+import { TokenRefusedError } from "./gitlab-api";
 import { Io, processIo } from "./io";
 import { COLOR_STYLE, PLAIN_STYLE, colorsEnabled, outputWidth } from "./style";
 
 /** The commands, in the order help lists them. */
-export const COMMANDS: readonly Command[] = [validate, plan, explain, diff, gate, access, ci, pipeline, mrNote, shard, schema];
+export const COMMANDS: readonly Command[] = [validate, plan, explain, diff, gate, access, verify, ci, pipeline, mrNote, shard, schema];
 
 const EXIT_CODES = `exit codes:
   0  ok
   1  the map is invalid (every problem is printed), including YAML syntax errors
-  2  usage error, or a file that cannot be read
+  2  usage error, a file that cannot be read, or a GitLab token GitLab refuses (verify)
   3  explain: the token is accepted by no grant
   4  diff: access only narrowed, or only resources changed
   5  diff: access gained or widened
   6  gate: the change must not be applied unattended (hazards, or changes only an administrator can make)
   7  a service (GitLab's API) could not be reached or failed: nothing was decided
-  8  explain: nothing is accepted, but a target's decision on some grant is undetermined (UNVERIFIED behaviour)`;
+  8  explain: nothing is accepted, but a target's decision on some grant is undetermined (UNVERIFIED behaviour)
+  9  verify: GitLab does not guarantee something the map relies on, or does not show it to the token`;
 
 export function version(): string {
     const manifest = JSON.parse(readFileSync(join(__dirname, "..", "..", "..", "package.json"), "utf8")) as { version: string };
@@ -121,7 +124,7 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
             io.stderr(`gitlab-federation: ${error.message}\nRun '${help}' for usage.\n`);
             return EXIT.usage;
         }
-        if (error instanceof UnreadableError) {
+        if (error instanceof UnreadableError || error instanceof TokenRefusedError) {
             io.stderr(`gitlab-federation: ${error.message}\n`);
             return EXIT.usage;
         }

@@ -9,6 +9,14 @@
 export type Claims = Readonly<Record<string, unknown>>;
 
 /**
+ * GitLab's default components of `sub`, in order: a project's `ci_id_token_sub_claim_components`
+ * unless a maintainer changed it (gitlab-org/gitlab!160562: "The default value of
+ * ci_id_token_sub_claim_components is ["project_path", "ref_type", "ref"]"; gitlabhq
+ * app/models/project_ci_cd_setting.rb).
+ */
+export const DEFAULT_SUB_CLAIM_COMPONENTS: readonly string[] = ["project_path", "ref_type", "ref"];
+
+/**
  * GitLab's default `sub` (ci_id_token_sub_claim_components [project_path, ref_type, ref]):
  * `project_path:<path>:ref_type:<branch|tag>:ref:<ref>`.
  */

@@ -9,7 +9,9 @@
  *   `preview:<stack>` (pulumi preview --diff as the stack's planner: read-only);
  * - the default branch: `check`, then per stack `up:<stack>` as the applier, one at a time per
  *   stack (resource_group), in the stack's environment (protect it in GitLab), manual unless the
- *   stack says otherwise.
+ *   stack says otherwise;
+ * - scheduled pipelines: `check` and per stack `verify:<stack>` (what the map relies on GitLab
+ *   for, read from GitLab's API), never `up`.
  * Backend and secrets provider are CI/CD variables (see the README, "Running it from GitLab").
  */
 import { MINIMUM_PULUMI_CLI } from "../core/pulumi-cli";
@@ -91,6 +93,7 @@ export class PipelineError extends Error {
 }
 
 const MR = '$CI_PIPELINE_SOURCE == "merge_request_event"';
+const SCHEDULE = '$CI_PIPELINE_SOURCE == "schedule"';
 
 /** The pipeline's jobs for one stack. */
 function stackJobs(stack: PipelineStack, stacks: ReadonlySet<string>): Record<string, Job> {
@@ -117,6 +120,13 @@ function stackJobs(stack: PipelineStack, stacks: ReadonlySet<string>): Record<st
             allow_failure: { exit_codes: [5] },
             artifacts: { expose_as: `gitlab-federation ${name}`, paths: [report], when: "always" },
         },
+        // Drift from GitLab's side (renamed projects, protection rules, sub claim settings): scheduled pipelines only.
+        [`verify:${name}`]: {
+            stage: "check",
+            rules: [{ if: SCHEDULE }],
+            before_script: [INSTALL],
+            script: [`${CLI} verify --config ${file}`],
+        },
     };
     if (plan.deployer === undefined) {
         return jobs;
@@ -139,7 +149,8 @@ function stackJobs(stack: PipelineStack, stacks: ReadonlySet<string>): Record<st
         // The gate compares with the commit last applied, anywhere in the branch's history.
         variables: { ...(applier.variables as Job), GIT_DEPTH: "0" },
         resource_group: `gitlab-federation-${name}`,
-        rules: narrowed(applier.rules as Rule[], `$CI_PIPELINE_SOURCE != "merge_request_event"`, plan.deployer.manual ? "manual" : undefined),
+        // Never in a scheduled pipeline: that one verifies GitLab, it does not deploy.
+        rules: narrowed(applier.rules as Rule[], `$CI_PIPELINE_SOURCE != "merge_request_event" && $CI_PIPELINE_SOURCE != "schedule"`, plan.deployer.manual ? "manual" : undefined),
         // A shard stack is gated on the whole map (moves and anchors are the map's), from its foundation's file.
         script: upScript(target, stack.shardOf !== undefined ? stackFileName(stack.shardOf) : file),
     };
@@ -204,7 +215,8 @@ export function generatePipeline(stacks: readonly PipelineStack[]): string {
         "changing a deployer section; the check job fails while it is stale. README: Running it from GitLab.",
         "CI/CD variables it reads: PULUMI_BACKEND_URL (set per job from deployer.<target>.state), or PULUMI_ORG (+ PULUMI_OIDC_TEAM_PLANNER/_APPLIER) for Pulumi Cloud",
         "through OIDC; PULUMI_CONFIG_PASSPHRASE only for a passphrase secrets provider; GITLAB_FEDERATION_NOTE_TOKEN for the",
-        "optional merge-request note (readable by merge-request pipelines: a token that can only write notes here).",
+        "optional merge-request note (readable by merge-request pipelines: a token that can only write notes here);",
+        "GITLAB_FEDERATION_VERIFY_TOKEN for the scheduled verify jobs (read_api, Maintainer of the map's projects: a protected variable).",
     ];
     return `${header.map((line) => comment(line)).join("\n")}\n${yamlOf(document)}`;
 }

@@ -346,7 +346,7 @@ describe("generated CI cannot be fooled", () => {
     ];
 
     it("property: an arbitrary string in any map field the pipeline uses is refused by the map, or comes out as exactly that value", () => {
-        const jobs = ["workflow", "stages", "variables", "default", "check", "review:dev", "preview:dev", "up:dev"];
+        const jobs = ["workflow", "stages", "variables", "default", "check", "review:dev", "verify:dev", "preview:dev", "up:dev"];
         fc.assert(
             fc.property(
                 fc.constantFrom(...PIPELINE_FIELDS).chain(([path, base]) => fc.tuple(fc.constant(path), nasty(base))),

@@ -15,7 +15,7 @@ import { planEntries, planMap } from "../../src/features";
 import { generatePipeline } from "../../src/features/pipeline";
 import { VAULT_LOGIN } from "../../components/vault/ci";
 import { cli, cliAsync, directoryWith } from "../helpers/cli";
-import { schemaErrors } from "../helpers/gitlab-ci-local";
+import { ciRepository, pipelineJobs, schemaErrors } from "../helpers/gitlab-ci-local";
 import { Variables, jobRuns } from "../helpers/gitlab-rules";
 import { devMap } from "../helpers/maps";
 
@@ -24,7 +24,7 @@ const DEV = devMap() as Json;
 const DEV_TEXT = readFileSync("Pulumi.dev.yaml", "utf8");
 const committed = () => load(readFileSync(".gitlab-ci.yml", "utf8"), { schema: CORE_SCHEMA }) as Json;
 
-const JOBS = new Set(["check", "review:dev", "preview:dev", "up:dev"]);
+const JOBS = new Set(["check", "review:dev", "verify:dev", "preview:dev", "up:dev"]);
 
 /** The jobs a pipeline with these variables runs: workflow rules first, then each job's rules (none: always). */
 function jobsRun(pipeline: Json, variables: Variables): string[] {
@@ -60,6 +60,26 @@ describe("the repository's pipeline", () => {
         const main = { ...BRANCH, CI_PIPELINE_SOURCE: "push", CI_COMMIT_BRANCH: "main", CI_COMMIT_REF_NAME: "main", CI_COMMIT_REF_PROTECTED: "true" };
         assert.deepEqual(jobsRun(committed(), main), ["check", "up:dev"]);
         assert.deepEqual(jobsRun(committed(), { ...main, CI_COMMIT_REF_PROTECTED: "false" }), ["check"]);
+    });
+
+    it("scheduled pipelines (drift from GitLab's side): check and verify, never up, review or preview; gitlab-ci-local agrees", () => {
+        const schedule = { ...BRANCH, CI_PIPELINE_SOURCE: "schedule", CI_COMMIT_BRANCH: "main", CI_COMMIT_REF_NAME: "main", CI_COMMIT_REF_PROTECTED: "true" };
+        assert.deepEqual(jobsRun(committed(), schedule), ["check", "verify:dev"]);
+        assert.deepEqual(committed()["verify:dev"], {
+            stage: "check",
+            rules: [{ if: '$CI_PIPELINE_SOURCE == "schedule"' }],
+            before_script: ["npm ci --cache .npm --prefer-offline --no-audit --no-fund"],
+            script: ["./bin/gitlab-federation.js verify --config Pulumi.dev.yaml"],
+        });
+        const repository = ciRepository({ ".gitlab-ci.yml": readFileSync(".gitlab-ci.yml", "utf8") });
+        assert.deepEqual(pipelineJobs(repository, { CI_PIPELINE_SOURCE: "schedule", CI_COMMIT_REF_PROTECTED: "true", CI_PROJECT_ID: "7" }), {
+            check: "on_success",
+            "review:dev": "never",
+            "verify:dev": "on_success",
+            "preview:dev": "never",
+            "up:dev": "never",
+        });
+        assert.deepEqual(pipelineJobs(repository, { CI_PIPELINE_SOURCE: "push", CI_COMMIT_REF_PROTECTED: "true", CI_PROJECT_ID: "7" })["verify:dev"], "never");
     });
 
     it("up: one at a time per stack, in the stack's environment; jobs use the deployer's identities with the plan's audiences", () => {
@@ -191,7 +211,7 @@ describe("the repository's pipeline", () => {
         assert.equal(schemaErrors({ ".gitlab-ci.yml": readFileSync(join(directory, ".gitlab-ci.yml"), "utf8") }), undefined);
         assert.deepEqual(
             Object.keys(pipeline).filter((k) => k.includes(":")),
-            ["review:dev", "preview:dev", "up:dev", "review:prod", "preview:prod", "up:prod", "review:sandbox"],
+            ["review:dev", "verify:dev", "preview:dev", "up:dev", "review:prod", "verify:prod", "preview:prod", "up:prod", "review:sandbox", "verify:sandbox"],
         );
         assert.equal(pipeline["up:prod"].rules.at(-1).when, "manual");
         assert.equal(pipeline["up:dev"].rules.at(-1).when, undefined);

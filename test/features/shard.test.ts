@@ -401,13 +401,13 @@ describe("sharding", () => {
             assert.match(run.stderr, /Pulumi\.dev-shard-0\.yaml:5:3: gitlab-federation:gitlab: a shard stack holds no map of its own: it registers its part of the map in Pulumi\.dev\.yaml\. Remove it \(edit the map there\)/);
         });
 
-        it("pipeline: a shard stack gets preview and up jobs, its up after the foundation's; no review of its own", () => {
+        it("pipeline: a shard stack gets preview and up jobs, its up after the foundation's; no review or verify of its own (the map is verified once, as the foundation's)", () => {
             const dir = files();
             assert.equal(cli(["shard", "-C", dir, "--stack", "dev", "--write"]).status, 0);
             const run = cli(["pipeline", "-C", dir, "--stdout"]);
             assert.equal(run.status, 0, run.stderr);
             const document = load(run.stdout) as Json;
-            assert.deepEqual(Object.keys(document).filter((k) => k.includes(":")), ["review:dev", "preview:dev", "up:dev", "preview:dev-shard-0", "up:dev-shard-0", "preview:dev-shard-1", "up:dev-shard-1"]);
+            assert.deepEqual(Object.keys(document).filter((k) => k.includes(":")), ["review:dev", "verify:dev", "preview:dev", "up:dev", "preview:dev-shard-0", "up:dev-shard-0", "preview:dev-shard-1", "up:dev-shard-1"]);
             assert.deepEqual(document["up:dev-shard-1"].needs, ["check", "up:dev"]);
             assert.deepEqual(document["up:dev"].needs, ["check"]);
             assert.equal(document["up:dev-shard-1"].resource_group, "gitlab-federation-dev-shard-1");

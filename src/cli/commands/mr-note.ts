@@ -1,30 +1,13 @@
-import { Command, EXIT, UnreachableError, UnreadableError, UsageError, single } from "../command";
-import type { Io } from "../io";
+import { Command, EXIT, UnreadableError, UsageError, single } from "../command";
+import { request } from "../gitlab-api";
 
 /** The hidden first line that finds the note again: one note per key (stack) and merge request. */
 export function noteMarker(key: string): string {
     return `<!-- gitlab-federation:note:${key} -->`;
 }
 
-type Http = NonNullable<Io["http"]>;
-
-/**
- * One request to GitLab's API: a network failure or a server error (5xx) is an UnreachableError
- * (exit 7: nothing was posted, retry later), never an internal error.
- */
-async function request(http: Http, url: string, init: Parameters<Http>[1], what: string): ReturnType<Http> {
-    let response: Awaited<ReturnType<Http>>;
-    try {
-        response = await http(url, init);
-    } catch (error) {
-        const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-        throw new UnreachableError(`mr-note: ${what}: cannot reach GitLab at ${new URL(url).origin} (${cause?.code ?? cause?.message ?? (error as Error).message}); nothing was posted, run the job again`);
-    }
-    if (response.status >= 500) {
-        throw new UnreachableError(`mr-note: ${what}: GitLab answered HTTP ${response.status} (${response.text.slice(0, 200)}); nothing was posted, run the job again`);
-    }
-    return response;
-}
+/** A network failure or a server error: nothing was posted (exit 7). */
+const failure = (what: string) => ({ what: `mr-note: ${what}`, outcome: "nothing was posted, run the job again" });
 
 export const mrNote: Command = {
     name: "mr-note",
@@ -67,7 +50,7 @@ exit codes: 0 posted or updated, 1 GitLab refused (a 4xx answer, printed), 2 usa
         const http = context.io.http!;
         let found: number | undefined;
         for (let page = "1"; page !== "" && found === undefined; ) {
-            const response = await request(http, `${notes}?per_page=100&page=${page}`, { method: "GET", headers }, "listing the notes");
+            const response = await request(http, `${notes}?per_page=100&page=${page}`, { method: "GET", headers }, failure("listing the notes"));
             if (response.status !== 200) {
                 context.io.stderr(`gitlab-federation mr-note: listing the notes: HTTP ${response.status}: ${response.text.slice(0, 500)}\n`);
                 return EXIT.invalid;
@@ -76,7 +59,7 @@ exit codes: 0 posted or updated, 1 GitLab refused (a 4xx answer, printed), 2 usa
             found = list.find((n) => n.body.startsWith(`${marker}\n`))?.id;
             page = response.headers["x-next-page"] ?? "";
         }
-        const response = await request(http, found !== undefined ? `${notes}/${found}` : notes, { method: found !== undefined ? "PUT" : "POST", headers, body: JSON.stringify({ body }) }, found !== undefined ? "updating the note" : "posting the note");
+        const response = await request(http, found !== undefined ? `${notes}/${found}` : notes, { method: found !== undefined ? "PUT" : "POST", headers, body: JSON.stringify({ body }) }, failure(found !== undefined ? "updating the note" : "posting the note"));
         if (response.status !== 200 && response.status !== 201) {
             context.io.stderr(`gitlab-federation mr-note: ${found !== undefined ? "updating" : "posting"} the note: HTTP ${response.status}: ${response.text.slice(0, 500)}\n`);
             return EXIT.invalid;
