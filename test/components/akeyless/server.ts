@@ -100,6 +100,8 @@ export class FakeAkeyless {
     /** Rules every new role gets (an account's deny restrictions). */
     accountRules: RuleState[] = [];
     pageSize = 2;
+    /** Auth method fields an update leaves as they were (as if Akeyless patched them), to test read-back checks. */
+    readonly ignoreAuthMethodFields = new Set<string>();
     /** `creds.token` in auth answers: the same token, or another value. */
     credsToken: "same" | "other" = "same";
     private readonly tokens = new Set<string>();
@@ -277,10 +279,10 @@ export class FakeAkeyless {
             jwksUri: b["jwks-uri"] ?? "",
             issuer: b.issuer ?? "",
             audience: b.audience ?? "",
-            forceSubClaims: b["force-sub-claims"] ?? false,
+            forceSubClaims: existing !== undefined && this.ignoreAuthMethodFields.has("force-sub-claims") ? existing.forceSubClaims : (b["force-sub-claims"] ?? false),
             jwtTtl: b["jwt-ttl"] ?? 60,
             boundIps: b["bound-ips"] ?? [],
-            delimiters: b["subclaims-delimiters"] ?? [],
+            delimiters: existing !== undefined && this.ignoreAuthMethodFields.has("subclaims-delimiters") ? existing.delimiters : (b["subclaims-delimiters"] ?? []),
             description: b.description ?? "",
             deleteProtection: b.delete_protection === "true",
         };
