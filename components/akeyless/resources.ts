@@ -141,7 +141,7 @@ function checkWith(schema: z.ZodObject, news: Props): { inputs: Props; failures:
     if (!parsed.success) {
         return { inputs: news, failures: parsed.error.issues.map((i) => ({ property: String(i.path[0] ?? ""), reason: `${i.path.join(".") || "(inputs)"}: ${i.message}` })) };
     }
-    return { inputs: unknown.length > 0 ? news : (parsed.data as Props), failures: [] };
+    return { inputs: { ...given, ...(parsed.data as Props) }, failures: [] };
 }
 
 /** Values compare as JSON (inputs are normalised by check, outputs by read); an unknown value differs. */

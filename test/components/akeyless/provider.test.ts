@@ -331,6 +331,17 @@ describe("Akeyless dynamic providers (components/akeyless/provider.ts, resources
             assert.deepEqual(await impl.association.diff("ass-1", { ...olds, subClaims: same.subClaims, caseSensitive: false }, same), { changes: true, replaces: [], deleteBeforeReplace: false });
         });
 
+        it("in a preview, a role name not known yet stays unknown, the rest is checked and normalised, and diff replaces", async () => {
+            const { inputs, failures } = await impl.association.check({}, associationInputs({ roleName: UNKNOWN, subClaims: { ref: ["main", "dev", "main"] } }));
+            assert.deepEqual(failures, []);
+            assert.deepEqual(inputs, { apiUrl: server.url, adopt: false, roleName: UNKNOWN, authMethodName: AM, subClaims: { ref: ["dev", "main"] } });
+            const olds = { ...associationInputs({ subClaims: { ref: ["dev", "main"] } }), adopt: false, assocId: "ass-1", caseSensitive: true, withOperators: false };
+            assert.deepEqual(await impl.association.diff("ass-1", olds, inputs), { changes: true, replaces: ["roleName"], deleteBeforeReplace: false });
+            const bad = await impl.association.check({}, associationInputs({ roleName: UNKNOWN, subClaims: { ref: ["a,b"] } }));
+            assert.deepEqual(bad.failures.map((f) => f.property), ["subClaims"]);
+            assert.deepEqual(server.requests, []);
+        });
+
         it("check refuses values Akeyless would split or read as operators, and an empty binding", async () => {
             const { failures } = await impl.association.check({}, associationInputs({ subClaims: { ref: ["a,b", "`AND`", " main"], Project: ["1"] } }));
             assert.deepEqual(failures, [
