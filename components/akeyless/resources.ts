@@ -151,14 +151,16 @@ function same(a: unknown, b: unknown): boolean {
 }
 
 /**
- * diff: which compared fields differ; a change of a ForceNew field replaces. A replacement that
- * keeps the object's name (none of `forceNew`'s name fields changed) deletes first, or the create
- * would meet the old object.
+ * diff: which compared fields differ; a change of a ForceNew field replaces. The ForceNew fields
+ * are the object's identity (its name; an association's role and auth method: terraform-provider-akeyless
+ * marks only `name` ForceNew and refuses role or auth method changes of an association), so a
+ * replacement from a diff always creates under a new identity and never meets the old object:
+ * create-first, no deleteBeforeReplace. A forced replacement (`--replace`) keeps the identity and
+ * relies on the resource option instead (component.ts sets it for associations).
  */
 function diffWith(olds: Props, news: Props, fields: readonly string[], forceNew: readonly string[], drift: readonly string[] = []): DiffResult {
     const changed = fields.filter((field) => !same(olds[field], news[field]));
-    const replaces = changed.filter((field) => forceNew.includes(field));
-    return { changes: changed.length > 0 || drift.length > 0, replaces, deleteBeforeReplace: replaces.length > 0 && forceNew.every((field) => !replaces.includes(field)) };
+    return { changes: changed.length > 0 || drift.length > 0, replaces: changed.filter((field) => forceNew.includes(field)), deleteBeforeReplace: false };
 }
 
 /** Runs `remove` and ignores "not found" (the object is gone either way). */
