@@ -19,23 +19,14 @@
  * aws_secrets_manager, gitlab_secrets_manager only), so an editor or a linter would reject the
  * job. It reads AKEYLESS_ACCESS_ID, which this job sets, so a team can still opt in by hand.
  */
+import type { z } from "zod";
 import { JOB_FILE, JOB_FILES_CLEANUP } from "../../src/core/ci-shell";
+import type { CiPiece, CiUnavailable, CiValue } from "../target";
+import type { AkeylessContractSchema, AkeylessGrantContractSchema } from "./contract";
 
 export const AKEYLESS_TOKEN_VARIABLE = "AKEYLESS_ID_TOKEN";
 /** Requests of the node login at most. */
 export const AKEYLESS_LOGIN_ATTEMPTS = 5;
-
-/** Writes a value a CI/CD component may take as an input (same contract as the targets' CiValue). */
-export type CiValue = (name: string, value: string, description: string) => string;
-
-/** What a grant's CI job needs for Akeyless (same shape as the targets' CiPiece). */
-export interface AkeylessCiPiece {
-    readonly idToken: { readonly variable: string; readonly audience: string };
-    readonly variables: Readonly<Record<string, string>>;
-    readonly beforeScript: readonly string[];
-    readonly afterScript: readonly string[];
-    readonly comments: readonly string[];
-}
 
 export interface AkeylessCiInput {
     /** The API the job logs in to (https://api.akeyless.io, or a Gateway's). */
@@ -88,7 +79,7 @@ function loginScript(): string {
     ].join("\n");
 }
 
-export function akeylessCi(input: AkeylessCiInput, value: CiValue): AkeylessCiPiece {
+export function akeylessCi(input: AkeylessCiInput, value: CiValue): CiPiece {
     return {
         idToken: { variable: AKEYLESS_TOKEN_VARIABLE, audience: value("akeyless_audience", input.audience, "aud of the Akeyless ID token: the auth method's audience") },
         variables: {
@@ -103,4 +94,28 @@ export function akeylessCi(input: AkeylessCiInput, value: CiValue): AkeylessCiPi
             "GitLab's secrets:akeyless is an Experiment (GitLab 17.4+) outside GitLab's CI schema, so it is not generated.",
         ],
     };
+}
+
+/** The ci capability's job part: the login needs the auth method's access id, which a deployed stack's contract has. */
+export function akeylessJob(_section: z.output<typeof AkeylessContractSchema>, grant: z.output<typeof AkeylessGrantContractSchema>, value: CiValue): CiPiece | CiUnavailable {
+    if (grant.accessId === undefined) {
+        return {
+            unavailable: `jobs log in with the access id of the Akeyless auth method ${grant.authMethodName}, which Akeyless assigns when it is created: run gitlab-federation ci with the deployed stack's contract (--contract), not the map`,
+        };
+    }
+    return akeylessCi({ apiUrl: grant.apiUrl, accessId: grant.accessId, audience: grant.audience }, value);
+}
+
+/**
+ * The pipeline's own jobs: the template's login has exported AKEYLESS_TOKEN; the dynamic
+ * provider logs in itself instead, with the job's ID token (client.ts credentialsFrom:
+ * AKEYLESS_ACCESS_ID with AKEYLESS_JWT), so it can log in again after a 401 during a long pulumi up.
+ */
+export const AKEYLESS_PIPELINE_LOGIN = [
+    "# Akeyless: the provider logs in itself with the job's ID token (and again when its token expires)",
+    `unset AKEYLESS_TOKEN; export AKEYLESS_JWT="$${AKEYLESS_TOKEN_VARIABLE}"`,
+].join("\n");
+
+export function akeylessPipelineLogin(): readonly string[] {
+    return [AKEYLESS_PIPELINE_LOGIN];
 }

@@ -15,6 +15,11 @@
  * `declare` so class fields do not overwrite them after the base constructor.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { argsOf } from "../../src/core/resources";
+import { lookup, optionsOf } from "../../src/pulumi/options";
+import type { TargetComponents } from "../target";
+import { COMPONENT } from "./names";
+import type { AkeylessPlan, AkeylessSummary } from "./plan-schema";
 import { PROVIDERS } from "./provider";
 
 type In<T> = pulumi.Input<T>;
@@ -89,3 +94,38 @@ export class AkeylessAssociation extends pulumi.dynamic.Resource {
         super(PROVIDERS.association, name, { ...args, assocId: undefined, caseSensitive: undefined, withOperators: undefined }, { deleteBeforeReplace: true, ...opts }, "akeyless", "Association");
     }
 }
+
+/**
+ * The target's resources under one component (`gitlab-federation:akeyless:Akeyless`), exactly as
+ * the plan's `akeyless` part says: the auth method (absent in a shard stack), each grant's role,
+ * then its association, which waits for both.
+ */
+export class Akeyless extends pulumi.ComponentResource {
+    readonly authMethod?: AkeylessAuthMethod;
+
+    constructor(name: string, plan: AkeylessPlan, opts?: pulumi.ComponentResourceOptions) {
+        super(COMPONENT, name, {}, opts);
+        const authMethod = plan.authMethod !== undefined ? new AkeylessAuthMethod(plan.authMethod.resource.name, argsOf(plan.authMethod), optionsOf(plan.authMethod.resource, this)) : undefined;
+        this.authMethod = authMethod;
+        const roles = new Map(plan.roles.map((entry) => [entry.name, new AkeylessRole(entry.resource.name, argsOf(entry), optionsOf(entry.resource, this))]));
+        for (const entry of plan.associations) {
+            const dependsOn = [lookup(roles, entry.roleName, "Akeyless role"), ...(authMethod !== undefined ? [authMethod] : [])];
+            new AkeylessAssociation(entry.resource.name, argsOf(entry), optionsOf(entry.resource, this, { dependsOn }));
+        }
+        this.registerOutputs({ authMethodName: plan.authMethodName, roleNames: [...roles.keys()] });
+    }
+}
+
+/** Registers the Akeyless plan under `parent`; the auth method's access id joins the contract. */
+export const components: TargetComponents<AkeylessPlan, AkeylessSummary> = {
+    register(plan, parent) {
+        const akeyless = new Akeyless("akeyless", plan, { parent: parent as pulumi.Resource });
+        const accessId = akeyless.authMethod?.accessId;
+        return {
+            contract: {
+                ...(accessId !== undefined ? { section: { accessId } } : {}),
+                grant: (summary) => (accessId !== undefined && summary.authMethodName === plan.authMethodName ? { accessId } : {}),
+            },
+        };
+    },
+};

@@ -34,10 +34,21 @@ export function folderProblem(folder: string): string | undefined {
     return undefined;
 }
 
-/** The stack's auth method: `<folder>/gitlab`. */
-export function akeylessAuthMethodName(folder: string): string {
-    return `${folder}/gitlab`;
+/** The stack's auth method: `<folder>/<name>` (akeyless.authMethod, default `gitlab`). */
+export function akeylessAuthMethodName(folder: string, name = "gitlab"): string {
+    return `${folder}/${name}`;
 }
+
+/** The deployer's own auth method and roles, in the deployer's folder (outside the stack's): `<folder>/gitlab-deployer`, `<folder>/planner|applier`. */
+export function akeylessDeployerNames(folder: string, role: "planner" | "applier"): { readonly authMethod: string; readonly role: string } {
+    return { authMethod: `${folder}/gitlab-deployer`, role: `${folder}/${role}` };
+}
+
+/** Component type token of the target's resources (under the root component). */
+export const COMPONENT = "gitlab-federation:akeyless:Akeyless";
+
+/** Logical name of the deployer's auth method (the deployer's own, outside the stack's folder). */
+export const DEPLOYER_ANCHOR = "gitlab-deployer";
 
 /**
  * A grant's role: `<folder>/projects/<project path, lowercase>/<grant>`. Injective: a project path

@@ -220,7 +220,7 @@ ${STACK_HELP}
                        the map, or --project-id), with --ref (default main), --ref-type,
                        --protected, --environment, --pipeline-source; each target is evaluated
                        with its own audience unless --aud is given
-  --target <key>       only this target (vault, aws, gcp)
+  --target <key>       only this target (vault, aws, gcp, akeyless)
   --now <time>         evaluate at this time (seconds since the epoch, or ISO 8601)
   --json               {verified, claims, notes, targets: {vault: {audience, accepted, rejected,
                        undetermined}, ...}}; with JSON lines, one result per line in the same order

@@ -24,7 +24,10 @@ describe("Akeyless purity (components/akeyless)", () => {
         const modules = readdirSync(join("dist", FOLDER))
             .filter((file) => file.endsWith(".js") && file !== "component.js")
             .map((file) => resolve("dist", FOLDER, file));
-        assert.deepEqual(modules.map((m) => m.split("/").pop()).sort(), ["api.js", "ci.js", "client.js", "evaluate.js", "names.js", "provider.js", "resources.js"]);
+        assert.deepEqual(modules.map((m) => m.split("/").pop()).sort(), [
+            "api.js", "ci.js", "client.js", "contract.js", "deployer.js", "evaluate.js", "evaluator.js", "index.js", "names.js",
+            "plan-schema.js", "plan.js", "provider.js", "render.js", "resources.js", "review.js", "schema.js", "table.js",
+        ]);
         const run = spawnSync(process.execPath, ["--require", HOOK, "-e", modules.map((m) => `require(${JSON.stringify(m)});`).join("")], { encoding: "utf8" });
         assert.equal(run.status, 0, run.stderr);
         const refused = spawnSync(process.execPath, ["--require", HOOK, "-e", `require(${JSON.stringify(resolve("dist", FOLDER, "component.js"))})`], { encoding: "utf8" });
