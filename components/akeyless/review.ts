@@ -28,7 +28,10 @@ const boundIps: ReviewRule = (before, after) => {
 
 /** akeyless.jwtTtl: how long an Akeyless token from a login lives. Longer is wider. */
 const jwtTtl: ReviewRule = (before, after) => {
-    const [was, is] = [Number(before), Number(after)];
+    if (typeof before !== "number" || typeof after !== "number") {
+        return []; // a new or removed section: reported as such
+    }
+    const [was, is] = [before, after];
     const text = `${arrow(before, after)}: Akeyless tokens from CI logins live ${is} minutes`;
     return [is > was ? widened(text) : narrowed(text)];
 };

@@ -13,11 +13,13 @@ import { jobClaims } from "../../../src/core/claims";
 import { Findings } from "../../../src/core/findings";
 import type { ResolvedGrant } from "../../../src/core/model";
 import { checkMap, planEntries, planMap } from "../../../src/features";
+import type { Contract } from "../../../src/contract/contract";
+import { generateCi } from "../../../src/features/ci";
 import { contractOf } from "../../../src/features/contract";
 import { diffPlans } from "../../../src/features/diff";
 import { problems, warnings } from "../../helpers/check";
 import { clone } from "../../helpers/maps";
-import { runWithMocks } from "../../helpers/mocks";
+import { runWithMocks, valueOf } from "../../helpers/mocks";
 import { docsVerdict } from "./docs-evaluator";
 import { AKEYLESS_DEPLOYER, akeylessMap } from "./fixture";
 
@@ -444,6 +446,20 @@ describe("the Akeyless target (components/akeyless)", () => {
             const authMethod = ours.find((r) => r.type.endsWith(":AuthMethod"))!;
             assert.deepEqual([...association.dependencies].sort(), [authMethod.urn, role.urn].sort());
             assert.ok(role.aliases.some((urn) => urn.endsWith("::42/deploy") && !urn.includes("$")), "a root alias for pulumi state move");
+        });
+
+        it("the program publishes the deployed access id in the contract, and gitlab-federation ci writes the job from it", async () => {
+            const { runProgram } = require("../../../src/pulumi/program") as typeof import("../../../src/pulumi/program");
+            const { result } = await runWithMocks(() => runProgram(raw, { logWarnings: false }));
+            const contract = (await valueOf(result.contract as never)) as Contract;
+            const accessId = "p-mockgitlabfederationdevgitlab";
+            assert.deepEqual(contract.akeyless, { apiUrl: API, folder: FOLDER, authMethodName: `${FOLDER}/gitlab`, audience: AUDIENCE, accessId });
+            assert.equal(contract.grants["platform/api"]!.deploy!.akeyless!.accessId, accessId);
+            assert.equal(contract.grants["platform/gitlab-federation"]!.applier!.akeyless!.accessId, AKEYLESS_DEPLOYER.accessId);
+            const generated = generateCi(contract, { project: "platform/api", format: "yaml", source: "contract.json" });
+            assert.ok("files" in generated, JSON.stringify(generated));
+            const text = generated.files[0]!.text;
+            assert.ok(text.includes(`AKEYLESS_ACCESS_ID: ${accessId}`) && text.includes(`aud: ${AUDIENCE}`), text);
         });
     });
 });
