@@ -6,10 +6,11 @@
 import type { AnyTarget } from "./target";
 import { aws } from "./aws";
 import { gcp } from "./gcp";
+import { akeyless } from "./akeyless";
 import { vault } from "./vault";
 
 /** The built-in targets, in the order the map, the plan and every report list them. */
-export const TARGETS = [vault, aws, gcp] as const;
+export const TARGETS = [vault, aws, gcp, akeyless] as const;
 
 export type Targets = typeof TARGETS;
 export type RegisteredTarget = Targets[number];

@@ -88,11 +88,42 @@ export interface GcpGrantContract {
     readonly roles: readonly string[];
 }
 
+/** The stack's Akeyless auth method. */
+export interface AkeylessContract {
+    /** Akeyless's API (or a Gateway's) jobs log in to (AKEYLESS_API_URL). */
+    readonly apiUrl: string;
+    /** The folder of every auth method and role this stack manages. */
+    readonly folder: string;
+    /** The OAuth 2.0/JWT auth method jobs log in through. */
+    readonly authMethodName: string;
+    /** The aud of the job's Akeyless ID token. */
+    readonly audience: string;
+    /** The auth method's access id (AKEYLESS_ACCESS_ID), once deployed; absent offline. */
+    readonly accessId?: string;
+}
+
+/** What a grant gets from Akeyless. */
+export interface AkeylessGrantContract {
+    /** The stack's apiUrl, repeated so one grant is enough to log in. */
+    readonly apiUrl: string;
+    /** The auth method the grant's jobs log in through. */
+    readonly authMethodName: string;
+    /** Its access id (AKEYLESS_ACCESS_ID); absent offline for grants. */
+    readonly accessId?: string;
+    /** The aud of the job's Akeyless ID token. */
+    readonly audience: string;
+    /** The grant's access role. */
+    readonly roleName: string;
+    /** Items and folders the grant reads (a folder: with everything below it). */
+    readonly read: readonly string[];
+}
+
 /** Every registered target's parts of the contract, by target key. */
 export interface TargetContracts {
     readonly vault: { readonly section: VaultContract; readonly grant: VaultGrantContract };
     readonly aws: { readonly section: AwsContract; readonly grant: AwsGrantContract };
     readonly gcp: { readonly section: GcpContract; readonly grant: GcpGrantContract };
+    readonly akeyless: { readonly section: AkeylessContract; readonly grant: AkeylessGrantContract };
 }
 
 /** Every key of a grant's target part, for code that builds one Output per field (FederationReference). */
@@ -100,6 +131,7 @@ export const GRANT_CONTRACT_KEYS = {
     vault: ["roleName", "policyNames", "read", "authPath", "namespace", "audience", "kvMount", "serverUrl", "tokenTtl", "tokenMaxTtl"],
     aws: ["roleArn", "roleName", "audience", "maxSessionDuration", "managedPolicyArns"],
     gcp: ["serviceAccountEmail", "providerName", "providerResourceName", "audience", "roles"],
+    akeyless: ["apiUrl", "authMethodName", "accessId", "audience", "roleName", "read"],
 } as const satisfies { readonly [T in keyof TargetContracts]: readonly (keyof TargetContracts[T]["grant"])[] };
 
 /** @deprecated since 0.2.0: read the contract's vault part (VaultContract). */

@@ -21,10 +21,25 @@ import { ContractSchema, contractOf } from "../../src/features/contract";
 import { PipelineError, generatePipeline } from "../../src/features/pipeline";
 import { cli, directoryWith } from "../helpers/cli";
 import { clone, devMap } from "../helpers/maps";
+import { akeylessMap } from "../components/akeyless/fixture";
 
 type Json = Record<string, any>;
 const DEV = devMap() as Json;
-const BASE = contractOf(planMap(DEV));
+/**
+ * The dev map's contract with Akeyless added as deployed (the dev map has no Akeyless section; its
+ * access id is known once the auth method exists), so every target's strings are exercised.
+ */
+function withAkeyless(): Contract {
+    const contract = contractOf(planMap(akeylessMap())) as Json;
+    contract.akeyless.accessId = "p-abc123";
+    for (const grants of Object.values(contract.grants as Json)) {
+        for (const part of Object.values(grants as Json)) {
+            if ((part as Json).akeyless !== undefined) (part as Json).akeyless.accessId ??= "p-abc123";
+        }
+    }
+    return contract as Contract;
+}
+const BASE = withAkeyless();
 const SOURCE = "c.json";
 
 /** Strings YAML 1.1 (libyaml) reads as something else than text in a comment or a value: line breaks of every kind, indicators, controls. */
@@ -85,6 +100,10 @@ function intended(contract: Contract, grant: GrantContract): Json {
     if (grant.gcp !== undefined) {
         tokens.GCP_ID_TOKEN = { aud: grant.gcp.audience };
         Object.assign(variables, { GCP_WORKLOAD_IDENTITY_PROVIDER: grant.gcp.providerResourceName, GCP_SERVICE_ACCOUNT: grant.gcp.serviceAccountEmail });
+    }
+    if (grant.akeyless !== undefined) {
+        tokens.AKEYLESS_ID_TOKEN = { aud: grant.akeyless.audience };
+        Object.assign(variables, { AKEYLESS_API_URL: grant.akeyless.apiUrl, AKEYLESS_ACCESS_ID: grant.akeyless.accessId });
     }
     return { id_tokens: tokens, variables, ...(grant.conditions.environment !== undefined ? { environment: { name: grant.conditions.environment } } : {}) };
 }

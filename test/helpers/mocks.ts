@@ -42,6 +42,8 @@ export function computed(type: string, inputs: Record<string, any>): Record<stri
             const email = `${inputs.accountId}@${inputs.project}.iam.gserviceaccount.com`;
             return { email, name: `projects/${inputs.project}/serviceAccounts/${email}` };
         }
+        case "pulumi-nodejs:dynamic/akeyless:AuthMethod":
+            return { accessId: `p-mock${String(inputs.name).replace(/[^a-z0-9]/g, "")}` };
         case "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider":
             return { name: `projects/${inputs.project}/locations/global/workloadIdentityPools/${inputs.workloadIdentityPoolId}/providers/${inputs.workloadIdentityPoolProviderId}` };
         default:
