@@ -39,6 +39,13 @@ export const PIPELINE_FILE = ".gitlab-ci.yml";
 const CLI = "./bin/gitlab-federation.js";
 
 const INSTALL = "npm ci --cache .npm --prefer-offline --no-audit --no-fund";
+/**
+ * The repository's CrossGuard pack (policy/, README: the policy pack), built before pulumi runs:
+ * preview and up run it (`--policy-pack`, pulumi/pulumi pkg/cmd/pulumi/operations/preview.go),
+ * so a mandatory policy our own plan would break stops the job, as it would any other stack's.
+ */
+const POLICY_PACK = "policy";
+const POLICY_BUILD = `npm ci --prefix ${POLICY_PACK} --cache .npm --prefer-offline --no-audit --no-fund && npm run --prefix ${POLICY_PACK} build`;
 
 /** Pulumi Cloud without a stored token: exchange the job's Pulumi ID token (when PULUMI_ORG is set and no backend URL). */
 export const PULUMI_LOGIN = [
@@ -81,7 +88,7 @@ function identityJob(contract: Contract, project: string, identity: "planner" | 
         },
         ...(template.environment !== undefined ? { environment: template.environment } : {}),
         rules: template.rules,
-        before_script: [INSTALL, ...(template.before_script ?? []), ...logins, PULUMI_LOGIN],
+        before_script: [INSTALL, POLICY_BUILD, ...(template.before_script ?? []), ...logins, PULUMI_LOGIN],
         ...(template.after_script !== undefined ? { after_script: template.after_script } : {}),
     };
 }
@@ -138,7 +145,7 @@ function stackJobs(stack: PipelineStack, stacks: ReadonlySet<string>): Record<st
         needs: ["check"],
         ...planner,
         rules: narrowed(planner.rules as Rule[], MR),
-        script: [`pulumi preview --diff --non-interactive --stack ${target}`],
+        script: [`pulumi preview --diff --non-interactive --stack ${target} --policy-pack ${POLICY_PACK}`],
     };
     const applier = identityJob(contract, plan.deployer.project, "applier", stack);
     jobs[`up:${name}`] = {
@@ -173,7 +180,7 @@ function upScript(target: string, mapFile: string): string[] {
         `status=0; ${CLI} gate --base "$base" --config ${mapFile} --commit "$CI_COMMIT_SHA" || status=$?`,
         'if [ "$status" = 6 ] && [ "$GITLAB_FEDERATION_ACCEPT_SHA" = "$CI_COMMIT_SHA" ]; then echo "applying: accepted for $CI_COMMIT_SHA (GITLAB_FEDERATION_ACCEPT_SHA)"; status=0; fi',
         'if [ "$status" != 0 ]; then exit "$status"; fi',
-        `pulumi up --yes --diff --non-interactive --stack ${target}`,
+        `pulumi up --yes --diff --non-interactive --stack ${target} --policy-pack ${POLICY_PACK}`,
         `pulumi stack tag set ${APPLIED_COMMIT_TAG} "$CI_COMMIT_SHA" --stack ${target}`,
     ];
 }

@@ -106,7 +106,7 @@ describe("the repository's pipeline", () => {
             // The backend the deployer's permissions cover, region included (the S3 backend needs it).
             assert.equal(pipeline[job].variables.PULUMI_BACKEND_URL, "s3://acme-pulumi-state/gitlab-federation?region=eu-west-1");
         }
-        assert.deepEqual(pipeline["preview:dev"].script, ['pulumi preview --diff --non-interactive --stack "${PULUMI_STACK_PREFIX}dev"']);
+        assert.deepEqual(pipeline["preview:dev"].script, ['pulumi preview --diff --non-interactive --stack "${PULUMI_STACK_PREFIX}dev" --policy-pack policy']);
         assert.equal(pipeline["preview:dev"].environment, undefined, "the planner's token has no environment");
         assert.deepEqual(pipeline["review:dev"].allow_failure, { exit_codes: [5] });
         assert.deepEqual(pipeline["review:dev"].artifacts, { expose_as: "gitlab-federation dev", paths: ["gitlab-federation-dev.md"], when: "always" });
@@ -140,7 +140,7 @@ describe("the repository's pipeline", () => {
             const log = existsSync(join(directory, "pulumi.log")) ? readFileSync(join(directory, "pulumi.log"), "utf8").trim().split("\n") : [];
             return { status: run.status, stdout: run.stdout, stderr: run.stderr, calls: log.map((l) => l.replace(head, "<head>").replace(before, "<before>")), head };
         }
-        const applied = ["pulumi stack tag get gitlab-federation:commit --stack dev", "pulumi up --yes --diff --non-interactive --stack dev", "pulumi stack tag set gitlab-federation:commit <head> --stack dev"];
+        const applied = ["pulumi stack tag get gitlab-federation:commit --stack dev", "pulumi up --yes --diff --non-interactive --stack dev --policy-pack policy", "pulumi stack tag set gitlab-federation:commit <head> --stack dev"];
 
         it("a grant added since the commit last applied: applied, and the tag moves to this commit", () => {
             const added = DEV_TEXT.replace("    platform/web:\n", "    platform/docs:\n      id: 99\n      grants:\n        deploy:\n          ref: main\n          vault:\n            read: [platform/docs]\n    platform/web:\n");
