@@ -117,9 +117,9 @@ function broadness(resolved: ResolvedRole, scope: ScopeConfig, id: string, ident
     if (resolved.role.privilege === "assignsRoles") {
         return `${label} can assign roles, so any pipeline that matches this grant could give itself or others any role at ${scopeText(scope)}: grant a narrower role, or set azure.allowBroad with a reason`;
     }
-    const group = identityGroups.find((g) => covers(id, g));
+    const group = identityGroups.find((g) => covers(id, g) || covers(g, id));
     if (resolved.role.privilege === "identities" && group !== undefined) {
-        return `${label} at ${scopeText(scope)} covers ${group}, where managed identities of this map live: any pipeline that matches this grant could add a federated credential to, or run code as, any identity there (another grant's, or the deployer's) and take its roles. Scope it to the resource group or resource the job deploys to, or set azure.allowBroad with a reason`;
+        return `${label} at ${scopeText(scope)} reaches into ${group}, where managed identities of this map live: any pipeline that matches this grant could add a federated credential to, or run code as, any identity there (another grant's, or the deployer's) and take its roles. Scope it to the resource group or resource the job deploys to, or set azure.allowBroad with a reason`;
     }
     return undefined;
 }
@@ -273,9 +273,8 @@ function listed(names: readonly string[]): string {
 
 /** Warnings about the section as a whole: path binding, protected refs, an unprotected or adopted resource group. */
 export function sectionWarnings(azure: AzureConfig, grants: readonly ResolvedGrant[], findings: Findings): void {
-    const own = grants.filter((g) => g.deployer === undefined);
-    const projects = [...new Set(own.map((g) => g.project))].sort(compare);
-    const exactProtected = own.filter((g) => g.protected).map((g) => `${g.project} ${g.grant}`);
+    const projects = [...new Set(grants.map((g) => g.project))].sort(compare);
+    const exactProtected = grants.filter((g) => g.deployer === undefined && g.protected).map((g) => `${g.project} ${g.grant}`);
     if (exactProtected.length > 0) {
         findings.warn(
             ["azure"],

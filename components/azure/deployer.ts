@@ -65,21 +65,26 @@ export interface DeployerScopes {
     readonly grantRoles: readonly Pick<PlannedRole, "roleId" | "scope">[];
 }
 
-/** The scopes among `scopes` that no other of them covers, each once (case-insensitively), sorted. */
+/** Each scope once (ARM IDs compare case-insensitively), in the spelling that sorts first; sorted. */
+function distinctScopes(scopes: readonly string[]): string[] {
+    const byKey = new Map<string, string>();
+    for (const scope of [...scopes].sort(compare)) {
+        if (!byKey.has(scope.toLowerCase())) {
+            byKey.set(scope.toLowerCase(), scope);
+        }
+    }
+    return [...byKey.values()];
+}
+
+/** The scopes among `scopes` that no other of them covers, each once, sorted. */
 export function outermost(scopes: readonly string[]): string[] {
-    const unique = [...new Map(scopes.map((s) => [s.toLowerCase(), s])).values()].sort((a, b) => compare(a.toLowerCase(), b.toLowerCase()));
+    const unique = distinctScopes(scopes);
     return unique.filter((scope) => !unique.some((other) => other !== scope && covers(other, scope)));
 }
 
-/** The roles granted at each scope, by the scope as first written (scopes compare case-insensitively). */
+/** The roles granted at each scope. */
 function rolesByScope(grantRoles: DeployerScopes["grantRoles"]): Map<string, string[]> {
-    const byKey = new Map<string, { scope: string; roles: string[] }>();
-    for (const { roleId, scope } of [...grantRoles].sort((a, b) => compare(a.scope, b.scope))) {
-        const entry = byKey.get(scope.toLowerCase()) ?? { scope, roles: [] };
-        entry.roles.push(roleId);
-        byKey.set(scope.toLowerCase(), entry);
-    }
-    return new Map([...byKey.values()].map(({ scope, roles }) => [scope, roles]));
+    return new Map(distinctScopes(grantRoles.map((r) => r.scope)).map((scope) => [scope, grantRoles.filter((r) => r.scope.toLowerCase() === scope.toLowerCase()).map((r) => r.roleId)]));
 }
 
 /** The role assignments of the planner or the applier. */

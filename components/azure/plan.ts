@@ -145,6 +145,7 @@ export function planAzure({ gitlab, section: azure, grants, findings, acknowledg
     for (const target of grants) {
         const who = target.grant.deployer?.role;
         if (who !== undefined && !deployerOk) {
+            checkRefs(target.grant, findings);
             continue;
         }
         const roles = who === undefined ? planned.get(target.grant.index)! : deployerAssignments(who, scopes).map((a) => ({ roleId: a.role.id, label: a.role.name, scope: a.scope, ...(a.condition !== undefined ? { condition: a.condition } : {}) }));
