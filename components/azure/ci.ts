@@ -15,7 +15,9 @@
  * made several minutes after configuring the federated identity credential may fail ...
  * AADSTS70021 ... We also recommend adding retry logic for token requests" (Entra considerations
  * page, § "Time for federated credential changes to propagate"). The login retries that one error
- * a bounded number of times; any other error fails the job at once.
+ * a bounded number of times; any other error fails the job at once. The code is matched with its
+ * colon ("AADSTS70021: ..."), so that AADSTS700212 (a wrong audience, which waiting cannot fix)
+ * is not taken for it.
  */
 import { JOB_FILE, JOB_FILES_CLEANUP } from "../../src/core/ci-shell";
 
@@ -56,7 +58,7 @@ export function azureLoginScript(): string {
         "if command -v az >/dev/null 2>&1; then",
         `  for attempt in ${attempts}; do`,
         '    if error="$(az login --service-principal -u "$AZURE_CLIENT_ID" -t "$AZURE_TENANT_ID" --federated-token "$(cat "$AZURE_FEDERATED_TOKEN_FILE")" --allow-no-subscriptions --output none 2>&1 >/dev/null)"; then break; fi',
-        `    case "$error" in *AADSTS70021*) if [ "$attempt" -lt ${AZURE_LOGIN_ATTEMPTS} ]; then sleep $((attempt * 10)); continue; fi;; esac`,
+        `    case "$error" in *AADSTS70021:*) if [ "$attempt" -lt ${AZURE_LOGIN_ATTEMPTS} ]; then sleep $((attempt * 10)); continue; fi;; esac`,
         '    echo "$error" >&2; exit 1',
         "  done",
         "fi",
