@@ -4,6 +4,11 @@
  * deployer's identities get the roles deployer.ts derives. Pure: the component that registers
  * these entries with @pulumi/azure-native comes with the target interface.
  *
+ * Replacements (azure-native 3.x; see the design notes): an identity is replaced only when its
+ * location changes (x-ms-mutability read/create), under the same name, and its role assignments
+ * with it (principalId forces a new assignment), under the same name too, so both are deleted
+ * before they are replaced. Everything else that changes a name is a new resource with a new name.
+ *
  * Logical names: `identities` and `deployer-identities` (the resource groups),
  * `<project id>/<grant>` (the identity), `<project id>/<grant>/<credential name>` and
  * `<project id>/<grant>/role-<role GUID>-<hash of the scope>`; physical names in names.ts.
@@ -103,7 +108,8 @@ function resourceGroups(azure: AzureConfig, tags: Readonly<Record<string, string
 /** A grant's role assignments, named from scope, role and the identity's ID. */
 function roleAssignments(grant: ResolvedGrant, roles: readonly (Pick<PlannedRole, "roleId" | "scope"> & { condition?: string })[], identity: { name: string; id: string }, azure: AzureConfig): RoleAssignmentEntry[] {
     return roles.map(({ roleId, scope, condition }) => ({
-        resource: grantMeta(RESOURCE.roleAssignment, grant, roleAssignmentSuffix(roleId, scope)),
+        // Replaced only when the identity is (principalId forces a new one): same name, so delete first.
+        resource: grantMeta(RESOURCE.roleAssignment, grant, roleAssignmentSuffix(roleId, scope), { deleteBeforeReplace: true }),
         scope,
         roleDefinitionId: roleDefinitionId(azure.subscriptionId, roleId),
         roleAssignmentName: roleAssignmentName(scope, roleId, identity.id),
@@ -189,7 +195,8 @@ function planGrant(
     }
     const id = identityId(azure.subscriptionId, group.name, name);
     plan.identities.push({
-        resource: grantMeta(RESOURCE.identity, grant),
+        // Replaced only on a new location, under the same name: delete first.
+        resource: grantMeta(RESOURCE.identity, grant, "", { deleteBeforeReplace: true }),
         resourceGroupName: group.name,
         resourceName: name,
         location: group.location,

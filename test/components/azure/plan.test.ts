@@ -18,7 +18,7 @@ const PATHS = (projects: string) =>
     `gitlab-federation:azure: Azure binds projects by path (in sub), not by id: ${projects}. After a rename or transfer their identities stop matching, and a new project created at an old path would match them: update the map and run pulumi up when a project moves`;
 const NO_ROLES = (at: string) => `${at}: the managed identity gets no roles: pipelines can log in as it but do nothing with it; list roles, or assign them outside this map`;
 const API = `gitlab-federation:projects["platform/api"].grants.deploy`;
-const meta = (type: string, name: string) => ({ type, name, protect: false, aliases: [`platform/api/${name.slice(3)}`], rootAlias: true, grant: "42/deploy" });
+const meta = (type: string, name: string, deleteBeforeReplace = false) => ({ type, name, protect: false, ...(deleteBeforeReplace ? { deleteBeforeReplace } : {}), aliases: [`platform/api/${name.slice(3)}`], rootAlias: true, grant: "42/deploy" });
 
 describe("Azure: the plan", () => {
     it("a grant: one identity, one federated credential per ref chained in name order, role assignments for a service principal", () => {
@@ -38,7 +38,7 @@ describe("Azure: the plan", () => {
             ...(after !== undefined ? { after } : {}),
         });
         const assignment = (role: string, scope: string, hash: string) => ({
-            resource: meta("azure-native:authorization:RoleAssignment", `42/deploy/role-${role}-${hash}`),
+            resource: meta("azure-native:authorization:RoleAssignment", `42/deploy/role-${role}-${hash}`, true),
             scope,
             roleDefinitionId: `/subscriptions/${SUBSCRIPTION}/providers/Microsoft.Authorization/roleDefinitions/${role}`,
             roleAssignmentName: roleAssignmentName(scope, role, identity),
@@ -56,7 +56,7 @@ describe("Azure: the plan", () => {
             ],
             identities: [
                 {
-                    resource: { type: "azure-native:managedidentity:UserAssignedIdentity", name: "42/deploy", protect: false, aliases: ["platform/api/deploy"], rootAlias: true, grant: "42/deploy" },
+                    resource: { type: "azure-native:managedidentity:UserAssignedIdentity", name: "42/deploy", protect: false, deleteBeforeReplace: true, aliases: ["platform/api/deploy"], rootAlias: true, grant: "42/deploy" },
                     resourceGroupName: "gitlab-ci-identities",
                     resourceName: "gitlab-platform-api--deploy",
                     location: "westeurope",
