@@ -28,6 +28,7 @@
  * source are all accepted when iss, sub and aud match.
  */
 import { type Claims, audiences, timeClaim } from "../../src/core/claims";
+import { identityId } from "./names";
 import type { AzurePlan, AzureSummary } from "./plan";
 
 /** The clock skew assumed around exp and nbf (UNVERIFIED). */
@@ -125,20 +126,18 @@ export function entraDecision(identity: string, credentials: readonly EntraCrede
     return { accepted: reasons.length === 0 && undetermined.length === 0, reasons, ...(open ? { undetermined } : {}), gives: [...gives] };
 }
 
-/** An evaluator over one plan: the identity a grant's summary names, with its planned credentials. */
+/** An evaluator over one plan: the identity a grant's summary names (by its ARM ID), with its planned credentials. */
 export function azureEvaluator(plan: AzurePlan): (summary: AzureSummary, claims: Claims, options: EntraOptions) => EntraDecision {
-    const byIdentity = new Map<string, EntraCredential[]>();
+    const key = (group: string, name: string) => identityId(plan.subscriptionId, group, name).toLowerCase();
+    const byIdentity = new Map<string, EntraCredential[]>(plan.identities.map((i) => [key(i.resourceGroupName, i.resourceName), []]));
     for (const credential of plan.federatedIdentityCredentials) {
-        const key = `${credential.resourceGroupName}/${credential.resourceName}`.toLowerCase();
-        byIdentity.set(key, [...(byIdentity.get(key) ?? []), credential]);
+        byIdentity.get(key(credential.resourceGroupName, credential.resourceName))?.push(credential);
     }
-    const groups = new Map(plan.identities.map((i) => [i.resourceName.toLowerCase(), i.resourceGroupName]));
     return (summary, claims, options) => {
-        const group = groups.get(summary.identityName.toLowerCase());
-        if (group === undefined) {
-            return { accepted: false, reasons: [`the managed identity ${summary.identityName} is not in the plan`], gives: [] };
+        const credentials = byIdentity.get(summary.identityId.toLowerCase());
+        if (credentials === undefined) {
+            return { accepted: false, reasons: [`the managed identity ${summary.identityId} is not in the plan`], gives: [] };
         }
-        const credentials = byIdentity.get(`${group}/${summary.identityName}`.toLowerCase()) ?? [];
         return entraDecision(summary.identityName, credentials, claims, options, summary.roles.map((r) => `${r.role} on ${r.scope}`));
     };
 }

@@ -106,7 +106,8 @@ describe("Azure: what Entra ID does with a token", () => {
     });
 
     it("an identity the plan does not hold, and a custom audience", () => {
-        assert.deepEqual(evaluate({ ...summary, identityName: "other" }, gitlabToken({ aud: AZ }), { now: NOW }), { accepted: false, reasons: ["the managed identity other is not in the plan"], gives: [] });
+        const other = summary.identityId.replace("gitlab-ci-identities", "elsewhere");
+        assert.deepEqual(evaluate({ ...summary, identityId: other }, gitlabToken({ aud: AZ }), { now: NOW }), { accepted: false, reasons: [`the managed identity ${other} is not in the plan`], gives: [] });
         const custom = planned(["main"], "branch", "https://gitlab.example.com");
         assert.equal(custom.evaluate(custom.summary, gitlabToken({ aud: "https://gitlab.example.com" }), { now: NOW }).accepted, true);
         assert.equal(custom.evaluate(custom.summary, gitlabToken({ aud: AZ }), { now: NOW }).accepted, false);
