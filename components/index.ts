@@ -7,9 +7,10 @@ import type { AnyTarget } from "./target";
 import { aws } from "./aws";
 import { gcp } from "./gcp";
 import { vault } from "./vault";
+import { azure } from "./azure";
 
 /** The built-in targets, in the order the map, the plan and every report list them. */
-export const TARGETS = [vault, aws, gcp] as const;
+export const TARGETS = [vault, aws, gcp, azure] as const;
 
 export type Targets = typeof TARGETS;
 export type RegisteredTarget = Targets[number];

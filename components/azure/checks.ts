@@ -33,17 +33,13 @@ import { defaultSubject } from "../../src/core/claims";
 import { covers, resourceGroupScope, subscriptionScope } from "./names";
 import { type Privilege, type ResolvedRole, resolveRole, roleId, roleLabel } from "./roles";
 import { type AzureConfig, type AzureGrantConfig, RESOURCE_ID, type ScopeConfig } from "./schema";
+import type { TargetGrant } from "../target";
 import { MAX_CREDENTIALS_PER_IDENTITY, MAX_CREDENTIAL_VALUE_LENGTH } from "./subjects";
 
 const q = JSON.stringify;
 
-/** A grant that uses Azure, with its azure field parsed (the shape of every target's grants). */
-export interface AzureGrant {
-    readonly grant: ResolvedGrant;
-    readonly fields: AzureGrantConfig;
-    /** Path of the azure field, e.g. [projects, platform/api, grants, deploy, azure]. */
-    readonly at: readonly PathSegment[];
-}
+/** A grant that uses Azure, with its azure field parsed. */
+export type AzureGrant = TargetGrant<AzureGrantConfig>;
 
 /** Checks a grant's refs: exact, at most 20, each sub within 600 characters. Returns whether credentials can be planned. */
 export function checkRefs(grant: ResolvedGrant, findings: Findings): boolean {
@@ -158,8 +154,10 @@ export function checkRoles({ fields, at }: AzureGrant, azure: AzureConfig, ident
         const privilege = resolved.kind === "builtIn" ? resolved.role.privilege : "unknown";
         planned.push({ roleId: roleId(resolved), label: roleLabel(resolved), scope: id, ...(privilege !== undefined ? { privilege } : {}), at: path });
     });
-    if (fields.allowBroad !== undefined) {
-        findings.warn([...at, "allowBroad"], broad ? `broad Azure roles: ${q(fields.allowBroad)}` : `has no effect: no role of this grant is broad; remove it`);
+    if (fields.allowBroad !== undefined && broad) {
+        findings.loosen([...at, "allowBroad"], "broad Azure roles", fields.allowBroad);
+    } else if (fields.allowBroad !== undefined) {
+        findings.warn([...at, "allowBroad"], `has no effect: no role of this grant is broad; remove it`);
     }
     if (fields.roles.length === 0) {
         findings.warn(at, `the managed identity gets no roles: pipelines can log in as it but do nothing with it; list roles, or assign them outside this map`);
@@ -170,12 +168,12 @@ export function checkRoles({ fields, at }: AzureGrant, azure: AzureConfig, ident
 /** What Azure cannot check of a grant's environment: warned, with or without an acknowledgement. */
 export function checkAcknowledgements({ grant, fields, at }: AzureGrant, findings: Findings): void {
     const reason = fields.acknowledge?.environment;
-    if (grant.environment !== undefined) {
+    if (grant.environment !== undefined && reason !== undefined) {
+        findings.loosen([...at, "acknowledge", "environment"], "Azure does not check the environment", reason);
+    } else if (grant.environment !== undefined) {
         findings.warn(
             [...at, "acknowledge", "environment"],
-            reason !== undefined
-                ? `Azure does not check the environment: ${q(reason)}`
-                : `Azure cannot check environment ${q(grant.environment)}: any job on a matching ref can log in as this identity, not only jobs of that environment. Set azure.acknowledge.environment with a reason to record that this is intended`,
+            `Azure cannot check environment ${q(grant.environment)}: any job on a matching ref can log in as this identity, not only jobs of that environment. Set azure.acknowledge.environment with a reason to record that this is intended`,
         );
     } else if (reason !== undefined) {
         findings.warn([...at, "acknowledge", "environment"], `has no effect: the grant sets no environment; remove it`);

@@ -20,23 +20,12 @@
  * is not taken for it.
  */
 import { JOB_FILE, JOB_FILES_CLEANUP } from "../../src/core/ci-shell";
+import type { CiPiece, CiUnavailable, CiValue } from "../target";
 
 export const AZURE_TOKEN_VARIABLE = "AZURE_ID_TOKEN";
 
 /** Attempts of the first login; waits 10, 20, 30 and 40 s between them. */
 export const AZURE_LOGIN_ATTEMPTS = 5;
-
-/** A value of the job that a CI/CD component may take as an input (the shape of every target's CI values). */
-export type CiValue = (name: string, value: string, description: string) => string;
-
-/** What a grant's CI template job needs for Azure (the shape of every target's CI pieces). */
-export interface AzureCiPiece {
-    readonly idToken: { readonly variable: string; readonly audience: string };
-    readonly variables: Readonly<Record<string, string>>;
-    readonly beforeScript: readonly string[];
-    readonly afterScript: readonly string[];
-    readonly comments: readonly string[];
-}
 
 /** What the job needs to know of the grant's identity: the client ID exists only once the identity is deployed. */
 export interface AzureCiGrant {
@@ -65,10 +54,10 @@ export function azureLoginScript(): string {
     ].join("\n");
 }
 
-export function azureCi(grant: AzureCiGrant, value: CiValue): AzureCiPiece | { readonly unavailable: string } {
+export function azureCi(grant: AzureCiGrant, value: CiValue): CiPiece | CiUnavailable {
     if (grant.clientId === undefined) {
         return {
-            unavailable: `the managed identity's client ID exists only once pulumi up has created it: generate from the deployed stack's contract (pulumi stack output contract --json | gitlab-federation ci --contract -)`,
+            unavailable: `the managed identity's client ID exists only once pulumi up has created it: generate from the deployed stack's contract (pulumi stack output contract --json | gitlab-federation ci --contract -); for the deployer's identities, set gitlab-federation:deployer.azure.clientIds from it`,
         };
     }
     return {

@@ -37,6 +37,14 @@ import type { DeployerRole } from "../../src/core/model";
 import { covers } from "./names";
 import { type BuiltInRole, MANAGED_IDENTITY_CONTRIBUTOR, RBAC_ADMINISTRATOR, READER } from "./roles";
 import type { PlannedRole } from "./checks";
+import { AzureDeployerSchema } from "./schema";
+import type { DeployerCapability } from "../target";
+
+/** Where the map acknowledges that Azure cannot check the applier's environment. */
+const ACKNOWLEDGE = ["deployer", "azure", "acknowledge"];
+
+/** The deployer's settings in Azure: `gitlab-federation:deployer.azure`. */
+export const AZURE_DEPLOYER: DeployerCapability = { settings: AzureDeployerSchema };
 
 /** The role assignment condition's size limit, in characters. */
 export const MAX_CONDITION_LENGTH = 8192;
@@ -110,7 +118,7 @@ export function deployerAssignments(who: DeployerRole, s: DeployerScopes): Deplo
  */
 export function checkDeployer(
     azure: { readonly resourceGroup: { readonly name: string }; readonly deployerResourceGroup?: { readonly name: string } },
-    deployer: { readonly environment: string; readonly refs: readonly string[]; readonly acknowledgeAzure?: string } | undefined,
+    deployer: { readonly environment: string; readonly refs: readonly string[]; readonly acknowledge?: string } | undefined,
     grantRoles: readonly PlannedRole[],
     findings: Findings,
 ): boolean {
@@ -126,14 +134,14 @@ export function checkDeployer(
         findings.problem(["azure", "deployerResourceGroup", "name"], `is azure.resourceGroup's name ${JSON.stringify(azure.resourceGroup.name)}: the applier may write every identity there and could add a federated credential to its own; name another resource group`);
         ok = false;
     }
-    if (deployer.acknowledgeAzure === undefined) {
+    if (deployer.acknowledge === undefined) {
         findings.problem(
-            ["deployer", "applier", "acknowledgeAzure"],
+            ACKNOWLEDGE,
             `is required with an azure section: Azure sees only iss, sub and aud, so any job of a pipeline on ${deployer.refs.join(", ")} can log in as the applier's identity, not only pulumi up in ${deployer.environment}, and Azure cannot check that the branch is protected; give the reason this is acceptable (e.g. the branch is protected and every job on it is reviewed)`,
         );
         ok = false;
     } else {
-        findings.warn(["deployer", "applier", "acknowledgeAzure"], `Azure does not check the applier's environment or protection: ${JSON.stringify(deployer.acknowledgeAzure)}`);
+        findings.loosen(ACKNOWLEDGE, "Azure does not check the applier's environment or protection", deployer.acknowledge);
     }
     for (const [scope, roles] of rolesByScope(grantRoles)) {
         const length = applierCondition(roles).length;

@@ -29,7 +29,7 @@
  */
 import { type Claims, audiences, timeClaim } from "../../src/core/claims";
 import { identityId } from "./names";
-import type { AzurePlan, AzureSummary } from "./plan";
+import type { AzurePlan, AzureSummary } from "./plan-schema";
 
 /** The clock skew assumed around exp and nbf (UNVERIFIED). */
 export const CLOCK_SKEW_SECONDS = 300;

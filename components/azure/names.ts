@@ -20,6 +20,9 @@
 import { createHash } from "node:crypto";
 import { fitName, pathSlug, shortHash } from "../../src/core/names";
 
+/** Type token of the component that registers Azure's resources (component.ts). */
+export const COMPONENT = { federation: "gitlab-federation:azure:WorkloadIdentityFederation" } as const;
+
 /** Resource type tokens of the resources the plan describes (as the Pulumi engine knows them). */
 export const RESOURCE = {
     resourceGroup: "azure-native:resources:ResourceGroup",

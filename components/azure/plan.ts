@@ -13,80 +13,20 @@
  * `<project id>/<grant>` (the identity), `<project id>/<grant>/<credential name>` and
  * `<project id>/<grant>/role-<role GUID>-<hash of the scope>`; physical names in names.ts.
  */
-import type { Findings } from "../../src/core/findings";
+import type { Findings, PathSegment } from "../../src/core/findings";
 import { compare } from "../../src/core/findings";
 import type { ResolvedGrant } from "../../src/core/model";
 import { grantMeta, meta } from "../../src/core/resources";
-import type { Enforcement } from "../../src/core/resources";
 import type { GitlabConfig } from "../../src/core/schema";
-import { type AzureGrant, type PlannedRole, azureEnforcement, checkAcknowledgements, checkIdentityName, checkIssuer, checkLocation, checkQuota, checkRefs, checkRoles, checkTags, sectionWarnings } from "./checks";
+import type { PlanContext, TargetPlanResult } from "../target";
+import { type PlannedRole, azureEnforcement, checkAcknowledgements, checkIdentityName, checkIssuer, checkLocation, checkQuota, checkRefs, checkRoles, checkTags, sectionWarnings } from "./checks";
 import { type DeployerScopes, checkDeployer, deployerAssignments } from "./deployer";
 import { ANCHOR, RESOURCE, azureIdentityName, identityId, resourceGroupScope, roleAssignmentName, roleAssignmentSuffix, roleDefinitionId } from "./names";
-import type { AzureConfig } from "./schema";
-import { type FederatedCredentialEntry, federatedCredentials } from "./subjects";
+import type { AzurePlan, AzureSummary, FederatedCredentialEntry, IdentityEntry, ResourceGroupEntry, RoleAssignmentEntry } from "./plan-schema";
+import { type AzureConfig, type AzureDeployerConfig, AzureDeployerSchema, type AzureGrantConfig } from "./schema";
+import { federatedCredentials } from "./subjects";
 
 export const MANAGED_BY_TAG = { "managed-by": "gitlab-federation" } as const;
-
-export interface ResourceGroupEntry {
-    readonly resource: ReturnType<typeof meta<typeof RESOURCE.resourceGroup>>;
-    readonly resourceGroupName: string;
-    readonly location: string;
-    readonly tags: Readonly<Record<string, string>>;
-}
-
-export interface IdentityEntry {
-    readonly resource: ReturnType<typeof grantMeta<typeof RESOURCE.identity>>;
-    readonly resourceGroupName: string;
-    readonly resourceName: string;
-    readonly location: string;
-    readonly tags: Readonly<Record<string, string>>;
-}
-
-export interface RoleAssignmentEntry {
-    readonly resource: ReturnType<typeof grantMeta<typeof RESOURCE.roleAssignment>>;
-    readonly scope: string;
-    readonly roleDefinitionId: string;
-    readonly roleAssignmentName: string;
-    /** The assigned identity's name: the component passes its principalId. */
-    readonly identity: string;
-    readonly principalType: "ServicePrincipal";
-    readonly description: string;
-    readonly condition?: string;
-    readonly conditionVersion?: "2.0";
-}
-
-export interface AzurePlan {
-    readonly tenantId: string;
-    readonly subscriptionId: string;
-    readonly issuer: string;
-    readonly audience: string;
-    readonly resourceGroups: readonly ResourceGroupEntry[];
-    readonly identities: readonly IdentityEntry[];
-    readonly federatedIdentityCredentials: readonly FederatedCredentialEntry[];
-    readonly roleAssignments: readonly RoleAssignmentEntry[];
-}
-
-/** What a grant gets from Azure (for the CI template, explain and diff). */
-export interface AzureSummary {
-    readonly identityName: string;
-    readonly identityId: string;
-    readonly tenantId: string;
-    readonly subscriptionId: string;
-    readonly audience: string;
-    readonly subjects: readonly string[];
-    readonly roles: readonly { readonly role: string; readonly scope: string }[];
-    readonly enforcement: Enforcement;
-}
-
-export interface AzurePlanContext {
-    readonly gitlab: GitlabConfig;
-    readonly section: AzureConfig;
-    /** The grants with `azure`, the deployer's included, sorted by project path and grant name. */
-    readonly grants: readonly AzureGrant[];
-    readonly findings: Findings;
-    /** deployer.applier.acknowledgeAzure: the reason Azure may not check the applier's environment (a field core's DeployerSchema does not have yet). */
-    readonly acknowledgeAzure?: string;
-}
 
 /** The resource groups: the grants' identities', and the deployer's with a deployer section. */
 function resourceGroups(azure: AzureConfig, tags: Readonly<Record<string, string>>, withDeployer: boolean): ResourceGroupEntry[] {
@@ -106,28 +46,33 @@ function resourceGroups(azure: AzureConfig, tags: Readonly<Record<string, string
 }
 
 /** A grant's role assignments, named from scope, role and the identity's ID. */
-function roleAssignments(grant: ResolvedGrant, roles: readonly (Pick<PlannedRole, "roleId" | "scope"> & { condition?: string })[], identity: { name: string; id: string }, azure: AzureConfig): RoleAssignmentEntry[] {
+function roleAssignments(grant: ResolvedGrant, roles: readonly (Pick<PlannedRole, "roleId" | "scope"> & { condition?: string })[], identity: { id: string }, azure: AzureConfig): RoleAssignmentEntry[] {
     return roles.map(({ roleId, scope, condition }) => ({
         // Replaced only when the identity is (principalId forces a new one): same name, so delete first.
         resource: grantMeta(RESOURCE.roleAssignment, grant, roleAssignmentSuffix(roleId, scope), { deleteBeforeReplace: true }),
         scope,
         roleDefinitionId: roleDefinitionId(azure.subscriptionId, roleId),
         roleAssignmentName: roleAssignmentName(scope, roleId, identity.id),
-        identity: identity.name,
+        identity: identity.id,
         principalType: "ServicePrincipal" as const,
         description: `GitLab CI ${grant.project} (id ${grant.projectId}) grant ${grant.grant}`.slice(0, 512),
         ...(condition !== undefined ? { condition, conditionVersion: "2.0" as const } : {}),
     }));
 }
 
-/** The deployer's config and its applier's refs, when the grants include the deployer's. */
-function deployerOf(grants: readonly AzureGrant[], acknowledgeAzure: string | undefined) {
-    const config = grants.find((g) => g.grant.deployer !== undefined)?.grant.deployer?.config;
-    return config === undefined ? undefined : { environment: config.applier.environment, refs: [config.applier.ref].flat(), ...(acknowledgeAzure !== undefined ? { acknowledgeAzure } : {}) };
+/** The deployer's applier and its Azure settings (deployer.azure), when the map has a deployer section. */
+function deployerOf(ctx: PlanContext<AzureConfig, AzureGrantConfig>) {
+    if (ctx.deployer === undefined) {
+        return undefined;
+    }
+    const { config, settings } = ctx.deployer;
+    const parsed: AzureDeployerConfig = AzureDeployerSchema.parse(settings ?? {});
+    return { environment: config.applier.environment, refs: [config.applier.ref].flat(), clientIds: parsed.clientIds ?? {}, ...(parsed.acknowledge !== undefined ? { acknowledge: parsed.acknowledge } : {}) };
 }
 
 /** Plans Azure for the grants that have `azure`. */
-export function planAzure({ gitlab, section: azure, grants, findings, acknowledgeAzure }: AzurePlanContext): { plan: AzurePlan; grants: Map<number, AzureSummary>; audience: string } {
+export function planAzure(ctx: PlanContext<AzureConfig, AzureGrantConfig>): TargetPlanResult<AzurePlan, AzureSummary> {
+    const { gitlab, section: azure, grants, findings } = ctx;
     checkIssuer(gitlab.url, findings);
     checkTags(azure.tags ?? {}, findings);
     checkLocation(azure.resourceGroup.location, ["azure", "resourceGroup", "location"], findings);
@@ -137,27 +82,31 @@ export function planAzure({ gitlab, section: azure, grants, findings, acknowledg
     const tags = { ...MANAGED_BY_TAG, ...(azure.tags ?? {}) };
     const groups = [azure.resourceGroup, azure.deployerResourceGroup].flatMap((g) => (g === undefined ? [] : [resourceGroupScope(azure.subscriptionId, g.name)]));
     const planned = new Map<number, PlannedRole[]>();
-    for (const target of grants.filter((g) => g.grant.deployer === undefined)) {
-        checkAcknowledgements(target, findings);
-        planned.set(target.grant.index, checkRoles(target, azure, groups, findings));
+    for (const target of grants) {
+        if (target.identity === undefined) {
+            checkAcknowledgements(target, findings);
+            planned.set(target.grant.index, checkRoles(target, azure, groups, findings));
+        }
     }
     const grantRoles = [...planned.values()].flat();
-    const deployer = deployerOf(grants, acknowledgeAzure);
+    const deployer = deployerOf(ctx);
     const deployerOk = checkDeployer(azure, deployer, grantRoles, findings);
     const scopes: DeployerScopes = { identities: groups[0]!, deployerIdentities: groups[1] ?? groups[0]!, grantRoles };
     const plan = { identities: [] as IdentityEntry[], federatedIdentityCredentials: [] as FederatedCredentialEntry[], roleAssignments: [] as RoleAssignmentEntry[] };
     const summaries = new Map<number, AzureSummary>();
     const owners = new Map<string, ResolvedGrant>();
     for (const target of grants) {
-        const who = target.grant.deployer?.role;
+        const who = target.identity?.role;
         if (who !== undefined && !deployerOk) {
             checkRefs(target.grant, findings);
             continue;
         }
         const roles = who === undefined ? planned.get(target.grant.index)! : deployerAssignments(who, scopes).map((a) => ({ roleId: a.role.id, label: a.role.name, scope: a.scope, ...(a.condition !== undefined ? { condition: a.condition } : {}) }));
-        const summary = planGrant(target, who === undefined ? azure.resourceGroup : azure.deployerResourceGroup!, roles, { gitlab, azure, tags, owners, findings }, plan);
+        const group = who === undefined ? azure.resourceGroup : azure.deployerResourceGroup!;
+        const summary = planGrant({ grant: target.grant, at: target.at, identityName: target.fields?.identityName }, group, roles, { gitlab, azure, tags, owners, findings }, plan);
+        const clientId = who === undefined ? undefined : deployer?.clientIds[who];
         if (summary !== undefined) {
-            summaries.set(target.grant.index, summary);
+            summaries.set(target.grant.index, clientId !== undefined ? { ...summary, clientId } : summary);
         }
     }
     checkQuota(plan.roleAssignments.length, azure, findings);
@@ -179,14 +128,14 @@ interface GrantPlanning {
 
 /** One grant's identity, credentials and role assignments, added to `plan`; its summary, or undefined when it cannot be planned. */
 function planGrant(
-    { grant, fields, at }: AzureGrant,
+    { grant, at, identityName }: { readonly grant: ResolvedGrant; readonly at: readonly PathSegment[]; readonly identityName: string | undefined },
     group: { readonly name: string; readonly location: string },
     roles: readonly (Pick<PlannedRole, "roleId" | "label" | "scope"> & { condition?: string })[],
     { gitlab, azure, tags, owners, findings }: GrantPlanning,
     plan: { identities: IdentityEntry[]; federatedIdentityCredentials: FederatedCredentialEntry[]; roleAssignments: RoleAssignmentEntry[] },
 ): AzureSummary | undefined {
     const refsOk = checkRefs(grant, findings);
-    const name = fields.identityName ?? azureIdentityName(grant.namesPath, grant.namesGrant);
+    const name = identityName ?? azureIdentityName(grant.namesPath, grant.namesGrant);
     if (!checkIdentityName(name, group.name, grant, owners, at, findings) || !refsOk) {
         return undefined;
     }
@@ -204,7 +153,7 @@ function planGrant(
     });
     const credentials = federatedCredentials(grant, { resourceGroupName: group.name, name }, gitlab.url, azure.audience);
     plan.federatedIdentityCredentials.push(...credentials);
-    plan.roleAssignments.push(...roleAssignments(grant, roles, { name, id }, azure));
+    plan.roleAssignments.push(...roleAssignments(grant, roles, { id }, azure));
     return {
         identityName: name,
         identityId: id,
@@ -213,6 +162,6 @@ function planGrant(
         audience: azure.audience,
         subjects: credentials.map((c) => c.subject),
         roles: roles.map((r) => ({ role: r.label, scope: r.scope })).sort((a, b) => compare(a.scope, b.scope) || compare(a.role, b.role)),
-        enforcement: azureEnforcement(grant),
+        enforcement: azureEnforcement(grant) as AzureSummary["enforcement"],
     };
 }

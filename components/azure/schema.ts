@@ -136,6 +136,26 @@ export const AzureGrantSchema = z
     })
     .meta({ description: "Azure access: a user-assigned managed identity the job logs in as with its ID token (az login --federated-token)." });
 
+/** The deployer's Azure settings: `gitlab-federation:deployer.azure`. */
+export const AzureDeployerSchema = z
+    .strictObject({
+        acknowledge: reason(
+            "Why it is acceptable that Azure, which sees only iss, sub and aud, lets any job of a pipeline on the applier's branch log in as its identity, not only pulumi up in its environment.",
+        ).optional(),
+        clientIds: z
+            .strictObject({
+                planner: guid("the planner identity's client ID").optional(),
+                applier: guid("the applier identity's client ID").optional(),
+            })
+            .optional()
+            .meta({
+                description:
+                    "The client IDs of the deployer's managed identities, which Azure assigns when an administrator's first pulumi up creates them (pulumi stack output contract): the generated pipeline's jobs log in with them (AZURE_CLIENT_ID).",
+            }),
+    })
+    .meta({ description: "The deployer's Azure settings." });
+
 export type AzureConfig = z.output<typeof AzureSchema>;
+export type AzureDeployerConfig = z.output<typeof AzureDeployerSchema>;
 export type AzureGrantConfig = z.output<typeof AzureGrantSchema>;
 export type ScopeConfig = z.output<typeof ScopeSchema>;

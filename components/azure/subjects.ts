@@ -26,25 +26,13 @@ import type { ResolvedGrant } from "../../src/core/model";
 import { grantMeta } from "../../src/core/resources";
 import { isPattern } from "../../src/core/rules";
 import { RESOURCE, credentialName, credentialSuffix } from "./names";
+import type { FederatedCredentialEntry } from "./plan-schema";
 
 /** Federated identity credentials a user-assigned identity can hold. */
 export const MAX_CREDENTIALS_PER_IDENTITY = 20;
 
 /** Characters an issuer, a subject or an audience of a federated credential may hold. */
 export const MAX_CREDENTIAL_VALUE_LENGTH = 600;
-
-export interface FederatedCredentialEntry {
-    readonly resource: ReturnType<typeof grantMeta<typeof RESOURCE.federatedCredential>>;
-    readonly resourceGroupName: string;
-    /** The identity's name (the credential's parent). */
-    readonly resourceName: string;
-    readonly federatedIdentityCredentialResourceName: string;
-    readonly issuer: string;
-    readonly subject: string;
-    readonly audiences: readonly [string];
-    /** Logical name of the credential written before this one on the same identity: a dependsOn. */
-    readonly after?: string;
-}
 
 /** The identity a grant's credentials belong to. */
 export interface IdentityRef {

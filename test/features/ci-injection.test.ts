@@ -23,8 +23,31 @@ import { cli, directoryWith } from "../helpers/cli";
 import { clone, devMap } from "../helpers/maps";
 
 type Json = Record<string, any>;
-const DEV = devMap() as Json;
+/**
+ * The dev map with an Azure grant too (the committed dev stack has no Azure section), so that
+ * every target's contract fields are fuzzed: Azure needs exact planner refs and its own deployer
+ * settings (the deployer's client IDs among them), and a grant's contract has its identity's client
+ * ID only once deployed (set here as a deployed stack's).
+ */
+function withAzure(raw: Json): Json {
+    const map = clone(raw);
+    map.azure = {
+        tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47",
+        subscriptionId: "0b1f6471-1bf0-4dda-aec3-cb9272f09590",
+        resourceGroup: { name: "gitlab-ci-identities", location: "westeurope" },
+        deployerResourceGroup: { name: "gitlab-federation-deployer", location: "westeurope" },
+    };
+    map.deployer.planner = { ref: ["main"] };
+    map.deployer.azure = {
+        acknowledge: "main is protected and every job on it is reviewed",
+        clientIds: { planner: "8b9c0d1e-2f3a-4b5c-8d6e-7f8091a2b3c4", applier: "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d" },
+    };
+    map.projects["platform/infra"] = { id: 44, grants: { deploy: { ref: "main", azure: { roles: [{ role: "AcrPush", scope: { resourceGroup: "app" } }] } } } };
+    return map;
+}
+const DEV = withAzure(devMap());
 const BASE = contractOf(planMap(DEV));
+(BASE.grants["platform/infra"]!.deploy!.azure as { clientId?: string }).clientId = "2c7d6d9e-5b1a-4f3e-9c8d-7a6b5c4d3e2f";
 const SOURCE = "c.json";
 
 /** Strings YAML 1.1 (libyaml) reads as something else than text in a comment or a value: line breaks of every kind, indicators, controls. */
@@ -85,6 +108,10 @@ function intended(contract: Contract, grant: GrantContract): Json {
     if (grant.gcp !== undefined) {
         tokens.GCP_ID_TOKEN = { aud: grant.gcp.audience };
         Object.assign(variables, { GCP_WORKLOAD_IDENTITY_PROVIDER: grant.gcp.providerResourceName, GCP_SERVICE_ACCOUNT: grant.gcp.serviceAccountEmail });
+    }
+    if (grant.azure !== undefined) {
+        tokens.AZURE_ID_TOKEN = { aud: grant.azure.audience };
+        Object.assign(variables, { AZURE_CLIENT_ID: grant.azure.clientId, AZURE_TENANT_ID: grant.azure.tenantId, AZURE_SUBSCRIPTION_ID: grant.azure.subscriptionId });
     }
     return { id_tokens: tokens, variables, ...(grant.conditions.environment !== undefined ? { environment: { name: grant.conditions.environment } } : {}) };
 }

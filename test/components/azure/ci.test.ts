@@ -11,7 +11,8 @@ import { chmodSync, readFileSync, readdirSync, statSync, writeFileSync } from "n
 import { join } from "node:path";
 import { dump } from "js-yaml";
 import { JOB_FILES_CLEANUP } from "../../../src/core/ci-shell";
-import { AZURE_LOGIN_ATTEMPTS, type AzureCiPiece, azureCi, azureLoginScript } from "../../../components/azure/ci";
+import { AZURE_LOGIN_ATTEMPTS, azureCi, azureLoginScript } from "../../../components/azure/ci";
+import type { CiPiece } from "../../../components/target";
 import { schemaErrors } from "../../helpers/gitlab-ci-local";
 import { temporaryDirectory } from "../../helpers/temp";
 import { SUBSCRIPTION, TENANT } from "./fixtures";
@@ -20,7 +21,7 @@ const CLIENT = "5f2c1a3e-0d4b-4c6a-9e8f-1a2b3c4d5e6f";
 const literal = (_name: string, value: string) => value;
 const GRANT = { clientId: CLIENT, tenantId: TENANT, subscriptionId: SUBSCRIPTION, audience: "api://AzureADTokenExchange" };
 
-function piece(): AzureCiPiece {
+function piece(): CiPiece {
     const result = azureCi(GRANT, literal);
     assert.ok(!("unavailable" in result));
     return result;
@@ -66,7 +67,7 @@ describe("Azure: the CI job", () => {
         assert.deepEqual(seen, ["azure_audience", "azure_client_id", "azure_tenant_id", "azure_subscription_id"]);
         const { clientId: _, ...planned } = GRANT;
         assert.deepEqual(azureCi(planned, literal), {
-            unavailable: "the managed identity's client ID exists only once pulumi up has created it: generate from the deployed stack's contract (pulumi stack output contract --json | gitlab-federation ci --contract -)",
+            unavailable: "the managed identity's client ID exists only once pulumi up has created it: generate from the deployed stack's contract (pulumi stack output contract --json | gitlab-federation ci --contract -); for the deployer's identities, set gitlab-federation:deployer.azure.clientIds from it",
         });
     });
 

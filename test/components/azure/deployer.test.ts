@@ -7,7 +7,7 @@
  */
 import { strict as assert } from "node:assert";
 import { MAX_CONDITION_LENGTH, applierCondition, outermost } from "../../../components/azure/deployer";
-import type { RoleAssignmentEntry } from "../../../components/azure/plan";
+import type { RoleAssignmentEntry } from "../../../components/azure/plan-schema";
 import { type AbacRequest, type ModelAssignment, evaluateCondition, rbacAllows } from "./abac-model";
 import { SUBSCRIPTION, deployerGrant, grant, plan, section } from "./fixtures";
 
@@ -96,7 +96,7 @@ AND
         let n = 1;
         while (applierCondition(Array.from({ length: n + 1 }, (_, i) => id(i))).length <= MAX_CONDITION_LENGTH) n++;
         const custom = (count: number) => grant({ azure: { roles: Array.from({ length: count }, (_, i) => ({ role: id(i), scope: { resourceGroup: "app" } })), allowBroad: "custom roles reviewed by the platform team" } });
-        const options = { section: section({ deployerResourceGroup: { name: "deployer", location: "westeurope" } }), acknowledgeAzure: "main is protected and reviewed" };
+        const options = { section: section({ deployerResourceGroup: { name: "deployer", location: "westeurope" } }), acknowledge: "main is protected and reviewed" };
         assert.deepEqual(plan([custom(n), deployerGrant("applier", 1)], options).problems, []);
         const length = applierCondition(Array.from({ length: n + 1 }, (_, i) => id(i))).length;
         assert.deepEqual(plan([custom(n + 1), deployerGrant("applier", 1)], options).problems, [
@@ -114,7 +114,7 @@ describe("Azure: what the deployer may do, decided by an independent ABAC and RB
     const web = grant({ project: "platform/web", projectId: "43", index: 1, azure: { roles: [{ role: "Owner", scope: { resourceGroup: "web" } }], allowBroad: "the web team owns its resource group" } });
     const { plan: p, problems } = plan([api, web, deployerGrant("applier", 2), deployerGrant("planner", 3)], {
         section: section({ deployerResourceGroup: { name: "gitlab-federation-deployer", location: "westeurope" } }),
-        acknowledgeAzure: "main is protected and reviewed",
+        acknowledge: "main is protected and reviewed",
     });
     const assignmentsOf = (grantKey: string): ModelAssignment[] =>
         p.roleAssignments

@@ -5,10 +5,11 @@
 import { Findings, problemLines } from "../../../src/core/findings";
 import type { DeployerRole, ResolvedGrant } from "../../../src/core/model";
 import { grantKey, legacyGrantKey } from "../../../src/core/names";
-import { DeployerSchema } from "../../../src/core/schema";
+import { type DeployerConfig, deployerSchema } from "../../../src/core/schema";
+import type { PlanContext, PlannedGrant, TargetIdentity } from "../../../components/target";
 import type { AzureGrant } from "../../../components/azure/checks";
-import { type AzurePlanContext, planAzure } from "../../../components/azure/plan";
-import { type AzureConfig, AzureGrantSchema, AzureSchema } from "../../../components/azure/schema";
+import { planAzure } from "../../../components/azure/plan";
+import { type AzureConfig, type AzureGrantConfig, AzureGrantSchema, AzureSchema } from "../../../components/azure/schema";
 
 export const TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47";
 export const SUBSCRIPTION = "0b1f6471-1bf0-4dda-aec3-cb9272f09590";
@@ -58,24 +59,28 @@ export function grant(o: GrantOptions = {}): AzureGrant {
     return { grant: resolved, fields: AzureGrantSchema.parse(o.azure ?? {}), at: [...path, "azure"] };
 }
 
-export const DEPLOYER = DeployerSchema.parse({ project: "platform/gitlab-federation", id: 7, planner: { ref: ["main"] }, applier: { environment: "production" } });
+export const DEPLOYER = deployerSchema([]).parse({ project: "platform/gitlab-federation", id: 7, planner: { ref: ["main"] }, applier: { environment: "production" } }) as DeployerConfig;
 
 /** The deployer's planner or applier, resolved as core resolves them (model.ts deployerGrants). */
-export function deployerGrant(role: DeployerRole, index: number, refs: readonly string[] = ["main"]): AzureGrant {
+export function deployerGrant(role: DeployerRole, index: number, refs: readonly string[] = ["main"]): TargetIdentity {
     const base = grant({ project: DEPLOYER.project, projectId: "7", grant: role, refs, protected: role === "applier", index, ...(role === "applier" ? { environment: "production" } : {}) });
-    return { ...base, grant: { ...base.grant, path: ["deployer", role], deployer: { role, config: DEPLOYER } }, at: ["deployer", role, "azure"] };
+    const identity = { role, config: DEPLOYER };
+    const { azure: _none, ...config } = base.grant.config as Record<string, unknown>;
+    return { grant: { ...base.grant, config: config as ResolvedGrant["config"], path: ["deployer", role], deployer: identity }, identity, at: ["deployer", role] };
 }
 
-/** planAzure with fresh findings; problems and warnings as printed lines. */
-export function plan(grants: readonly AzureGrant[], options: { section?: AzureConfig; acknowledgeAzure?: string; gitlabUrl?: string } = {}) {
+/** planAzure with fresh findings (the deployer section when the grants hold its identities); problems and warnings as printed lines. */
+export function plan(grants: readonly PlannedGrant<AzureGrantConfig>[], options: { section?: AzureConfig; acknowledge?: string; gitlabUrl?: string } = {}) {
     const findings = new Findings();
-    const context: AzurePlanContext = {
-        gitlab: { url: options.gitlabUrl ?? GITLAB.url },
+    const withDeployer = grants.some((g) => g.identity !== undefined);
+    const context: PlanContext<AzureConfig, AzureGrantConfig> = {
+        gitlab: { url: options.gitlabUrl ?? GITLAB.url } as PlanContext<AzureConfig, AzureGrantConfig>["gitlab"],
         section: options.section ?? section(),
         grants,
+        all: grants.map((g) => g.grant),
         findings,
-        ...(options.acknowledgeAzure !== undefined ? { acknowledgeAzure: options.acknowledgeAzure } : {}),
+        ...(withDeployer ? { deployer: { config: DEPLOYER, settings: options.acknowledge !== undefined ? { acknowledge: options.acknowledge } : undefined } } : {}),
     };
     const result = planAzure(context);
-    return { ...result, problems: problemLines(findings.problems), warnings: problemLines(findings.warnings) };
+    return { ...result, problems: problemLines(findings.problems), warnings: problemLines(findings.warnings), loosenings: findings.loosenings };
 }

@@ -42,7 +42,7 @@ describe("Azure: the plan", () => {
             scope,
             roleDefinitionId: `/subscriptions/${SUBSCRIPTION}/providers/Microsoft.Authorization/roleDefinitions/${role}`,
             roleAssignmentName: roleAssignmentName(scope, role, identity),
-            identity: "gitlab-platform-api--deploy",
+            identity,
             principalType: "ServicePrincipal",
             description: "GitLab CI platform/api (id 42) grant deploy",
         });
@@ -270,10 +270,10 @@ describe("Azure: the deployer", () => {
     it("needs a resource group of its own and an acknowledgement that Azure cannot check the applier's environment", () => {
         assert.deepEqual(plan([deployerGrant("applier", 0), deployerGrant("planner", 1, ["*"])]).problems, [
             `gitlab-federation:azure.deployerResourceGroup: is required with gitlab-federation:deployer: the deployer's identities need a resource group other than azure.resourceGroup, where the applier may write every identity (its own included); name one, e.g. { name: "gitlab-federation-deployer", location: "westeurope" }`,
-            `gitlab-federation:deployer.applier.acknowledgeAzure: is required with an azure section: Azure sees only iss, sub and aud, so any job of a pipeline on main can log in as the applier's identity, not only pulumi up in production, and Azure cannot check that the branch is protected; give the reason this is acceptable (e.g. the branch is protected and every job on it is reviewed)`,
+            `gitlab-federation:deployer.azure.acknowledge: is required with an azure section: Azure sees only iss, sub and aud, so any job of a pipeline on main can log in as the applier's identity, not only pulumi up in production, and Azure cannot check that the branch is protected; give the reason this is acceptable (e.g. the branch is protected and every job on it is reviewed)`,
             `gitlab-federation:deployer.planner.ref: "*" is a pattern, but Azure compares a federated credential's subject with the token's sub exactly (managed identities take no wildcards; flexible credentials are a preview for app registrations only): list the exact branches this grant admits, at most 20, or split the grant`,
         ]);
-        assert.deepEqual(plan([deployerGrant("applier", 0)], { section: section({ deployerResourceGroup: { name: "GITLAB-ci-identities", location: "westeurope" } }), acknowledgeAzure: ACK }).problems, [
+        assert.deepEqual(plan([deployerGrant("applier", 0)], { section: section({ deployerResourceGroup: { name: "GITLAB-ci-identities", location: "westeurope" } }), acknowledge: ACK }).problems, [
             `gitlab-federation:azure.deployerResourceGroup.name: is azure.resourceGroup's name "gitlab-ci-identities": the applier may write every identity there and could add a federated credential to its own; name another resource group`,
         ]);
     });
@@ -281,11 +281,11 @@ describe("Azure: the deployer", () => {
     it("its identities live in their own resource group; the applier may assign exactly the roles each scope grants, the planner reads", () => {
         const api = grant({ azure: { roles: [{ role: "AcrPush", scope: { resource: ACR } }, { role: "Website Contributor", scope: { resourceGroup: "app" } }, { role: "Reader", scope: { resourceGroup: "APP" } }] } });
         const web = grant({ project: "platform/web", projectId: "43", index: 1, azure: { roles: [{ role: "Owner", scope: { resourceGroup: "web" } }], allowBroad: "the web team owns its resource group" } });
-        const { plan: p, problems, warnings } = plan([api, web, deployerGrant("applier", 2), deployerGrant("planner", 3)], { section: deployerSection, acknowledgeAzure: ACK });
+        const { plan: p, problems, warnings } = plan([api, web, deployerGrant("applier", 2), deployerGrant("planner", 3)], { section: deployerSection, acknowledge: ACK });
         assert.deepEqual(problems, []);
         assert.deepEqual(warnings.slice(0, 3), [
             `gitlab-federation:projects["platform/web"].grants.deploy.azure.allowBroad: broad Azure roles: "the web team owns its resource group"`,
-            `gitlab-federation:deployer.applier.acknowledgeAzure: Azure does not check the applier's environment or protection: "${ACK}"`,
+            `gitlab-federation:deployer.azure.acknowledge: Azure does not check the applier's environment or protection: "${ACK}"`,
             `gitlab-federation:projects["platform/web"].grants.deploy.azure.roles[0]: the applier may assign "Owner" at ${RG}/web (the map grants it there), so it can take that role itself and assign any role there`,
         ]);
         assert.deepEqual(p.resourceGroups.map((g) => [g.resource.name, g.resourceGroupName]), [["identities", "gitlab-ci-identities"], ["deployer-identities", "gitlab-federation-deployer"]]);
@@ -298,7 +298,7 @@ describe("Azure: the deployer", () => {
         const own = p.roleAssignments.filter((a) => a.resource.grant === "7/applier" || a.resource.grant === "7/planner");
         const short = (id: string) => id.slice(id.lastIndexOf("/") + 1);
         assert.deepEqual(
-            own.map((a) => [a.identity.slice("gitlab-platform-gitlab-federation--".length), short(a.roleDefinitionId), a.scope, a.conditionVersion ?? "-"]),
+            own.map((a) => [a.identity.slice(`${RG}/gitlab-federation-deployer/providers/Microsoft.ManagedIdentity/userAssignedIdentities/gitlab-platform-gitlab-federation--`.length), short(a.roleDefinitionId), a.scope, a.conditionVersion ?? "-"]),
             [
                 ["applier", "e40ec5ca-96e0-45a2-b4ff-59039f2c2b59", `${RG}/gitlab-ci-identities`, "-"],
                 ["applier", "acdd72a7-3385-48ef-bd42-f606fba81ae7", `${RG}/gitlab-federation-deployer`, "-"],
@@ -321,7 +321,7 @@ describe("Azure: the deployer", () => {
     });
 
     it("the deployer's project is bound by path too; its own grants are not listed as relying on GitLab's protection", () => {
-        const { warnings } = plan([deployerGrant("applier", 0), deployerGrant("planner", 1)], { section: deployerSection, acknowledgeAzure: ACK });
-        assert.deepEqual(warnings, [`gitlab-federation:deployer.applier.acknowledgeAzure: Azure does not check the applier's environment or protection: "${ACK}"`, PATHS("platform/gitlab-federation")]);
+        const { warnings } = plan([deployerGrant("applier", 0), deployerGrant("planner", 1)], { section: deployerSection, acknowledge: ACK });
+        assert.deepEqual(warnings, [`gitlab-federation:deployer.azure.acknowledge: Azure does not check the applier's environment or protection: "${ACK}"`, PATHS("platform/gitlab-federation")]);
     });
 });
