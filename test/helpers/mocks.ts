@@ -42,6 +42,10 @@ export function computed(type: string, inputs: Record<string, any>): Record<stri
             const email = `${inputs.accountId}@${inputs.project}.iam.gserviceaccount.com`;
             return { email, name: `projects/${inputs.project}/serviceAccounts/${email}` };
         }
+        case "azure-native:resources:ResourceGroup":
+            return { name: inputs.resourceGroupName };
+        case "azure-native:managedidentity:UserAssignedIdentity":
+            return { name: inputs.resourceName, clientId: `client-id-of-${inputs.resourceName}`, principalId: `principal-id-of-${inputs.resourceName}` };
         case "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider":
             return { name: `projects/${inputs.project}/locations/global/workloadIdentityPools/${inputs.workloadIdentityPoolId}/providers/${inputs.workloadIdentityPoolProviderId}` };
         default:
