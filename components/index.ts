@@ -8,9 +8,10 @@ import { aws } from "./aws";
 import { gcp } from "./gcp";
 import { akeyless } from "./akeyless";
 import { vault } from "./vault";
+import { azure } from "./azure";
 
 /** The built-in targets, in the order the map, the plan and every report list them. */
-export const TARGETS = [vault, aws, gcp, akeyless] as const;
+export const TARGETS = [vault, aws, gcp, akeyless, azure] as const;
 
 export type Targets = typeof TARGETS;
 export type RegisteredTarget = Targets[number];

@@ -36,7 +36,7 @@ describe("the CLI", () => {
             assert.equal(status, 0, stderr);
             assert.equal(stderr, "");
             const lines = stdout.split("\n");
-            assert.equal(lines[0], "gitlab-federation plan for https://gitlab.example.com: 2 projects, 4 grants, the deployer (grants per target: Vault 4, AWS 2, GCP 2, Akeyless 0)");
+            assert.equal(lines[0], "gitlab-federation plan for https://gitlab.example.com: 2 projects, 4 grants, the deployer (grants per target: Vault 4, AWS 2, GCP 2, Akeyless 0, Azure 0)");
             assert.equal(lines[2], "Vault: auth method gitlab (issuer https://gitlab.example.com), audience https://vault.example.com, KV v2 mount secret, audit file /var/log/vault/audit.log");
             assert.equal(lines[3], "PROJECT                     ID  GRANT    CONDITIONS                                                  ROLE                                 SECRETS (read + list below)  TTL / MAX");
             assert.equal(lines[4], "platform/api                42  deploy   branch main, protected, environment production              platform-api--deploy                 platform/api/production      5m / 10m");

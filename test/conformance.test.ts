@@ -28,6 +28,9 @@ const REFS = [
 const grantArb = (project: string, grant: string) =>
     fc
         .record({ refs: fc.constantFrom(...REFS), protected: fc.boolean(), environment: fc.option(fc.constantFrom("production", "staging"), { nil: undefined }), keys: fc.subarray(targets().map((t) => t.key), { minLength: 1 }) })
+        // A target that refuses pattern refs (its testkit's exactRefs) gets grants with exact refs only.
+        .map((r) => ({ ...r, keys: r.keys.filter((key) => kit(key).exactRefs !== true || ![r.refs.ref].flat().some((ref) => ref.includes("*"))) }))
+        .filter((r) => r.keys.length > 0)
         .chain(({ refs, protected: isProtected, environment, keys }) => {
             const spec = { project, grant, ref: refs.ref, refType: refs.refType, protected: isProtected, ...(environment !== undefined ? { environment } : {}) };
             const fields = Object.fromEntries(keys.map((key) => [key, kit(key).grant(spec)]));

@@ -40,7 +40,7 @@ describe("a target added from outside the registry (echo)", function () {
             echoes: [{ resource: { type: "echo:index:Echo", name: "42/deploy", protect: false, aliases: ["platform/api/deploy"], rootAlias: true, grant: "42/deploy" }, projectId: "42", say: "hello" }],
         });
         assert.deepEqual(plan.grants[0].echo, { name: "42/deploy", say: "hello", audience: "https://echo.example.com" });
-        assert.match(run(directory, "plan", "--stack", "echo").stdout, /grants per target: Vault 0, AWS 0, GCP 0, Echo 1\)/);
+        assert.match(run(directory, "plan", "--stack", "echo").stdout, /grants per target: Vault 0, AWS 0, GCP 0, Akeyless 0, Azure 0, Echo 1\)/);
     });
 
     it("its grant field is checked by its schema, with the path as written", () => {
@@ -66,7 +66,7 @@ describe("a target added from outside the registry (echo)", function () {
         const rejected = run(directory, "explain", "--stack", "echo", "--project", "platform/api");
         assert.equal(rejected.status, 3);
         assert.match(rejected.stdout, /rejected  platform\/api deploy: fails only: ref_protected is not true/);
-        assert.match(run(directory, "help", "explain").stdout, /--target <key>       only this target \(vault, aws, gcp, echo\)/);
+        assert.match(run(directory, "help", "explain").stdout, /--target <key>       only this target \(vault, aws, gcp, akeyless, azure, echo\)/);
     });
 
     it("diff: a change in a target without a review capability cannot be ranked, so it counts as wider (never 'unchanged')", () => {

@@ -118,12 +118,39 @@ export interface AkeylessGrantContract {
     readonly read: readonly string[];
 }
 
+/** The stack's Azure tenant and subscription. */
+export interface AzureContract {
+    /** AZURE_TENANT_ID: the Microsoft Entra tenant. */
+    readonly tenantId: string;
+    /** The subscription of the identities and the grants' roles. */
+    readonly subscriptionId: string;
+    /** The aud of the job's Azure ID token. */
+    readonly audience: string;
+}
+
+/** What a grant gets from Azure: the managed identity its token may log in as. */
+export interface AzureGrantContract {
+    /** AZURE_CLIENT_ID: the managed identity's client ID (absent from an offline plan; the deployed stack's contract has it). */
+    readonly clientId?: string;
+    /** The user-assigned managed identity's name. */
+    readonly identityName: string;
+    /** The identity's ARM ID. */
+    readonly identityId: string;
+    /** AZURE_TENANT_ID. */
+    readonly tenantId: string;
+    /** AZURE_SUBSCRIPTION_ID. */
+    readonly subscriptionId: string;
+    /** The aud of the job's Azure ID token. */
+    readonly audience: string;
+}
+
 /** Every registered target's parts of the contract, by target key. */
 export interface TargetContracts {
     readonly vault: { readonly section: VaultContract; readonly grant: VaultGrantContract };
     readonly aws: { readonly section: AwsContract; readonly grant: AwsGrantContract };
     readonly gcp: { readonly section: GcpContract; readonly grant: GcpGrantContract };
     readonly akeyless: { readonly section: AkeylessContract; readonly grant: AkeylessGrantContract };
+    readonly azure: { readonly section: AzureContract; readonly grant: AzureGrantContract };
 }
 
 /** Every key of a grant's target part, for code that builds one Output per field (FederationReference). */
@@ -132,6 +159,7 @@ export const GRANT_CONTRACT_KEYS = {
     aws: ["roleArn", "roleName", "audience", "maxSessionDuration", "managedPolicyArns"],
     gcp: ["serviceAccountEmail", "providerName", "providerResourceName", "audience", "roles"],
     akeyless: ["apiUrl", "authMethodName", "accessId", "audience", "roleName", "read"],
+    azure: ["clientId", "identityName", "identityId", "tenantId", "subscriptionId", "audience"],
 } as const satisfies { readonly [T in keyof TargetContracts]: readonly (keyof TargetContracts[T]["grant"])[] };
 
 /** @deprecated since 0.2.0: read the contract's vault part (VaultContract). */

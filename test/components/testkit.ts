@@ -21,6 +21,8 @@ export interface GrantSpec {
 export interface TargetTestkit {
     /** A valid section (`gitlab-federation:<key>`). */
     readonly section: Json;
+    /** The target refuses pattern refs (Azure: exact subjects only): the suite gives it grants with exact refs only. */
+    readonly exactRefs?: true;
     /** Valid grant fields for this grant (reading only below the grant's own project where the target reads paths). */
     grant(spec: GrantSpec): fc.Arbitrary<Json>;
     /** Grant fields the map refuses, each with the exact problems (path: message) for grant `deploy` of project `platform/api`. */

@@ -24,13 +24,36 @@ import { clone, devMap } from "../helpers/maps";
 import { akeylessMap } from "../components/akeyless/fixture";
 
 type Json = Record<string, any>;
-const DEV = devMap() as Json;
 /**
- * The dev map's contract with Akeyless added as deployed (the dev map has no Akeyless section; its
+ * The dev map with an Azure grant too (the committed dev stack has no Azure section), so that
+ * every target's contract fields are fuzzed: Azure needs exact planner refs and its own deployer
+ * settings (the deployer's client IDs among them), and a grant's contract has its identity's client
+ * ID only once deployed (set here as a deployed stack's).
+ */
+function withAzure(raw: Json): Json {
+    const map = clone(raw);
+    map.azure = {
+        tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47",
+        subscriptionId: "0b1f6471-1bf0-4dda-aec3-cb9272f09590",
+        resourceGroup: { name: "gitlab-ci-identities", location: "westeurope" },
+        deployerResourceGroup: { name: "gitlab-federation-deployer", location: "westeurope" },
+    };
+    map.deployer.planner = { ref: ["main"] };
+    map.deployer.azure = {
+        acknowledge: "main is protected and every job on it is reviewed",
+        clientIds: { planner: "8b9c0d1e-2f3a-4b5c-8d6e-7f8091a2b3c4", applier: "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d" },
+    };
+    map.projects["platform/infra"] = { id: 44, grants: { deploy: { ref: "main", azure: { roles: [{ role: "AcrPush", scope: { resourceGroup: "app" } }] } } } };
+    return map;
+}
+const DEV = withAzure(devMap());
+/**
+ * The contract of the dev map with Azure (above) and Akeyless added as deployed (the dev map has no Akeyless section; its
  * access id is known once the auth method exists), so every target's strings are exercised.
  */
 function withAkeyless(): Contract {
-    const contract = contractOf(planMap(akeylessMap())) as Json;
+    const contract = contractOf(planMap(withAzure(akeylessMap()))) as Json;
+    contract.grants["platform/infra"].deploy.azure.clientId = "2c7d6d9e-5b1a-4f3e-9c8d-7a6b5c4d3e2f";
     contract.akeyless.accessId = "p-abc123";
     for (const grants of Object.values(contract.grants as Json)) {
         for (const part of Object.values(grants as Json)) {
@@ -104,6 +127,10 @@ function intended(contract: Contract, grant: GrantContract): Json {
     if (grant.akeyless !== undefined) {
         tokens.AKEYLESS_ID_TOKEN = { aud: grant.akeyless.audience };
         Object.assign(variables, { AKEYLESS_API_URL: grant.akeyless.apiUrl, AKEYLESS_ACCESS_ID: grant.akeyless.accessId });
+    }
+    if (grant.azure !== undefined) {
+        tokens.AZURE_ID_TOKEN = { aud: grant.azure.audience };
+        Object.assign(variables, { AZURE_CLIENT_ID: grant.azure.clientId, AZURE_TENANT_ID: grant.azure.tenantId, AZURE_SUBSCRIPTION_ID: grant.azure.subscriptionId });
     }
     return { id_tokens: tokens, variables, ...(grant.conditions.environment !== undefined ? { environment: { name: grant.conditions.environment } } : {}) };
 }

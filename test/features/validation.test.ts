@@ -44,14 +44,14 @@ describe("validation of the project map", () => {
     describe("unknown fields (typos)", () => {
         it("in a grant, with a suggestion", () => {
             assert.deepEqual(problems(oneGrant({ ...DEPLOY, protectd: false })), [
-                'gitlab-federation:projects["platform/api"].grants.deploy.protectd: unknown field "protectd" (did you mean "protected"?); allowed here: description, ref, refType, protected, environment, renamedFrom, vault, aws, gcp, akeyless. Remove it or correct the name',
+                'gitlab-federation:projects["platform/api"].grants.deploy.protectd: unknown field "protectd" (did you mean "protected"?); allowed here: description, ref, refType, protected, environment, renamedFrom, vault, aws, gcp, akeyless, azure. Remove it or correct the name',
             ]);
         });
 
         it("in a section and at the top level", () => {
             const raw = { ...map({ "platform/api": { id: 42, grants: { deploy: DEPLOY } } }, { vault: { ...VAULT, tokenTTL: "5m" } }), projcts: {} };
             assert.deepEqual(problems(raw), [
-                'gitlab-federation:projcts: unknown config key "gitlab-federation:projcts" (did you mean "gitlab-federation:projects"?); allowed here: gitlab-federation:gitlab, gitlab-federation:vault, gitlab-federation:aws, gitlab-federation:gcp, gitlab-federation:akeyless, gitlab-federation:deployer, gitlab-federation:sharding, gitlab-federation:projects. Remove it or correct the name',
+                'gitlab-federation:projcts: unknown config key "gitlab-federation:projcts" (did you mean "gitlab-federation:projects"?); allowed here: gitlab-federation:gitlab, gitlab-federation:vault, gitlab-federation:aws, gitlab-federation:gcp, gitlab-federation:akeyless, gitlab-federation:azure, gitlab-federation:deployer, gitlab-federation:sharding, gitlab-federation:projects. Remove it or correct the name',
                 'gitlab-federation:vault.tokenTTL: unknown field "tokenTTL" (did you mean "tokenTtl"?); allowed here: authPath, audience, namespace, serverUrl, kvMount, description, audit, tokenTtl, tokenMaxTtl, ttlCap, tokenType, tokenBoundCidrs, protect, defaultPolicy, adopt, auditManagedElsewhere. Remove it or correct the name',
             ]);
         });
@@ -162,7 +162,7 @@ describe("validation of the project map", () => {
 
     describe("grants", () => {
         it("an empty grant", () => {
-            assert.deepEqual(problems(oneGrant({ ref: "main" })), ['gitlab-federation:projects["platform/api"].grants.deploy: grants nothing: add vault (read), aws, gcp or akeyless (read) to say what this grant gives, or remove it']);
+            assert.deepEqual(problems(oneGrant({ ref: "main" })), ['gitlab-federation:projects["platform/api"].grants.deploy: grants nothing: add vault (read), aws, gcp, akeyless (read) or azure (roles) to say what this grant gives, or remove it']);
         });
 
         it("a project without grants", () => {

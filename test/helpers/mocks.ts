@@ -44,6 +44,10 @@ export function computed(type: string, inputs: Record<string, any>): Record<stri
         }
         case "pulumi-nodejs:dynamic/akeyless:AuthMethod":
             return { accessId: `p-mock${String(inputs.name).replace(/[^a-z0-9]/g, "")}` };
+        case "azure-native:resources:ResourceGroup":
+            return { name: inputs.resourceGroupName };
+        case "azure-native:managedidentity:UserAssignedIdentity":
+            return { name: inputs.resourceName, clientId: `client-id-of-${inputs.resourceName}`, principalId: `principal-id-of-${inputs.resourceName}` };
         case "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider":
             return { name: `projects/${inputs.project}/locations/global/workloadIdentityPools/${inputs.workloadIdentityPoolId}/providers/${inputs.workloadIdentityPoolProviderId}` };
         default:
