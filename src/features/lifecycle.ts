@@ -114,8 +114,9 @@ function kindOf(item: TargetEntry): ResourceKind {
 }
 
 function physicalOf(item: TargetEntry): string {
-    const fields = kindOf(item).identity;
     const args = item.entry as unknown as Record<string, unknown>;
+    // An identity field the entry does not carry (AWS's account in a map without accounts) is left out.
+    const fields = kindOf(item).identity.filter((f) => args[f] !== undefined);
     return fields.map((f) => `${f}=${String(args[f])}`).join(" ");
 }
 
