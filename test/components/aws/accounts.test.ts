@@ -10,6 +10,7 @@ import { contractOf } from "../../../src/features/contract";
 import { diffPlans } from "../../../src/features/diff";
 import { Explainer } from "../../../src/features/explain";
 import { runProgram } from "../../../src/pulumi/program";
+import { renderAws } from "../../../components/aws/render";
 import { problems, warnings } from "../../helpers/check";
 import { GITLAB, Raw, clone } from "../../helpers/maps";
 import { runWithMocks, urnOf } from "../../helpers/mocks";
@@ -102,6 +103,21 @@ describe("AWS accounts", () => {
                 ["build", "main", "arn:aws:iam::111111111111:role/gitlab/gitlab-platform-api--build"],
                 ["deploy", "prod", "arn:aws:iam::222222222222:role/gitlab/gitlab-platform-api--deploy"],
                 ["review", "sandbox", "arn:aws:iam::333333333333:role/ci/gitlab-platform-api--review"],
+            ]);
+        });
+
+        it("the human plan lists the accounts and each grant's account", () => {
+            const full = planMap(accountsMap());
+            const section = renderAws(full.aws!, full.grants.filter((g) => g.aws !== undefined).map((g) => ({ ...g, summary: g.aws! })));
+            assert.equal(
+                section.heading,
+                "AWS: accounts main (111111111111, the stack's provider, OIDC provider arn:aws:iam::111111111111:oidc-provider/gitlab.example.com); prod (222222222222, assumeRole, OIDC provider arn:aws:iam::222222222222:oidc-provider/gitlab.example.com); sandbox (333333333333, profile, OIDC provider arn:aws:iam::333333333333:oidc-provider/gitlab.example.com), audience sts.amazonaws.com",
+            );
+            assert.deepEqual(section.header, ["PROJECT", "GRANT", "ACCOUNT", "ROLE", "SUB", "NOT CHECKED BY AWS"]);
+            assert.deepEqual(section.rows.map((r) => r.slice(1, 4)), [
+                ["build", "main", "gitlab-platform-api--build"],
+                ["deploy", "prod", "gitlab-platform-api--deploy"],
+                ["review", "sandbox", "gitlab-platform-api--review"],
             ]);
         });
 
