@@ -3,13 +3,14 @@
  * aws fields (permissions, acknowledgements, descriptions, tags, quotas); plan.ts builds the entries.
  */
 import { formatDuration, parseDuration } from "../../src/core/duration";
-import { Findings, PathSegment, compare, show } from "../../src/core/findings";
+import { Findings, PathSegment, compare, formatPath, show } from "../../src/core/findings";
 import { ResolvedGrant, describeConditions } from "../../src/core/model";
 import { isPattern } from "../../src/core/rules";
 import type { GitlabConfig } from "../../src/core/schema";
 import type { TargetGrant } from "../target";
+import type { AwsAccount } from "./accounts";
 import { conditionPrefix } from "./names";
-import type { AwsConfig, AwsGrantConfig } from "./schema";
+import type { AwsGrantConfig } from "./schema";
 
 export type AwsGrant = TargetGrant<AwsGrantConfig>;
 
@@ -229,14 +230,14 @@ export const MAX_TAGS = 50;
 const TAG_CHARACTERS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 
 /** aws.tags against IAM's tag rules (characters, lengths, count, reserved keys, our own keys). */
-export function checkTags(tags: Readonly<Record<string, string>>, findings: Findings): void {
+export function checkTags(tags: Readonly<Record<string, string>>, findings: Findings, path: readonly PathSegment[] = ["aws", "tags"]): void {
     const keys = Object.keys(tags);
     if (keys.length + OWN_TAG_KEYS.length > MAX_TAGS) {
-        findings.problem(["aws", "tags"], `lists ${keys.length} tags; with the ${OWN_TAG_KEYS.length} this program sets (${OWN_TAG_KEYS.join(", ")}) a role would carry ${keys.length + OWN_TAG_KEYS.length}, above IAM's ${MAX_TAGS}: keep at most ${MAX_TAGS - OWN_TAG_KEYS.length}`);
+        findings.problem(path, `lists ${keys.length} tags; with the ${OWN_TAG_KEYS.length} this program sets (${OWN_TAG_KEYS.join(", ")}) a role would carry ${keys.length + OWN_TAG_KEYS.length}, above IAM's ${MAX_TAGS}: keep at most ${MAX_TAGS - OWN_TAG_KEYS.length}`);
     }
     const seen = new Map<string, string>();
     for (const key of keys.sort(compare)) {
-        const at = ["aws", "tags", key];
+        const at = [...path, key];
         const lower = key.toLowerCase();
         if (key.length < 1 || key.length > 128 || !TAG_CHARACTERS.test(key)) {
             findings.problem(at, `tag key ${JSON.stringify(key)} must be 1-128 characters of letters, digits, spaces and _.:/=+-@ (IAM)`);
@@ -260,57 +261,75 @@ function listed(names: readonly string[]): string {
     return `${names.slice(0, 10).join(", ")}${names.length > 10 ? ` and ${names.length - 10} more` : ""}`;
 }
 
-/** Warnings about the section as a whole: path binding, exact protected refs, an unmanaged or unprotected provider. */
-export function sectionWarnings(gitlab: GitlabConfig, aws: AwsConfig, pathBound: ReadonlySet<string>, exactProtected: readonly string[], findings: Findings): void {
+/** Warnings about the section as a whole: path binding, exact protected refs; and each account's: an adopted, unmanaged or unprotected provider. */
+export function sectionWarnings(gitlab: GitlabConfig, accounts: readonly AwsAccount[], pathBound: ReadonlySet<string>, exactProtected: readonly string[], findings: Findings): void {
     if (exactProtected.length > 0) {
         findings.warn(
             ["aws"],
             `AWS cannot check ref_protected, so these grants, which require a protected ref, admit any pipeline on the same ref name, protected or not: ${listed(exactProtected)}. They rely on GitLab: a protection rule covering each ref (branches: allowed to push and merge, maintainers only; tags: allowed to create, maintainers only), never removed, and no unprotected branch or tag of that name pushed first (see the README, "What AWS relies on")`,
         );
     }
-    if (aws.adopt?.oidcProvider === "import") {
-        if (aws.accountId === undefined) {
-            findings.problem(["aws", "adopt", "oidcProvider"], `import needs aws.accountId: the provider is imported by its ARN`);
-        } else if (aws.existingProviderArn !== undefined) {
-            findings.problem(["aws", "adopt", "oidcProvider"], `import adopts a provider this stack then manages; existingProviderArn trusts one it does not manage: use one of them`);
-        } else {
-            findings.warn(["aws", "adopt", "oidcProvider"], `import: the next pulumi up adopts the existing OIDC provider for ${gitlab.url} and then manages it as planned (client IDs, thumbprints, tags)`);
-        }
-    }
+    accounts.forEach((account) => adoptWarnings(gitlab, account, findings));
     if (pathBound.size > 0) {
         findings.warn(
             ["aws"],
             `AWS binds projects by path (in sub), not by id: ${listed([...pathBound])}. After a rename or transfer their roles stop matching, and a new project created at an old path would match them: update the map and run pulumi up when a project moves`,
         );
     }
-    if (aws.existingProviderArn !== undefined) {
-        findings.warn(["aws", "existingProviderArn"], `the roles trust an OIDC provider this stack does not manage: its client IDs must include ${JSON.stringify(aws.audience)} or every AssumeRoleWithWebIdentity fails`);
-    } else if (!aws.protect) {
-        findings.warn(["aws", "protect"], `false: the OIDC provider can be deleted by pulumi destroy or a removed section, which breaks every pipeline's AWS access at once`);
+    const protectAt = new Set<string>();
+    for (const { config: aws, at } of accounts) {
+        if (aws.existingProviderArn !== undefined) {
+            findings.warn(at("existingProviderArn"), `the roles trust an OIDC provider this stack does not manage: its client IDs must include ${JSON.stringify(aws.audience)} or every AssumeRoleWithWebIdentity fails`);
+        } else if (!aws.protect && !protectAt.has(formatPath(at("protect")))) {
+            protectAt.add(formatPath(at("protect")));
+            findings.warn(at("protect"), `false: the OIDC provider can be deleted by pulumi destroy or a removed section, which breaks every pipeline's AWS access at once`);
+        }
     }
 }
 
-/** The section's own rules: a GitLab URL an IAM provider can have, an existing provider for this URL. */
-export function checkSection(gitlab: GitlabConfig, aws: AwsConfig, findings: Findings): void {
+/** An account's adopt.oidcProvider: needs the account id, excludes existingProviderArn. */
+function adoptWarnings(gitlab: GitlabConfig, { config: aws, at }: AwsAccount, findings: Findings): void {
+    if (aws.adopt?.oidcProvider !== "import") {
+        return;
+    }
+    const path = [...at("adopt"), "oidcProvider"];
+    if (aws.accountId === undefined) {
+        findings.problem(path, `import needs aws.accountId: the provider is imported by its ARN`);
+    } else if (aws.existingProviderArn !== undefined) {
+        findings.problem(path, `import adopts a provider this stack then manages; existingProviderArn trusts one it does not manage: use one of them`);
+    } else {
+        findings.warn(path, `import: the next pulumi up adopts the existing OIDC provider for ${gitlab.url} and then manages it as planned (client IDs, thumbprints, tags)`);
+    }
+}
+
+/** The section's own rules: a GitLab URL an IAM provider can have; per account, an existing provider for this URL and valid tags. */
+export function checkSection(gitlab: GitlabConfig, accounts: readonly AwsAccount[], findings: Findings): void {
     const url = new URL(gitlab.url);
     if (url.port !== "") {
         findings.problem(["gitlab", "url"], `carries a port (${url.port}), which an IAM OIDC provider URL cannot; serve GitLab's issuer on 443 to use AWS`);
     }
     const prefix = conditionPrefix(gitlab.url);
-    if (aws.existingProviderArn !== undefined && !aws.existingProviderArn.endsWith(`:oidc-provider/${prefix}`)) {
-        findings.problem(["aws", "existingProviderArn"], `names a provider for another URL (got ${JSON.stringify(aws.existingProviderArn)}); it must end in ":oidc-provider/${prefix}" to trust ${gitlab.url}`);
+    const tagsAt = new Set<string>();
+    for (const { config: aws, at } of accounts) {
+        if (aws.existingProviderArn !== undefined && !aws.existingProviderArn.endsWith(`:oidc-provider/${prefix}`)) {
+            findings.problem(at("existingProviderArn"), `names a provider for another URL (got ${JSON.stringify(aws.existingProviderArn)}); it must end in ":oidc-provider/${prefix}" to trust ${gitlab.url}`);
+        }
+        if (!tagsAt.has(formatPath(at("tags")))) {
+            tagsAt.add(formatPath(at("tags")));
+            checkTags(aws.tags ?? {}, findings, at("tags"));
+        }
     }
-    checkTags(aws.tags ?? {}, findings);
 }
 
 /** IAM roles per account, against the account's quota (roles outside this stack count too). */
-export function checkRoleQuota(aws: AwsConfig, roles: number, findings: Findings): void {
+export function checkRoleQuota({ config: aws, at }: AwsAccount, roles: number, findings: Findings): void {
+    const path = [...at("quotas"), "roles"];
     if (roles > aws.quotas.roles) {
         findings.problem(
-            ["aws", "quotas", "roles"],
+            path,
             `the map plans ${roles} IAM roles in account ${aws.accountId ?? "(aws.accountId)"}, above its quota of ${aws.quotas.roles} roles (roles outside this stack count too): raise the quota in Service Quotas (at most 5,000) and set aws.quotas.roles, or move some projects to a stack in another account`,
         );
     } else if (roles > aws.quotas.roles * 0.8) {
-        findings.warn(["aws", "quotas", "roles"], `the map plans ${roles} IAM roles, more than 80% of the account's quota of ${aws.quotas.roles} (roles outside this stack count too)`);
+        findings.warn(path, `the map plans ${roles} IAM roles, more than 80% of the account's quota of ${aws.quotas.roles} (roles outside this stack count too)`);
     }
 }

@@ -4,12 +4,12 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { argsOf } from "../../src/core/resources";
+import { ResourceMeta, argsOf } from "../../src/core/resources";
 import { lookup, optionsOf } from "../../src/pulumi/options";
 import type { TargetComponents } from "../target";
-import { COMPONENT } from "./names";
+import { COMPONENT, roleKey } from "./names";
 import { withFederatedPrincipal } from "./trust";
-import { AWS_ROLE_INFORMATIONAL, AwsPlan, AwsSummary } from "./plan-schema";
+import { AWS_INFORMATIONAL, AWS_ROLE_INFORMATIONAL, AwsPlan, AwsSummary } from "./plan-schema";
 
 export interface AwsOidcFederationArgs {
     /** The AWS part of the plan. */
@@ -17,48 +17,54 @@ export interface AwsOidcFederationArgs {
 }
 
 /**
- * `gitlab-federation:aws:OidcFederation`: one `aws.iam.OpenIdConnectProvider` (protected by
- * default; none when the plan uses an existing provider), and per grant an `aws.iam.Role`
- * whose trust policy names the provider's ARN output, its managed-policy attachments (keyed by
- * ARN) and its inline policy.
+ * `gitlab-federation:aws:OidcFederation`: per account an `aws.iam.OpenIdConnectProvider`
+ * (protected by default; none when the account uses an existing provider), and per grant an
+ * `aws.iam.Role` whose trust policy names its account's provider ARN output, its managed-policy
+ * attachments (keyed by ARN) and its inline policy. An account of aws.accounts with assumeRole
+ * or profile gets an `aws.Provider`, and every resource of that account is registered with it;
+ * the others use the stack's own AWS provider.
  */
 export class AwsOidcFederation extends pulumi.ComponentResource {
-    readonly provider?: aws.iam.OpenIdConnectProvider;
-    /** ARN of the OIDC provider the roles trust. */
+    /** ARN of the OIDC provider the roles trust (the first account's, with aws.accounts). */
     readonly providerArn: pulumi.Output<string>;
-    /** Roles by IAM role name. */
+    /** Roles by IAM role name, and by account key and name (`<key>:<name>`) with aws.accounts. */
     readonly roles: ReadonlyMap<string, aws.iam.Role>;
 
     constructor(name: string, args: AwsOidcFederationArgs, opts?: pulumi.ComponentResourceOptions) {
         super(COMPONENT.oidc, name, {}, opts);
         const { plan } = args;
-        const [providerEntry] = plan.oidcProviders;
-        if (providerEntry !== undefined) {
-            this.provider = new aws.iam.OpenIdConnectProvider(providerEntry.resource.name, argsOf(providerEntry), optionsOf(providerEntry.resource, this));
-        }
-        this.providerArn = this.provider?.arn ?? pulumi.output(plan.providerArn);
-        this.roles = new Map(
+        const providers = new Map(
+            (plan.providers ?? []).map((entry) => [
+                entry.account,
+                new aws.Provider(entry.resource.name, { ...argsOf(entry, AWS_INFORMATIONAL), ...(entry.region === undefined && aws.config.region !== undefined ? { region: aws.config.region } : {}) }, optionsOf(entry.resource, this)),
+            ]),
+        );
+        const options = (entry: { readonly resource: ResourceMeta; readonly account?: string }) => {
+            const provider = entry.account !== undefined ? providers.get(entry.account) : undefined;
+            return optionsOf(entry.resource, this, provider !== undefined ? { provider } : {});
+        };
+        const oidc = new Map(plan.oidcProviders.map((entry) => [entry.account ?? "", new aws.iam.OpenIdConnectProvider(entry.resource.name, argsOf(entry, AWS_INFORMATIONAL), options(entry)).arn]));
+        const trusted = new Map((plan.accounts ?? [{ key: "", providerArn: plan.providerArn }]).map((a) => [a.key, oidc.get(a.key) ?? pulumi.output(a.providerArn)]));
+        this.providerArn = trusted.values().next().value!;
+        const roles = new Map(
             plan.roles.map((entry) => [
-                entry.name,
+                roleKey(entry.account, entry.name),
                 new aws.iam.Role(
                     entry.resource.name,
                     {
                         ...argsOf(entry, AWS_ROLE_INFORMATIONAL),
-                        assumeRolePolicy: this.providerArn.apply((arn) => JSON.stringify(withFederatedPrincipal(entry.assumeRolePolicy, arn))),
+                        assumeRolePolicy: lookup(trusted, entry.account ?? "", "AWS account").apply((arn) => JSON.stringify(withFederatedPrincipal(entry.assumeRolePolicy, arn))),
                     },
-                    optionsOf(entry.resource, this),
+                    options(entry),
                 ),
             ]),
         );
+        this.roles = roles;
         for (const entry of plan.rolePolicyAttachments) {
-            new aws.iam.RolePolicyAttachment(entry.resource.name, { ...argsOf(entry), role: lookup(this.roles, entry.role, "IAM role").name }, optionsOf(entry.resource, this));
+            new aws.iam.RolePolicyAttachment(entry.resource.name, { ...argsOf(entry, AWS_INFORMATIONAL), role: lookup(roles, roleKey(entry.account, entry.role), "IAM role").name }, options(entry));
         }
         for (const entry of plan.rolePolicies) {
-            new aws.iam.RolePolicy(
-                entry.resource.name,
-                { ...argsOf(entry), role: lookup(this.roles, entry.role, "IAM role").name, policy: JSON.stringify(entry.policy) },
-                optionsOf(entry.resource, this),
-            );
+            new aws.iam.RolePolicy(entry.resource.name, { ...argsOf(entry, AWS_INFORMATIONAL), role: lookup(roles, roleKey(entry.account, entry.role), "IAM role").name, policy: JSON.stringify(entry.policy) }, options(entry));
         }
         this.registerOutputs({ providerArn: this.providerArn });
     }
@@ -72,9 +78,10 @@ export const components: TargetComponents<AwsPlan, AwsSummary> = {
         return {
             contract: {
                 section: { oidcProviderArn: federation.providerArn },
+                // An account of aws.accounts has a known id: its role ARNs are the plan's (the stack's own provider may not be the account's).
                 grant: (summary) => {
-                    const role = lookup(federation.roles, summary.roleName, "IAM role");
-                    return { roleArn: role.arn, roleName: role.name };
+                    const role = lookup(federation.roles, roleKey(summary.account, summary.roleName), "IAM role");
+                    return { roleArn: summary.account !== undefined ? summary.roleArn : role.arn, roleName: role.name };
                 },
             },
         };

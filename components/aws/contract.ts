@@ -7,20 +7,22 @@ import { z } from "zod";
 import { inPart, schemaRule } from "../../src/core/contract-rules";
 import { audienceProblem, httpsUrlProblem } from "../../src/core/rules";
 import type { ContractCapability } from "../target";
+import { roleKey } from "./names";
 import type { AwsPlan, AwsRoleEntry, AwsSummary } from "./plan-schema";
 import { AwsGrantSchema, AwsSchema } from "./schema";
 
 export const AwsContractSchema = z
     .object({
         audience: z.string().meta({ description: "The aud of the job's AWS ID token." }),
-        oidcProviderArn: z.string().meta({ description: "The IAM OIDC provider every role of the stack trusts." }),
+        oidcProviderArn: z.string().meta({ description: "The IAM OIDC provider the roles of the stack trust; with aws.accounts, the first account's (each account has its own)." }),
         partition: z.enum(["aws", "aws-cn", "aws-us-gov"]).meta({ description: "The partition of the account." }),
     })
     .meta({ description: "The stack's IAM OIDC provider." });
 
 export const AwsGrantContractSchema = z
     .object({
-        roleArn: z.string().meta({ description: "AWS_ROLE_ARN." }),
+        roleArn: z.string().meta({ description: "AWS_ROLE_ARN: the role in the grant's account." }),
+        account: z.string().optional().meta({ description: "With aws.accounts: the key of the account that holds the role (aws.account, else the only account). Absent in a map without accounts." }),
         roleName: z.string().meta({ description: "The role's name (its path is aws.rolePath)." }),
         audience: z.string().meta({ description: "The aud of the job's AWS ID token." }),
         maxSessionDuration: z.number().int().meta({ description: "Seconds: the longest session the role allows." }),
@@ -35,6 +37,7 @@ export function awsContract(plan: AwsPlan): z.output<typeof AwsContractSchema> {
 export function awsGrantContract(role: AwsRoleEntry | undefined, summary: AwsSummary): z.output<typeof AwsGrantContractSchema> {
     return {
         roleArn: summary.roleArn,
+        ...(summary.account !== undefined ? { account: summary.account } : {}),
         roleName: summary.roleName,
         audience: summary.audience,
         maxSessionDuration: role?.maxSessionDuration ?? 3600,
@@ -65,15 +68,15 @@ function oidcProviderArnProblem(value: string): string | undefined {
     return inPart("account", account(parts[1]!)) ?? inPart("GitLab URL (after oidc-provider/, without https://)", httpsUrlProblem(`https://${parts[2]!}`, "the provider's URL is GitLab's"));
 }
 
-/** Roles and inline policies by role name, built once per plan (the contract asks per grant). */
+/** Roles by account and role name, built once per plan (the contract asks per grant). */
 const ROLES = new WeakMap<AwsPlan, Map<string, AwsRoleEntry>>();
-function roleOf(plan: AwsPlan, name: string): AwsRoleEntry | undefined {
+function roleOf(plan: AwsPlan, summary: AwsSummary): AwsRoleEntry | undefined {
     let found = ROLES.get(plan);
     if (found === undefined) {
-        found = new Map(plan.roles.map((r) => [r.name, r]));
+        found = new Map(plan.roles.map((r) => [roleKey(r.account, r.name), r]));
         ROLES.set(plan, found);
     }
-    return found.get(name);
+    return found.get(roleKey(summary.account, summary.roleName));
 }
 
 /** AWS's part of the output contract, with the map's rule for each of its strings. */
@@ -81,12 +84,13 @@ export const AWS_CONTRACT: ContractCapability<AwsPlan, AwsSummary, typeof AwsCon
     section: AwsContractSchema,
     grant: AwsGrantContractSchema,
     sectionOf: awsContract,
-    grantOf: (plan, summary) => awsGrantContract(roleOf(plan, summary.roleName), summary),
+    grantOf: (plan, summary) => awsGrantContract(roleOf(plan, summary), summary),
     strings: {
         audience: { rule: audienceProblem },
         oidcProviderArn: { rule: oidcProviderArnProblem },
         partition: { rule: schemaRule(AwsSchema.shape.partition.unwrap()) },
         "grant.roleArn": { rule: roleArnProblem },
+        "grant.account": { rule: schemaRule(AwsSchema.shape.accounts.unwrap().keyType) },
         "grant.roleName": { rule: schemaRule(AwsGrantSchema.shape.roleName.unwrap()) },
         "grant.audience": { rule: audienceProblem },
         "grant.managedPolicyArns[]": { rule: schemaRule(AwsGrantSchema.shape.managedPolicyArns.unwrap().element) },

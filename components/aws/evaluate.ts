@@ -17,7 +17,7 @@
  */
 import { Claims, audiences, stringClaim, timeClaim } from "../../src/core/claims";
 import type { Decision, EvaluateOptions, Evaluator, GrantIdentity } from "../target";
-import { conditionPrefix } from "./names";
+import { conditionPrefix, roleKey } from "./names";
 import type { AwsPlan, AwsSummary, TrustPolicyDocument } from "./plan-schema";
 
 /** IAM accepts a web identity token up to 5 minutes after its exp. */
@@ -84,9 +84,9 @@ function audienceArrayNote(aud: readonly unknown[], gitlabUrl: string): string {
 }
 
 export function awsEvaluator(plan: AwsPlan, gitlabUrl: string): Evaluator<AwsSummary> {
-    const roles = new Map(plan.roles.map((role) => [role.name, role]));
+    const roles = new Map(plan.roles.map((role) => [roleKey(role.account, role.name), role]));
     return (summary: AwsSummary, _grant: GrantIdentity, claims: Claims, options: EvaluateOptions): Decision => {
-        const role = roles.get(summary.roleName);
+        const role = roles.get(roleKey(summary.account, summary.roleName));
         if (role === undefined) {
             return { accepted: false, reasons: [`NoSuchEntity: role ${summary.roleName} is not in the plan`], gives: [] };
         }
@@ -104,7 +104,11 @@ export function awsEvaluator(plan: AwsPlan, gitlabUrl: string): Evaluator<AwsSum
             accepted: reasons.length === 0 && undetermined.length === 0,
             reasons,
             ...(undetermined.length > 0 ? { undetermined } : {}),
-            gives: [`assume ${summary.roleArn}`, ...role.managedPolicyArns.map((arn) => `managed policy ${arn}`), ...plan.rolePolicies.filter((p) => p.role === role.name).map((p) => `inline policy ${p.name}`)],
+            gives: [
+                `assume ${summary.roleArn}${summary.account !== undefined ? ` (account ${summary.account})` : ""}`,
+                ...role.managedPolicyArns.map((arn) => `managed policy ${arn}`),
+                ...plan.rolePolicies.filter((p) => p.role === role.name && p.account === role.account).map((p) => `inline policy ${p.name}`),
+            ],
         };
     };
 }

@@ -8,6 +8,7 @@ import { awsEvaluator } from "./evaluate";
 import { planAws } from "./plan";
 import { AwsPlan, AwsPlanSchema, AwsRoleEntry, AwsRolePolicyEntry, AwsSummarySchema } from "./plan-schema";
 import { AWS_RESOURCES } from "./resources";
+import { roleKey } from "./names";
 import { renderAws } from "./render";
 import { AWS_REVIEW } from "./review";
 import { AwsGrantSchema, AwsSchema } from "./schema";
@@ -17,7 +18,7 @@ const INDEX = new WeakMap<AwsPlan, { roles: Map<string, AwsRoleEntry>; inline: M
 function indexOf(plan: AwsPlan) {
     let found = INDEX.get(plan);
     if (found === undefined) {
-        found = { roles: new Map(plan.roles.map((r) => [r.name, r])), inline: new Map(plan.rolePolicies.map((p) => [p.role, p])) };
+        found = { roles: new Map(plan.roles.map((r) => [roleKey(r.account, r.name), r])), inline: new Map(plan.rolePolicies.map((p) => [roleKey(p.account, p.role), p])) };
         INDEX.set(plan, found);
     }
     return found;
@@ -35,22 +36,23 @@ export const aws = defineTarget({
     component: () => (require("./component") as typeof import("./component")).components,
     review: {
         access: (plan, summary) => {
-            const role = indexOf(plan).roles.get(summary.roleName);
-            const inline = indexOf(plan).inline.get(summary.roleName);
+            const role = indexOf(plan).roles.get(roleKey(summary.account, summary.roleName));
+            const inline = indexOf(plan).inline.get(roleKey(summary.account, summary.roleName));
             return {
                 sets: { "managed policy": role?.managedPolicyArns ?? [] },
                 limits: { "max session (s)": role?.maxSessionDuration ?? 0 },
                 values: { "inline policy": inline === undefined ? "none" : JSON.stringify(inline.policy), "permissions boundary": role?.permissionsBoundary ?? "none" },
-                names: { role: summary.roleArn },
+                names: { role: summary.roleArn, ...(summary.account !== undefined ? { account: summary.account } : {}) },
             };
         },
         reaches: (plan, summary, grant) => {
             if (grant.deployer !== undefined) {
                 return [{ resource: summary.roleArn, hierarchical: false, gives: [grant.deployer === "applier" ? "manage this stack's IAM roles and OIDC provider (inline policy gitlab-federation)" : "read this stack's IAM roles and OIDC provider (inline policy gitlab-federation)"] }];
             }
-            const role = indexOf(plan).roles.get(summary.roleName);
-            const inline = indexOf(plan).inline.has(summary.roleName);
-            return [{ resource: summary.roleArn, hierarchical: false, gives: [...(role?.managedPolicyArns ?? []), ...(inline ? ["inline policy gitlab-federation"] : [])] }];
+            const role = indexOf(plan).roles.get(roleKey(summary.account, summary.roleName));
+            const inline = indexOf(plan).inline.has(roleKey(summary.account, summary.roleName));
+            const account = summary.account !== undefined ? [`in account ${summary.account}`] : [];
+            return [{ resource: summary.roleArn, hierarchical: false, gives: [...account, ...(role?.managedPolicyArns ?? []), ...(inline ? ["inline policy gitlab-federation"] : [])] }];
         },
         render: renderAws,
         fields: AWS_REVIEW,

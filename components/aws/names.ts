@@ -10,6 +10,8 @@ export const RESOURCE = {
     role: "aws:iam/role:Role",
     rolePolicyAttachment: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
     rolePolicy: "aws:iam/rolePolicy:RolePolicy",
+    /** The Pulumi provider of an account of aws.accounts with assumeRole or profile. */
+    provider: "pulumi:providers:aws",
 } as const;
 
 /** Default IAM role name: `gitlab-platform-api--deploy`, at most 64 characters. */
@@ -46,3 +48,8 @@ export function oidcProviderArn(partition: string, account: string, gitlabUrl: s
     return `arn:${partition}:iam::${account}:oidc-provider/${conditionPrefix(gitlabUrl)}`;
 }
 
+
+/** A role's key among the plan's roles: its name, prefixed by its account's key with aws.accounts (a name is unique per account). */
+export function roleKey(account: string | undefined, name: string): string {
+    return account === undefined ? name : `${account}:${name}`;
+}

@@ -22,8 +22,22 @@ export const TrustPolicySchema = z.strictObject({
         .length(1),
 });
 
+/** The Pulumi provider of an account reached with assumeRole or profile (pulumi-aws ProviderArgs). */
+export const ProviderEntrySchema = z.strictObject({
+    resource: resourceMeta(RESOURCE.provider),
+    account: z.string().meta({ description: "Informational: the key of the account in aws.accounts." }),
+    allowedAccountIds: strings.meta({ description: "The account's id: the provider refuses credentials of any other account." }),
+    assumeRoles: z
+        .array(z.strictObject({ roleArn: z.string(), externalId: z.string().optional(), sessionName: z.string().optional() }))
+        .optional()
+        .meta({ description: "The role the provider assumes in the account (aws.accounts.<key>.assumeRole)." }),
+    profile: z.string().optional(),
+    region: z.string().optional().meta({ description: "Absent: the stack's aws:region at deploy time." }),
+});
+
 export const OidcProviderEntrySchema = z.strictObject({
     resource: resourceMeta(RESOURCE.oidcProvider),
+    account: z.string().optional().meta({ description: "Informational: the key of its account in aws.accounts (absent in a map without accounts)." }),
     url: z.string(),
     clientIdLists: strings,
     thumbprintLists: strings.optional(),
@@ -32,6 +46,7 @@ export const OidcProviderEntrySchema = z.strictObject({
 
 export const RoleEntrySchema = z.strictObject({
     resource: resourceMeta(RESOURCE.role),
+    account: z.string().optional().meta({ description: "Informational: the key of its account in aws.accounts (absent in a map without accounts)." }),
     name: z.string(),
     path: z.string(),
     description: z.string(),
@@ -45,12 +60,14 @@ export const RoleEntrySchema = z.strictObject({
 
 export const RolePolicyAttachmentEntrySchema = z.strictObject({
     resource: resourceMeta(RESOURCE.rolePolicyAttachment),
+    account: z.string().optional().meta({ description: "Informational: the key of its account in aws.accounts (absent in a map without accounts)." }),
     role: z.string().meta({ description: "Role name." }),
     policyArn: z.string(),
 });
 
 export const RolePolicyEntrySchema = z.strictObject({
     resource: resourceMeta(RESOURCE.rolePolicy),
+    account: z.string().optional().meta({ description: "Informational: the key of its account in aws.accounts (absent in a map without accounts)." }),
     role: z.string().meta({ description: "Role name." }),
     name: z.string(),
     policy: z.record(z.string(), z.unknown()).meta({ description: "The inline policy document." }),
@@ -63,11 +80,24 @@ export const AwsPlanSchema = z.strictObject({
     roles: z.array(RoleEntrySchema),
     rolePolicyAttachments: z.array(RolePolicyAttachmentEntrySchema),
     rolePolicies: z.array(RolePolicyEntrySchema),
+    providers: z.array(ProviderEntrySchema).optional().meta({ description: "With aws.accounts: the Pulumi provider of each account reached with assumeRole or profile." }),
+    accounts: z
+        .array(
+            z.strictObject({
+                key: z.string(),
+                id: z.string(),
+                providerArn: z.string().meta({ description: "The OIDC provider the account's roles trust." }),
+                via: z.enum(["stack", "assumeRole", "profile"]).meta({ description: "How Pulumi reaches it: the stack's own AWS provider, or a provider of its own." }),
+            }),
+        )
+        .optional()
+        .meta({ description: "With aws.accounts: each account, by key. providerArn above is then the first account's." }),
 });
 
 export const AwsSummarySchema = z.strictObject({
     roleName: z.string(),
     roleArn: z.string(),
+    account: z.string().optional().meta({ description: "With aws.accounts: the key of the account that holds the role." }),
     audience: z.string(),
     subjects: strings,
     enforcement: EnforcementSchema,
@@ -75,6 +105,7 @@ export const AwsSummarySchema = z.strictObject({
 
 export type TrustPolicyDocument = z.output<typeof TrustPolicySchema>;
 export type IamStatement = TrustPolicyDocument["Statement"][number];
+export type AwsProviderEntry = z.output<typeof ProviderEntrySchema>;
 export type AwsOidcProviderEntry = z.output<typeof OidcProviderEntrySchema>;
 export type AwsRoleEntry = z.output<typeof RoleEntrySchema>;
 export type AwsRolePolicyAttachmentEntry = z.output<typeof RolePolicyAttachmentEntrySchema>;
@@ -83,4 +114,7 @@ export type AwsPlan = z.output<typeof AwsPlanSchema>;
 export type AwsSummary = z.output<typeof AwsSummarySchema>;
 
 /** Keys of a role entry that are for readers, not arguments of aws.iam.Role. */
-export const AWS_ROLE_INFORMATIONAL = ["managedPolicyArns", "enforcement"] as const;
+export const AWS_ROLE_INFORMATIONAL = ["managedPolicyArns", "enforcement", "account"] as const;
+
+/** Keys of every other entry that are for readers, not arguments of its resource. */
+export const AWS_INFORMATIONAL = ["account"] as const;

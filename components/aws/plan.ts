@@ -15,6 +15,7 @@ import { AwsGrant, checkAcknowledgements, checkPermissions, checkRoleQuota, chec
 import { awsDeployer } from "./deployer";
 import type { IamPolicyDocument } from "./deployer";
 import { ANCHOR, AWS_INLINE_POLICY_NAME, RESOURCE, accountOf, awsRoleName, conditionPrefix, oidcProviderArn, roleArn } from "./names";
+import { AwsAccount, accountOfGrant, inAccount, resolveAccounts } from "./accounts";
 import type { AwsOidcProviderEntry, AwsPlan, AwsRoleEntry, AwsRolePolicyAttachmentEntry, AwsRolePolicyEntry, AwsSummary } from "./plan-schema";
 import type { AwsConfig, AwsGrantConfig } from "./schema";
 import { assertTrustPolicy, awsEnforcement, policyLength, subject, trustPolicy } from "./trust";
@@ -22,15 +23,16 @@ import type { DeployerRole } from "../../src/core/model";
 
 export const MANAGED_BY_TAG = { "managed-by": "gitlab-federation" } as const;
 
-/** The OIDC provider, unless the map names an existing one. */
-function oidcProviders(gitlab: GitlabConfig, aws: AwsConfig, tags: Readonly<Record<string, string>>): AwsOidcProviderEntry[] {
+/** An account's OIDC provider, unless the map names an existing one. */
+function oidcProviders(gitlab: GitlabConfig, account: AwsAccount, tags: Readonly<Record<string, string>>): AwsOidcProviderEntry[] {
+    const aws = account.config;
     if (aws.existingProviderArn !== undefined) {
         return [];
     }
     const arn = oidcProviderArn(aws.partition, accountOf(aws), gitlab.url);
     return [
         {
-            resource: meta(RESOURCE.oidcProvider, ANCHOR.oidcProvider, aws.protect, { aliases: [conditionPrefix(gitlab.url)], ...(aws.adopt?.oidcProvider === "import" ? { import: arn } : {}) }),
+            ...inAccount(account, meta(RESOURCE.oidcProvider, ANCHOR.oidcProvider, aws.protect, { aliases: [conditionPrefix(gitlab.url)], ...(aws.adopt?.oidcProvider === "import" ? { import: arn } : {}) })),
             url: gitlab.url,
             clientIdLists: [aws.audience],
             ...(aws.thumbprints !== undefined ? { thumbprintLists: aws.thumbprints.map((t) => t.toLowerCase()) } : {}),
@@ -39,12 +41,13 @@ function oidcProviders(gitlab: GitlabConfig, aws: AwsConfig, tags: Readonly<Reco
     ];
 }
 
-/** What every role of the stack shares. */
+/** What every role of an account shares. */
 interface Shared {
     readonly gitlab: GitlabConfig;
+    readonly account: AwsAccount;
     readonly aws: AwsConfig;
     readonly providerArn: string;
-    readonly account: string;
+    readonly accountId: string;
     readonly defaultSession: number | undefined;
     readonly tags: Readonly<Record<string, string>>;
     readonly deployerPolicy: ((role: DeployerRole) => IamPolicyDocument) | undefined;
@@ -68,7 +71,7 @@ function trustOf(item: PlannedGrant<AwsGrantConfig>, shared: Shared, name: strin
     if (length > aws.trustPolicyMaxLength) {
         findings.problem(
             item.at,
-            `the trust policy of role ${JSON.stringify(name)} is ${length} characters, above the IAM quota of ${aws.trustPolicyMaxLength} (aws.trustPolicyMaxLength): list fewer refs or use a pattern, split the grant, or raise the quota in Service Quotas (up to 4096) and set aws.trustPolicyMaxLength`,
+            `the trust policy of role ${JSON.stringify(name)} is ${length} characters, above the IAM quota of ${aws.trustPolicyMaxLength} (${shared.account.at("trustPolicyMaxLength").join(".")}): list fewer refs or use a pattern, split the grant, or raise the quota in Service Quotas (up to 4096) and set aws.trustPolicyMaxLength`,
         );
     }
     if (grant.project.length > 256) {
@@ -80,7 +83,7 @@ function trustOf(item: PlannedGrant<AwsGrantConfig>, shared: Shared, name: strin
 /** The inline policy of a role: the deployer's from its permission table, a grant's as the map gives it. */
 function inlineOf(item: PlannedGrant<AwsGrantConfig>, shared: Shared, name: string): AwsRolePolicyEntry | undefined {
     const policy = item.identity !== undefined ? (shared.deployerPolicy?.(item.identity.role) as unknown as Record<string, unknown> | undefined) : item.fields.inlinePolicy;
-    return policy === undefined ? undefined : { resource: grantMeta(RESOURCE.rolePolicy, item.grant), role: name, name: AWS_INLINE_POLICY_NAME, policy };
+    return policy === undefined ? undefined : { ...inAccount(shared.account, grantMeta(RESOURCE.rolePolicy, item.grant)), role: name, name: AWS_INLINE_POLICY_NAME, policy };
 }
 
 /** A grant's (or an identity's) role and what comes with it; undefined where a problem stops it. */
@@ -97,7 +100,7 @@ function plannedRole(item: PlannedGrant<AwsGrantConfig>, shared: Shared, name: s
     const enforcement = awsEnforcement(grant) as AwsSummary["enforcement"];
     const role: AwsRoleEntry = {
         // The name must be reused on a path change (IAM role names are unique, paths immutable): delete first.
-        resource: grantMeta(RESOURCE.role, grant, "", { deleteBeforeReplace: true }),
+        ...inAccount(shared.account, grantMeta(RESOURCE.role, grant, "", { deleteBeforeReplace: true })),
         name,
         path: aws.rolePath,
         description: roleDescription(grant, grantItem?.fields, item.at, findings),
@@ -108,13 +111,20 @@ function plannedRole(item: PlannedGrant<AwsGrantConfig>, shared: Shared, name: s
         managedPolicyArns: arns,
         enforcement,
     };
-    const attachments = arns.map((arn) => ({ resource: grantMeta(RESOURCE.rolePolicyAttachment, grant, `/${arn.slice(arn.lastIndexOf("/") + 1)}-${shortHash(arn)}`), role: name, policyArn: arn }));
+    const attachments = arns.map((arn) => ({ ...inAccount(shared.account, grantMeta(RESOURCE.rolePolicyAttachment, grant, `/${arn.slice(arn.lastIndexOf("/") + 1)}-${shortHash(arn)}`)), role: name, policyArn: arn }));
     const inline = inlineOf(item, shared, name);
-    const summary = { roleName: name, roleArn: roleArn(aws.partition, shared.account, aws.rolePath, name), audience: aws.audience, subjects: grant.refs.map((ref) => subject(grant.project, grant.refType, ref)), enforcement };
+    const summary = {
+        roleName: name,
+        roleArn: roleArn(aws.partition, shared.accountId, aws.rolePath, name),
+        ...(shared.account.key !== undefined ? { account: shared.account.key } : {}),
+        audience: aws.audience,
+        subjects: grant.refs.map((ref) => subject(grant.project, grant.refType, ref)),
+        enforcement,
+    };
     return { role, attachments, ...(inline !== undefined ? { inline } : {}), summary };
 }
 
-/** IAM role names are unique regardless of case: a second grant with a name is refused. Returns whether `item` keeps it. */
+/** IAM role names are unique in an account regardless of case: a second grant with a name is refused. Returns whether `item` keeps it. */
 function claimName(owners: Map<string, ResolvedGrant>, name: string, item: PlannedGrant<AwsGrantConfig>, findings: Findings): boolean {
     const owner = owners.get(name.toLowerCase());
     if (owner !== undefined) {
@@ -125,11 +135,16 @@ function claimName(owners: Map<string, ResolvedGrant>, name: string, item: Plann
     return true;
 }
 
-/** The roles of the grants and the deployer's identities, in grant order, and what the section's warnings need. */
-function planRoles(ctx: PlanContext<AwsConfig, AwsGrantConfig>, shared: Shared) {
+type Built = ReturnType<typeof emptyBuilt>;
+function emptyBuilt() {
+    return { roles: [] as AwsRoleEntry[], attachments: [] as AwsRolePolicyAttachmentEntry[], inline: [] as AwsRolePolicyEntry[], summaries: new Map<number, AwsSummary>(), pathBound: new Set<string>(), exactProtected: [] as string[], perAccount: new Map<AwsAccount, number>() };
+}
+
+/** The roles of the grants and the deployer's identities, in grant order, each in its account, and what the section's warnings need. */
+function planRoles(ctx: PlanContext<AwsConfig, AwsGrantConfig>, shared: ReadonlyMap<AwsAccount, Shared>, accounts: readonly AwsAccount[]): Built {
     const { findings } = ctx;
-    const owners = new Map<string, ResolvedGrant>();
-    const built = { roles: [] as AwsRoleEntry[], attachments: [] as AwsRolePolicyAttachmentEntry[], inline: [] as AwsRolePolicyEntry[], summaries: new Map<number, AwsSummary>(), pathBound: new Set<string>(), exactProtected: [] as string[] };
+    const owners = new Map(accounts.map((account) => [account, new Map<string, ResolvedGrant>()]));
+    const built = emptyBuilt();
     for (const item of ctx.grants) {
         const { grant } = item;
         if (item.identity === undefined) {
@@ -139,37 +154,70 @@ function planRoles(ctx: PlanContext<AwsConfig, AwsGrantConfig>, shared: Shared) 
             }
         }
         built.pathBound.add(grant.project);
+        const account = accountOfGrant(item, accounts, findings);
         const name = (item.identity === undefined ? item.fields.roleName : undefined) ?? awsRoleName(grant.namesPath, grant.namesGrant);
-        const planned = claimName(owners, name, item, findings) ? plannedRole(item, shared, name, findings) : undefined;
+        const planned = account !== undefined && claimName(owners.get(account)!, name, item, findings) ? plannedRole(item, shared.get(account)!, name, findings) : undefined;
         if (planned !== undefined) {
             built.roles.push(planned.role);
             built.attachments.push(...planned.attachments);
             built.inline.push(...(planned.inline !== undefined ? [planned.inline] : []));
             built.summaries.set(grant.index, planned.summary);
+            built.perAccount.set(account!, (built.perAccount.get(account!) ?? 0) + 1);
         }
     }
     return built;
 }
 
+/** What the roles of an account share, and its OIDC provider. */
+function accountShared(ctx: PlanContext<AwsConfig, AwsGrantConfig>, account: AwsAccount, defaultSession: number | undefined): { shared: Shared; oidc: AwsOidcProviderEntry[] } {
+    const { gitlab } = ctx;
+    const aws = account.config;
+    const accountId = accountOf(aws);
+    const providerArn = aws.existingProviderArn ?? oidcProviderArn(aws.partition, accountId, gitlab.url);
+    const tags = { ...MANAGED_BY_TAG, ...(aws.tags ?? {}) };
+    const oidc = oidcProviders(gitlab, account, tags);
+    const provider = oidc[0] !== undefined ? { arn: providerArn, protect: oidc[0].resource.protect } : undefined;
+    const deployerPolicy = ctx.deployer !== undefined && account.provider === undefined ? awsDeployer({ ...ctx, section: aws }, provider) : undefined;
+    return { shared: { gitlab, account, aws, providerArn, accountId, defaultSession, tags, deployerPolicy }, oidc };
+}
+
+/** The plan's record of the accounts of aws.accounts (absent in a map without them). */
+function accountsPart(shared: ReadonlyMap<AwsAccount, Shared>): Pick<AwsPlan, "providers" | "accounts"> {
+    const accounts = [...shared.values()].filter((s) => s.account.key !== undefined);
+    if (accounts.length === 0) {
+        return {};
+    }
+    const providers = accounts.flatMap((s) => (s.account.provider !== undefined ? [s.account.provider] : []));
+    return {
+        ...(providers.length > 0 ? { providers } : {}),
+        accounts: accounts.map((s) => ({ key: s.account.key!, id: s.accountId, providerArn: s.providerArn, via: s.account.provider === undefined ? "stack" : s.account.provider.assumeRoles !== undefined ? "assumeRole" : "profile" })),
+    };
+}
+
 /** Plans AWS for the grants that have `aws` (and the deployer's identities). */
 export function planAws(ctx: PlanContext<AwsConfig, AwsGrantConfig>): TargetPlanResult<AwsPlan, AwsSummary> {
     const { gitlab, section: aws, findings } = ctx;
-    checkSection(gitlab, aws, findings);
-    if (ctx.sharding !== undefined && aws.accountId === undefined) {
+    const accounts = resolveAccounts(aws, findings, { sharded: ctx.sharding !== undefined, deployer: ctx.deployer !== undefined });
+    checkSection(gitlab, accounts, findings);
+    if (ctx.sharding !== undefined && aws.accounts === undefined && aws.accountId === undefined) {
         findings.problem(["aws", "accountId"], `is required with gitlab-federation:sharding: the foundation publishes the shards' role ARNs, which name the account`);
     }
-    const account = accountOf(aws);
-    const providerArn = aws.existingProviderArn ?? oidcProviderArn(aws.partition, account, gitlab.url);
-    const tags = { ...MANAGED_BY_TAG, ...(aws.tags ?? {}) };
-    const providers = oidcProviders(gitlab, aws, tags);
-    const provider = providers[0] !== undefined ? { arn: providerArn, protect: providers[0].resource.protect } : undefined;
-    const deployerPolicy = ctx.deployer !== undefined ? awsDeployer(ctx, provider) : undefined;
     const defaultSession = sessionSeconds(aws.maxSessionDuration, ["aws", "maxSessionDuration"], findings);
-    const built = planRoles(ctx, { gitlab, aws, providerArn, account, defaultSession, tags, deployerPolicy });
-    sectionWarnings(gitlab, aws, built.pathBound, built.exactProtected, findings);
-    checkRoleQuota(aws, built.roles.length, findings);
+    const parts = accounts.map((account) => accountShared(ctx, account, defaultSession));
+    const shared = new Map(parts.map((part) => [part.shared.account, part.shared]));
+    const built = planRoles(ctx, shared, accounts);
+    sectionWarnings(gitlab, accounts, built.pathBound, built.exactProtected, findings);
+    accounts.forEach((account) => checkRoleQuota(account, built.perAccount.get(account) ?? 0, findings));
     return {
-        plan: { providerArn, audience: aws.audience, oidcProviders: providers, roles: built.roles, rolePolicyAttachments: built.attachments, rolePolicies: built.inline },
+        plan: {
+            providerArn: parts[0]!.shared.providerArn,
+            audience: aws.audience,
+            oidcProviders: parts.flatMap((part) => part.oidc),
+            roles: built.roles,
+            rolePolicyAttachments: built.attachments,
+            rolePolicies: built.inline,
+            ...accountsPart(shared),
+        },
         grants: built.summaries,
         audience: aws.audience,
     };

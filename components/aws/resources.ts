@@ -7,25 +7,31 @@
  *   the path, so a path change must delete first); the trust policy is updated in place.
  * - iam_role_policy_attachment: role and policy_arn are ForceNew.
  * - iam_role_policy: role, name and name_prefix are ForceNew; the document is updated.
+ * - pulumi:providers:aws: the Pulumi provider of an account of aws.accounts (assumeRole, profile).
+ * Every entry of an account of aws.accounts carries its key (`account`): the same role name in
+ * two accounts is two objects.
  * The applier may make every change of these (permissions.ts), its own roles aside.
  */
 import type { Entry } from "../../src/core/resources";
 import type { ResourceKind, TargetResources } from "../target";
 import { COMPONENT, RESOURCE } from "./names";
-import { AWS_ROLE_INFORMATIONAL, type AwsPlan } from "./plan-schema";
+import { AWS_INFORMATIONAL, AWS_ROLE_INFORMATIONAL, type AwsPlan } from "./plan-schema";
 
 export const KINDS: Readonly<Record<string, ResourceKind>> = {
-    [RESOURCE.oidcProvider]: { parent: COMPONENT.oidc, replaceOn: ["url"], identity: ["url"] },
-    [RESOURCE.role]: { parent: COMPONENT.oidc, replaceOn: ["name", "namePrefix", "path"], identity: ["name"], informational: AWS_ROLE_INFORMATIONAL },
-    [RESOURCE.rolePolicyAttachment]: { parent: COMPONENT.oidc, replaceOn: ["role", "policyArn"], identity: ["role", "policyArn"] },
-    [RESOURCE.rolePolicy]: { parent: COMPONENT.oidc, replaceOn: ["role", "name", "namePrefix"], identity: ["role", "name"] },
+    // A provider's arguments are its configuration; whether the engine replaces its resources when they change is the provider's DiffConfig (UNVERIFIED for pulumi-aws): none is marked here.
+    [RESOURCE.provider]: { parent: COMPONENT.oidc, replaceOn: [], identity: ["account", "allowedAccountIds"], informational: AWS_INFORMATIONAL },
+    [RESOURCE.oidcProvider]: { parent: COMPONENT.oidc, replaceOn: ["url"], identity: ["account", "url"], informational: AWS_INFORMATIONAL },
+    [RESOURCE.role]: { parent: COMPONENT.oidc, replaceOn: ["name", "namePrefix", "path"], identity: ["account", "name"], informational: AWS_ROLE_INFORMATIONAL },
+    [RESOURCE.rolePolicyAttachment]: { parent: COMPONENT.oidc, replaceOn: ["role", "policyArn"], identity: ["account", "role", "policyArn"], informational: AWS_INFORMATIONAL },
+    [RESOURCE.rolePolicy]: { parent: COMPONENT.oidc, replaceOn: ["role", "name", "namePrefix"], identity: ["account", "role", "name"], informational: AWS_INFORMATIONAL },
 };
 
 export const AWS_RESOURCES: TargetResources<AwsPlan> = {
     kinds: KINDS,
-    entries: (plan): Entry[] => [...plan.oidcProviders, ...plan.roles, ...plan.rolePolicyAttachments, ...plan.rolePolicies],
+    entries: (plan): Entry[] => [...(plan.providers ?? []), ...plan.oidcProviders, ...plan.roles, ...plan.rolePolicyAttachments, ...plan.rolePolicies],
     select: (plan, keep) => ({
         ...plan,
+        ...(plan.providers !== undefined ? { providers: plan.providers.filter(keep) } : {}),
         oidcProviders: plan.oidcProviders.filter(keep),
         roles: plan.roles.filter(keep),
         rolePolicyAttachments: plan.rolePolicyAttachments.filter(keep),

@@ -2,8 +2,9 @@
  * The review classes (core/review.ts) of the AWS section and a grant's `aws` field, next to
  * schema.ts: what `gitlab-federation diff` reports when one of them changes.
  */
-import { LOOSENING_REASON, ReviewFields, ReviewRule, TargetReview, access, arrow, cosmetic, derived, hazard, hazardous, narrowed, trust, unranked, widened } from "../../src/core/review";
-import type { AwsConfig } from "./schema";
+import { show } from "../../src/core/findings";
+import { LOOSENING_REASON, ReviewFields, ReviewRule, ReviewSide, TargetReview, access, arrow, cosmetic, derived, hazard, hazardous, inherited, narrowed, sectionField, trust, unranked, widened } from "../../src/core/review";
+import type { AwsAccountConfig, AwsConfig } from "./schema";
 
 /**
  * aws.existingProviderArn: the roles trust an OIDC provider this stack does not manage, whose
@@ -70,8 +71,41 @@ const sectionRemoved: ReviewRule = (before, after) => {
         : [];
 };
 
+/** An account of aws.accounts whose protect turns false (its own, else the section's) while it manages its provider. */
+const accountProtectOff: ReviewRule = (before, after, context) => {
+    const account = context.head.entries[context.head.entries.length - 1]?.value as AwsAccountConfig | undefined;
+    return after === false && before !== false && account?.existingProviderArn === undefined
+        ? [hazardous(`${arrow(before, after)}: pulumi up may delete the account's OIDC provider (a removed account, pulumi destroy), which breaks every role of the account at once`)]
+        : [];
+};
+
+/** The only account of a side's aws.accounts, which a grant without aws.account is in. */
+function onlyAccount(side: ReviewSide): string | undefined {
+    const keys = Object.keys((sectionField(side, "aws", "accounts") ?? {}) as object);
+    return keys.length === 1 ? keys[0] : undefined;
+}
+
+/**
+ * A grant's aws.account: its role is another object in another account, registered through that
+ * account's provider, so pulumi up creates the new role and deletes the old one (its logical name
+ * carries the account), and the role ARN jobs assume changes. Another account cannot be ranked.
+ */
+const movedAccount: ReviewRule = (before, after, context) => {
+    const [was, is] = [before ?? onlyAccount(context.base), after ?? onlyAccount(context.head)];
+    if (was === is || context.base.entries[context.base.entries.length - 1] === undefined) {
+        return [];
+    }
+    return [
+        widened(
+            `${arrow(was, is)}: the grant's role moves to another account, a replacement: pulumi up creates it in ${show(is)} through that account's provider and deletes the one in ${show(was)}; its ARN changes, so regenerate the CI that assumes it (jobs fail until then)`,
+        ),
+    ];
+};
+
 const QUOTA = cosmetic; // A quota the plan is checked against: it changes no resource and no access.
 const LOOSENING = derived("diff's AWS access changes: a new loosening, with its reason");
+/** How Pulumi reaches an account: its provider's configuration, which gives no pipeline any access. */
+const PROVIDER = derived("diff's resource changes: the account's Pulumi provider (pulumi:providers:aws) is updated");
 
 const SECTION: ReviewFields = {
     "": hazard(sectionRemoved),
@@ -88,10 +122,26 @@ const SECTION: ReviewFields = {
     "quotas.roles": QUOTA,
     tags: access(tags),
     "adopt.oidcProvider": derived("diff's resource changes: an import"),
+    "accounts.*.id": derived("diff's resource changes (the account's provider, every ARN) and the role ARNs in its AWS access changes"),
+    "accounts.*.assumeRole.roleArn": PROVIDER,
+    "accounts.*.assumeRole.externalId": PROVIDER,
+    "accounts.*.assumeRole.sessionName": PROVIDER,
+    "accounts.*.profile": PROVIDER,
+    "accounts.*.region": PROVIDER,
+    "accounts.*.existingProviderArn": trust(existingProvider),
+    "accounts.*.thumbprints": trust(thumbprints),
+    "accounts.*.rolePath": derived("diff's resource changes (the account's roles replaced)"),
+    "accounts.*.permissionsBoundary": access(inherited(boundary, "aws", "permissionsBoundary")),
+    "accounts.*.trustPolicyMaxLength": QUOTA,
+    "accounts.*.protect": hazard(inherited(accountProtectOff, "aws", "protect")),
+    "accounts.*.quotas.roles": QUOTA,
+    "accounts.*.tags": access(inherited(tags, "aws", "tags")),
+    "accounts.*.adopt.oidcProvider": derived("diff's resource changes: an import"),
 };
 
 const GRANT: ReviewFields = {
     roleName: derived("diff's AWS access changes: role (a name)"),
+    account: access(movedAccount),
     description: cosmetic,
     managedPolicyArns: derived("diff's AWS access changes: managed policy added, removed"),
     inlinePolicy: derived("diff's AWS access changes: inline policy changed"),

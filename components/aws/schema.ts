@@ -7,66 +7,121 @@ import { AudienceSchema, duration, reason } from "../../src/core/schema";
 
 const ACCOUNT_ID = /^\d{12}$/;
 
+const accountId = z.string().regex(ACCOUNT_ID, { error: (i) => `must be a 12-digit AWS account ID in quotes, e.g. "111111111111", got ${JSON.stringify(i.input)}` });
+
+const existingProviderArn = z
+    .string()
+    .regex(/^arn:aws(-cn|-us-gov)?:iam::\d{12}:oidc-provider\/.+$/, { error: (i) => `must be an IAM OIDC provider ARN such as "arn:aws:iam::111111111111:oidc-provider/gitlab.example.com", got ${JSON.stringify(i.input)}` })
+    .meta({ description: "Use an OIDC provider that already exists for the GitLab URL (an account holds one per URL, e.g. when several stacks share an account) instead of creating one. Its client IDs must include audience." });
+
+const thumbprints = z
+    .array(z.string().regex(/^[0-9a-fA-F]{40}$/, { error: (i) => `must be a SHA-1 thumbprint of 40 hex characters, got ${JSON.stringify(i.input)}` }))
+    .max(5)
+    .meta({ description: "Optional CA thumbprints (at most 5). AWS validates publicly trusted certificates itself; thumbprints matter only for private CAs." });
+
+const rolePath = z.string().regex(/^\/(?:[A-Za-z0-9_+=,.@-]+\/)*$/, { error: (i) => `must be an IAM path that starts and ends with "/", e.g. "/" or "/gitlab/", got ${JSON.stringify(i.input)}` });
+
+const permissionsBoundary = z
+    .string()
+    .regex(/^arn:aws(-cn|-us-gov)?:iam::(aws|\d{12}):policy\/.+$/, { error: (i) => `must be an IAM managed policy ARN, got ${JSON.stringify(i.input)}` })
+    .meta({ description: "Managed policy ARN set as permissions boundary on every role." });
+
+const trustPolicyMaxLength = z.number().int().min(2048).max(4096);
+
+const TRUST_POLICY_MAX_LENGTH = "Your account's quota for a role trust policy, in characters without whitespace: 2048 (AWS default) up to 4096 after a quota increase.";
+
+const ROLES_QUOTA = "IAM roles per account: AWS's default quota is 1,000, raisable to 5,000 (Service Quotas). Set it to your account's value after a raise.";
+
+const rolesQuota = z.number().int().min(1).max(5000);
+
+const QUOTAS = "Your account's IAM quotas, checked against the plan before pulumi up would hit them.";
+
+const tags = z.record(z.string(), z.string()).meta({ description: "Tags added to every AWS resource (IAM limits: 50 per resource including the 4 this program sets, keys 1-128 and values 0-256 characters of letters, digits, spaces and _.:/=+-@, no aws: prefix)." });
+
+const PROTECT = "Protect the OIDC provider from deletion (default true): deleting it breaks every pipeline at once.";
+
+const adopt = z
+    .strictObject({
+        oidcProvider: z
+            .enum(["import"])
+            .optional()
+            .meta({ description: "import: the OIDC provider for the GitLab URL exists in the account (needs accountId); adopt it on the next pulumi up instead of creating one (an account holds one per URL)." }),
+    })
+    .meta({ description: "Shared trust anchors that already exist. To trust a provider another stack manages, use existingProviderArn instead." });
+
+/** A key of aws.accounts: it names the account in grants and in the logical names of its resources. */
+export const ACCOUNT_KEY = /^[a-z][a-z0-9-]{0,31}$/;
+
+/**
+ * One account of aws.accounts: its id, how Pulumi reaches it (an aws.Provider that assumes a role
+ * in it, or a profile; neither: the stack's own AWS provider), and its own settings, each
+ * defaulting to the section's.
+ */
+export const AwsAccountSchema = z
+    .strictObject({
+        id: accountId.meta({ description: "The AWS account (quoted, 12 digits): the provider of this account refuses credentials of any other (allowedAccountIds)." }),
+        assumeRole: z
+            .strictObject({
+                roleArn: z
+                    .string()
+                    .regex(/^arn:aws(-cn|-us-gov)?:iam::\d{12}:role\/(?:[A-Za-z0-9_+=,.@-]+\/)*[A-Za-z0-9_+=,.@-]{1,64}$/, { error: (i) => `must be an IAM role ARN in this account, e.g. "arn:aws:iam::222222222222:role/gitlab-federation-admin", got ${JSON.stringify(i.input)}` })
+                    .meta({ description: "The role Pulumi assumes in this account to manage its OIDC provider and roles." }),
+                externalId: z.string().regex(/^[A-Za-z0-9+=,.@:\/-]{2,1224}$/, { error: (i) => `must be 2-1224 characters of letters, digits and +=,.@:/- (STS ExternalId), got ${JSON.stringify(i.input)}` }).optional().meta({ description: "The ExternalId the role's trust policy requires, if any." }),
+                sessionName: z.string().regex(/^[A-Za-z0-9+=,.@-]{2,64}$/, { error: (i) => `must be 2-64 characters of letters, digits and +=,.@- (STS RoleSessionName), got ${JSON.stringify(i.input)}` }).optional().meta({ description: "The session name (CloudTrail shows it)." }),
+            })
+            .optional()
+            .meta({ description: "Reach the account by assuming this role with the stack's AWS credentials (an aws.Provider with assumeRoles)." }),
+        profile: z.string().regex(/^[A-Za-z0-9_.+=,@-]{1,64}$/, { error: (i) => `must be the name of a profile of the shared AWS config, got ${JSON.stringify(i.input)}` }).optional().meta({ description: "Reach the account with this profile of the shared AWS config files (an aws.Provider with profile)." }),
+        region: z
+            .string()
+            .regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, { error: (i) => `must be an AWS region, e.g. "eu-west-1", got ${JSON.stringify(i.input)}` })
+            .optional()
+            .meta({ description: "Region of the account's provider (IAM is global; STS and the SDK need one). Default: the stack's aws:region." }),
+        existingProviderArn: existingProviderArn.optional(),
+        thumbprints: thumbprints.optional(),
+        rolePath: rolePath.optional().meta({ description: "IAM path of the account's roles. Default: aws.rolePath." }),
+        permissionsBoundary: permissionsBoundary.optional().meta({ description: "Managed policy ARN set as permissions boundary on every role of the account. Default: aws.permissionsBoundary." }),
+        trustPolicyMaxLength: trustPolicyMaxLength.optional().meta({ description: `${TRUST_POLICY_MAX_LENGTH} Default: aws.trustPolicyMaxLength.` }),
+        protect: z.boolean().optional().meta({ description: "Protect the account's OIDC provider from deletion. Default: aws.protect." }),
+        quotas: z
+            .strictObject({ roles: rolesQuota.meta({ description: ROLES_QUOTA }) })
+            .optional()
+            .meta({ description: `${QUOTAS} Default: aws.quotas.` }),
+        tags: tags.optional().meta({ description: "Tags added to every AWS resource of the account, instead of aws.tags (same IAM limits)." }),
+        adopt: adopt.optional(),
+    })
+    .meta({ description: "An AWS account of the map: its id, how Pulumi reaches it, and its own settings (each defaults to the section's)." });
+
+export type AwsAccountConfig = z.output<typeof AwsAccountSchema>;
+
 export const AwsSchema = z
     .strictObject({
         audience: AudienceSchema.default("sts.amazonaws.com").meta({ description: "The aud AWS jobs request in id_tokens; the OIDC provider's client ID. Default: sts.amazonaws.com." }),
-        accountId: z
-            .string()
-            .regex(ACCOUNT_ID, { error: (i) => `must be a 12-digit AWS account ID in quotes, e.g. "111111111111", got ${JSON.stringify(i.input)}` })
-            .optional()
-            .meta({ description: "The AWS account (quoted, 12 digits). Optional: lets the plan show real ARNs." }),
+        accountId: accountId.optional().meta({ description: "The AWS account (quoted, 12 digits). Optional: lets the plan show real ARNs." }),
         partition: z.enum(["aws", "aws-cn", "aws-us-gov"]).default("aws").meta({ description: "AWS partition: aws (default), aws-cn or aws-us-gov." }),
-        existingProviderArn: z
-            .string()
-            .regex(/^arn:aws(-cn|-us-gov)?:iam::\d{12}:oidc-provider\/.+$/, { error: (i) => `must be an IAM OIDC provider ARN such as "arn:aws:iam::111111111111:oidc-provider/gitlab.example.com", got ${JSON.stringify(i.input)}` })
-            .optional()
-            .meta({ description: "Use an OIDC provider that already exists for the GitLab URL (an account holds one per URL, e.g. when several stacks share an account) instead of creating one. Its client IDs must include audience." }),
-        thumbprints: z
-            .array(z.string().regex(/^[0-9a-fA-F]{40}$/, { error: (i) => `must be a SHA-1 thumbprint of 40 hex characters, got ${JSON.stringify(i.input)}` }))
-            .max(5)
-            .optional()
-            .meta({ description: "Optional CA thumbprints (at most 5). AWS validates publicly trusted certificates itself; thumbprints matter only for private CAs." }),
-        rolePath: z
-            .string()
-            .regex(/^\/(?:[A-Za-z0-9_+=,.@-]+\/)*$/, { error: (i) => `must be an IAM path that starts and ends with "/", e.g. "/" or "/gitlab/", got ${JSON.stringify(i.input)}` })
-            .default("/")
-            .meta({ description: "IAM path of the roles. Default: /." }),
-        permissionsBoundary: z
-            .string()
-            .regex(/^arn:aws(-cn|-us-gov)?:iam::(aws|\d{12}):policy\/.+$/, { error: (i) => `must be an IAM managed policy ARN, got ${JSON.stringify(i.input)}` })
-            .optional()
-            .meta({ description: "Managed policy ARN set as permissions boundary on every role." }),
+        existingProviderArn: existingProviderArn.optional(),
+        thumbprints: thumbprints.optional(),
+        rolePath: rolePath.default("/").meta({ description: "IAM path of the roles. Default: /." }),
+        permissionsBoundary: permissionsBoundary.optional(),
         maxSessionDuration: duration("Default maximum session of the roles, 1h to 12h. Default: 1h.").default("1h"),
-        trustPolicyMaxLength: z
-            .number()
-            .int()
-            .min(2048)
-            .max(4096)
-            .default(2048)
-            .meta({ description: "Your account's quota for a role trust policy, in characters without whitespace: 2048 (AWS default) up to 4096 after a quota increase." }),
-        protect: z.boolean().default(true).meta({ description: "Protect the OIDC provider from deletion (default true): deleting it breaks every pipeline at once." }),
+        trustPolicyMaxLength: trustPolicyMaxLength.default(2048).meta({ description: TRUST_POLICY_MAX_LENGTH }),
+        protect: z.boolean().default(true).meta({ description: PROTECT }),
         quotas: z
-            .strictObject({
-                roles: z
-                    .number()
-                    .int()
-                    .min(1)
-                    .max(5000)
-                    .default(1000)
-                    .meta({ description: "IAM roles per account: AWS's default quota is 1,000, raisable to 5,000 (Service Quotas). Set it to your account's value after a raise." }),
-            })
+            .strictObject({ roles: rolesQuota.default(1000).meta({ description: ROLES_QUOTA }) })
             .default({ roles: 1000 })
-            .meta({ description: "Your account's IAM quotas, checked against the plan before pulumi up would hit them." }),
-        tags: z.record(z.string(), z.string()).optional().meta({ description: "Tags added to every AWS resource (IAM limits: 50 per resource including the 4 this program sets, keys 1-128 and values 0-256 characters of letters, digits, spaces and _.:/=+-@, no aws: prefix)." }),
-        adopt: z
-            .strictObject({
-                oidcProvider: z
-                    .enum(["import"])
-                    .optional()
-                    .meta({ description: "import: the OIDC provider for the GitLab URL exists in the account (needs accountId); adopt it on the next pulumi up instead of creating one (an account holds one per URL)." }),
-            })
+            .meta({ description: QUOTAS }),
+        tags: tags.optional(),
+        adopt: adopt.optional(),
+        accounts: z
+            .record(
+                z.string().regex(ACCOUNT_KEY, { error: (i) => `must be an account key of 1-32 lowercase letters, digits and -, starting with a letter (it names the account in grants and resource names), got ${JSON.stringify(i.input)}` }),
+                AwsAccountSchema,
+            )
             .optional()
-            .meta({ description: "Shared trust anchors that already exist. To trust a provider another stack manages, use existingProviderArn instead." }),
+            .meta({
+                description:
+                    "Several AWS accounts, by key: grants name theirs with aws.account. Each is reached through its own Pulumi provider (assumeRole or profile), except at most one without either, reached through the stack's own AWS provider, whose resources keep the names of a map without accounts. With accounts, accountId, existingProviderArn and adopt belong to each account.",
+            }),
     })
     .meta({ description: "AWS: an IAM OIDC provider for GitLab and one role per grant with aws." });
 
@@ -95,6 +150,10 @@ export const AwsGrantSchema = z
             })
             .optional()
             .meta({ description: "Conditions AWS cannot check (it sees only sub and aud), acknowledged with a reason each." }),
+        account: z
+            .string()
+            .optional()
+            .meta({ description: "The key of the account in aws.accounts that holds the role. Default: the only account; required when aws.accounts lists several." }),
         allowBroad: reason("Reason for a deliberately broad permission (Action \"*\", administrator-style managed policies).").optional(),
     })
     .meta({ description: "AWS access: an IAM role assumable with AssumeRoleWithWebIdentity." });

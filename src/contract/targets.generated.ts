@@ -44,7 +44,7 @@ export interface VaultGrantContract {
 export interface AwsContract {
     /** The aud of the job's AWS ID token. */
     readonly audience: string;
-    /** The IAM OIDC provider every role of the stack trusts. */
+    /** The IAM OIDC provider the roles of the stack trust; with aws.accounts, the first account's (each account has its own). */
     readonly oidcProviderArn: string;
     /** The partition of the account. */
     readonly partition: "aws" | "aws-cn" | "aws-us-gov";
@@ -52,8 +52,10 @@ export interface AwsContract {
 
 /** What a grant gets from AWS: the role its token may assume. */
 export interface AwsGrantContract {
-    /** AWS_ROLE_ARN. */
+    /** AWS_ROLE_ARN: the role in the grant's account. */
     readonly roleArn: string;
+    /** With aws.accounts: the key of the account that holds the role (aws.account, else the only account). Absent in a map without accounts. */
+    readonly account?: string;
     /** The role's name (its path is aws.rolePath). */
     readonly roleName: string;
     /** The aud of the job's AWS ID token. */
@@ -156,7 +158,7 @@ export interface TargetContracts {
 /** Every key of a grant's target part, for code that builds one Output per field (FederationReference). */
 export const GRANT_CONTRACT_KEYS = {
     vault: ["roleName", "policyNames", "read", "authPath", "namespace", "audience", "kvMount", "serverUrl", "tokenTtl", "tokenMaxTtl"],
-    aws: ["roleArn", "roleName", "audience", "maxSessionDuration", "managedPolicyArns"],
+    aws: ["roleArn", "account", "roleName", "audience", "maxSessionDuration", "managedPolicyArns"],
     gcp: ["serviceAccountEmail", "providerName", "providerResourceName", "audience", "roles"],
     akeyless: ["apiUrl", "authMethodName", "accessId", "audience", "roleName", "read"],
     azure: ["clientId", "identityName", "identityId", "tenantId", "subscriptionId", "audience"],

@@ -114,10 +114,10 @@ function kindOf(item: TargetEntry): ResourceKind {
 }
 
 function physicalOf(item: TargetEntry): string {
-    const fields = kindOf(item).identity;
     const args = item.entry as unknown as Record<string, unknown>;
-    // An identity field the entry leaves out (Vault's namespace in the root namespace) names nothing.
-    return fields.filter((f) => args[f] !== undefined).map((f) => `${f}=${String(args[f])}`).join(" ");
+    // An identity field the entry does not carry (Vault's namespace in the root namespace, AWS's account in a map without accounts) is left out.
+    const fields = kindOf(item).identity.filter((f) => args[f] !== undefined);
+    return fields.map((f) => `${f}=${String(args[f])}`).join(" ");
 }
 
 const key = (type: string, name: string) => `${type}::${name}`;

@@ -101,6 +101,7 @@ interface Request {
     getDeletebeforereplace(): boolean;
     getDependenciesList(): string[];
     getImportid(): string;
+    getProvider(): string;
     getAliasesList(): { getUrn(): string; hasSpec(): boolean; getSpec(): { getName(): string; getType(): string; getParenturn(): string; getNoparent(): boolean } | undefined }[];
 }
 
@@ -165,6 +166,7 @@ export async function runAsLanguageHost(options: HostOptions): Promise<HostRun> 
                         return urnOf(aliasParent, spec.getType() || type, spec.getName() || request.getName());
                     }),
                     importId: request.getImportid(),
+                    provider: request.getProvider(),
                 });
             }
             const response = new resourceProto.RegisterResourceResponse();

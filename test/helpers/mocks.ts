@@ -22,18 +22,20 @@ export interface Registered {
     readonly aliases: readonly string[];
     /** The import option ("" for none). */
     readonly importId: string;
+    /** The explicit provider reference (`<provider URN>::<id>`; "" for the default provider). */
+    readonly provider: string;
 }
 
 /** The mock account all ARNs use; maps in tests that compare with the plan set aws.accountId to it. */
 export const MOCK_ACCOUNT = "111111111111";
 
 /** Outputs the real providers compute, imitated from inputs. */
-export function computed(type: string, inputs: Record<string, any>): Record<string, unknown> {
+export function computed(type: string, inputs: Record<string, any>, account = MOCK_ACCOUNT): Record<string, unknown> {
     switch (type) {
         case "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
-            return { arn: `arn:aws:iam::${MOCK_ACCOUNT}:oidc-provider/${String(inputs.url).replace(/^https:\/\//, "")}` };
+            return { arn: `arn:aws:iam::${account}:oidc-provider/${String(inputs.url).replace(/^https:\/\//, "")}` };
         case "aws:iam/role:Role":
-            return { arn: `arn:aws:iam::${MOCK_ACCOUNT}:role${inputs.path ?? "/"}${inputs.name}` };
+            return { arn: `arn:aws:iam::${account}:role${inputs.path ?? "/"}${inputs.name}` };
         case "vault:jwt/authBackend:AuthBackend":
             return { accessor: `auth_jwt_${inputs.path}` };
         case "aws:s3/bucket:Bucket":
@@ -77,6 +79,7 @@ interface Request {
     getParent(): string;
     getAliasesList(): { getUrn(): string; hasSpec(): boolean; getSpec(): AliasSpec | undefined }[];
     getImportid(): string;
+    getProvider(): string;
 }
 
 /**
@@ -156,6 +159,7 @@ export async function runCatching<T>(
     program: () => T,
     options: MockOptions = {},
 ): Promise<({ result: T } | { error: unknown }) & { resources: Registered[]; reads: Read[] }> {
+    const accounts = new Map<string, string>();
     await pulumi.runtime.setMocks(
         {
             newResource(args) {
@@ -164,7 +168,12 @@ export async function runCatching<T>(
                     const name = String(args.inputs.name);
                     return { id: name, state: { name, outputs: options.stacks?.[name] ?? {}, secretOutputNames: [] } };
                 }
-                return { id: `${args.name}-id`, state: { ...args.inputs, ...computed(args.type, args.inputs) } };
+                if (args.type === "pulumi:providers:aws") {
+                    // An explicit AWS provider acts in the account it allows (its resources' ARNs name it).
+                    accounts.set(`${args.name}-id`, JSON.parse(String(args.inputs.allowedAccountIds ?? "[]"))[0] ?? MOCK_ACCOUNT);
+                }
+                const account = args.provider !== undefined ? accounts.get(args.provider.slice(args.provider.lastIndexOf("::") + 2)) : undefined;
+                return { id: `${args.name}-id`, state: { ...args.inputs, ...computed(args.type, args.inputs, account) } };
             },
             call(args) {
                 return args.inputs;
@@ -180,7 +189,7 @@ export async function runCatching<T>(
     const light: Registered[] = [];
     monitor.registerResource = (request, callback) => {
         if (options.light === true) {
-            light.push({ type: request.getType(), name: request.getName(), custom: request.getCustom(), inputs: {}, urn: "", protect: false, deleteBeforeReplace: false, dependencies: [], parent: "", aliases: [], importId: "" });
+            light.push({ type: request.getType(), name: request.getName(), custom: request.getCustom(), inputs: {}, urn: "", protect: false, deleteBeforeReplace: false, dependencies: [], parent: "", aliases: [], importId: "", provider: "" });
         } else {
             requests.push(request);
         }
@@ -224,6 +233,7 @@ export async function runCatching<T>(
             parent: request.getParent(),
             aliases: aliasUrns(request),
             importId: request.getImportid(),
+            provider: request.getProvider(),
         };
     });
     return { ...outcome, resources, reads };

@@ -18,6 +18,15 @@ function received(resource: Registered): Record<string, unknown> {
             inputs[key] = JSON.parse(inputs[key] as string);
         }
     }
+    if (resource.type === "pulumi:providers:aws") {
+        // The SDK sends a provider's lists as JSON text and adds its defaults (@pulumi/aws provider.js: skipCredentialsValidation false, skipRegionValidation true).
+        for (const [key, value] of Object.entries(inputs)) {
+            inputs[key] = typeof value === "string" && /^[[{]/.test(value) ? JSON.parse(value) : value;
+        }
+        assert.deepEqual([inputs.skipCredentialsValidation, inputs.skipRegionValidation], ["false", "true"]);
+        delete inputs.skipCredentialsValidation;
+        delete inputs.skipRegionValidation;
+    }
     return inputs;
 }
 

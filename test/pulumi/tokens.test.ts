@@ -19,6 +19,8 @@ describe("resource type tokens", () => {
             [AWS.role, aws.iam.Role as never],
             [AWS.rolePolicyAttachment, aws.iam.RolePolicyAttachment as never],
             [AWS.rolePolicy, aws.iam.RolePolicy as never],
+            // A provider's URN type is pulumi:providers:<package> (sdk/nodejs/resource.ts ProviderResource); its class's __pulumiType is the package.
+            [AWS.provider, { __pulumiType: `pulumi:providers:${(aws.Provider as unknown as { __pulumiType: string }).__pulumiType}` }],
             [GCP.pool, gcp.iam.WorkloadIdentityPool as never],
             [GCP.provider, gcp.iam.WorkloadIdentityPoolProvider as never],
             [GCP.serviceAccount, gcp.serviceaccount.Account as never],

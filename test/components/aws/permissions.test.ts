@@ -7,7 +7,7 @@
 import { strict as assert } from "node:assert";
 import { planMap } from "../../../src/features";
 import { IAM_ACTIONS, IamAction, PROVIDER_CALLS, ProviderCall, changes } from "../../../components/aws/permissions";
-import { AWS_ROLE_INFORMATIONAL, OidcProviderEntrySchema, RoleEntrySchema, RolePolicyAttachmentEntrySchema, RolePolicyEntrySchema } from "../../../components/aws/plan-schema";
+import { AWS_INFORMATIONAL, AWS_ROLE_INFORMATIONAL, OidcProviderEntrySchema, RoleEntrySchema, RolePolicyAttachmentEntrySchema, RolePolicyEntrySchema } from "../../../components/aws/plan-schema";
 import { Caller, Decision, Policy, Request, Values, decide, roleSession } from "../../helpers/iam";
 import { clone, devMap } from "../../helpers/maps";
 
@@ -73,7 +73,7 @@ describe("the deployer's AWS permissions, evaluated", () => {
         it("covers every argument the plan sets: an update row, or a replacement", () => {
             const entries = { role: RoleEntrySchema, rolePolicy: RolePolicyEntrySchema, rolePolicyAttachment: RolePolicyAttachmentEntrySchema, oidcProvider: OidcProviderEntrySchema } as const;
             for (const [resource, schema] of Object.entries(entries)) {
-                const informational: readonly string[] = resource === "role" ? AWS_ROLE_INFORMATIONAL : [];
+                const informational: readonly string[] = resource === "role" ? AWS_ROLE_INFORMATIONAL : AWS_INFORMATIONAL;
                 const args = Object.keys(schema.shape).filter((key) => key !== "resource" && !informational.includes(key));
                 const covered = PROVIDER_CALLS.filter((c) => c.resource === resource && (c.operation === "update" || c.operation === "replace")).flatMap((c) => c.arguments ?? []);
                 assert.deepEqual([...new Set(covered)].sort(), args.sort(), resource);
