@@ -112,7 +112,7 @@ describe("policy pack: the compiled entry under the real @pulumi/policy server",
             declared,
             POLICIES.map((p) => ({ name: p.name, level: p.enforcementLevel, config: JSON.parse(JSON.stringify(p.configSchema.properties)) })),
         );
-        assert.equal(declared.length, 19);
+        assert.equal(declared.length, 20);
     });
 
     it("Analyze: a sub pattern over every project is refused (description, then the rule's message); the literal under StringEquals passes; the others say why they do not apply", async () => {
