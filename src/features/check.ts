@@ -21,6 +21,8 @@ export interface CheckResult {
     readonly warnings: readonly Warning[];
     /** The plan, when there are no problems. */
     readonly plan?: Plan;
+    /** The loosenings in effect (each also a warning), when there are no problems. */
+    readonly loosenings?: readonly Loosening[];
 }
 
 export interface CheckOptions {
@@ -255,7 +257,7 @@ export function checkMap(raw: Readonly<Record<string, unknown>>, options: CheckO
         plan.loosenings = sortFindings(outside.map((l) => ({ path: formatPath(l.segments), message: "", effect: l.effect, reason: l.reason }))).map(({ path, effect, reason }) => ({ path, effect, reason }));
     }
     plan.warnings = warnings.map(({ path, message }) => ({ path, message }));
-    return { problems, warnings, plan: plan as Plan };
+    return { problems, warnings, plan: plan as Plan, loosenings: findings.loosenings };
 }
 
 /** The plan of a valid map; throws MapValidationError listing every problem otherwise. */
