@@ -146,6 +146,34 @@ describe("the CLI", () => {
             assert.deepEqual(ok.summary, { projects: 2, grants: 4, deployer: true, problems: 0, warnings: 9, acknowledged: 5 });
         });
 
+        it("one mistake, one message: a secure: value, an unquoted 012... and protected: yes each give one problem, whose fix the next run accepts", () => {
+            const head = "config:\n  gitlab-federation:gitlab:\n    url: https://gitlab.example.com\n  gitlab-federation:vault:\n    audience: https://vault.example.com\n";
+            const cases: [string, string][] = [
+                [
+                    "  gitlab-federation:aws:\n    accountId: 012345678901\n",
+                    'Pulumi.x.yaml:7:5: gitlab-federation:aws.accountId: must be a string, got 12345678901. The AWS account (quoted, 12 digits). Optional: lets the plan show real ARNs. (YAML read the unquoted 012345678901 as the number 12345678901; write "012345678901" in quotes if you meant the text)',
+                ],
+                [
+                    "  gitlab-federation:projects:\n    a/b:\n      id: 1\n      grants:\n        g:\n          ref: main\n          protected: yes\n          vault:\n            read: [a/b]\n",
+                    'Pulumi.x.yaml:12:11: gitlab-federation:projects["a/b"].grants.g.protected: must be true or false, got "yes". Require a protected branch or tag (ref_protected). Default true; false lets any push to a matching ref through.',
+                ],
+                [
+                    "  gitlab-federation:aws:\n    accountId:\n      secure: v1:abc\n",
+                    "Pulumi.x.yaml:7:5: gitlab-federation:aws.accountId: is a secret (secure:) value; the project map holds no secrets (ids, paths and names are not secret), so write it in plain text",
+                ],
+            ];
+            const projects = "  gitlab-federation:projects:\n    a/b:\n      id: 1\n      grants:\n        g:\n          ref: main\n          vault:\n            read: [a/b]\n";
+            for (const [tail, problem] of cases) {
+                const text = `${head}${tail}${tail.includes("projects:") ? "" : projects}`;
+                const run = cli(["validate", "-s", "x"], { cwd: directoryWith({ "Pulumi.x.yaml": text }) });
+                assert.deepEqual({ status: run.status, stderr: run.stderr }, { status: 1, stderr: `Pulumi.x.yaml: the gitlab-federation project map has 1 problem:\n${problem}\n` }, tail);
+            }
+            // The suggested fixes, applied, are accepted (no problem left at those paths).
+            const fixed = `${head}  gitlab-federation:aws:\n    accountId: "012345678901"\n  gitlab-federation:projects:\n    a/b:\n      id: 1\n      grants:\n        g:\n          ref: main\n          protected: true\n          vault:\n            read: [a/b]\n`;
+            const run = cli(["validate", "-s", "x"], { cwd: directoryWith({ "Pulumi.x.yaml": fixed }) });
+            assert.equal(run.status, 0, run.stderr);
+        });
+
         it("YAML syntax errors are an invalid map (exit 1), with their position", () => {
             const directory = directoryWith({ "Pulumi.x.yaml": "config:\n  gitlab-federation:gitlab: [\n" });
             const run = cli(["validate", "-s", "x"], { cwd: directory });
@@ -269,11 +297,20 @@ describe("the CLI", () => {
             assert.ok(!cli(["plan", "-s", "dev", "--color", "--no-color"]).stdout.includes(ESC), "--no-color wins");
         });
 
-        it("tables fit the width (COLUMNS): the widest column is cut with …", () => {
-            const lines = cli(["plan", "-s", "dev"], { env: { COLUMNS: "100" } }).stdout.split("\n");
+        it("tables fit the width (COLUMNS): cells wrap onto the next lines, nothing is cut", () => {
+            const run = cli(["plan", "-s", "dev"], { env: { COLUMNS: "80" } });
+            const lines = run.stdout.split("\n");
             const table = lines.slice(3, 8);
-            assert.ok(table.every((l) => l.length <= 100), table.join("\n"));
-            assert.ok(table.some((l) => l.includes("…")));
+            assert.ok(table.every((l) => l.length <= 80), table.join("\n"));
+            assert.ok(!run.stdout.includes("…"));
+            // The cells the issue found cut at 80 columns are there, whole or wrapped after a separator.
+            assert.deepEqual(lines.slice(5, 9), [
+                "platform/api  42  deploy   branch main,  platform-api-  platform/api/  5m / 10m",
+                "                           protected,    -deploy        production",
+                "                           environment",
+                "                           production",
+            ]);
+            assert.ok(lines.some((l) => l.endsWith("roles/storage.")) && lines.some((l) => l.endsWith("objectAdmin")), run.stdout);
         });
 
         it("schema prints the map's JSON Schema, or a whole stack file's", () => {
