@@ -40,10 +40,10 @@ ${STACK_HELP}
         }
         const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
         const { acknowledged, others } = acknowledgedWarnings(loaded);
-        const verbose = context.values.verbose === true || acknowledged.length === 0;
-        const folded = verbose ? "" : ` (${acknowledged.length} acknowledged with a reason, not printed: --verbose prints them)`;
+        const printAll = context.values.verbose === true || acknowledged.length === 0;
+        const folded = printAll ? "" : ` (${acknowledged.length} acknowledged with a reason, not printed: --verbose prints them)`;
         context.io.stdout(`${loaded.source.label}: valid: ${describeCounts(plan)}, ${plural(plan.warnings.length, "warning")}${folded}\n`);
-        printWarnings(context, loaded, verbose ? [...acknowledged, ...others] : others);
+        printWarnings(context, loaded, printAll ? [...acknowledged, ...others] : others);
         return EXIT.ok;
     },
 };
