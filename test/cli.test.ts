@@ -206,7 +206,8 @@ describe("the CLI", () => {
             assert.equal(run.stdout, `${process.cwd()}/Pulumi.dev.yaml: valid: 2 projects, 4 grants, the deployer, 9 warnings (5 acknowledged with a reason, not printed: --verbose prints them)\n`);
         });
 
-        it("options before the command, as git and pulumi allow: -C <dir> validate, --stack dev plan, -s dev --json validate", () => {
+        it("options before the command, as git and pulumi allow: -C <dir> validate, --stack dev plan, -s dev --json validate", function () {
+            this.timeout(120_000); // many CLI runs: slow on a loaded machine
             const directory = directoryWith({});
             const cases: [string[], string[]][] = [
                 [["-C", process.cwd(), "validate", "-s", "dev"], ["validate", "-C", process.cwd(), "-s", "dev"]],
@@ -231,7 +232,8 @@ describe("the CLI", () => {
     });
 
     describe("usage", () => {
-        it("usage errors print one line and a pointer to help, exit 2", () => {
+        it("usage errors print one line and a pointer to help, exit 2", function () {
+            this.timeout(120_000); // many CLI runs: slow on a loaded machine
             const cases: [string[], string][] = [
                 [["valdate", "-s", "dev"], 'gitlab-federation: unknown command "valdate" (did you mean validate?)\nRun \'gitlab-federation --help\' for usage.\n'],
                 [["plan", "-s", "dev", "--jsno"], "gitlab-federation: unknown option --jsno for plan (did you mean --json?)\nRun 'gitlab-federation help plan' for usage.\n"],
