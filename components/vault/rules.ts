@@ -7,19 +7,24 @@ const q = JSON.stringify;
 
 const SECRET_SEGMENT = /^[A-Za-z0-9_@-][A-Za-z0-9._@-]*$/;
 
+/** `; write "<fixed>"` when the fixed prefix is itself valid; nothing when it is not (a fix the next run refuses helps no one). */
+function writeInstead(fixed: string): string {
+    return secretPrefixProblem(fixed) === undefined ? `; write ${q(fixed)}` : "";
+}
+
 /** A secret prefix under the KV v2 mount that a grant may read (and list below). */
 export function secretPrefixProblem(prefix: string): string | undefined {
     if (prefix === "") {
         return `must not be empty: name a folder under the KV mount, e.g. "platform/api/production"`;
     }
     if (prefix.startsWith("/")) {
-        return `must be relative to the KV mount, without a leading "/" (got ${q(prefix)}); write ${q(prefix.replace(/^\/+/, ""))}`;
+        return `must be relative to the KV mount, without a leading "/" (got ${q(prefix)})${writeInstead(prefix.replace(/^\/+|\/+$/g, ""))}`;
     }
     if (prefix.includes("*") || prefix.includes("+")) {
         return `wildcards are not allowed (got ${q(prefix)}): a prefix already grants everything below it ("a/b" covers "a/b/*"), a trailing "*" would also match siblings such as "a/b-other", and a "*" mid-path is a literal in Vault policies; name the folder itself`;
     }
     if (prefix.endsWith("/")) {
-        return `must not end with "/" (got ${q(prefix)}); write ${q(prefix.replace(/\/+$/, ""))}: the policy already covers everything below it`;
+        return `must not end with "/" (got ${q(prefix)})${writeInstead(prefix.replace(/\/+$/, ""))}: the policy already covers everything below it`;
     }
     const segments = prefix.split("/");
     if (segments.some((s) => s === "" || s === "." || s === "..")) {

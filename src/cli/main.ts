@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { suggest } from "../core/parse";
-import { Command, CommandContext, EXIT, UnreachableError, UnreadableError, UsageError, parseCommandArgs, single } from "./command";
+import { Command, CommandContext, EXIT, GLOBAL_OPTIONS, UnreachableError, UnreadableError, UsageError, parseCommandArgs, single } from "./command";
 import { access } from "./commands/access";
 import { ci } from "./commands/ci";
 import { mrNote } from "./commands/mr-note";
@@ -45,7 +45,7 @@ export function version(): string {
 
 export function usage(): string {
     const width = Math.max(...COMMANDS.map((c) => c.name.length));
-    return `usage: gitlab-federation <command> [options]
+    return `usage: gitlab-federation [options] <command> [options]
 
 Validate, plan and review a gitlab-federation project map offline.
 
@@ -76,8 +76,30 @@ function find(name: string): Command {
     return command;
 }
 
+/** Whether an option, as written before the command (`-C`, `--stack`), takes the next argument as its value in any command. */
+function takesValue(option: string): boolean {
+    const specs = [GLOBAL_OPTIONS, ...COMMANDS.map((c) => c.options)].flatMap((options) => Object.entries(options));
+    const long = option.startsWith("--") ? option.slice(2) : undefined;
+    return specs.some(([name, spec]) => spec.type === "string" && (long !== undefined ? name === long : option === `-${spec.short}`));
+}
+
+/**
+ * Options before the command go after it, as git and pulumi allow (`gitlab-federation -C dir validate`,
+ * `gitlab-federation --stack dev plan`): the command then parses them as its own, refusing those it does not take.
+ */
+export function commandFirst(argv: readonly string[]): readonly string[] {
+    let i = 0;
+    while (i < argv.length && argv[i]!.startsWith("-") && argv[i] !== "--" && !["-h", "--help", "-V", "--version"].includes(argv[i]!)) {
+        i += !argv[i]!.includes("=") && takesValue(argv[i]!) ? 2 : 1;
+    }
+    if (i === 0 || i >= argv.length) {
+        return argv;
+    }
+    return [argv[i]!, ...argv.slice(0, i), ...argv.slice(i + 1)];
+}
+
 async function dispatch(argv: readonly string[], io: Io): Promise<number> {
-    const [first, ...rest] = argv;
+    const [first, ...rest] = commandFirst(argv);
     if (first === undefined || first === "--help" || first === "-h") {
         (first === undefined ? io.stderr : io.stdout)(usage());
         return first === undefined ? EXIT.usage : EXIT.ok;
@@ -87,7 +109,7 @@ async function dispatch(argv: readonly string[], io: Io): Promise<number> {
         return EXIT.ok;
     }
     if (first.startsWith("-")) {
-        throw new UsageError(`options go after the command: gitlab-federation <command> ${first} ...`);
+        throw new UsageError(`no command after ${argv.join(" ")}: gitlab-federation [options] <command> [options]`);
     }
     if (first === "help") {
         if (rest.length > 1) {

@@ -1,5 +1,6 @@
 /** How the CLI prints problems and warnings: `file:line:column: path: message`, or JSON. */
 import { createHash } from "node:crypto";
+import { Warning, isAcknowledged } from "../core/findings";
 import { planCounts } from "../features/render";
 import type { CommandContext } from "./command";
 import { LoadedMap, Located, locateAll, problemsOf } from "./load";
@@ -19,31 +20,50 @@ export function byPosition(a: Located, b: Located): number {
     return (a.line ?? Infinity) - (b.line ?? Infinity) || (a.column ?? 0) - (b.column ?? 0) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
 }
 
+/** Findings with their positions, in file order (the order every report prints them in). */
+export function inFileOrder(loaded: LoadedMap, findings: Parameters<typeof locateAll>[1]): Located[] {
+    return locateAll(loaded, findings).sort(byPosition);
+}
+
 /** Prints every problem of an invalid map to stderr, in file order, with a count first. */
 export function printProblems(context: CommandContext, loaded: LoadedMap): void {
-    const problems = locateAll(loaded, problemsOf(loaded)).sort(byPosition);
+    const problems = inFileOrder(loaded, problemsOf(loaded));
     const n = problems.length;
     context.io.stderr(
         `${context.style.error(`${loaded.source.label}: the gitlab-federation project map has ${n === 1 ? "1 problem" : `${n} problems`}:`)}\n${problems.map((p) => locatedLine(context, loaded, p)).join("\n")}\n`,
     );
 }
 
-/** Prints the warnings of a valid map to stderr. */
-export function printWarnings(context: CommandContext, loaded: LoadedMap): void {
-    for (const warning of locateAll(loaded, loaded.result?.warnings ?? []).sort(byPosition)) {
+/** A valid map's warnings that are loosenings it acknowledges with a reason, and the others. */
+export function acknowledgedWarnings(loaded: LoadedMap): { acknowledged: readonly Warning[]; others: readonly Warning[] } {
+    const warnings = loaded.result?.warnings ?? [];
+    const loosenings = loaded.result?.loosenings ?? [];
+    return { acknowledged: warnings.filter((w) => isAcknowledged(w, loosenings)), others: warnings.filter((w) => !isAcknowledged(w, loosenings)) };
+}
+
+/** Prints a valid map's warnings to stderr, in file order. */
+export function printWarnings(context: CommandContext, loaded: LoadedMap, warnings: readonly Warning[]): void {
+    for (const warning of inFileOrder(loaded, warnings)) {
         context.io.stderr(`${context.style.warning("warning:")} ${locatedLine(context, loaded, warning)}\n`);
     }
 }
 
-/** The machine-readable report of `validate --json` (and of `plan --json` on an invalid map). */
+/**
+ * The machine-readable report of `validate --json` (and of `plan --json` on an invalid map): findings
+ * in file order; the summary counts the plan's projects, grants and deployer (a valid map), its problems, its
+ * warnings and, of those, the loosenings the map acknowledges with a reason.
+ */
 export function jsonReport(loaded: LoadedMap): Record<string, unknown> {
     const plan = loaded.result?.plan;
+    const problems = inFileOrder(loaded, problemsOf(loaded));
+    const warnings = inFileOrder(loaded, loaded.result?.warnings ?? []);
+    const { acknowledged } = acknowledgedWarnings(loaded);
     return {
         file: loaded.source.label,
         valid: plan !== undefined,
-        ...(plan !== undefined ? { summary: { ...planCounts(plan), warnings: plan.warnings.length } } : {}),
-        problems: locateAll(loaded, problemsOf(loaded)).map(jsonItem),
-        warnings: locateAll(loaded, loaded.result?.warnings ?? []).map(jsonItem),
+        summary: { ...(plan !== undefined ? planCounts(plan) : {}), problems: problems.length, warnings: warnings.length, acknowledged: acknowledged.length },
+        problems: problems.map(jsonItem),
+        warnings: warnings.map(jsonItem),
     };
 }
 
@@ -59,8 +79,8 @@ function jsonItem(item: Located): { path: string; line: number | null; column: n
  */
 export function codeQualityReport(loaded: LoadedMap): Record<string, unknown>[] {
     const items = [
-        ...locateAll(loaded, problemsOf(loaded)).map((item) => ({ item, severity: "major" })),
-        ...locateAll(loaded, loaded.result?.warnings ?? []).map((item) => ({ item, severity: "minor" })),
+        ...inFileOrder(loaded, problemsOf(loaded)).map((item) => ({ item, severity: "major" })),
+        ...inFileOrder(loaded, loaded.result?.warnings ?? []).map((item) => ({ item, severity: "minor" })),
     ];
     const path = loaded.source.label;
     return items.map(({ item, severity }) => ({

@@ -92,8 +92,18 @@ export class Findings {
     /** A loosening in effect, at the field that asks for it: recorded, and warned as `<effect>: "<reason>"`. */
     loosen(segments: readonly PathSegment[], effect: string, reason: string): void {
         this.loosenings.push({ segments, effect, reason });
-        this.warn(segments, `${effect}: ${JSON.stringify(reason)}`);
+        this.warn(segments, looseningMessage({ effect, reason }));
     }
+}
+
+/** A loosening's warning: `<effect>: "<reason>"`. */
+export function looseningMessage(loosening: Pick<Loosening, "effect" | "reason">): string {
+    return `${loosening.effect}: ${JSON.stringify(loosening.reason)}`;
+}
+
+/** Whether a warning is a loosening's (one the map acknowledges with a reason). */
+export function isAcknowledged(warning: Warning, loosenings: readonly Loosening[]): boolean {
+    return loosenings.some((l) => formatPath(l.segments) === warning.path && looseningMessage(l) === warning.message);
 }
 
 /** Plain code-unit comparison: deterministic across locales. */

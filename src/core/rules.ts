@@ -151,10 +151,11 @@ export function httpsUrlProblem(value: string, what: string, whyTls = "GitLab's 
     if (!HOST.test(url.hostname)) {
         return `must name a host of letters, digits, "-" and "." (or an IP address), got ${q(url.hostname)} in ${q(value)}`;
     }
-    if (value.endsWith("/")) {
-        return `must not end with "/" (got ${q(value)}); write ${q(value.replace(/\/+$/, ""))}: ${what}`;
-    }
     const canonical = `${url.protocol}//${url.host}${url.pathname === "/" ? "" : url.pathname}`;
+    if (value.endsWith("/")) {
+        // The fix is the canonical form too, so the next run accepts it ("https://GitLab.example.com/").
+        return `must not end with "/" (got ${q(value)}); write ${q(canonical.replace(/\/+$/, ""))}: ${what}`;
+    }
     if (canonical !== value) {
         return `must be written exactly as ${q(canonical)} (got ${q(value)}): ${what}`;
     }

@@ -9,7 +9,7 @@ import { ResolvedGrant, resolveGrants } from "../core/model";
 import { ParsedMap, parseMap } from "../core/parse";
 import type { DeployerConfig, ShardingConfig } from "../core/schema";
 import { shardKey, shardOf } from "../core/shard";
-import { keyProblem } from "../stack-file/config";
+import { SECRET_MESSAGE, keyProblem } from "../stack-file/config";
 import type { AnyTarget, PlanContext, PlannedGrant, TargetPlanResult } from "../../components/target";
 import { mapDefinition } from "./map-schema";
 import type { GrantSummary, Plan } from "./plan-schema";
@@ -21,6 +21,8 @@ export interface CheckResult {
     readonly warnings: readonly Warning[];
     /** The plan, when there are no problems. */
     readonly plan?: Plan;
+    /** The loosenings in effect (each also a warning), when there are no problems. */
+    readonly loosenings?: readonly Loosening[];
 }
 
 export interface CheckOptions {
@@ -206,13 +208,27 @@ export function providerConfigProblems(providerConfig: Readonly<Record<string, u
 }
 
 /**
+ * One mistake, one message: a value the stack-file reader refused is not refused again by the
+ * map's types. A secret (secure:) keeps the reader's message (the types' "must be a string, got
+ * {secure: ...}" says less); a value two YAML readers see differently (`protected: yes`, an
+ * unquoted `012...`) keeps the types' message, which says what is allowed (and, where YAML's
+ * reading explains it, how YAML read it), so its fix is one the next run accepts.
+ */
+function oneMessagePerValue(read: readonly Problem[], parsed: readonly Problem[]): Problem[] {
+    const secrets = new Set(read.filter((p) => p.message === SECRET_MESSAGE).map((p) => p.path));
+    const typeErrors = new Set(parsed.filter((p) => p.message.startsWith("must be")).map((p) => p.path));
+    return [...read.filter((p) => secrets.has(p.path) || !typeErrors.has(p.path)), ...parsed.filter((p) => !(secrets.has(p.path) && p.message.startsWith("must be")))];
+}
+
+/**
  * Validates the map and, if it is valid, plans it. `raw` maps the config keys without the
  * `gitlab-federation:` namespace (gitlab, vault, aws, gcp, projects) to their values.
  */
 export function checkMap(raw: Readonly<Record<string, unknown>>, options: CheckOptions = {}): CheckResult {
     const findings = new Findings();
-    findings.problems.push(...(options.readProblems ?? []), ...providerConfigProblems(options.providerConfig ?? {}, raw));
+    findings.problems.push(...providerConfigProblems(options.providerConfig ?? {}, raw));
     const parsed = parseMap(raw, mapDefinition(), findings);
+    findings.problems.splice(0, findings.problems.length, ...oneMessagePerValue(options.readProblems ?? [], findings.problems));
     const grants = resolveGrants(
         parsed,
         targets().map((t) => ({ key: t.key, hint: t.map.grantHint })),
@@ -255,7 +271,7 @@ export function checkMap(raw: Readonly<Record<string, unknown>>, options: CheckO
         plan.loosenings = sortFindings(outside.map((l) => ({ path: formatPath(l.segments), message: "", effect: l.effect, reason: l.reason }))).map(({ path, effect, reason }) => ({ path, effect, reason }));
     }
     plan.warnings = warnings.map(({ path, message }) => ({ path, message }));
-    return { problems, warnings, plan: plan as Plan };
+    return { problems, warnings, plan: plan as Plan, loosenings: findings.loosenings };
 }
 
 /** The plan of a valid map; throws MapValidationError listing every problem otherwise. */

@@ -7,6 +7,8 @@
 import { z } from "zod";
 import { CONTRACT_SCHEMA_VERSION, Contract, contractMajor } from "../contract/contract";
 import { targets } from "../../components";
+import { Findings, PathSegment, show } from "../core/findings";
+import { parseWith } from "../core/parse";
 import type { AnyTarget } from "../../components/target";
 import type { GrantSummary, Plan } from "./plan-schema";
 
@@ -92,19 +94,24 @@ function grantContractOf(plan: Plan, g: GrantSummary): Record<string, unknown> {
  * A major version this package does not know is refused, not guessed at.
  */
 export function readContract(value: unknown, source: string): { contract: Contract } | { problems: string[] } {
+    const expected = "a JSON object with schemaVersion, gitlabUrl and grants, as pulumi stack output contract --json prints it";
     if (typeof value !== "object" || value === null || Array.isArray(value)) {
-        return { problems: [`${source} is not a gitlab-federation contract (a JSON object with schemaVersion, gitlabUrl and grants)`] };
+        return { problems: [`${source} is not a gitlab-federation contract: expected ${expected}, got ${Array.isArray(value) ? "an array" : show(value)}`] };
     }
     const version = (value as { schemaVersion?: unknown }).schemaVersion;
+    if (version === undefined && "contract" in value) {
+        return { problems: [`${source} holds a stack's outputs (pulumi stack output --json), not its contract: give pulumi stack output contract --json`] };
+    }
     const major = contractMajor(version);
     if (major !== undefined && major !== contractMajor(CONTRACT_SCHEMA_VERSION)) {
         return { problems: [`${source} has contract schemaVersion ${String(version)}; this gitlab-federation reads ${contractMajor(CONTRACT_SCHEMA_VERSION)}.x: use a gitlab-federation release that reads ${major}.x`] };
     }
-    const parsed = ContractSchema().safeParse(value);
-    if (!parsed.success) {
-        return {
-            problems: parsed.error.issues.map((issue) => `${source}: ${issue.path.length > 0 ? issue.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("").slice(1) : "(top)"}: ${issue.message}`),
-        };
+    // Read as the map is: each problem says what was expected (the field's description) and what it got.
+    const findings = new Findings();
+    const contract = parseWith(ContractSchema(), value, [], findings);
+    if (contract === undefined) {
+        const where = (segments: readonly PathSegment[]) => (segments.length > 0 ? segments.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("").slice(1) : "(top)");
+        return { problems: findings.problems.map((problem) => `${source}: ${where(problem.segments)}: ${problem.message}`) };
     }
-    return { contract: parsed.data as Contract };
+    return { contract: contract as Contract };
 }

@@ -1,6 +1,6 @@
 /**
  * The plan as text for people: what each grant gives, per target, and the warnings. Tables can be
- * fitted to a terminal width (the widest column is cut first) and coloured; both are the CLI's
+ * fitted to a terminal width (the widest column is narrowed first, its cells wrapped) and coloured; both are the CLI's
  * choice, so the default output is plain and complete.
  */
 import { targets } from "../../components";
@@ -8,7 +8,7 @@ import type { GrantSummary, Plan } from "./plan-schema";
 import { planEntries } from "./resources";
 
 export interface RenderOptions {
-    /** Fit tables to this many columns (cutting the widest column with "…"); default: no limit. */
+    /** Fit tables to this many columns (wrapping the widest column's cells); default: no limit. */
     readonly width?: number;
     /** Wraps headings and warnings in terminal colours; default: none. */
     readonly style?: Style;
@@ -22,7 +22,7 @@ export interface Style {
 
 const PLAIN: Style = { heading: (t) => t, header: (t) => t, warning: (t) => t };
 
-/** Cuts the widest column (by one character at a time) until every line fits in `width`. */
+/** Narrows the widest column (by one character at a time) until every line fits in `width`. */
 function fitWidths(widths: number[], width: number): number[] {
     const fitted = [...widths];
     const total = () => fitted.reduce((a, b) => a + b, 0) + 2 * (fitted.length - 1);
@@ -36,16 +36,41 @@ function fitWidths(widths: number[], width: number): number[] {
     return fitted;
 }
 
-function cell(text: string, width: number): string {
-    return text.length > width ? `${text.slice(0, width - 1)}…` : text.padEnd(width);
+/** Where a line of at most `width` characters of `text` ends: at the last space, or after the last "," "/" ":" "|" "-" "." that fits; at `width` when none does. */
+function breakAt(text: string, width: number): number {
+    for (let j = width; j > 0; j--) {
+        if (text[j] === " " || /[,/:|.-]/.test(text[j - 1]!)) {
+            return j;
+        }
+    }
+    return width;
 }
 
-/** Left-aligned columns, two spaces apart; trailing spaces trimmed. */
+/**
+ * A cell's text in lines of at most `width` characters, nothing cut (a reviewer must read every ref,
+ * path and role): broken at a space or after a separator where one fits.
+ */
+export function wrapCell(text: string, width: number): string[] {
+    const lines: string[] = [];
+    let rest = text;
+    while (rest.length > width) {
+        const cut = breakAt(rest, width);
+        lines.push(rest.slice(0, cut).trimEnd());
+        rest = rest.slice(cut).trimStart();
+    }
+    return [...lines, rest];
+}
+
+/** Left-aligned columns, two spaces apart; trailing spaces trimmed; a cell wider than its column continues on the next lines. */
 export function table(header: readonly string[], rows: readonly (readonly string[])[], width = Infinity, style: Style = PLAIN): string {
     const natural = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
     const widths = Number.isFinite(width) ? fitWidths(natural, width) : natural;
-    const line = (cells: readonly string[]) => cells.map((c, i) => cell(c, widths[i]!)).join("  ").trimEnd();
-    return [style.header(line(header)), ...rows.map(line)].join("\n");
+    const lines = (cells: readonly string[]): string => {
+        const wrapped = cells.map((c, i) => wrapCell(c, widths[i]!));
+        const height = Math.max(...wrapped.map((w) => w.length));
+        return Array.from({ length: height }, (_, k) => wrapped.map((w, i) => (w[k] ?? "").padEnd(widths[i]!)).join("  ").trimEnd()).join("\n");
+    };
+    return [style.header(lines(header)), ...rows.map(lines)].join("\n");
 }
 
 function count(n: number, word: string): string {

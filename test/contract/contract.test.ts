@@ -128,10 +128,36 @@ describe("the output contract", () => {
             assert.deepEqual(readContract({ schemaVersion: "2.0", gitlabUrl: "x", grants: {} }, "contract.json"), {
                 problems: ["contract.json has contract schemaVersion 2.0; this gitlab-federation reads 1.x: use a gitlab-federation release that reads 2.x"],
             });
-            assert.deepEqual(readContract([], "-"), { problems: ["- is not a gitlab-federation contract (a JSON object with schemaVersion, gitlabUrl and grants)"] });
+            const expected = "expected a JSON object with schemaVersion, gitlabUrl and grants, as pulumi stack output contract --json prints it";
+            assert.deepEqual(readContract([], "-"), { problems: [`- is not a gitlab-federation contract: ${expected}, got an array`] });
+            assert.deepEqual(readContract(3, "-"), { problems: [`- is not a gitlab-federation contract: ${expected}, got 3`] });
             const broken = clone(contractOf(planMap(DEV))) as Json;
             delete broken.grants["platform/web"].deploy.vault.roleName;
-            assert.deepEqual(readContract(broken, "c.json"), { problems: ["c.json: grants.platform/web.deploy.vault.roleName: Invalid input: expected string, received undefined"] });
+            assert.deepEqual(readContract(broken, "c.json"), { problems: ["c.json: grants.platform/web.deploy.vault.roleName: is required but missing. The grant's role (VAULT_AUTH_ROLE)."] });
+        });
+
+        it("says what was expected, not zod's words: a missing or mistyped field with its description, a stack's outputs for its contract", () => {
+            const contract = clone(contractOf(planMap(DEV))) as Json;
+            const mistyped = clone(contract) as Json;
+            mistyped.grants["platform/web"].deploy.projectId = 57;
+            delete mistyped.gitlabUrl;
+            assert.deepEqual(readContract(mistyped, "c.json"), {
+                problems: [
+                    "c.json: gitlabUrl: is required but missing. The GitLab instance whose ID tokens the stack trusts (their iss).",
+                    "c.json: grants.platform/web.deploy.projectId: must be a string, got 57. The GitLab project id the grant is bound to.",
+                ],
+            });
+            assert.deepEqual(readContract({ contract, grants: {} }, "-"), { problems: ["- holds a stack's outputs (pulumi stack output --json), not its contract: give pulumi stack output contract --json"] });
+            assert.deepEqual(readContract({}, "-"), {
+                problems: [
+                    '-: schemaVersion: is required but missing. "major.minor"; this schema describes major 1 (written: 1.0).',
+                    "-: gitlabUrl: is required but missing. The GitLab instance whose ID tokens the stack trusts (their iss).",
+                    "-: grants: is required but missing. grants[<project path>][<grant>].",
+                ],
+            });
+            for (const problems of [readContract(mistyped, "c.json"), readContract({}, "-")].map((r) => ("problems" in r ? r.problems : []))) {
+                assert.ok(problems.every((p) => !/Invalid input|expected \w+, received/.test(p)), problems.join("\n"));
+            }
         });
 
         it("contractMajor reads major.minor only", () => {

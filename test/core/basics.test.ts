@@ -1,4 +1,5 @@
 import { strict as assert } from "node:assert";
+import fc from "fast-check";
 import { durationProblem, formatDuration, parseDuration, vaultTuneDuration } from "../../src/core/duration";
 import { fitName, grantKey, pathSlug } from "../../src/core/names";
 import { awsRoleName } from "../../components/aws/names";
@@ -121,6 +122,35 @@ describe("value rules", () => {
         assert.notEqual(secretPrefixProblem('a"b'), undefined);
         assert.notEqual(secretPrefixProblem("a\nb"), undefined);
         assert.equal(secretPrefixProblem(""), 'must not be empty: name a folder under the KV mount, e.g. "platform/api/production"');
+    });
+
+    it("a suggested secret prefix is itself valid: both slashes go, and no fix is offered where the rest is refused too", () => {
+        assert.equal(secretPrefixProblem("/a/b/"), 'must be relative to the KV mount, without a leading "/" (got "/a/b/"); write "a/b"');
+        assert.equal(secretPrefixProblem("//a/b//"), 'must be relative to the KV mount, without a leading "/" (got "//a/b//"); write "a/b"');
+        assert.equal(secretPrefixProblem("/"), 'must be relative to the KV mount, without a leading "/" (got "/")');
+        assert.equal(secretPrefixProblem("/a/../b"), 'must be relative to the KV mount, without a leading "/" (got "/a/../b")');
+        assert.equal(secretPrefixProblem("a/../b/"), 'must not end with "/" (got "a/../b/"): the policy already covers everything below it');
+        assert.equal(secretPrefixProblem("data/"), 'must not end with "/" (got "data/"): the policy already covers everything below it');
+    });
+
+    it("property: applying a suggested fix (secret prefix, issuer URL) removes the problem, and the next run accepts the value", () => {
+        const suggested = (message: string | undefined) => (message === undefined ? undefined : /; write ("(?:[^"\\]|\\.)*")/.exec(message)?.[1]);
+        const what = "it must equal the iss claim of GitLab's ID tokens byte for byte";
+        fc.assert(
+            fc.property(fc.string({ unit: fc.constantFrom("a", "B", "/", ".", "-", "*", "data", "@", " "), maxLength: 12 }), (prefix) => {
+                const fix = suggested(secretPrefixProblem(prefix));
+                if (fix !== undefined) assert.equal(secretPrefixProblem(JSON.parse(fix) as string), undefined, `${prefix} -> ${fix}`);
+            }),
+            { numRuns: 2000 },
+        );
+        fc.assert(
+            fc.property(fc.constantFrom("https://", "https://a@", "http://"), fc.string({ unit: fc.constantFrom("g", "L", ".", "/", ":443", ":8", "-", "?"), minLength: 1, maxLength: 10 }), (scheme, rest) => {
+                const fix = suggested(httpsUrlProblem(`${scheme}${rest}`, what));
+                if (fix !== undefined) assert.equal(httpsUrlProblem(JSON.parse(fix) as string, what), undefined, `${scheme}${rest} -> ${fix}`);
+            }),
+            { numRuns: 2000 },
+        );
+        assert.equal(httpsUrlProblem("https://GitLab.example.com:443/", what), `must not end with "/" (got "https://GitLab.example.com:443/"); write "https://gitlab.example.com": ${what}`);
     });
 
     it("mount paths", () => {

@@ -1,11 +1,11 @@
 import { diffPlans } from "../../features/diff";
 import { descriptionChanges, diffJson, hasNews, renderDiffMarkdown, renderDiffText } from "../../features/diff-report";
 import { Command, CommandContext, EXIT, UsageError, single } from "../command";
-import { LoadedMap, STACK_HELP, STACK_OPTIONS, loadBase, loadText, locateAll, problemsOf, readSource, sourceOf } from "../load";
-import { locatedLine } from "../report";
+import { LoadedMap, STACK_HELP, STACK_OPTIONS, loadBase, loadText, problemsOf, readSource, sourceOf } from "../load";
+import { inFileOrder, locatedLine } from "../report";
 
 function printInvalid(context: CommandContext, side: string, loaded: LoadedMap): void {
-    const problems = locateAll(loaded, problemsOf(loaded));
+    const problems = inFileOrder(loaded, problemsOf(loaded));
     context.io.stderr(`${side} (${loaded.source.label}) is invalid: ${problems.length} ${problems.length === 1 ? "problem" : "problems"}:\n${problems.map((p) => locatedLine(context, loaded, p)).join("\n")}\n`);
 }
 

@@ -17,7 +17,7 @@ export const VAULT_TESTKIT: TargetTestkit = {
         fc.constantFrom([`${spec.project}/ci-${spec.grant}`], [`${spec.project}/ci-${spec.grant}`, `${spec.project}/ci-${spec.grant}-x/y`]).map((read) => ({ read })),
     invalid: [
         { fields: { read: [] }, problems: [`${at}.read: must list at least 1 entry, got 0. Secret folders under the KV mount this grant may read and list, e.g. [platform/api/production]. Each covers itself and everything below it.`] },
-        { fields: { read: ["/platform/api/"] }, problems: [`${at}.read[0]: must be relative to the KV mount, without a leading "/" (got "/platform/api/"); write "platform/api/"`] },
+        { fields: { read: ["/platform/api/"] }, problems: [`${at}.read[0]: must be relative to the KV mount, without a leading "/" (got "/platform/api/"); write "platform/api"`] },
         {
             fields: { read: ["other/team"] },
             problems: [`${at}.read[0]: "other/team" is outside this project's folder "platform/api/": keep each project's secrets under its own path, or set vault.allowOutsideProject with a reason (e.g. a shared registry credential)`],
