@@ -137,7 +137,7 @@ describe("the npm package, installed from its tarball", function () {
         assert.equal(manifest.license, "MIT");
         assert.equal(manifest.private, undefined);
         assert.deepEqual(Object.keys(manifest.dependencies as object).sort(), ["@bufbuild/cel", "@bufbuild/protobuf", "jose", "js-yaml", "zod"]);
-        assert.deepEqual(manifest.peerDependenciesMeta, Object.fromEntries(["@pulumi/aws", "@pulumi/gcp", "@pulumi/pulumi", "@pulumi/vault"].map((name) => [name, { optional: true }])));
+        assert.deepEqual(manifest.peerDependenciesMeta, Object.fromEntries(["@pulumi/aws", "@pulumi/azure-native", "@pulumi/gcp", "@pulumi/pulumi", "@pulumi/vault"].map((name) => [name, { optional: true }])));
         assert.deepEqual(manifest.engines, { node: "^20.19.0 || >=22.12.0" });
     });
 });

@@ -411,7 +411,7 @@ describe("sharding", () => {
             assert.deepEqual(document["up:dev-shard-1"].needs, ["check", "up:dev"]);
             assert.deepEqual(document["up:dev"].needs, ["check"]);
             assert.equal(document["up:dev-shard-1"].resource_group, "gitlab-federation-dev-shard-1");
-            assert.match(document["up:dev-shard-1"].script[4], /--stack "\$\{PULUMI_STACK_PREFIX\}dev-shard-1"$/);
+            assert.match(document["up:dev-shard-1"].script[4], /--stack "\$\{PULUMI_STACK_PREFIX\}dev-shard-1" --policy-pack policy$/);
             assert.match(document["up:dev-shard-1"].script[1], / gate --base "\$base" --config Pulumi\.dev\.yaml /, "a shard is gated on the whole map");
         });
     });

@@ -57,7 +57,7 @@ describe("Azure with every other target, through the CLI", () => {
     it("validates and plans: the Azure block, and the grant's Azure summary in plan --json", () => {
         assert.equal(cli(["validate", "-s", "all"], { cwd: DIR }).status, 0);
         const text = cli(["plan", "-s", "all"], { cwd: DIR, env: { COLUMNS: "400" } }).stdout.split("\n");
-        assert.equal(text[0], "gitlab-federation plan for https://gitlab.example.com: 1 project, 1 grant (grants per target: Vault 1, AWS 1, GCP 1, Azure 1)");
+        assert.equal(text[0], "gitlab-federation plan for https://gitlab.example.com: 1 project, 1 grant (grants per target: Vault 1, AWS 1, GCP 1, Akeyless 0, Azure 1)");
         const heading = text.indexOf(`Azure: tenant ${TENANT}, subscription ${SUBSCRIPTION}, audience api://AzureADTokenExchange`);
         assert.ok(heading > 0, text.join("\n"));
         assert.deepEqual(text[heading + 2]!.split(/\s{2,}/).filter((c) => c !== ""), [
