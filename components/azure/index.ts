@@ -1,4 +1,5 @@
 /** The Azure target: per grant a user-assigned managed identity that trusts GitLab's ID tokens through federated identity credentials, with role assignments. */
+import { DEFAULT_SUB_CLAIM_COMPONENTS } from "../../src/core/claims";
 import { defineTarget } from "../target";
 import { AZURE_TOKEN_VARIABLE, azureCi } from "./ci";
 import { AZURE_CONTRACT } from "./contract";
@@ -43,4 +44,6 @@ export const azure = defineTarget({
         ],
     },
     deployer: AZURE_DEPLOYER,
+    // Each federated credential's subject is GitLab's default sub (names.ts): a project whose sub claim components differ fails closed.
+    gitlab: { subClaimComponents: DEFAULT_SUB_CLAIM_COMPONENTS },
 });

@@ -5,6 +5,7 @@
 import { strict as assert } from "node:assert";
 import fc from "fast-check";
 import { planMap } from "../../src/features";
+import { AZURE_TESTKIT } from "../components/azure/testkit";
 import { Fetched, ProjectFacts, judge, needs, ruleMatches } from "../../src/features/verify";
 import { branchRule, environmentRule, tagRule } from "../helpers/fake-gitlab";
 import { devMap } from "../helpers/maps";
@@ -67,6 +68,21 @@ describe("verify: the judge", () => {
         assert.deepEqual(lines(withFacts("7", { project: project(7, "ops/federation") })), [
             'path gitlab-federation:deployer.id: project 7 is "ops/federation" in GitLab, not "platform/gitlab-federation": AWS trusts the path, so the project\'s logins there fail and a new project created at "platform/gitlab-federation" would be admitted; set deployer.project to "ops/federation"',
         ]);
+    });
+
+    it("the sub claim components for Azure too: its credentials' subjects are GitLab's default sub", () => {
+        const raw = devMap() as Record<string, any>;
+        raw.azure = AZURE_TESTKIT.section;
+        delete raw.deployer; // Azure's deployer needs its own settings; the grant is what matters here
+        raw.projects["platform/web"].grants.push = { ref: "main", azure: { roles: [{ role: "AcrPush", scope: { resourceGroup: "app" } }] } };
+        const plan = planMap(raw);
+        const facts = withFacts("57", { project: project(57, "platform/web", { ci_id_token_sub_claim_components: ["project_path", "ref"] }) });
+        assert.deepEqual(
+            judge(plan, facts).filter((f) => f.check === "sub-claim").map((f) => `${f.path}: ${f.message}`),
+            [
+                'gitlab-federation:projects["platform/web"].id: project 57\'s ci_id_token_sub_claim_components is ["project_path","ref"], and Azure\'s trust is written for ["project_path","ref_type","ref"]: the tokens\' sub no longer matches, so Azure refuses the grants push; set it back to ["project_path","ref_type","ref"] (PUT /projects/57 with ci_id_token_sub_claim_components)',
+            ],
+        );
     });
 
     it("the sub claim components: only projects with AWS grants; a changed order, or the field hidden from a non-Maintainer", () => {
