@@ -40,6 +40,13 @@ const CLI = "./bin/gitlab-federation.js";
 
 const INSTALL = "npm ci --cache .npm --prefer-offline --no-audit --no-fund";
 /**
+ * What the review and verify jobs install: the CLI's runtime dependencies only (no Pulumi SDK, no
+ * providers, no TypeScript: package.json's peers are optional), running the dist/ the check job
+ * built and handed on as an artifact (`needs: [check]` fetches it).
+ */
+const CLI_INSTALL = "npm ci --omit=dev --ignore-scripts --cache .npm --prefer-offline --no-audit --no-fund";
+const BUILT = ["dist/index.js", "dist/src/", "dist/components/"];
+/**
  * The repository's CrossGuard pack (policy/, README: the policy pack), built before pulumi runs:
  * preview and up run it (`--policy-pack`, pulumi/pulumi pkg/cmd/pulumi/operations/preview.go),
  * so a mandatory policy our own plan would break stops the job, as it would any other stack's.
@@ -114,7 +121,7 @@ function stackJobs(stack: PipelineStack, stacks: ReadonlySet<string>): Record<st
             needs: ["check"],
             variables: { GIT_DEPTH: "0" },
             rules: [{ if: MR }],
-            before_script: [INSTALL],
+            before_script: [CLI_INSTALL],
             script: [
                 `status=0; ${CLI} diff --base "$CI_MERGE_REQUEST_DIFF_BASE_SHA" --config ${file} --format markdown --always > ${report} || status=$?`,
                 `cat ${report}`,
@@ -130,8 +137,9 @@ function stackJobs(stack: PipelineStack, stacks: ReadonlySet<string>): Record<st
         // Drift from GitLab's side (renamed projects, protection rules, sub claim settings): scheduled pipelines only.
         [`verify:${name}`]: {
             stage: "check",
+            needs: ["check"],
             rules: [{ if: SCHEDULE }],
-            before_script: [INSTALL],
+            before_script: [CLI_INSTALL],
             script: [`${CLI} verify --config ${file}`],
         },
     };
@@ -210,7 +218,8 @@ export function generatePipeline(stacks: readonly PipelineStack[]): string {
                 ...sorted.map((s) => `${CLI} validate --config ${s.file} --format codequality > gl-code-quality-${s.name}.json || failed=1`),
                 'exit "$failed"',
             ],
-            artifacts: { reports: { codequality: quality }, paths: quality, when: "always" },
+            // The built CLI, for the jobs that install only its runtime dependencies (CLI_INSTALL).
+            artifacts: { reports: { codequality: quality }, paths: [...quality, ...BUILT], when: "always" },
         },
     };
     const names = new Set(sorted.map((s) => s.name));

@@ -62,13 +62,24 @@ describe("the repository's pipeline", () => {
         assert.deepEqual(jobsRun(committed(), { ...main, CI_COMMIT_REF_PROTECTED: "false" }), ["check"]);
     });
 
+    it("review and verify install only the CLI's runtime dependencies (no SDK, providers or TypeScript) and run the dist/ the check job hands on", () => {
+        const jobs = committed();
+        const light = "npm ci --omit=dev --ignore-scripts --cache .npm --prefer-offline --no-audit --no-fund";
+        assert.deepEqual([jobs["review:dev"].before_script, jobs["verify:dev"].before_script], [[light], [light]]);
+        assert.deepEqual([jobs["review:dev"].needs, jobs["verify:dev"].needs], [["check"], ["check"]]);
+        assert.deepEqual((jobs.check.artifacts as { paths: string[] }).paths, ["gl-code-quality-dev.json", "dist/index.js", "dist/src/", "dist/components/"]);
+        // What those dependencies are enough for: test/package.test.ts installs the package without dev dependencies and runs the CLI.
+        assert.deepEqual(Object.keys(JSON.parse(readFileSync("package.json", "utf8")).dependencies).sort(), ["@bufbuild/cel", "@bufbuild/protobuf", "jose", "js-yaml", "zod"]);
+    });
+
     it("scheduled pipelines (drift from GitLab's side): check and verify, never up, review or preview; gitlab-ci-local agrees", () => {
         const schedule = { ...BRANCH, CI_PIPELINE_SOURCE: "schedule", CI_COMMIT_BRANCH: "main", CI_COMMIT_REF_NAME: "main", CI_COMMIT_REF_PROTECTED: "true" };
         assert.deepEqual(jobsRun(committed(), schedule), ["check", "verify:dev"]);
         assert.deepEqual(committed()["verify:dev"], {
             stage: "check",
+            needs: ["check"],
             rules: [{ if: '$CI_PIPELINE_SOURCE == "schedule"' }],
-            before_script: ["npm ci --cache .npm --prefer-offline --no-audit --no-fund"],
+            before_script: ["npm ci --omit=dev --ignore-scripts --cache .npm --prefer-offline --no-audit --no-fund"],
             script: ["./bin/gitlab-federation.js verify --config Pulumi.dev.yaml"],
         });
         const repository = ciRepository({ ".gitlab-ci.yml": readFileSync(".gitlab-ci.yml", "utf8") });
