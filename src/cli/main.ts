@@ -18,13 +18,14 @@ import { plan } from "./commands/plan";
 import { schema } from "./commands/schema";
 import { shard } from "./commands/shard";
 import { validate } from "./commands/validate";
+import { ids } from "./commands/ids";
 import { verify } from "./commands/verify";
 import { TokenRefusedError } from "./gitlab-api";
 import { Io, processIo } from "./io";
 import { COLOR_STYLE, PLAIN_STYLE, colorsEnabled, outputWidth } from "./style";
 
 /** The commands, in the order help lists them. */
-export const COMMANDS: readonly Command[] = [validate, plan, explain, diff, gate, access, verify, ci, pipeline, mrNote, shard, schema];
+export const COMMANDS: readonly Command[] = [validate, plan, explain, diff, gate, access, verify, ids, ci, pipeline, mrNote, shard, schema];
 
 const EXIT_CODES = `exit codes:
   0  ok
@@ -36,7 +37,8 @@ const EXIT_CODES = `exit codes:
   6  gate: the change must not be applied unattended (hazards, or changes only an administrator can make)
   7  a service (GitLab's API) could not be reached or failed: nothing was decided
   8  explain: nothing is accepted, but a target's decision on some grant is undetermined (UNVERIFIED behaviour)
-  9  verify: GitLab does not guarantee something the map relies on, or does not show it to the token`;
+  9  verify: GitLab does not guarantee something the map relies on, or does not show it to the token;
+     ids: an id is missing, differs from GitLab's, or a path has no project`;
 
 export function version(): string {
     const manifest = JSON.parse(readFileSync(join(__dirname, "..", "..", "..", "package.json"), "utf8")) as { version: string };

@@ -100,7 +100,8 @@ function answer(options: FakeOptions, req: IncomingMessage, res: ServerResponse,
         return send(res, 403, { error: "insufficient_scope", error_description: "The request requires higher privileges than provided by the access token.", scope: "api read_api" });
     }
     const match = /^\/api\/v4\/projects\/([^/]+)(?:\/(protected_branches|protected_tags|protected_environments))?$/.exec(url.pathname);
-    const project = match === null ? undefined : options.projects.find((p) => String(p.id) === decodeURIComponent(match[1]!));
+    // :id is the id or the URL-encoded path (https://docs.gitlab.com/api/rest/#namespaced-paths).
+    const project = match === null ? undefined : options.projects.find((p) => String(p.id) === decodeURIComponent(match[1]!) || p.path_with_namespace === decodeURIComponent(match[1]!));
     if (match === null || project === undefined) {
         return send(res, 404, { message: match === null ? "404 Not Found" : "404 Project Not Found" });
     }
