@@ -8,8 +8,7 @@
  * - The trust policy quota is 2,048 characters by default (whitespace ignored), 4,096 at most.
  */
 import { defaultSubject } from "../../src/core/claims";
-import { ResolvedGrant, enforcementFor } from "../../src/core/model";
-import type { Condition, Enforcement } from "../../src/core/resources";
+import { subjectEnforcement } from "../../src/core/model";
 import { isPattern } from "../../src/core/rules";
 import { conditionPrefix } from "./names";
 import type { TrustPolicyDocument } from "./plan-schema";
@@ -101,18 +100,5 @@ export function assertTrustPolicy(document: TrustPolicyDocument, gitlabUrl: stri
     }
 }
 
-const AWS_ENFORCEMENT = new Map<string, Enforcement>();
-
 /** AWS checks sub (project path, ref type, ref) and aud; nothing else of a self-managed GitLab's token. */
-export function awsEnforcement(g: Pick<ResolvedGrant, "protected" | "environment">): Enforcement {
-    return enforcementFor(AWS_ENFORCEMENT, g, (isProtected, hasEnvironment) => {
-        const notEnforced: Condition[] = ["projectId"];
-        if (isProtected) {
-            notEnforced.push("protected");
-        }
-        if (hasEnvironment) {
-            notEnforced.push("environment");
-        }
-        return { enforced: ["audience", "projectPath", "ref", "refType"], notEnforced };
-    });
-}
+export const awsEnforcement = subjectEnforcement;

@@ -26,8 +26,7 @@
  */
 import type { Findings, PathSegment } from "../../src/core/findings";
 import { compare, formatPath } from "../../src/core/findings";
-import { type ResolvedGrant, enforcementFor } from "../../src/core/model";
-import type { Condition, Enforcement } from "../../src/core/resources";
+import { type ResolvedGrant, subjectEnforcement } from "../../src/core/model";
 import { isPattern } from "../../src/core/rules";
 import { defaultSubject } from "../../src/core/claims";
 import { covers, resourceGroupScope, subscriptionScope } from "./names";
@@ -180,21 +179,8 @@ export function checkAcknowledgements({ grant, fields, at }: AzureGrant, finding
     }
 }
 
-const AZURE_ENFORCEMENT = new Map<string, Enforcement>();
-
 /** Azure checks sub (project path, ref type, ref) and aud; nothing else of the token. */
-export function azureEnforcement(g: Pick<ResolvedGrant, "protected" | "environment">): Enforcement {
-    return enforcementFor(AZURE_ENFORCEMENT, g, (isProtected, hasEnvironment) => {
-        const notEnforced: Condition[] = ["projectId"];
-        if (isProtected) {
-            notEnforced.push("protected");
-        }
-        if (hasEnvironment) {
-            notEnforced.push("environment");
-        }
-        return { enforced: ["audience", "projectPath", "ref", "refType"], notEnforced };
-    });
-}
+export const azureEnforcement = subjectEnforcement;
 
 /** The tags this program sets on every identity, besides the map's. */
 export const OWN_TAG_KEYS = ["managed-by", "gitlab-project", "gitlab-project-id", "gitlab-grant"];

@@ -300,6 +300,25 @@ export function enforcementFor(
     return found;
 }
 
+const SUBJECT_ENFORCEMENT = new Map<string, Enforcement>();
+
+/**
+ * Targets that see only GitLab's default sub (project path, ref type, ref) and aud of the token
+ * (AWS and Azure with a self-managed GitLab): the project id, protection and environment are not theirs to check.
+ */
+export function subjectEnforcement(g: Pick<ResolvedGrant, "protected" | "environment">): Enforcement {
+    return enforcementFor(SUBJECT_ENFORCEMENT, g, (isProtected, hasEnvironment) => {
+        const notEnforced: Condition[] = ["projectId"];
+        if (isProtected) {
+            notEnforced.push("protected");
+        }
+        if (hasEnvironment) {
+            notEnforced.push("environment");
+        }
+        return { enforced: ["audience", "projectPath", "ref", "refType"], notEnforced };
+    });
+}
+
 const FULL_ENFORCEMENT = new Map<string, Enforcement>();
 
 /** Targets that check every condition a grant states, by project id (Vault, GCP). */
