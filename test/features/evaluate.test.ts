@@ -9,7 +9,6 @@ import { iamStringLike } from "../../components/aws/evaluate";
 import { aws } from "../../components/aws";
 import { gcp } from "../../components/gcp";
 import { vault } from "../../components/vault";
-import { goGlob } from "../../components/vault/glob";
 import { devMap } from "../helpers/maps";
 import { TokenOptions, gitlabToken } from "../helpers/tokens";
 
@@ -66,19 +65,6 @@ describe("evaluators", () => {
                 'error validating claims: claim "project_id" does not match any associated bound claim values',
                 'error validating claims: claim "ref_protected" does not match any associated bound claim values',
             ]);
-        });
-
-        it("go-glob: the reference table", () => {
-            assert.deepEqual(
-                [
-                    ["main*", "main"],
-                    ["mygroup*", "mygroup-evil/proj"],
-                    ["mygroup/*", "mygroup"],
-                    ["release-?", "release-1"],
-                    ["project_path:g/*:ref_type:branch:ref:main", "project_path:g/a/b:ref_type:branch:ref:main"],
-                ].map(([p, s]) => goGlob(p!, s!)),
-                [true, true, false, false, true],
-            );
         });
     });
 
