@@ -97,7 +97,7 @@ export class Findings {
 }
 
 /** A loosening's warning: `<effect>: "<reason>"`. */
-export function looseningMessage(loosening: Pick<Loosening, "effect" | "reason">): string {
+function looseningMessage(loosening: Pick<Loosening, "effect" | "reason">): string {
     return `${loosening.effect}: ${JSON.stringify(loosening.reason)}`;
 }
 

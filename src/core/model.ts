@@ -10,7 +10,7 @@ import type { DeployerConfig } from "./schema";
 
 /** The federation pipeline's two identities (see schema.ts DeployerSchema). */
 export type DeployerRole = "planner" | "applier";
-export const DEPLOYER_ROLES: readonly DeployerRole[] = ["applier", "planner"];
+const DEPLOYER_ROLES: readonly DeployerRole[] = ["applier", "planner"];
 
 export interface ResolvedGrant {
     /** Position in the resolved (sorted) grant list; target planners return results by it. */
@@ -285,7 +285,7 @@ export function describeConditions(g: Pick<ResolvedGrant, "refs" | "refType" | "
  * A target's enforcement record for a grant's shape (protected? environment?). There are only
  * four shapes, so records are built once per target, frozen and shared by the grants.
  */
-export function enforcementFor(
+function enforcementFor(
     cache: Map<string, Enforcement>,
     g: Pick<ResolvedGrant, "protected" | "environment">,
     build: (isProtected: boolean, hasEnvironment: boolean) => Enforcement,

@@ -12,7 +12,7 @@ import type { AnyTarget } from "../../components/target";
 type Json = { readonly [key: string]: unknown };
 
 /** vault → Vault, "my-target" → MyTarget: the prefix of a target's type names. */
-export function typePrefix(key: string): string {
+function typePrefix(key: string): string {
     return key
         .split(/[^A-Za-z0-9]/)
         .filter((part) => part !== "")
