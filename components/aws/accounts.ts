@@ -119,16 +119,13 @@ function checkAccounts(aws: AwsConfig, accounts: Readonly<Record<string, AwsAcco
 }
 
 /** The accounts of the section: the one of a map without aws.accounts, or those it lists (checked). */
-export function resolveAccounts(aws: AwsConfig, findings: Findings, context: { readonly sharded: boolean; readonly deployer: boolean }): AwsAccount[] {
+export function resolveAccounts(aws: AwsConfig, findings: Findings, context: { readonly deployer: boolean }): AwsAccount[] {
     if (aws.accounts === undefined) {
         return [{ config: aws, at: (field) => ["aws", field] }];
     }
     checkAccounts(aws, aws.accounts, findings);
     if (Object.keys(aws.accounts).length === 0) {
         return [{ config: aws, at: (field) => ["aws", field] }];
-    }
-    if (context.sharded) {
-        findings.problem(["aws", "accounts"], `is not supported with gitlab-federation:sharding yet (a shard stack would need every account's provider): remove aws.accounts or sharding`);
     }
     const accounts = Object.keys(aws.accounts)
         .sort()

@@ -8,6 +8,14 @@
  * - iam_role_policy_attachment: role and policy_arn are ForceNew.
  * - iam_role_policy: role, name and name_prefix are ForceNew; the document is updated.
  * - pulumi:providers:aws: the Pulumi provider of an account of aws.accounts (assumeRole, profile).
+ *   It is configuration, not an AWS object: every stack that registers a resource of the account
+ *   registers it too, under the same name (a sharded map's foundation owns it in the plan, each
+ *   shard whose grants use the account registers its own). A grant moved between shards keeps its
+ *   resources: `pulumi state move` copies their provider into the destination (pulumi/pulumi
+ *   pkg/cmd/pulumi/state/state_move.go: "Providers stay in the source stack, so we need a copy"),
+ *   and where the destination's program registers another provider reference with the same
+ *   configuration the engine asks the new provider's DiffConfig, which replaces nothing for equal
+ *   configuration (pkg/resource/deploy/step_generator.go providerChanged).
  * Every entry of an account of aws.accounts carries its key (`account`): the same role name in
  * two accounts is two objects.
  * The applier may make every change of these (permissions.ts), its own roles aside.
@@ -29,12 +37,14 @@ export const KINDS: Readonly<Record<string, ResourceKind>> = {
 export const AWS_RESOURCES: TargetResources<AwsPlan> = {
     kinds: KINDS,
     entries: (plan): Entry[] => [...(plan.providers ?? []), ...plan.oidcProviders, ...plan.roles, ...plan.rolePolicyAttachments, ...plan.rolePolicies],
-    select: (plan, keep) => ({
-        ...plan,
-        ...(plan.providers !== undefined ? { providers: plan.providers.filter(keep) } : {}),
-        oidcProviders: plan.oidcProviders.filter(keep),
-        roles: plan.roles.filter(keep),
-        rolePolicyAttachments: plan.rolePolicyAttachments.filter(keep),
-        rolePolicies: plan.rolePolicies.filter(keep),
-    }),
+    select: (plan, keep) => {
+        const kept = {
+            oidcProviders: plan.oidcProviders.filter(keep),
+            roles: plan.roles.filter(keep),
+            rolePolicyAttachments: plan.rolePolicyAttachments.filter(keep),
+            rolePolicies: plan.rolePolicies.filter(keep),
+        };
+        const used = new Set([...kept.oidcProviders, ...kept.roles, ...kept.rolePolicyAttachments, ...kept.rolePolicies].map((e) => e.account));
+        return { ...plan, ...(plan.providers !== undefined ? { providers: plan.providers.filter((p) => keep(p) || used.has(p.account)) } : {}), ...kept };
+    },
 };

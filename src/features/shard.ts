@@ -12,7 +12,10 @@
  * goes to that grant's stack, a shard's own resource carries its shard (resource.shard, set by
  * shardMeta), and everything else (trust anchors, audit devices) is the foundation's, even when
  * its name looks like a grant's (an audit device at `4100/deploy`) or a shard's (`shard-7/main`).
- * The split is a partition: every entry of the whole plan is registered by exactly one stack.
+ * The split is a partition: every entry of the whole plan is registered by exactly one stack,
+ * except the Pulumi providers of AWS accounts (aws.accounts), which are configuration: the plan
+ * lists each once (the foundation's), and each shard whose grants use the account registers one
+ * under the same name (components/aws/resources.ts select).
  */
 import { targets } from "../../components";
 import { Findings, Problem, compare } from "../core/findings";
@@ -116,11 +119,9 @@ export interface ShardSummary {
 /** Per stack of a plan (a sharded one: the foundation and each shard): the projects, grants and resources it registers. */
 export function shardSummaries(plan: Plan, foundation: string): ShardSummary[] {
     const shards = plan.sharding?.shards ?? 0;
-    const owner = ownerOf(plan);
-    const resources = new Array<number>(shards + 1).fill(0);
-    for (const entry of planEntries(plan)) {
-        resources[(owner(entry.resource) ?? -1) + 1]!++;
-    }
+    // Counted from each stack's part: a Pulumi provider of an AWS account is registered by every stack that uses the account.
+    const parts = [foundationPlan(plan), ...Array.from({ length: shards }, (_, index) => shardPlan(plan, { of: foundation, index }))];
+    const resources = parts.map((part) => planEntries(part).length);
     const projects = Array.from({ length: shards + 1 }, () => new Set<string>());
     const grants = new Array<number>(shards + 1).fill(0);
     for (const g of plan.grants) {
