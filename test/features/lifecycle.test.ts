@@ -5,6 +5,7 @@
  */
 import { strict as assert } from "node:assert";
 import { planMap } from "../../src/features";
+import { diffPlans } from "../../src/features/diff";
 import { ResourceChange, resourceChanges, shortType } from "../../src/features/lifecycle";
 import { runProgram } from "../../src/pulumi/program";
 import { clone, devMap } from "../helpers/maps";
@@ -154,6 +155,85 @@ describe("lifecycle: what the next pulumi up does", () => {
             "update RolePolicy 7/applier",
             "update RolePolicy 7/planner",
         ]);
+    });
+
+    describe("AWS accounts (aws.accounts)", () => {
+        /** The dev map with its one account listed under aws.accounts (reached through the stack's own provider), and prod beside it. */
+        const withAccounts = (account?: string): Json => {
+            const raw = withoutDeployer();
+            const { accountId, ...section } = raw.aws;
+            const prod = { id: "222222222222", assumeRole: { roleArn: "arn:aws:iam::222222222222:role/federation-admin" }, permissionsBoundary: "arn:aws:iam::222222222222:policy/gitlab-federation-boundary" };
+            raw.aws = { ...section, accounts: { main: { id: accountId }, prod } };
+            for (const grant of Object.values(raw.projects["platform/api"].grants) as Json[]) {
+                if (grant.aws !== undefined) {
+                    grant.aws.account = "main";
+                }
+            }
+            if (account !== undefined) {
+                raw.projects["platform/api"].grants.deploy.aws.account = account;
+            }
+            return raw;
+        };
+        /** The deployer's roles are refused beside an account reached through its own provider (not built per account yet). */
+        function withoutDeployer(): Json {
+            const raw = clone(DEV);
+            delete raw.deployer;
+            return raw;
+        }
+        const ROLE = "aws:iam/role:Role";
+        // (Pulumi's mocks qualify a child's type with its parent's type only; the engine's URN carries the whole chain: features/shard.ts urnOf.)
+        const urnIn = (name: string) => `urn:pulumi:test::gitlab-federation::gitlab-federation:aws:OidcFederation$${ROLE}::${name}`;
+        const awsUrns = async (raw: Json) => (await urns(raw)).filter((u) => u.includes("$aws:iam/") || u.includes("$pulumi:providers:aws"));
+
+        it("listing a single-account map's account under aws.accounts, reached through the stack's provider, keeps every URN: nothing changes", async () => {
+            const listed = clone(DEV);
+            listed.aws = { ...listed.aws, accounts: { main: { id: listed.aws.accountId } } };
+            delete listed.aws.accountId;
+            assert.deepEqual(resourceChanges(planMap(DEV), planMap(listed)), []);
+            assert.deepEqual(await urns(listed), await urns(DEV));
+        });
+
+        it("adding an account reached through its own provider adds its provider and OIDC provider, and changes no URN of the stack's account", async () => {
+            assert.deepEqual(ops(withoutDeployer(), withAccounts()), ["create OpenIdConnectProvider prod:gitlab", "create aws prod"]);
+            const [before, after] = [await awsUrns(withoutDeployer()), await awsUrns(withAccounts())];
+            assert.deepEqual(before.filter((u) => !after.includes(u)), []);
+        });
+
+        it("moving a grant to another account: a new URN in the other provider, created first (another account, so no collision), the old one deleted at the end", async () => {
+            const [base, head] = [withAccounts(), withAccounts("prod")];
+            assert.deepEqual(ops(base, head), [
+                "create Role prod:42/deploy",
+                "create RolePolicyAttachment prod:42/deploy/ReadOnlyAccess-2a3bda39",
+                "delete Role 42/deploy",
+                "delete RolePolicyAttachment 42/deploy/ReadOnlyAccess-2a3bda39",
+            ]);
+            const changes = resourceChanges(planMap(base), planMap(head)).filter((c) => c.type === ROLE);
+            assert.deepEqual(
+                changes.map((c) => [c.op, c.physical, c.hazard, c.grant]),
+                [
+                    ["create", "account=prod name=gitlab-platform-api--deploy", undefined, "42/deploy"],
+                    ["delete", "account=main name=gitlab-platform-api--deploy", undefined, "42/deploy"],
+                ],
+            );
+            const [before, after] = [await awsUrns(base), await awsUrns(head)];
+            assert.deepEqual([before.filter((u) => !after.includes(u)), after.filter((u) => !before.includes(u))].map((l) => l.filter((u) => u.includes(`$${ROLE}::`))), [[urnIn("42/deploy")], [urnIn("prod:42/deploy")]]);
+            // diff names the field and the replacement (the stack's own account has a provider too: the stack's).
+            assert.deepEqual(diffPlans(planMap(base), planMap(head), { base, head }).fields, [
+                {
+                    path: 'gitlab-federation:projects["platform/api"].grants.deploy.aws.account',
+                    class: "access",
+                    change: "widened",
+                    detail: '"main" -> "prod": the grant\'s role moves to another account, a replacement: pulumi up creates it in "prod" through that account\'s provider and deletes the one in "main"; its ARN changes, so regenerate the CI that assumes it (jobs fail until then)',
+                },
+            ]);
+            // And back: the stack's own account's name again, in the default provider.
+            assert.deepEqual(ops(head, base), [
+                "create Role 42/deploy",
+                "create RolePolicyAttachment 42/deploy/ReadOnlyAccess-2a3bda39",
+                "delete Role prod:42/deploy",
+                "delete RolePolicyAttachment prod:42/deploy/ReadOnlyAccess-2a3bda39",
+            ]);
+        });
     });
 
     describe("renaming a grant", () => {
