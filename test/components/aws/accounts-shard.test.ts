@@ -99,6 +99,18 @@ describe("AWS accounts in a sharded map", () => {
         );
     });
 
+    it("an account that trusts an existing OIDC provider (existingProviderArn): the foundation creates none for it, its roles in every shard trust that ARN", () => {
+        const existing = "arn:aws:iam::333333333333:oidc-provider/gitlab.example.com";
+        const raw = accountsMap(2);
+        raw.aws.accounts.sandbox.existingProviderArn = existing;
+        const whole = planMap(raw);
+        assert.deepEqual(names(foundationPlan(whole)), [`${PROVIDER} prod`, `${PROVIDER} sandbox`, `${OIDC} gitlab`, `${OIDC} prod:gitlab`]);
+        assert.deepEqual(
+            shardPlan(whole, key(0)).aws!.roles.filter((r) => r.account === "sandbox").map((r) => [r.resource.name, r.assumeRolePolicy.Statement[0].Principal.Federated]),
+            [["sandbox:42/review", existing]],
+        );
+    });
+
     it("every entry but the providers is registered by exactly one stack; a provider by the foundation and by every shard with a resource of its account (1 to 4 shards)", () => {
         for (let shards = 1; shards <= 4; shards++) {
             const whole = planMap(accountsMap(shards));
