@@ -125,3 +125,25 @@ export function checkNotEmpty({ fields, at }: VaultGrant, findings: Findings): v
         findings.problem(at, `grants nothing: list read (or write, kv, engines), e.g. read: [<project path>/production]`);
     }
 }
+
+/**
+ * A mount is one secrets engine: a path used as vault.kvMount or a kv[] mount and as an engine's
+ * mount, or as the mounts of two engine types, in any grants, is refused at the later use (one of
+ * them names the wrong mount, and its policy would grant paths the engine does not have).
+ */
+export function checkMountTypes(grants: readonly VaultGrant[], kvMount: string, findings: Findings): void {
+    const types = new Map<string, { type: string; where: string }>([[kvMount, { type: "kv", where: "vault.kvMount" }]]);
+    const claim = (mount: string, type: string, at: readonly PathSegment[]) => {
+        const first = types.get(mount);
+        if (first === undefined) {
+            types.set(mount, { type, where: formatPath(at) });
+        } else if (first.type !== type) {
+            findings.problem(at, `${q(mount)} is used as a ${first.type} mount by ${first.where}: a mount is one secrets engine; name the ${type} mount`);
+        }
+    };
+    for (const { fields, at } of grants) {
+        (fields.kv ?? []).forEach((use, index) => claim(use.mount, "kv", [...at, "kv", index, "mount"]));
+        (fields.engines ?? []).forEach((use, index) => claim(use.mount, use.engine, [...at, "engines", index, "mount"]));
+    }
+}
+

@@ -118,10 +118,12 @@ export function checkUnprotectedOverlap(grants: readonly VaultGrant[], kvMount: 
     for (const item of grants.filter((g) => !g.grant.protected)) {
         const overlapped = overlapProblems(item, reach, kvMount, findings);
         const reason = item.fields.allowUnprotectedOverlap;
+        const beyond = item.fields.write !== undefined || item.fields.kv !== undefined || item.fields.engines !== undefined;
         if (reason !== undefined && overlapped) {
-            findings.loosen([...item.at, "allowUnprotectedOverlap"], "unprotected refs may read secrets that protected grants also read", reason);
+            const effect = beyond ? "unprotected refs may reach secrets, engine roles or keys that protected grants also reach" : "unprotected refs may read secrets that protected grants also read";
+            findings.loosen([...item.at, "allowUnprotectedOverlap"], effect, reason);
         } else if (reason !== undefined) {
-            findings.warn([...item.at, "allowUnprotectedOverlap"], `has no effect: no protected grant reads these prefixes; remove it`);
+            findings.warn([...item.at, "allowUnprotectedOverlap"], `has no effect: no protected grant reads these prefixes${beyond ? " or uses these engine roles or keys" : ""}; remove it`);
         }
     }
 }
@@ -356,7 +358,8 @@ export function checkAccess(item: VaultGrant, vault: VaultConfig, shared: readon
         if (reaches.length > 0) {
             findings.loosen([...at, "allowOutsideProject"], reaches.join("; "), fields.allowOutsideProject);
         } else {
-            findings.warn([...at, "allowOutsideProject"], `has no effect: every prefix is inside ${folder}; remove it`);
+            const engines = fields.engines !== undefined ? " and no engine role or key is shared with another project" : "";
+            findings.warn([...at, "allowOutsideProject"], `has no effect: every prefix is inside ${folder}${engines}; remove it`);
         }
     }
     return { read: read.list, write: write.list, kv: kv.kv, engines: fields.engines ?? [] };

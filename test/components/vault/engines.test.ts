@@ -264,6 +264,26 @@ describe("Vault grants beyond KV reads", () => {
             );
         });
 
+        it("a mount is one secrets engine: vault.kvMount, kv[] mounts and engine mounts never meet", () => {
+            const raw = oneGrant({
+                ref: "main",
+                vault: {
+                    kv: [{ mount: "shared", read: ["platform/api"] }],
+                    engines: [
+                        { engine: "database", mount: "secret", role: "api" },
+                        { engine: "database", mount: "shared", role: "api" },
+                        { engine: "pki", mount: "certs", role: "api" },
+                        { engine: "ssh", mount: "certs", role: "api" },
+                    ],
+                },
+            });
+            assert.deepEqual(problems(raw), [
+                `${AT}.engines[0].mount: "secret" is used as a kv mount by vault.kvMount: a mount is one secrets engine; name the database mount`,
+                `${AT}.engines[1].mount: "shared" is used as a kv mount by ${AT}.kv[0].mount: a mount is one secrets engine; name the database mount`,
+                `${AT}.engines[3].mount: "certs" is used as a pki mount by ${AT}.engines[2].mount: a mount is one secrets engine; name the ssh mount`,
+            ]);
+        });
+
         it("the same endpoint twice in one grant is refused", () => {
             const raw = oneGrant({ ref: "main", vault: { engines: [{ engine: "database", role: "api" }, { engine: "database", mount: "database", role: "api" }] } });
             assert.deepEqual(problems(raw), [`${AT}.engines[1]: grants "database/creds/api" again (also engines[0]): list each role or key once`]);
@@ -287,6 +307,24 @@ describe("Vault grants beyond KV reads", () => {
             assert.deepEqual(planMap(allowed).grants[1]!.loosenings, [
                 { field: "vault.allowOutsideProject", effect: "shares engine roles or keys with other projects (database/roles/shared)", reason: "one reporting replica shared on purpose" },
             ]);
+        });
+
+        it("the loosenings and their warnings name engine roles and keys", () => {
+            const raw = map({
+                "platform/api": {
+                    id: 42,
+                    grants: {
+                        deploy: { ref: "main", vault: { engines: [{ engine: "ssh", role: "ci" }] } },
+                        review: { ref: "review/*", protected: false, vault: { engines: [{ engine: "ssh", role: "ci" }], allowUnprotectedOverlap: "review apps sign with the same CA role", allowOutsideProject: "nothing shared here at all" } },
+                    },
+                },
+            });
+            const REVIEW = 'gitlab-federation:projects["platform/api"].grants.review.vault';
+            assert.deepEqual(problems(raw), []);
+            assert.deepEqual(planMap(raw).grants.find((g) => g.grant === "review")!.loosenings, [
+                { field: "vault.allowUnprotectedOverlap", effect: "unprotected refs may reach secrets, engine roles or keys that protected grants also reach", reason: "review apps sign with the same CA role" },
+            ]);
+            assert.ok(warnings(raw).includes(`${REVIEW}.allowOutsideProject: has no effect: every prefix is inside "platform/api/" and no engine role or key is shared with another project; remove it`));
         });
 
         it("static and dynamic roles of one name are different roles; another mount is another role", () => {
