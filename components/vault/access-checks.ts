@@ -61,6 +61,13 @@ export function checkEngines(item: VaultGrant, shared: readonly { ref: EngineRef
     const { fields, at } = item;
     const seen = new Map<string, number>();
     (fields.engines ?? []).forEach((use, index) => {
+        if (use.engine === "transit") {
+            use.operations.forEach((op, i) => {
+                if (use.operations.indexOf(op) !== i) {
+                    findings.problem([...at, "engines", index, "operations", i], `lists ${q(op)} more than once; list each operation once`);
+                }
+            });
+        }
         for (const endpoint of endpoints(use)) {
             const earlier = seen.get(endpoint.path);
             if (earlier !== undefined && earlier !== index) {

@@ -287,6 +287,9 @@ describe("Vault grants beyond KV reads", () => {
         it("the same endpoint twice in one grant is refused", () => {
             const raw = oneGrant({ ref: "main", vault: { engines: [{ engine: "database", role: "api" }, { engine: "database", mount: "database", role: "api" }] } });
             assert.deepEqual(problems(raw), [`${AT}.engines[1]: grants "database/creds/api" again (also engines[0]): list each role or key once`]);
+            assert.deepEqual(problems(oneGrant({ ref: "main", vault: { engines: [{ engine: "transit", key: "k", operations: ["encrypt", "encrypt"] }] } })), [
+                `${AT}.engines[0].operations[1]: lists "encrypt" more than once; list each operation once`,
+            ]);
         });
     });
 
@@ -419,6 +422,9 @@ describe("Vault grants beyond KV reads", () => {
         it("review access sets and reaches name each endpoint; explain's gives too", () => {
             const plan = planMap(oneGrant({ ref: "main", vault: { read: ["platform/api"], engines: [{ engine: "pki", role: "api" }], write: ["platform/api/s"], allowWrite: WHY } }));
             const summary = plan.grants[0]!.vault!;
+            const deploy = plan.grants[0]!;
+            const decision = vault.evaluator(plan.vault!, { url: "https://gitlab.example.com" })(deploy.vault!, { project: deploy.project, projectId: deploy.projectId, grant: deploy.grant, conditions: deploy.conditions }, {}, { now: 0 });
+            assert.deepEqual(decision.gives, ["read secret/data/platform/api and below (list secret/metadata/platform/api/)", "create and update secret/data/platform/api/s and below", "update pki/issue/api"]);
             assert.deepEqual(vault.review!.access(plan.vault!, summary).sets, {
                 "secret prefix": ["secret/platform/api"],
                 "secret write prefix": ["secret/platform/api/s"],
