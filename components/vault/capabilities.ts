@@ -86,7 +86,9 @@ export function endpoints(use: EngineUse): Endpoint[] {
         // hashicorp/vault-plugin-secrets-gcp plugin/path_role_set_secrets.go pathRoleSetSecretAccessToken
         // ("roleset/<roleset>/token"), path_static_account_secrets.go pathStaticAccountSecretAccessToken
         // and path_impersonated_account_secrets.go pathImpersonatedAccountSecretAccessToken
-        // ("<prefix>/<name>/token"): ReadOperation and UpdateOperation, the same callback; read is enough.
+        // ("<prefix>/<name>/token", prefixes "static-account" and "impersonated-account": path_static_account.go
+        // staticAccountPathPrefix, path_impersonated_account.go impersonatedAccountPathPrefix): ReadOperation and
+        // UpdateOperation, the same callback; read is enough.
         case "gcp":
             return [read("gcp", `${m}/${use.kind}/${use.name}/token`, `${m}/${use.kind}/${use.name}`)];
         // hashicorp/vault builtin/logical/pki/path_issue_sign.go pathIssue / pathSign (buildPathIssue,
