@@ -9,6 +9,8 @@ import { Findings, PathSegment, compare, formatPath } from "../../src/core/findi
 import { ResolvedGrant, ancestors, uniqueSorted } from "../../src/core/model";
 import type { GitlabConfig } from "../../src/core/schema";
 import type { TargetGrant } from "../target";
+import { EngineRef, PrefixCheck, checkEngines, checkKvUses, checkNotEmpty, checkWrites, engineRefs, objectWord } from "./access-checks";
+import type { Access } from "./capabilities";
 import type { AuditDeviceConfig, VaultConfig, VaultGrantConfig } from "./schema";
 
 export type VaultGrant = TargetGrant<VaultGrantConfig>;
@@ -22,65 +24,106 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
     }
 }
 
-interface ReadRef {
+/** A KV folder a grant reads or writes, keyed by mount and prefix. */
+interface KvRef {
     readonly grant: ResolvedGrant;
+    readonly mount: string;
     readonly prefix: string;
+    readonly verb: "read" | "write";
+    readonly at: readonly PathSegment[];
 }
 
-/** Where protected grants read: each prefix exactly, and every ancestor of one ("below"). */
-function protectedReads(grants: readonly VaultGrant[]): { exact: Map<string, ReadRef[]>; below: Map<string, ReadRef[]> } {
-    const exact = new Map<string, ReadRef[]>();
-    const below = new Map<string, ReadRef[]>();
-    for (const { grant, fields } of grants) {
-        if (!grant.protected) {
-            continue;
-        }
-        for (const prefix of fields.read) {
-            const ref = { grant, prefix };
-            push(exact, prefix, ref);
-            for (const ancestor of ancestors(prefix)) {
+/** The KV folders a grant reaches: vault.read and vault.write on vault.kvMount, kv[].read and kv[].write on theirs. */
+function kvRefs({ grant, fields, at }: VaultGrant, kvMount: string): KvRef[] {
+    const refs = (mount: string, verb: "read" | "write", list: readonly string[] | undefined, path: readonly PathSegment[]) =>
+        (list ?? []).map((prefix, index) => ({ grant, mount, prefix, verb, at: [...path, verb, index] }));
+    return [
+        ...refs(kvMount, "read", fields.read, at),
+        ...refs(kvMount, "write", fields.write, at),
+        ...(fields.kv ?? []).flatMap((use, index) => [...refs(use.mount, "read", use.read, [...at, "kv", index]), ...refs(use.mount, "write", use.write, [...at, "kv", index])]),
+    ];
+}
+
+/** A map key of a folder on a mount; "\0" never occurs in a mount or prefix, so ancestors() of a key stay on its mount. */
+const kvKey = (mount: string, prefix: string) => `${mount}\0${prefix}`;
+
+/** Where protected grants reach: each folder exactly, every ancestor of one ("below"), and each engine object. */
+function protectedReach(grants: readonly VaultGrant[], kvMount: string) {
+    const exact = new Map<string, KvRef[]>();
+    const below = new Map<string, KvRef[]>();
+    const objects = new Map<string, EngineRef>();
+    for (const item of grants.filter((g) => g.grant.protected)) {
+        for (const ref of kvRefs(item, kvMount)) {
+            const key = kvKey(ref.mount, ref.prefix);
+            push(exact, key, ref);
+            for (const ancestor of ancestors(key)) {
                 push(below, ancestor, ref);
             }
         }
+        for (const ref of engineRefs(item)) {
+            if (!objects.has(ref.object)) {
+                objects.set(ref.object, ref);
+            }
+        }
     }
-    return { exact, below };
+    return { exact, below, objects };
+}
+
+/** The protected refs a folder overlaps: the same folder, a parent or a child of it, on the same mount. */
+function kvHits(reach: ReturnType<typeof protectedReach>, key: string): KvRef[] {
+    const hits: KvRef[] = [];
+    for (const ancestor of ancestors(key)) {
+        hits.push(...(reach.exact.get(ancestor) ?? []));
+    }
+    return [...hits, ...(reach.exact.get(key) ?? []), ...(reach.below.get(key) ?? [])];
+}
+
+/** The problems of one unprotected grant's overlaps; returns whether it overlaps anything. */
+function overlapProblems(item: VaultGrant, reach: ReturnType<typeof protectedReach>, kvMount: string, findings: Findings): boolean {
+    const report = item.fields.allowUnprotectedOverlap === undefined;
+    let overlapped = false;
+    for (const ref of kvRefs(item, kvMount)) {
+        const hits = kvHits(reach, kvKey(ref.mount, ref.prefix));
+        overlapped ||= hits.length > 0;
+        if (hits.length > 0 && report) {
+            const first = hits[0]!;
+            const more = hits.length > 1 ? ` (and ${hits.length - 1} more)` : "";
+            const where = ref.mount === kvMount ? "" : ` on the KV mount ${JSON.stringify(ref.mount)}`;
+            findings.problem(
+                ref.at,
+                `this unprotected grant (protected: false) may ${ref.verb} ${JSON.stringify(ref.prefix)}${where}, which overlaps ${JSON.stringify(first.prefix)} ${first.verb === "read" ? "read" : "written"} by the protected grant ${formatPath(first.grant.path)}${more}: a push to any matching branch could ${ref.verb === "read" ? "read" : "overwrite"} those secrets. Narrow the prefix, set protected: true, or set vault.allowUnprotectedOverlap with a reason`,
+            );
+        }
+    }
+    for (const ref of engineRefs(item)) {
+        const owner = reach.objects.get(ref.object);
+        overlapped ||= owner !== undefined;
+        if (owner !== undefined && report) {
+            findings.problem(
+                ref.at,
+                `this unprotected grant (protected: false) may use the ${objectWord(ref.use)} ${JSON.stringify(ref.object)}, which the protected grant ${formatPath(owner.grant.path)} uses: a push to any matching branch could get its credentials. Use a role or key of its own, set protected: true, or set vault.allowUnprotectedOverlap with a reason`,
+            );
+        }
+    }
+    return overlapped;
 }
 
 /**
- * An unprotected grant must not read what a protected grant reads (the same prefix, a parent or a
- * child of it), in any project, unless it says why. Linear in the number of prefixes times depth.
+ * An unprotected grant must not reach what a protected grant reaches (the same folder, a parent
+ * or a child of it, on the same KV mount; the same engine role or key), in any project, unless it
+ * says why. Linear in the number of prefixes times depth.
  */
-export function checkUnprotectedOverlap(grants: readonly VaultGrant[], findings: Findings): void {
-    const { exact, below } = protectedReads(grants);
-    for (const { grant, fields, at } of grants) {
-        if (grant.protected) {
-            continue;
-        }
-        let overlapped = false;
-        fields.read.forEach((prefix, index) => {
-            const hits: ReadRef[] = [];
-            for (const ancestor of ancestors(prefix)) {
-                hits.push(...(exact.get(ancestor) ?? []));
-            }
-            hits.push(...(exact.get(prefix) ?? []), ...(below.get(prefix) ?? []));
-            if (hits.length === 0) {
-                return;
-            }
-            overlapped = true;
-            if (fields.allowUnprotectedOverlap !== undefined) {
-                return;
-            }
-            const first = hits[0]!;
-            const more = hits.length > 1 ? ` (and ${hits.length - 1} more)` : "";
-            findings.problem(
-                [...at, "read", index],
-                `this unprotected grant (protected: false) may read ${JSON.stringify(prefix)}, which overlaps ${JSON.stringify(first.prefix)} read by the protected grant ${formatPath(first.grant.path)}${more}: a push to any matching branch could read those secrets. Narrow the prefix, set protected: true, or set vault.allowUnprotectedOverlap with a reason`,
-            );
-        });
-        if (fields.allowUnprotectedOverlap !== undefined && overlapped) {
-            findings.loosen([...at, "allowUnprotectedOverlap"], "unprotected refs may read secrets that protected grants also read", fields.allowUnprotectedOverlap);
-        } else if (fields.allowUnprotectedOverlap !== undefined) {
-            findings.warn([...at, "allowUnprotectedOverlap"], `has no effect: no protected grant reads these prefixes; remove it`);
+export function checkUnprotectedOverlap(grants: readonly VaultGrant[], kvMount: string, findings: Findings): void {
+    const reach = protectedReach(grants, kvMount);
+    for (const item of grants.filter((g) => !g.grant.protected)) {
+        const overlapped = overlapProblems(item, reach, kvMount, findings);
+        const reason = item.fields.allowUnprotectedOverlap;
+        const beyond = item.fields.write !== undefined || item.fields.kv !== undefined || item.fields.engines !== undefined;
+        if (reason !== undefined && overlapped) {
+            const effect = beyond ? "unprotected refs may reach secrets, engine roles or keys that protected grants also reach" : "unprotected refs may read secrets that protected grants also read";
+            findings.loosen([...item.at, "allowUnprotectedOverlap"], effect, reason);
+        } else if (reason !== undefined) {
+            findings.warn([...item.at, "allowUnprotectedOverlap"], `has no effect: no protected grant reads these prefixes${beyond ? " or uses these engine roles or keys" : ""}; remove it`);
         }
     }
 }
@@ -243,7 +286,7 @@ function ownFolders(grant: ResolvedGrant): string[] {
 export function warnNestedProjects(grants: readonly VaultGrant[], all: readonly ResolvedGrant[], findings: Findings): void {
     const readers = new Map<string, { grant: ResolvedGrant; at: readonly PathSegment[] }[]>();
     for (const { grant, fields, at } of grants) {
-        fields.read.forEach((prefix, index) => push(readers, prefix, { grant, at: [...at, "read", index] }));
+        (fields.read ?? []).forEach((prefix, index) => push(readers, prefix, { grant, at: [...at, "read", index] }));
     }
     const projects = new Map<string, string>();
     for (const grant of all) {
@@ -264,39 +307,62 @@ export function warnNestedProjects(grants: readonly VaultGrant[], all: readonly 
 }
 
 /**
- * Checks a grant's secret prefixes (duplicates, the mount repeated, outside the project's
- * folder, covered twice) and returns them sorted and unique.
+ * Checks one list of a grant's secret prefixes on a KV mount (duplicates, the mount repeated,
+ * outside the project's folder, covered twice); returns them sorted and unique, and those outside.
  */
-export function checkReads({ grant, fields, at }: VaultGrant, vault: VaultConfig, findings: Findings): readonly string[] {
+function checkPrefixes({ grant, fields }: VaultGrant, mount: string, prefixes: readonly string[], at: readonly PathSegment[], findings: Findings): { list: readonly string[]; outside: readonly string[] } {
     const inside = (prefix: string) => ownFolders(grant).some((folder) => prefix === folder || prefix.startsWith(`${folder}/`));
-    fields.read.forEach((prefix, index) => {
-        const path = [...at, "read", index];
-        if (fields.read.indexOf(prefix) !== index) {
+    prefixes.forEach((prefix, index) => {
+        const path = [...at, index];
+        if (prefixes.indexOf(prefix) !== index) {
             findings.problem(path, `lists ${JSON.stringify(prefix)} more than once; list each prefix once`);
-        } else if (!inside(prefix) && (prefix === vault.kvMount || prefix.startsWith(`${vault.kvMount}/`))) {
-            findings.problem(path, `is relative to the KV mount ${JSON.stringify(vault.kvMount)}: write ${JSON.stringify(prefix.slice(vault.kvMount.length + 1).replace(/^(data|metadata)\//, "") || "<folder>")} instead of ${JSON.stringify(prefix)}`);
+        } else if (!inside(prefix) && (prefix === mount || prefix.startsWith(`${mount}/`))) {
+            findings.problem(path, `is relative to the KV mount ${JSON.stringify(mount)}: write ${JSON.stringify(prefix.slice(mount.length + 1).replace(/^(data|metadata)\//, "") || "<folder>")} instead of ${JSON.stringify(prefix)}`);
         } else if (!inside(prefix) && fields.allowOutsideProject === undefined) {
             findings.problem(
                 path,
                 `${JSON.stringify(prefix)} is outside this project's folder ${JSON.stringify(`${grant.project}/`)}: keep each project's secrets under its own path, or set vault.allowOutsideProject with a reason (e.g. a shared registry credential)`,
             );
         } else {
-            const parent = fields.read.find((other) => prefix.startsWith(`${other}/`));
+            const parent = prefixes.find((other) => prefix.startsWith(`${other}/`));
             if (parent !== undefined) {
                 findings.warn(path, `is already covered by ${JSON.stringify(parent)} in the same grant; remove it`);
             }
         }
     });
-    const read = uniqueSorted(fields.read);
+    const list = uniqueSorted(prefixes);
+    return { list, outside: list.filter((prefix) => !inside(prefix)) };
+}
+
+/**
+ * Checks what a grant reaches (access-checks.ts for what is beyond KV reads) and returns it
+ * normalised; allowOutsideProject is loosened with everything it lets through, or warned unused.
+ */
+export function checkAccess(item: VaultGrant, vault: VaultConfig, shared: readonly { ref: EngineRef; owner: ResolvedGrant }[], findings: Findings): Access {
+    const { grant, fields, at } = item;
+    checkNotEmpty(item, findings);
+    const prefixes: PrefixCheck = (mount, list, path) => checkPrefixes(item, mount, list ?? [], path, findings);
+    const read = prefixes(vault.kvMount, fields.read, [...at, "read"]);
+    const write = prefixes(vault.kvMount, fields.write, [...at, "write"]);
+    const kv = checkKvUses(item, vault, prefixes, findings);
+    checkWrites(item, findings);
+    const sharedObjects = checkEngines(item, shared, findings);
     if (fields.allowOutsideProject !== undefined) {
-        const outside = read.filter((prefix) => !inside(prefix));
-        if (outside.length > 0) {
-            findings.loosen([...at, "allowOutsideProject"], `reads outside ${JSON.stringify(`${grant.project}/`)} (${outside.join(", ")})`, fields.allowOutsideProject);
+        const folder = JSON.stringify(`${grant.project}/`);
+        const reaches = [
+            ...(read.outside.length > 0 ? [`reads outside ${folder} (${read.outside.join(", ")})`] : []),
+            ...(write.outside.length > 0 ? [`writes outside ${folder} (${write.outside.join(", ")})`] : []),
+            ...(kv.outside.length > 0 ? [`reaches outside ${folder} on other KV mounts (${kv.outside.join(", ")})`] : []),
+            ...(sharedObjects.length > 0 ? [`shares engine roles or keys with other projects (${sharedObjects.join(", ")})`] : []),
+        ];
+        if (reaches.length > 0) {
+            findings.loosen([...at, "allowOutsideProject"], reaches.join("; "), fields.allowOutsideProject);
         } else {
-            findings.warn([...at, "allowOutsideProject"], `has no effect: every prefix is inside ${JSON.stringify(`${grant.project}/`)}; remove it`);
+            const engines = fields.engines !== undefined ? " and no engine role or key is shared with another project" : "";
+            findings.warn([...at, "allowOutsideProject"], `has no effect: every prefix is inside ${folder}${engines}; remove it`);
         }
     }
-    return read;
+    return { read: read.list, write: write.list, kv: kv.kv, engines: fields.engines ?? [] };
 }
 
 /** Vault fetches GitLab's keys from the key source: another host than the issuer's could sign tokens Vault trusts. */

@@ -11,6 +11,7 @@
  */
 import type { z } from "zod";
 import type { CiPiece, CiUnavailable, CiValue } from "../target";
+import { vaultCommand } from "./capabilities";
 import type { VaultContractSchema, VaultGrantContractSchema } from "./contract";
 
 export const VAULT_TOKEN_VARIABLE = "VAULT_ID_TOKEN";
@@ -22,7 +23,6 @@ export function vaultCi(section: z.output<typeof VaultContractSchema>, grant: z.
             unavailable: `jobs need Vault's address (VAULT_SERVER_URL) and the map has none: vault.audience ${JSON.stringify(grant.audience)} is not an https URL, so set gitlab-federation:vault.serverUrl`,
         };
     }
-    const [first, ...others] = grant.read;
     return {
         idToken: { variable: VAULT_TOKEN_VARIABLE, audience: value("vault_audience", grant.audience, "aud of the Vault ID token: the stack's vault.audience") },
         variables: {
@@ -33,7 +33,35 @@ export function vaultCi(section: z.output<typeof VaultContractSchema>, grant: z.
         },
         beforeScript: [],
         afterScript: [],
-        comments: [
+        comments: grant.read.length > 0 ? [...readComments(grant), ...beyondReadsComments(grant)] : [...loginComments(grant), ...beyondReadsComments(grant)],
+    };
+}
+
+/** The Vault CLI login in a job's script. */
+function loginComments(grant: z.output<typeof VaultGrantContractSchema>): string[] {
+    return [
+        "Vault: log in with the Vault CLI in script:",
+        `  export VAULT_ADDR="$VAULT_SERVER_URL"${grant.namespace !== undefined ? "  # the CLI also reads VAULT_NAMESPACE" : ""}`,
+        `  export VAULT_TOKEN="$(vault write -field=token "auth/$VAULT_AUTH_PATH/login" role="$VAULT_AUTH_ROLE" jwt="$${VAULT_TOKEN_VARIABLE}")"`,
+    ];
+}
+
+/** What a grant may call beyond KV reads, as the commands a job's script runs after logging in (capabilities.ts vaultCommand). */
+function beyondReadsComments(grant: z.output<typeof VaultGrantContractSchema>): string[] {
+    const writes = [...(grant.write ?? []).map((folder) => ({ mount: grant.kvMount, folder })), ...(grant.kv ?? []).flatMap((use) => use.write.map((folder) => ({ mount: use.mount, folder })))];
+    const reads = (grant.kv ?? []).flatMap((use) => use.read.map((folder) => ({ mount: use.mount, folder })));
+    const lines = [
+        ...reads.map(({ mount, folder }) => `  vault kv get -mount=${mount} ${folder}/<secret>`),
+        ...writes.map(({ mount, folder }) => `  vault kv put -mount=${mount} ${folder}/<secret> key=value  # create and update only`),
+        ...(grant.endpoints ?? []).map((endpoint) => `  ${vaultCommand(endpoint)}`),
+    ];
+    return lines.length > 0 ? ["and, with the same login, what else the grant may call:", ...lines] : [];
+}
+
+/** The KV read of the first folder, with GitLab's secrets: keyword or the Vault CLI. */
+function readComments(grant: z.output<typeof VaultGrantContractSchema>): string[] {
+    const [first, ...others] = grant.read;
+    return [
             "Vault: GitLab logs in with the variables above and reads a secret into a variable:",
             "secrets:",
             "  SECRET_VALUE:                    # any variable name",
@@ -47,8 +75,7 @@ export function vaultCi(section: z.output<typeof VaultContractSchema>, grant: z.
             `  export VAULT_ADDR="$VAULT_SERVER_URL"${grant.namespace !== undefined ? "  # the CLI also reads VAULT_NAMESPACE" : ""}`,
             `  export VAULT_TOKEN="$(vault write -field=token "auth/$VAULT_AUTH_PATH/login" role="$VAULT_AUTH_ROLE" jwt="$${VAULT_TOKEN_VARIABLE}")"`,
             `  vault read -field=data ${grant.kvMount}/data/${first}`,
-        ],
-    };
+    ];
 }
 
 /**

@@ -7,6 +7,7 @@ import { z } from "zod";
 import { audienceProblem } from "../../src/core/rules";
 import { patternRule, schemaRule, urlRule } from "../../src/core/contract-rules";
 import type { ContractCapability } from "../target";
+import { ENGINES, endpoints, summaryAccess } from "./capabilities";
 import { inNamespace } from "./entries";
 import type { VaultPlan, VaultSummary } from "./plan-schema";
 import { mountPathProblem, namespaceProblem, secretPrefixProblem } from "./rules";
@@ -44,6 +45,21 @@ export const VaultGrantContractSchema = z
         serverUrl: z.string().optional().meta({ description: "The stack's serverUrl." }),
         tokenTtl: z.number().int().meta({ description: "Seconds." }),
         tokenMaxTtl: z.number().int().meta({ description: "Seconds." }),
+        write: strings.optional().meta({ description: "Secret folders under kvMount the grant creates and updates secrets in (vault kv put -mount=<kvMount> <folder>/<name>); absent: none." }),
+        kv: z
+            .array(z.object({ mount: z.string(), read: strings, write: strings }))
+            .optional()
+            .meta({ description: "Other KV v2 mounts and the folders the grant reads (and lists) and writes there; absent: none." }),
+        endpoints: z
+            .array(
+                z.object({
+                    engine: z.enum(ENGINES),
+                    path: z.string().meta({ description: "The full path to call, relative to the namespace, e.g. database/creds/app." }),
+                    capability: z.enum(["read", "update"]).meta({ description: "read: vault read <path> (GET); update: vault write <path> ... (POST)." }),
+                }),
+            )
+            .optional()
+            .meta({ description: "The secrets engine endpoints the grant may call, each with the one capability its policy grants; absent: none." }),
     })
     .meta({ description: "What a grant gets from Vault." });
 
@@ -63,6 +79,18 @@ export function vaultGrantContract(plan: VaultPlan, summary: VaultSummary): z.ou
         ...(plan.serverUrl !== undefined ? { serverUrl: plan.serverUrl } : {}),
         tokenTtl: summary.tokenTtl,
         tokenMaxTtl: summary.tokenMaxTtl,
+        ...beyondReadsContract(summary),
+    };
+}
+
+/** The contract fields of what a grant reaches beyond KV reads, present only when it does. */
+function beyondReadsContract(summary: VaultSummary): Pick<z.output<typeof VaultGrantContractSchema>, "write" | "kv" | "endpoints"> {
+    const access = summaryAccess(summary);
+    const calls = access.engines.flatMap(endpoints).map((e) => ({ engine: e.engine, path: e.path, capability: e.capability }));
+    return {
+        ...(access.write.length > 0 ? { write: [...access.write] } : {}),
+        ...(access.kv.length > 0 ? { kv: access.kv.map((use) => ({ mount: use.mount, read: [...use.read], write: [...use.write] })) } : {}),
+        ...(calls.length > 0 ? { endpoints: calls } : {}),
     };
 }
 
@@ -89,6 +117,13 @@ export const VAULT_CONTRACT: ContractCapability<VaultPlan, VaultSummary, typeof 
         "grant.audience": { rule: audienceProblem },
         "grant.kvMount": { rule: mountPathProblem },
         "grant.serverUrl": { rule: urlRule },
+        "grant.write[]": { rule: secretPrefixProblem },
+        "grant.kv[].mount": { rule: mountPathProblem },
+        "grant.kv[].read[]": { rule: secretPrefixProblem },
+        "grant.kv[].write[]": { rule: secretPrefixProblem },
+        "grant.endpoints[].engine": { rule: schemaRule(z.enum(ENGINES)) },
+        "grant.endpoints[].path": { rule: patternRule(/^[A-Za-z0-9_-]+(?:\/[A-Za-z0-9_-]+)*\/(?:creds|static-creds|sts|roleset|static-account|impersonated-account|issue|sign|encrypt|decrypt)\/\w(?:[\w.-]*\w)?(?:\/token)?$/, "a secrets engine endpoint such as database/creds/app (mount, endpoint, role or key)") },
+        "grant.endpoints[].capability": { rule: schemaRule(z.enum(["read", "update"])) },
     },
     legacy: { section: ["authPath", "accessor", "audience", "kvMount"], grant: ["authPath", "roleName", "audience", "policyNames"] },
 };

@@ -39,6 +39,7 @@
  * deployer's batch tokens cannot create children. The Vault version comes from sys/seal-status,
  * which needs no token.
  */
+import type { Access } from "./capabilities";
 import { formatDuration, parseDuration } from "../../src/core/duration";
 import type { Findings } from "../../src/core/findings";
 import type { DeployerRole } from "../../src/core/model";
@@ -160,7 +161,7 @@ export const VAULT_DEPLOYER: DeployerCapability = {
 
 /** What plan.ts needs of the deployer: an identity's role and policy. */
 export interface VaultDeployer {
-    planned(item: TargetIdentity, roleName: string): { role: VaultRoleEntry; policy: VaultPolicyEntry; read: readonly string[]; ttls: Ttls } | undefined;
+    planned(item: TargetIdentity, roleName: string): { role: VaultRoleEntry; policy: VaultPolicyEntry; access: Access; ttls: Ttls } | undefined;
 }
 
 /** The identities' TTL: deployer.vault.tokenTtl for both, within the cap (undefined after a problem). */
@@ -234,7 +235,7 @@ export function vaultDeployer(ctx: PlanContext<VaultConfig, VaultGrantConfig>, a
             return {
                 role: { ...roleEntry(grant, undefined, vault, roleName, policyName, ttls), tokenNoDefaultPolicy: true },
                 policy: { resource: grantMeta(RESOURCE.policy, grant), name: policyName, policy: deployerPolicyHcl(identity.role, scope, header), ...inNamespace(vault) },
-                read: [],
+                access: { read: [], write: [], kv: [], engines: [] },
                 ttls,
             };
         },

@@ -12,6 +12,7 @@
  */
 import type { Claims } from "../../src/core/claims";
 import type { Decision, EvaluateOptions, Evaluator, GrantIdentity } from "../target";
+import { describeBeyondReads, summaryAccess } from "./capabilities";
 import { goGlob } from "./glob";
 import type { VaultPlan, VaultRoleEntry, VaultSummary } from "./plan-schema";
 import { Decoded, Registered, decodeRegistered, timeReasons } from "./token";
@@ -99,10 +100,10 @@ export function roleReasons(role: VaultRoleEntry, claims: Claims): string[] {
     return [...cap.map((r) => `error validating token: ${r}`), ...userClaimReasons(role, claims), ...boundClaimReasons(role, claims)];
 }
 
-/** What a role's policies give, as read paths. */
+/** What a role's policies give: read paths, then writes, other KV mounts and engine endpoints (capabilities.ts). */
 function gives(plan: VaultPlan, summary: VaultSummary): string[] {
     const mount = plan.kvMount;
-    return summary.read.map((prefix) => `read ${mount}/data/${prefix} and below (list ${mount}/metadata/${prefix}/)`);
+    return [...summary.read.map((prefix) => `read ${mount}/data/${prefix} and below (list ${mount}/metadata/${prefix}/)`), ...describeBeyondReads(mount, summaryAccess(summary))];
 }
 
 export function vaultEvaluator(plan: VaultPlan): Evaluator<VaultSummary> {

@@ -6,7 +6,8 @@ import { VAULT_DEPLOYER } from "./deployer";
 import { vaultPolicyName } from "./names";
 import { vaultEvaluator } from "./evaluate";
 import { planVault } from "./plan";
-import { VaultPlan, VaultPlanSchema, VaultSummarySchema } from "./plan-schema";
+import { VaultPlan, VaultPlanSchema, VaultSummary, VaultSummarySchema } from "./plan-schema";
+import { endpoints, summaryAccess } from "./capabilities";
 import { VAULT_RESOURCES } from "./resources";
 import { vaultProviderConfigProblems } from "./provider-config";
 import { renderVault } from "./render";
@@ -32,6 +33,33 @@ function qualified(plan: VaultPlan, path: string): string {
     return plan.namespace !== undefined ? `${plan.namespace}/${path}` : path;
 }
 
+/** The folders a grant writes and reads on other mounts, with their mount: `kv write <path>`, `kv read <path>`. */
+function kvPaths(plan: VaultPlan, summary: VaultSummary): { verb: "read" | "write"; path: string }[] {
+    const access = summaryAccess(summary);
+    return [
+        ...access.write.map((p) => ({ verb: "write" as const, path: qualified(plan, `${plan.kvMount}/${p}`) })),
+        ...access.kv.flatMap((use) => [...use.read.map((p) => ({ verb: "read" as const, path: qualified(plan, `${use.mount}/${p}`) })), ...use.write.map((p) => ({ verb: "write" as const, path: qualified(plan, `${use.mount}/${p}`) }))]),
+    ];
+}
+
+/** Access sets beyond reads on kvMount, present only when not empty (plans of read-only grants compare as before). */
+function beyondSets(plan: VaultPlan, summary: VaultSummary): Record<string, string[]> {
+    const kv = kvPaths(plan, summary);
+    const sets: Record<string, string[]> = {
+        "secret write prefix": kv.filter((k) => k.verb === "write").map((k) => k.path),
+        "secret prefix (other KV mount)": kv.filter((k) => k.verb === "read").map((k) => k.path),
+        "engine endpoint": summaryAccess(summary).engines.flatMap(endpoints).map((e) => `${e.capability} ${qualified(plan, e.path)}`),
+    };
+    return Object.fromEntries(Object.entries(sets).filter(([, values]) => values.length > 0));
+}
+
+function beyondReaches(plan: VaultPlan, summary: VaultSummary): Reach[] {
+    return [
+        ...kvPaths(plan, summary).map((k) => ({ resource: k.path, hierarchical: true, gives: k.verb === "read" ? ["read", "list below"] : ["create", "update"] })),
+        ...summaryAccess(summary).engines.flatMap(endpoints).map((e) => ({ resource: qualified(plan, e.path), hierarchical: false, gives: [e.capability] })),
+    ];
+}
+
 export const vault = defineTarget({
     key: "vault",
     title: "Vault",
@@ -44,7 +72,7 @@ export const vault = defineTarget({
     component: () => (require("./component") as typeof import("./component")).components,
     review: {
         access: (plan, summary) => ({
-            sets: { "secret prefix": summary.read.map((prefix) => qualified(plan, `${plan.kvMount}/${prefix}`)) },
+            sets: { "secret prefix": summary.read.map((prefix) => qualified(plan, `${plan.kvMount}/${prefix}`)), ...beyondSets(plan, summary) },
             limits: { "token TTL (s)": summary.tokenTtl, "token max TTL (s)": summary.tokenMaxTtl },
             values: {},
             names: { role: qualified(plan, `auth/${summary.authPath}/role/${summary.roleName}`) },
@@ -52,7 +80,10 @@ export const vault = defineTarget({
         reaches: (plan, summary, grant) =>
             grant.deployer !== undefined
                 ? deployerReaches(plan, grant.deployer)
-                : summary.read.map((prefix) => ({ resource: qualified(plan, `${plan.kvMount}/${prefix}`), hierarchical: true, gives: ["read", "list below"] })),
+                : [
+                      ...summary.read.map((prefix) => ({ resource: qualified(plan, `${plan.kvMount}/${prefix}`), hierarchical: true, gives: ["read", "list below"] })),
+                      ...beyondReaches(plan, summary),
+                  ],
         render: renderVault,
         fields: VAULT_REVIEW,
     },

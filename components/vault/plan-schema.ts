@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { EnforcementSchema, resourceMeta, stringMap, strings } from "../../src/core/resources";
 import { RESOURCE } from "./names";
+import { EngineUseSchema } from "./schema";
 
 /** A fresh schema per use: a shared one becomes a $ref in the JSON Schema. */
 const namespace = () => z.string().optional().meta({ description: "The Vault namespace the resource is registered in (the provider's namespace argument); absent: the root namespace." });
@@ -94,6 +95,12 @@ export const VaultSummarySchema = z.strictObject({
     policyNames: strings,
     audience: z.string(),
     read: strings,
+    write: strings.optional().meta({ description: "Folders under kvMount the grant creates and updates secrets in (absent: none)." }),
+    kv: z
+        .array(z.strictObject({ mount: z.string(), read: strings, write: strings }))
+        .optional()
+        .meta({ description: "Other KV v2 mounts (referenced, not managed) and the folders the grant reads and writes there (absent: none)." }),
+    engines: z.array(EngineUseSchema).optional().meta({ description: "The secrets engine roles and keys the grant uses (absent: none)." }),
     tokenTtl: z.number().int(),
     tokenMaxTtl: z.number().int(),
     enforcement: EnforcementSchema,

@@ -9,7 +9,9 @@ import { ResolvedGrant, fullEnforcement } from "../../src/core/model";
 import { meta } from "../../src/core/resources";
 import type { PathSegment } from "../../src/core/findings";
 import type { PlanContext, PlannedGrant, TargetPlanResult } from "../target";
-import { Ttls, VaultGrant, adoptionWarnings, auditOptions, auditWarnings, checkDevicePaths, checkNamespace, checkReads, checkSection, checkUnprotectedOverlap, grantTtls, protectionWarning, warnNestedProjects } from "./checks";
+import { Ttls, VaultGrant, adoptionWarnings, auditOptions, auditWarnings, checkDevicePaths, checkNamespace, checkAccess, checkSection, checkUnprotectedOverlap, grantTtls, protectionWarning, warnNestedProjects } from "./checks";
+import { checkMountTypes, sharedObjects } from "./access-checks";
+import type { Access } from "./capabilities";
 import { VaultDeployer, vaultDeployer } from "./deployer";
 import { authBackendEntry, mountEntry, policyEntry, roleEntry, serverUrlOf } from "./entries";
 import { RESOURCE, vaultPolicyName, vaultRoleName } from "./names";
@@ -44,19 +46,26 @@ function auditEntries(vault: VaultConfig, findings: Findings): VaultAuditEntry[]
 interface Planned {
     readonly role: VaultRoleEntry;
     readonly policy: VaultPolicyEntry;
-    readonly read: readonly string[];
+    readonly access: Access;
     readonly ttls: Ttls;
 }
 
 /** A grant's role and policy (undefined where a problem stops it). */
-function plannedGrant(target: VaultGrant, vault: VaultConfig, limits: { cap: number; defaults: Ttls | undefined }, roleName: string, findings: Findings): Planned | undefined {
+function plannedGrant(target: VaultGrant, vault: VaultConfig, limits: Limits, roleName: string, findings: Findings): Planned | undefined {
     const ttls = grantTtls(target, vault, limits.defaults, limits.cap, findings);
-    const read = checkReads(target, vault, findings);
+    const access = checkAccess(target, vault, limits.shared.get(target.grant.index) ?? [], findings);
     if (ttls === undefined) {
         return undefined;
     }
     const policyName = vaultPolicyName(vault.authPath, roleName);
-    return { role: roleEntry(target.grant, target.fields, vault, roleName, policyName, ttls), policy: policyEntry(target.grant, vault, policyName, read), read, ttls };
+    return { role: roleEntry(target.grant, target.fields, vault, roleName, policyName, ttls), policy: policyEntry(target.grant, vault, policyName, access), access, ttls };
+}
+
+/** The section's TTL limits, and the engine objects each grant shares with an earlier grant of another project. */
+interface Limits {
+    readonly cap: number;
+    readonly defaults: Ttls | undefined;
+    readonly shared: ReturnType<typeof sharedObjects>;
 }
 
 /** Derived role names lowercase the path: two grants may meet at one name, which Vault would share. Returns whether `grant` keeps it. */
@@ -74,12 +83,16 @@ function claimRoleName(owners: Map<string, ResolvedGrant>, roleName: string, ite
 }
 
 function summaryOf(grant: ResolvedGrant, vault: VaultConfig, planned: Planned): VaultSummary {
+    const { access } = planned;
     return {
         authPath: vault.authPath,
         roleName: planned.role.roleName,
         policyNames: [planned.policy.name],
         audience: vault.audience,
-        read: [...planned.read],
+        read: [...access.read],
+        ...(access.write.length > 0 ? { write: [...access.write] } : {}),
+        ...(access.kv.length > 0 ? { kv: access.kv.map((use) => ({ mount: use.mount, read: [...use.read], write: [...use.write] })) } : {}),
+        ...(access.engines.length > 0 ? { engines: access.engines.map((use) => ({ ...use })) } : {}),
         tokenTtl: planned.ttls.ttl,
         tokenMaxTtl: planned.ttls.maxTtl,
         enforcement: fullEnforcement(grant) as VaultSummary["enforcement"],
@@ -87,7 +100,7 @@ function summaryOf(grant: ResolvedGrant, vault: VaultConfig, planned: Planned): 
 }
 
 /** The roles, policies and summaries of the grants and the deployer's identities, in grant order. */
-function planGrants(ctx: PlanContext<VaultConfig, VaultGrantConfig>, limits: { cap: number; defaults: Ttls | undefined }, deployer: VaultDeployer | undefined) {
+function planGrants(ctx: PlanContext<VaultConfig, VaultGrantConfig>, limits: Limits, deployer: VaultDeployer | undefined) {
     const { section: vault, findings } = ctx;
     const owners = new Map<string, ResolvedGrant>();
     const built = { roles: [] as VaultRoleEntry[], policies: [] as VaultPolicyEntry[], summaries: new Map<number, VaultSummary>(), grants: [] as VaultGrant[] };
@@ -114,8 +127,11 @@ export function planVault(ctx: PlanContext<VaultConfig, VaultGrantConfig>): Targ
     checkNamespace(vault, ctx.deployer !== undefined, findings);
     const audits = auditEntries(vault, findings);
     const deployer = ctx.deployer !== undefined ? vaultDeployer(ctx, audits, limits.cap) : undefined;
-    const built = planGrants(ctx, limits, deployer);
-    checkUnprotectedOverlap(built.grants, findings);
+    const grants = ctx.grants.filter((item): item is VaultGrant => item.identity === undefined);
+    checkMountTypes(grants, vault.kvMount, findings);
+    const shared = sharedObjects(grants);
+    const built = planGrants(ctx, { ...limits, shared }, deployer);
+    checkUnprotectedOverlap(built.grants, vault.kvMount, findings);
     warnNestedProjects(built.grants, all, findings);
     protectionWarning(vault, findings);
     adoptionWarnings(vault, findings);

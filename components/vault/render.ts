@@ -1,6 +1,7 @@
 /** Vault's block of the human plan. */
 import { formatDuration } from "../../src/core/duration";
 import { describeConditions } from "../../src/core/model";
+import { describeBeyondReads, summaryAccess } from "./capabilities";
 import type { GrantIdentity, RenderedSection } from "../target";
 import type { VaultAuditEntry, VaultPlan, VaultSummary } from "./plan-schema";
 
@@ -23,7 +24,7 @@ export function renderVault(plan: VaultPlan, grants: readonly (GrantIdentity & {
             g.grant,
             describeConditions({ refs: g.conditions.ref, ...g.conditions }),
             g.summary.roleName,
-            g.deployer !== undefined ? `none (deployer ${g.deployer})` : g.summary.read.join(", "),
+            g.deployer !== undefined ? `none (deployer ${g.deployer})` : [g.summary.read.join(", "), ...describeBeyondReads(plan.kvMount, summaryAccess(g.summary))].filter((part) => part !== "").join("; "),
             `${formatDuration(g.summary.tokenTtl)} / ${formatDuration(g.summary.tokenMaxTtl)}`,
         ]),
     };

@@ -308,6 +308,17 @@ const LOOSENING = derived("diff's Vault access changes: a new loosening, with it
 
 const GRANT: ReviewFields = {
     read: derived("diff's Vault access changes: secret prefix added, removed"),
+    write: derived("diff's Vault access changes: secret write prefix added, removed"),
+    kv: derived("diff's Vault access changes: secret prefix (other KV mount), secret write prefix added, removed"),
+    "kv.*.mount": derived("diff's Vault access changes: secret prefix (other KV mount), secret write prefix added, removed"),
+    "kv.*.read": derived("diff's Vault access changes: secret prefix (other KV mount) added, removed"),
+    "kv.*.write": derived("diff's Vault access changes: secret write prefix added, removed"),
+    engines: derived("diff's Vault access changes: engine endpoint added, removed"),
+    "engines.*.engine": derived("diff's Vault access changes: engine endpoint added, removed"),
+    "engines.*.mount": derived("diff's Vault access changes: engine endpoint added, removed"),
+    "engines.*.role": derived("diff's Vault access changes: engine endpoint added, removed"),
+    "engines.*.static": derived("diff's Vault access changes: engine endpoint added, removed"),
+    allowWrite: LOOSENING,
     roleName: derived("diff's Vault access changes: role (a name)"),
     tokenTtl: derived("diff's Vault access changes: token TTL (s)"),
     tokenMaxTtl: derived("diff's Vault access changes: token max TTL (s)"),

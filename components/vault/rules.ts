@@ -39,6 +39,27 @@ export function secretPrefixProblem(prefix: string): string | undefined {
     return undefined;
 }
 
+/**
+ * Vault's framework.GenericNameRegex, `\w(([\w-.]+)?\w)?`, which the engines' credential paths
+ * use for the role or key segment (hashicorp/vault sdk/framework/path.go GenericNameRegex; e.g.
+ * builtin/logical/database/path_creds_create.go pathCredsCreate "creds/" + GenericNameRegex("name")).
+ */
+const ENGINE_NAME = /^\w(?:[\w.-]*\w)?$/;
+
+/** A secrets engine's role or key name: one path segment, never a wildcard. */
+export function engineNameProblem(name: string): string | undefined {
+    if (name.includes("*") || name.includes("+")) {
+        return `wildcards are not allowed (got ${q(name)}): "*" or "+" in a policy path would reach other roles or keys of the engine; name one role or key`;
+    }
+    if (name.includes("/")) {
+        return `must be one role or key name, without "/" (got ${q(name)}): the engine's mount is set in mount, the endpoint is chosen by engine`;
+    }
+    if (!ENGINE_NAME.test(name)) {
+        return `must be letters, digits, "_", "-" and ".", starting and ending with a letter, digit or "_" (Vault's role and key name pattern), got ${q(name)}`;
+    }
+    return undefined;
+}
+
 const MOUNT_PATH = /^[A-Za-z0-9_-]+(?:\/[A-Za-z0-9_-]+)*$/;
 const RESERVED_MOUNTS = new Set(["sys", "auth", "identity", "cubbyhole", "token"]);
 

@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { httpsUrlProblem } from "../../src/core/rules";
 import { AudienceSchema, duration, reason, ruled } from "../../src/core/schema";
-import { cidrProblem, mountPathProblem, namespaceProblem, secretPrefixProblem } from "./rules";
+import { cidrProblem, engineNameProblem, mountPathProblem, namespaceProblem, secretPrefixProblem } from "./rules";
 
 const MountPath = ruled(mountPathProblem);
 const Cidrs = z.array(ruled(cidrProblem)).min(1);
@@ -82,11 +82,75 @@ export const VaultSchema = z
     })
     .meta({ description: "Vault: JWT auth for GitLab CI and the KV v2 mount the grants read." });
 
+const Prefixes = () => z.array(ruled(secretPrefixProblem)).min(1);
+const EngineName = ruled(engineNameProblem);
+const engineMount = (engine: string) =>
+    MountPath.default(engine).meta({ description: `Path of the ${engine} secrets engine, relative to vault.namespace. Default: ${engine}. Only referenced: this stack neither creates nor configures it.` });
+
+/**
+ * A secrets engine a grant uses, by its mount and a role (or key) name: never a free path. The
+ * policy path and capability of each come from the engine's source (capabilities.ts).
+ */
+export const EngineUseSchema = z
+    .discriminatedUnion("engine", [
+        z.strictObject({
+            engine: z.literal("database"),
+            mount: engineMount("database"),
+            role: EngineName.meta({ description: "The database role: read <mount>/creds/<role> (dynamic credentials) or, with static: true, <mount>/static-creds/<role>." }),
+            static: z.boolean().default(false).meta({ description: "A static role (static-creds/<role>) instead of a dynamic one (creds/<role>). Default false." }),
+        }),
+        z.strictObject({
+            engine: z.literal("aws"),
+            mount: engineMount("aws"),
+            role: EngineName.meta({ description: "The AWS secrets engine role: read <mount>/creds/<role> or <mount>/sts/<role>." }),
+            path: z.enum(["creds", "sts"]).default("creds").meta({ description: "creds (default) or sts: which of the role's credential endpoints the grant reads." }),
+        }),
+        z.strictObject({
+            engine: z.literal("gcp"),
+            mount: engineMount("gcp"),
+            kind: z.enum(["roleset", "static-account", "impersonated-account"]).default("roleset").meta({ description: "What name names: a roleset (default), a static account or an impersonated account; the grant reads its OAuth2 access token, <mount>/<kind>/<name>/token." }),
+            name: EngineName.meta({ description: "The roleset's or account's name." }),
+        }),
+        z.strictObject({
+            engine: z.literal("pki"),
+            mount: engineMount("pki"),
+            role: EngineName.meta({ description: "The PKI role: update <mount>/issue/<role> (Vault makes the key) or <mount>/sign/<role> (the job sends a CSR)." }),
+            operation: z.enum(["issue", "sign"]).default("issue").meta({ description: "issue (default) or sign." }),
+        }),
+        z.strictObject({
+            engine: z.literal("ssh"),
+            mount: engineMount("ssh"),
+            role: EngineName.meta({ description: "The SSH CA role: update <mount>/sign/<role> to have a public key signed." }),
+        }),
+        z.strictObject({
+            engine: z.literal("transit"),
+            mount: engineMount("transit"),
+            key: EngineName.meta({ description: "The transit key: update <mount>/encrypt/<key> and/or <mount>/decrypt/<key>." }),
+            operations: z.array(z.enum(["encrypt", "decrypt"])).min(1).meta({ description: "The operations the grant may use with the key, listed explicitly: encrypt, decrypt." }),
+        }),
+    ])
+    .meta({ description: "A secrets engine the grant uses: engine (database, aws, gcp, pki, ssh, transit), its mount, and the role or key; the policy grants that one endpoint with the one capability Vault checks for it." });
+
+export const KvMountUseSchema = z
+    .strictObject({
+        mount: MountPath.meta({ description: "Path of another KV v2 mount (not vault.kvMount), relative to vault.namespace. Only referenced: this stack neither creates nor configures it; it must be a KV v2 mount." }),
+        read: Prefixes().optional().meta({ description: "Secret folders under this mount the grant may read and list. Each covers itself and everything below it." }),
+        write: Prefixes().optional().meta({ description: "Secret folders under this mount the grant may write (create and update, nothing else); needs allowWrite." }),
+    })
+    .meta({ description: "Access to another KV v2 mount." });
+
 export const VaultGrantSchema = z
     .strictObject({
-        read: z.array(ruled(secretPrefixProblem)).min(1).meta({
+        read: Prefixes().optional().meta({
             description: "Secret folders under the KV mount this grant may read and list, e.g. [platform/api/production]. Each covers itself and everything below it.",
         }),
+        write: Prefixes().optional().meta({
+            description:
+                "Secret folders under the KV mount this grant may write: create and update secrets at and below each (<mount>/data/), nothing else (no delete, destroy, patch or metadata write). Needs allowWrite.",
+        }),
+        kv: z.array(KvMountUseSchema).min(1).optional().meta({ description: "Read and write on other KV v2 mounts, each named once." }),
+        engines: z.array(EngineUseSchema).min(1).optional().meta({ description: "Secrets engines the grant uses (database, aws, gcp, pki, ssh, transit)." }),
+        allowWrite: reason("Reason CI jobs of this grant may write secrets (write, kv[].write): a job can then overwrite what other jobs read.").optional(),
         roleName: z
             .string()
             .regex(/^[a-z0-9](?:[a-z0-9_.-]{0,126}[a-z0-9])?$/, { error: (i) => `must be 1-128 lowercase letters, digits, "_", "-" and ".", starting and ending with a letter or digit, got ${JSON.stringify(i.input)}` })
@@ -96,10 +160,14 @@ export const VaultGrantSchema = z
         tokenMaxTtl: duration("Maximum TTL of this grant's tokens. Default: vault.tokenMaxTtl.").optional(),
         tokenType: z.enum(["batch", "service"]).optional().meta({ description: "Token type for this grant. Default: vault.tokenType." }),
         tokenBoundCidrs: Cidrs.optional().meta({ description: "CIDR blocks for this grant. Default: vault.tokenBoundCidrs." }),
-        allowUnprotectedOverlap: reason("Reason this unprotected grant may read secrets that a protected grant also reads (otherwise refused: any branch could read them).").optional(),
-        allowOutsideProject: reason("Reason this grant may read secrets outside its own project's folder <project path>/ (otherwise refused).").optional(),
+        allowUnprotectedOverlap: reason(
+            "Reason this unprotected grant may read (or write) secrets that a protected grant also reads or writes, or use an engine role or key a protected grant uses (otherwise refused: any branch could reach them).",
+        ).optional(),
+        allowOutsideProject: reason(
+            "Reason this grant may reach secrets outside its own project's folder <project path>/ (on any KV mount), or use an engine role or key that a grant of another project already uses (shared credentials); otherwise refused.",
+        ).optional(),
     })
-    .meta({ description: "Vault access: a role on the JWT auth method and a read-only policy." });
+    .meta({ description: "Vault access: a role on the JWT auth method and a policy granting exactly the listed KV folders and engine endpoints (at least one)." });
 
 export type VaultConfig = z.output<typeof VaultSchema>;
 export type VaultGrantConfig = z.output<typeof VaultGrantSchema>;

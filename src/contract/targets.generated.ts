@@ -38,6 +38,22 @@ export interface VaultGrantContract {
     readonly tokenTtl: number;
     /** Seconds. */
     readonly tokenMaxTtl: number;
+    /** Secret folders under kvMount the grant creates and updates secrets in (vault kv put -mount=<kvMount> <folder>/<name>); absent: none. */
+    readonly write?: readonly string[];
+    /** Other KV v2 mounts and the folders the grant reads (and lists) and writes there; absent: none. */
+    readonly kv?: readonly ({
+        readonly mount: string;
+        readonly read: readonly string[];
+        readonly write: readonly string[];
+    })[];
+    /** The secrets engine endpoints the grant may call, each with the one capability its policy grants; absent: none. */
+    readonly endpoints?: readonly ({
+        readonly engine: "database" | "aws" | "gcp" | "pki" | "ssh" | "transit";
+        /** The full path to call, relative to the namespace, e.g. database/creds/app. */
+        readonly path: string;
+        /** read: vault read <path> (GET); update: vault write <path> ... (POST). */
+        readonly capability: "read" | "update";
+    })[];
 }
 
 /** The stack's IAM OIDC provider. */
@@ -157,7 +173,7 @@ export interface TargetContracts {
 
 /** Every key of a grant's target part, for code that builds one Output per field (FederationReference). */
 export const GRANT_CONTRACT_KEYS = {
-    vault: ["roleName", "policyNames", "read", "authPath", "namespace", "audience", "kvMount", "serverUrl", "tokenTtl", "tokenMaxTtl"],
+    vault: ["roleName", "policyNames", "read", "authPath", "namespace", "audience", "kvMount", "serverUrl", "tokenTtl", "tokenMaxTtl", "write", "kv", "endpoints"],
     aws: ["roleArn", "account", "roleName", "audience", "maxSessionDuration", "managedPolicyArns"],
     gcp: ["serviceAccountEmail", "providerName", "providerResourceName", "audience", "roles"],
     akeyless: ["apiUrl", "authMethodName", "accessId", "audience", "roleName", "read"],

@@ -57,8 +57,8 @@ describe("validation of the project map", () => {
         });
 
         it("without a close match, no suggestion", () => {
-            assert.deepEqual(problems(oneGrant({ ...DEPLOY, vault: { read: ["platform/api"], writes: ["x"] } })), [
-                'gitlab-federation:projects["platform/api"].grants.deploy.vault.writes: unknown field "writes"; allowed here: read, roleName, tokenTtl, tokenMaxTtl, tokenType, tokenBoundCidrs, allowUnprotectedOverlap, allowOutsideProject. Remove it or correct the name',
+            assert.deepEqual(problems(oneGrant({ ...DEPLOY, vault: { read: ["platform/api"], folders: ["x"] } })), [
+                'gitlab-federation:projects["platform/api"].grants.deploy.vault.folders: unknown field "folders"; allowed here: read, write, kv, engines, allowWrite, roleName, tokenTtl, tokenMaxTtl, tokenType, tokenBoundCidrs, allowUnprotectedOverlap, allowOutsideProject. Remove it or correct the name',
             ]);
         });
     });
