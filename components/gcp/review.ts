@@ -117,6 +117,9 @@ const movedBindings: ReviewRule = (before, after) => {
         );
 };
 
+/** What a binding adds or removes is diff's GCP access changes; a move between projects is gcp.bindings' rule. */
+const BINDING_PART = derived("diff's GCP access changes: binding added, removed; gcp.bindings, whose rule compares the whole list, reports a binding moved to another project");
+
 /** A grant's gcp.access: who holds the roles. Another holder cannot be ranked. */
 const accessMode = unranked((after) =>
     after === "direct"
@@ -155,6 +158,19 @@ const GRANT: ReviewFields = {
     displayName: cosmetic,
     allowBroad: derived("diff's GCP access changes: a new loosening, with its reason"),
     bindings: access(movedBindings),
+    "bindings.*.project": BINDING_PART,
+    "bindings.*.folder": BINDING_PART,
+    "bindings.*.bucket.project": BINDING_PART,
+    "bindings.*.bucket.name": BINDING_PART,
+    "bindings.*.artifactRegistry.project": BINDING_PART,
+    "bindings.*.artifactRegistry.location": BINDING_PART,
+    "bindings.*.artifactRegistry.repository": BINDING_PART,
+    "bindings.*.cloudRun.project": BINDING_PART,
+    "bindings.*.cloudRun.location": BINDING_PART,
+    "bindings.*.cloudRun.service": BINDING_PART,
+    "bindings.*.secret.project": BINDING_PART,
+    "bindings.*.secret.secret": BINDING_PART,
+    "bindings.*.roles": BINDING_PART,
     access: access(accessMode),
 };
 
