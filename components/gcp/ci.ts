@@ -24,10 +24,11 @@ const CREDENTIAL_FORMAT = [
 
 /**
  * access direct: the same file without service_account_impersonation_url, so the client libraries
- * use the STS token itself (the federated principal) for every call. Google, "Configure Workload
- * Identity Federation with deployment pipelines", "Create a credential configuration": "--service-account
- * ... Omit this flag to use direct resource access" (UNVERIFIED: wording from memory of the gcloud
- * iam workload-identity-pools create-cred-config reference; AIP-4117 makes the field optional).
+ * use the STS token itself (the federated principal) for every call. The field is optional:
+ * `gcloud iam workload-identity-pools create-cred-config` takes `[--service-account=SERVICE_ACCOUNT]`
+ * as an optional flag (https://cloud.google.com/sdk/gcloud/reference/iam/workload-identity-pools/create-cred-config,
+ * SYNOPSIS) and writes the impersonation URL only with it (UNVERIFIED: the description of what the
+ * file holds without it was not read; AIP-4117 lists service_account_impersonation_url as optional).
  */
 const DIRECT_FORMAT = CREDENTIAL_FORMAT.replace(/,"service_account_impersonation_url":[^}]*\}$/, "}");
 

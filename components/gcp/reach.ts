@@ -13,6 +13,15 @@
  * `folder/<id>`, `bucket/<key>/<name>`, `artifactRegistry/<key>/<location>/<repository>`,
  * `cloudRun/<key>/<location>/<service>`, `secret/<key>/<secret>`; with access direct one per
  * principalSet, `/wif-<hash of the member>` appended. They never depend on list positions.
+ *
+ * access direct binds the grant's principalSets (provider.ts groupMember) instead of a service
+ * account. Google, "Identity federation: products and limitations"
+ * (https://docs.cloud.google.com/iam/docs/federated-identity-supported-services): Artifact
+ * Registry, Cloud Run, Secret Manager and Resource Manager (projects, folders; "The Organizations
+ * API doesn't support identity federation") are GA with "No known limitations"; Cloud Storage
+ * "is supported only for uniform bucket-level access buckets" and federated workloads "cannot
+ * generate signed URLs"; VPC Service Controls perimeters admit federated workloads "only through
+ * service account impersonation". Hence serviceAccount stays the default.
  */
 import { Findings, PathSegment, compare } from "../../src/core/findings";
 import type { ResolvedGrant } from "../../src/core/model";
