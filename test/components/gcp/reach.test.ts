@@ -13,6 +13,7 @@ import { diffPlans } from "../../../src/features/diff";
 import { Explainer } from "../../../src/features/explain";
 import { runProgram } from "../../../src/pulumi/program";
 import { exchange } from "../../../components/gcp/evaluate";
+import { renderGcp } from "../../../components/gcp/render";
 import { problems, warnings } from "../../helpers/check";
 import { GCP, Raw, clone, devMap, map } from "../../helpers/maps";
 import { runWithMocks } from "../../helpers/mocks";
@@ -378,5 +379,36 @@ describe("GCP reach: bindings beyond gcp.project", () => {
                 ],
             );
         });
+    });
+
+    describe("renaming a project key (same project ID)", () => {
+        it("diff warns: the new binding is the old one's physical object, so the final delete would remove it", () => {
+            const mk = (key: string) => reachMap({ access: "direct", bindings: [{ secret: { project: key, secret: "k" }, roles: ["roles/secretmanager.secretAccessor"] }] }, {}, { ...GCP, projects: { [key]: { id: "acme-app-prod" } } });
+            const [base, head] = [mk("prod"), mk("production")];
+            const result = diffPlans(planMap(base), planMap(head), { base, head });
+            const member = `${GROUP}42:branch:protected:ref:main`;
+            assert.deepEqual(
+                result.resources.map((r) => [r.op, r.name, r.hazard]),
+                [
+                    [
+                        "delete",
+                        "42/deploy/secret/prod/k/roles/secretmanager.secretAccessor/wif-617b6ba4",
+                        `project=acme-app-prod secretId=k role=roles/secretmanager.secretAccessor member=${member} is created again under the new name 42/deploy/secret/production/k/roles/secretmanager.secretAccessor/wif-617b6ba4 first, then this delete removes it (a write under the same physical name is an upsert in Vault, "already exists" in IAM and GCP): add renamedFrom, or pin the old name with aliases`,
+                    ],
+                    ["create", "projects/production", undefined],
+                    ["create", "42/deploy/secret/production/k/roles/secretmanager.secretAccessor/wif-617b6ba4", undefined],
+                    ["delete", "projects/prod", undefined],
+                ],
+            );
+        });
+    });
+
+    it("the human plan: a BINDINGS column, and a direct grant's principalSets in place of a service account", () => {
+        const plan = planMap(reachMap({ access: "direct", bindings: [{ secret: { project: "app-prod", secret: "k" }, roles: ["roles/secretmanager.secretAccessor"] }] }));
+        const section = renderGcp(plan.gcp!, plan.grants.map((g) => ({ ...g, conditions: { ref: ["main"], refType: "branch", protected: true }, summary: g.gcp! })) as never);
+        assert.deepEqual([section.header, section.rows], [
+            ["PROJECT", "GRANT", "CONDITIONS", "SERVICE ACCOUNT", "ROLES ON PROJECT", "BINDINGS"],
+            [["platform/api", "deploy", "branch main, protected", "direct: 1 principalSet", "-", "roles/secretmanager.secretAccessor on secret projects/acme-app-prod/secrets/k"]],
+        ]);
     });
 });
