@@ -282,6 +282,15 @@ describe("GCP reach: bindings beyond gcp.project", () => {
             );
         });
 
+        it("write rates per project: 600 bindings in one project pass, 601 warn (gcp.project's own count leaves them out)", () => {
+            const secrets = (n: number) => Array.from({ length: n }, (_, i) => ({ secret: { project: "app-prod", secret: `s${i}` }, roles: ["roles/secretmanager.secretAccessor"] }));
+            const writes = (n: number) => warnings(reachMap({ bindings: secrets(n) })).filter((w) => w.includes("rate-limits"));
+            assert.deepEqual(writes(600), []);
+            assert.deepEqual(writes(601), [
+                `gitlab-federation:gcp.projects["app-prod"]: a first pulumi up writes 601 IAM bindings to acme-app-prod; GCP rate-limits IAM writes per project and minute, so expect a slow first apply with retried throttling errors, or add the grants' bindings in steps`,
+            ]);
+        });
+
         it("schema: a folder must be numeric, a location a region", () => {
             assert.deepEqual(one({ folder: "folders/1", roles: ["roles/run.developer"] }), [`${AT}.bindings[0].folder: must be a numeric folder ID such as "123456789012", got "folders/1"`]);
             assert.deepEqual(one({ cloudRun: { project: "app-prod", location: "Europe West", service: "api" }, roles: ["roles/run.invoker"] }), [
