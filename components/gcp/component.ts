@@ -70,7 +70,10 @@ export interface GcpWorkloadIdentityFederationArgs {
  * `gcp.iam.WorkloadIdentityPoolProvider` (both protected by default), and per grant a
  * `gcp.serviceaccount.Account`, `roles/iam.workloadIdentityUser` on that account for the grant's
  * principalSets (`gcp.serviceaccount.IAMMember`, never project-wide) and the grant's roles
- * (`gcp.projects.IAMMember`).
+ * (`gcp.projects.IAMMember`). A grant's bindings elsewhere are non-authoritative members of
+ * their target (reach.ts), registered through the `gcp.Provider` of their project of
+ * gcp.projects (a folder's through the stack's own provider); with access direct the members
+ * are the grant's principalSets and there is no account.
  */
 export class GcpWorkloadIdentityFederation extends pulumi.ComponentResource {
     /** The pool; undefined when it is external (gcp.adopt.pool). */

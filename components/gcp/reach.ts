@@ -52,7 +52,7 @@ export interface PlannedBinding {
 }
 
 /** The target's part of a logical name. */
-export function targetName(t: BindingTarget): string {
+function targetName(t: BindingTarget): string {
     switch (t.kind) {
         case "project":
             return `project/${t.key}`;
@@ -140,7 +140,7 @@ function resolveTarget(binding: GcpBindingConfig, at: readonly PathSegment[], gc
  * (Google, "Resource hierarchy": allow policies are inherited by descendants). The privileged
  * roles, the basic viewer, and every service's admin role.
  */
-export const FOLDER_BROAD_ROLES = /^roles\/(viewer|[A-Za-z0-9]+\.admin)$/;
+const FOLDER_BROAD_ROLES = /^roles\/(viewer|[A-Za-z0-9]+\.admin)$/;
 
 /** Why a role needs allowBroad on this target, or undefined. */
 function broadness(role: string, target: BindingTarget): string | undefined {

@@ -24,7 +24,7 @@ const BucketNameSchema = z.string().regex(/^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/,
 /** A region or multi-region such as europe-west1, us or europe. */
 const LocationSchema = z.string().regex(/^[a-z]+(-[a-z]+\d+)?$/, { error: (i) => `must be a location such as "europe-west1" or "us", got ${JSON.stringify(i.input)}` });
 
-export const GcpProjectSchema = z
+const GcpProjectSchema = z
     .strictObject({
         id: ProjectIdSchema.meta({ description: "The project's ID." }),
         impersonateServiceAccount: z
@@ -37,7 +37,7 @@ export const GcpProjectSchema = z
 
 const inProject = (description: string) => ProjectKeySchema.meta({ description: `The key in gcp.projects of the project ${description}; its provider registers the binding.` });
 
-export const GcpBindingSchema = z
+const GcpBindingSchema = z
     .strictObject({
         project: ProjectKeySchema.optional().meta({ description: "A project (key in gcp.projects): roles on the whole project." }),
         folder: z
@@ -74,7 +74,6 @@ export const GcpBindingSchema = z
     .meta({ description: "Roles on one target: exactly one of project, folder, bucket, artifactRegistry, cloudRun, secret." });
 
 export type GcpBindingConfig = z.output<typeof GcpBindingSchema>;
-export type GcpProjectConfig = z.output<typeof GcpProjectSchema>;
 
 export const GcpSchema = z
     .strictObject({
