@@ -15,9 +15,12 @@ import type { GcpConfig, GcpGrantConfig } from "./schema";
 export const PRIVILEGED_ROLES =
     /^(roles\/(owner|editor|iam\.admin|iam\.devOps|iam\.[A-Za-z]*Admin|iam\.serviceAccountTokenCreator|iam\.serviceAccountOpenIdTokenCreator|iam\.serviceAccountUser|iam\.workloadIdentityUser|iam\.serviceAccountKeyAdmin|resourcemanager\.[A-Za-z]*Admin|cloudbuild\.builds\.editor)|(projects|organizations)\/[^/]+\/roles\/.+)$/;
 
-/** Checks a grant's roles (privileged ones need allowBroad); returns them sorted and unique. */
-export function checkRoles({ fields, at }: TargetGrant<GcpGrantConfig>, gcp: GcpConfig, findings: Findings): string[] {
-    let privileged = false;
+/**
+ * Checks a grant's roles (privileged ones need allowBroad); returns them sorted and unique.
+ * `privileged`: a binding elsewhere (reach.ts) already needed allowBroad.
+ */
+export function checkRoles({ fields, at }: TargetGrant<GcpGrantConfig>, gcp: GcpConfig, findings: Findings, privilegedElsewhere = false): string[] {
+    let privileged = privilegedElsewhere;
     fields.roles.forEach((role, index) => {
         if (fields.roles.indexOf(role) !== index) {
             findings.problem([...at, "roles", index], `lists ${JSON.stringify(role)} more than once; list each role once`);
@@ -41,8 +44,13 @@ export function checkRoles({ fields, at }: TargetGrant<GcpGrantConfig>, gcp: Gcp
             findings.warn([...at, "allowBroad"], `has no effect: no privileged role is granted; remove it`);
         }
     }
-    if (fields.roles.length === 0) {
-        findings.warn(at, `the service account gets no roles on ${gcp.project}: grant it roles on individual resources outside this map, or list roles`);
+    if (fields.roles.length === 0 && (fields.bindings ?? []).length === 0) {
+        findings.warn(
+            at,
+            fields.access === "direct"
+                ? `the grant's principalSets get no roles: list roles (on ${gcp.project}) or bindings`
+                : `the service account gets no roles on ${gcp.project}: grant it roles on individual resources outside this map, or list roles`,
+        );
     }
     return [...new Set(fields.roles)].sort(compare);
 }

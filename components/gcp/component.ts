@@ -9,10 +9,56 @@ import { argsOf } from "../../src/core/resources";
 import { lookup, optionsOf } from "../../src/pulumi/options";
 import type { TargetComponents } from "../target";
 import { COMPONENT, RESOURCE, serviceAccountEmail, serviceAccountResourceId } from "./names";
-import type { GcpPlan, GcpSummary } from "./plan-schema";
+import type { GcpIamMemberEntry, GcpPlan, GcpSummary } from "./plan-schema";
 
 /** Plan keys of IAM member entries that are for readers, not resource arguments. */
-const READER_ONLY = ["reason"] as const;
+const READER_ONLY = ["reason", "projectKey"] as const;
+
+type MemberOf<T extends string> = Extract<GcpIamMemberEntry, { resource: { type: T } }>;
+
+/** What registering an IAM member needs from the component. */
+interface Registration {
+    readonly parent: pulumi.Resource;
+    readonly member: (member: string) => pulumi.Input<string>;
+    readonly options: (entry: GcpIamMemberEntry) => pulumi.CustomResourceOptions;
+    /** A service account's `name` output, by its planned resource ID. */
+    readonly account: (serviceAccountId: string) => pulumi.Output<string>;
+    readonly providers: readonly pulumi.Resource[];
+}
+
+/** Registers one IAM member entry as its non-authoritative *IAMMember resource. */
+function registerMember(entry: GcpIamMemberEntry, r: Registration): void {
+    const args = <T extends GcpIamMemberEntry>(e: T) => ({ ...argsOf(e as GcpIamMemberEntry & { reason?: string; projectKey?: string }, READER_ONLY), member: r.member(e.member) });
+    const name = entry.resource.name;
+    switch (entry.resource.type) {
+        case RESOURCE.serviceAccountIamMember: {
+            const e = entry as MemberOf<typeof RESOURCE.serviceAccountIamMember>;
+            new gcp.serviceaccount.IAMMember(name, { ...argsOf(e), serviceAccountId: r.account(e.serviceAccountId) }, optionsOf(e.resource, r.parent, { dependsOn: [...r.providers] }));
+            return;
+        }
+        case RESOURCE.projectIamMember:
+            new gcp.projects.IAMMember(name, args(entry as MemberOf<typeof RESOURCE.projectIamMember>) as gcp.projects.IAMMemberArgs, r.options(entry));
+            return;
+        case RESOURCE.bucketIamMember:
+            new gcp.storage.BucketIAMMember(name, args(entry) as gcp.storage.BucketIAMMemberArgs, r.options(entry));
+            return;
+        case RESOURCE.cryptoKeyIamMember:
+            new gcp.kms.CryptoKeyIAMMember(name, args(entry) as gcp.kms.CryptoKeyIAMMemberArgs, r.options(entry));
+            return;
+        case RESOURCE.folderIamMember:
+            new gcp.folder.IAMMember(name, args(entry) as gcp.folder.IAMMemberArgs, r.options(entry));
+            return;
+        case RESOURCE.repositoryIamMember:
+            new gcp.artifactregistry.RepositoryIamMember(name, args(entry) as gcp.artifactregistry.RepositoryIamMemberArgs, r.options(entry));
+            return;
+        case RESOURCE.cloudRunServiceIamMember:
+            new gcp.cloudrunv2.ServiceIamMember(name, args(entry) as gcp.cloudrunv2.ServiceIamMemberArgs, r.options(entry));
+            return;
+        case RESOURCE.secretIamMember:
+            new gcp.secretmanager.SecretIamMember(name, args(entry) as gcp.secretmanager.SecretIamMemberArgs, r.options(entry));
+            return;
+    }
+}
 
 export interface GcpWorkloadIdentityFederationArgs {
     /** The GCP part of the plan. */
@@ -24,7 +70,10 @@ export interface GcpWorkloadIdentityFederationArgs {
  * `gcp.iam.WorkloadIdentityPoolProvider` (both protected by default), and per grant a
  * `gcp.serviceaccount.Account`, `roles/iam.workloadIdentityUser` on that account for the grant's
  * principalSets (`gcp.serviceaccount.IAMMember`, never project-wide) and the grant's roles
- * (`gcp.projects.IAMMember`).
+ * (`gcp.projects.IAMMember`). A grant's bindings elsewhere are non-authoritative members of
+ * their target (reach.ts), registered through the `gcp.Provider` of their project of
+ * gcp.projects (a folder's through the stack's own provider); with access direct the members
+ * are the grant's principalSets and there is no account.
  */
 export class GcpWorkloadIdentityFederation extends pulumi.ComponentResource {
     /** The pool; undefined when it is external (gcp.adopt.pool). */
@@ -61,32 +110,21 @@ export class GcpWorkloadIdentityFederation extends pulumi.ComponentResource {
         );
         const byResourceId = new Map(plan.serviceAccounts.map((e) => [serviceAccountResourceId(e.accountId, e.project), this.serviceAccounts.get(e.accountId)!]));
         const byMember = new Map(plan.serviceAccounts.map((e) => [`serviceAccount:${serviceAccountEmail(e.accountId, e.project)}`, this.serviceAccounts.get(e.accountId)!]));
-        const member = (m: string) => pulumi.interpolate`serviceAccount:${lookup(byMember, m, "service account").email}`;
+        // A project of gcp.projects is reached through its own provider: every binding in it is registered with that provider.
+        const projectProviders = new Map((plan.projectProviders ?? []).map((e) => [e.projectKey, new gcp.Provider(e.resource.name, argsOf(e, ["projectKey"]), optionsOf(e.resource, this))]));
+        const registration: Registration = {
+            parent: this,
+            // A principalSet (access direct) is bound as planned; a service account through its resource's email, so the binding waits for it.
+            member: (m) => (m.startsWith("serviceAccount:") ? pulumi.interpolate`serviceAccount:${lookup(byMember, m, "service account").email}` : m),
+            options: (entry) => {
+                const key = "projectKey" in entry ? entry.projectKey : undefined;
+                return optionsOf(entry.resource, this, key !== undefined ? { provider: lookup(projectProviders, key, "GCP project") } : {});
+            },
+            account: (id) => lookup(byResourceId, id, "service account").name,
+            providers,
+        };
         for (const entry of plan.iamMembers) {
-            const options = optionsOf(entry.resource, this);
-            switch (entry.resource.type) {
-                case RESOURCE.serviceAccountIamMember: {
-                    const binding = entry as Extract<typeof entry, { serviceAccountId: string }>;
-                    const account = lookup(byResourceId, binding.serviceAccountId, "service account");
-                    new gcp.serviceaccount.IAMMember(binding.resource.name, { ...argsOf(binding), serviceAccountId: account.name }, optionsOf(binding.resource, this, { dependsOn: providers }));
-                    break;
-                }
-                case RESOURCE.projectIamMember: {
-                    const binding = entry as Extract<typeof entry, { project: string }>;
-                    new gcp.projects.IAMMember(binding.resource.name, { ...argsOf(binding, READER_ONLY), member: member(binding.member) }, options);
-                    break;
-                }
-                case RESOURCE.bucketIamMember: {
-                    const binding = entry as Extract<typeof entry, { bucket: string }>;
-                    new gcp.storage.BucketIAMMember(binding.resource.name, { ...argsOf(binding, READER_ONLY), member: member(binding.member) }, options);
-                    break;
-                }
-                case RESOURCE.cryptoKeyIamMember: {
-                    const binding = entry as Extract<typeof entry, { cryptoKeyId: string }>;
-                    new gcp.kms.CryptoKeyIAMMember(binding.resource.name, { ...argsOf(binding, READER_ONLY), member: member(binding.member) }, options);
-                    break;
-                }
-            }
+            registerMember(entry, registration);
         }
         this.registerOutputs({ providerName: this.providerName });
     }
@@ -99,7 +137,8 @@ export const components: TargetComponents<GcpPlan, GcpSummary> = {
         return {
             // The provider's name is the plan's: projects/<number>/..., as GCP returns it (the map names the number).
             contract: {
-                grant: (summary) => ({ serviceAccountEmail: lookup(federation.serviceAccounts, summary.accountId, "service account").email }),
+                // access direct: no service account, nothing computed.
+                grant: (summary) => (summary.accountId !== undefined ? { serviceAccountEmail: lookup(federation.serviceAccounts, summary.accountId, "service account").email } : {}),
             },
         };
     },

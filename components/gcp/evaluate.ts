@@ -129,13 +129,14 @@ export function gcpEvaluator(plan: GcpPlan): Evaluator<GcpSummary> {
         if (result.accepted) {
             const accepted = summary.members.map(gateOf);
             if (!accepted.some((gate) => result.groups.includes(gate))) {
-                reasons.push(`no gate of the token (${result.groups.join(", ") || "none"}) is a principalSet of ${summary.email} (${accepted.join(", ")})`);
+                reasons.push(`no gate of the token (${result.groups.join(", ") || "none"}) is a principalSet of ${summary.email ?? "the grant (direct access)"} (${accepted.join(", ")})`);
             }
         }
         return {
             accepted: reasons.length === 0,
             reasons,
-            gives: [`impersonate ${summary.email}`, ...summary.roles.map((role) => `${role} on the project`)],
+            // access direct: the federated principal itself holds the roles and bindings.
+            gives: [...(summary.email !== undefined ? [`impersonate ${summary.email}`] : []), ...summary.roles.map((role) => `${role} on the project`), ...(summary.bindings ?? [])],
         };
     };
 }

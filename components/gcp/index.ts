@@ -6,7 +6,7 @@ import { GCP_DEPLOYER } from "./deployer";
 import { gcpEvaluator } from "./evaluate";
 import { planGcp } from "./plan";
 import { GcpPlanSchema, GcpSummarySchema } from "./plan-schema";
-import { renderGcp } from "./render";
+import { gcpReaches, renderGcp } from "./render";
 import { GCP_RESOURCES } from "./resources";
 import { GCP_REVIEW } from "./review";
 import { GcpGrantSchema, GcpSchema } from "./schema";
@@ -22,8 +22,13 @@ export const gcp = defineTarget({
     evaluator: (plan) => gcpEvaluator(plan),
     component: () => (require("./component") as typeof import("./component")).components,
     review: {
-        access: (_plan, summary) => ({ sets: { "project role": summary.roles }, limits: {}, values: {}, names: { "service account": summary.email } }),
-        reaches: (_plan, summary) => [{ resource: summary.email, hierarchical: false, gives: ["roles/iam.workloadIdentityUser (impersonate)", ...summary.roles] }],
+        access: (_plan, summary) => ({
+            sets: { "project role": summary.roles, ...(summary.bindings !== undefined ? { binding: summary.bindings } : {}) },
+            limits: {},
+            values: summary.access !== undefined ? { access: summary.access } : ({} as Record<string, string>),
+            names: summary.email !== undefined ? { "service account": summary.email } : ({} as Record<string, string>),
+        }),
+        reaches: gcpReaches,
         render: renderGcp,
         fields: GCP_REVIEW,
     },

@@ -13,6 +13,12 @@ export const RESOURCE = {
     projectIamMember: "gcp:projects/iAMMember:IAMMember",
     bucketIamMember: "gcp:storage/bucketIAMMember:BucketIAMMember",
     cryptoKeyIamMember: "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember",
+    /** The Pulumi provider of a project of gcp.projects (a provider's URN type is pulumi:providers:<package>). */
+    projectProvider: "pulumi:providers:gcp",
+    folderIamMember: "gcp:folder/iAMMember:IAMMember",
+    repositoryIamMember: "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember",
+    cloudRunServiceIamMember: "gcp:cloudrunv2/serviceIamMember:ServiceIamMember",
+    secretIamMember: "gcp:secretmanager/secretIamMember:SecretIamMember",
 } as const;
 
 /** The service prefix of IAM's full resource names (//iam.googleapis.com/projects/...). */

@@ -42,9 +42,56 @@ export const ServiceAccountIamMemberEntrySchema = z.strictObject({
 });
 
 const Reason = z.string().optional().meta({ description: "Informational: why the deployer holds this role." });
+/** Informational: the key in gcp.projects whose Pulumi provider registers the binding. */
+const ProjectKey = z.string().optional().meta({ description: "Informational: the key in gcp.projects whose Pulumi provider registers this binding (absent: the stack's own provider)." });
+
+/** The Pulumi provider of a project of gcp.projects (pulumi-gcp ProviderArgs: project, impersonateServiceAccount). */
+export const ProjectProviderEntrySchema = z.strictObject({
+    resource: resourceMeta(RESOURCE.projectProvider),
+    projectKey: z.string().meta({ description: "Informational: the key in gcp.projects." }),
+    project: z.string(),
+    impersonateServiceAccount: z.string().optional(),
+});
+
+export const FolderIamMemberEntrySchema = z.strictObject({
+    resource: resourceMeta(RESOURCE.folderIamMember),
+    folder: z.string().meta({ description: "folders/<id>." }),
+    role: z.string(),
+    member: z.string(),
+});
+
+export const RepositoryIamMemberEntrySchema = z.strictObject({
+    resource: resourceMeta(RESOURCE.repositoryIamMember),
+    projectKey: ProjectKey,
+    project: z.string(),
+    location: z.string(),
+    repository: z.string(),
+    role: z.string(),
+    member: z.string(),
+});
+
+export const CloudRunServiceIamMemberEntrySchema = z.strictObject({
+    resource: resourceMeta(RESOURCE.cloudRunServiceIamMember),
+    projectKey: ProjectKey,
+    project: z.string(),
+    location: z.string(),
+    name: z.string().meta({ description: "The service's name." }),
+    role: z.string(),
+    member: z.string(),
+});
+
+export const SecretIamMemberEntrySchema = z.strictObject({
+    resource: resourceMeta(RESOURCE.secretIamMember),
+    projectKey: ProjectKey,
+    project: z.string(),
+    secretId: z.string(),
+    role: z.string(),
+    member: z.string(),
+});
 
 export const ProjectIamMemberEntrySchema = z.strictObject({
     resource: resourceMeta(RESOURCE.projectIamMember),
+    projectKey: ProjectKey,
     project: z.string(),
     role: z.string(),
     member: z.string(),
@@ -57,6 +104,7 @@ export const ProjectIamMemberEntrySchema = z.strictObject({
 
 export const BucketIamMemberEntrySchema = z.strictObject({
     resource: resourceMeta(RESOURCE.bucketIamMember),
+    projectKey: ProjectKey,
     bucket: z.string(),
     role: z.string(),
     member: z.string(),
@@ -78,15 +126,29 @@ export const GcpPlanSchema = z.strictObject({
     pools: z.array(PoolEntrySchema),
     providers: z.array(ProviderEntrySchema),
     serviceAccounts: z.array(ServiceAccountEntrySchema),
-    iamMembers: z.array(z.union([ServiceAccountIamMemberEntrySchema, ProjectIamMemberEntrySchema, BucketIamMemberEntrySchema, CryptoKeyIamMemberEntrySchema])),
+    iamMembers: z.array(
+        z.union([
+            ServiceAccountIamMemberEntrySchema,
+            ProjectIamMemberEntrySchema,
+            BucketIamMemberEntrySchema,
+            CryptoKeyIamMemberEntrySchema,
+            FolderIamMemberEntrySchema,
+            RepositoryIamMemberEntrySchema,
+            CloudRunServiceIamMemberEntrySchema,
+            SecretIamMemberEntrySchema,
+        ]),
+    ),
+    projectProviders: z.array(ProjectProviderEntrySchema).optional().meta({ description: "With gcp.projects: the Pulumi provider of each project, which registers that project's bindings." }),
 });
 
 export const GcpSummarySchema = z.strictObject({
-    accountId: z.string(),
-    email: z.string(),
+    accountId: z.string().optional().meta({ description: "Absent with access direct (no service account)." }),
+    email: z.string().optional().meta({ description: "Absent with access direct (no service account)." }),
+    access: z.literal("direct").optional().meta({ description: "direct: the roles are bound to the grant's principalSets (members), no service account; absent: serviceAccount." }),
     audience: z.string(),
     members: strings,
     roles: strings,
+    bindings: strings.optional().meta({ description: "Roles beyond gcp.project: \"<role> on <target>\", e.g. \"roles/run.invoker on cloudRun projects/p/locations/l/services/s\"." }),
     roleReasons: z.record(z.string(), z.string()).optional().meta({ description: "The deployer's roles: why each, by role." }),
     provider: z.string().optional().meta({ description: "A sharded map: the provider (//iam.googleapis.com/...) this grant's tokens are exchanged at." }),
     enforcement: EnforcementSchema,
@@ -99,6 +161,7 @@ export type GcpServiceAccountIamMemberEntry = z.output<typeof ServiceAccountIamM
 export type GcpProjectIamMemberEntry = z.output<typeof ProjectIamMemberEntrySchema>;
 export type GcpBucketIamMemberEntry = z.output<typeof BucketIamMemberEntrySchema>;
 export type GcpCryptoKeyIamMemberEntry = z.output<typeof CryptoKeyIamMemberEntrySchema>;
-export type GcpIamMemberEntry = GcpServiceAccountIamMemberEntry | GcpProjectIamMemberEntry | GcpBucketIamMemberEntry | GcpCryptoKeyIamMemberEntry;
+export type GcpProjectProviderEntry = z.output<typeof ProjectProviderEntrySchema>;
+export type GcpIamMemberEntry = z.output<typeof GcpPlanSchema>["iamMembers"][number];
 export type GcpPlan = z.output<typeof GcpPlanSchema>;
 export type GcpSummary = z.output<typeof GcpSummarySchema>;

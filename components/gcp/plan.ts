@@ -10,11 +10,12 @@ import { ResolvedGrant, describeConditions, fullEnforcement } from "../../src/co
 import { shortHash } from "../../src/core/names";
 import { grantMeta } from "../../src/core/resources";
 import type { PlanContext, PlannedGrant, TargetPlanResult } from "../target";
-import { checkAdoption, checkKeys, checkProtection, checkQuotas, checkRoles } from "./checks";
+import { WIF_WRITES_PER_MINUTE, checkAdoption, checkKeys, checkProtection, checkQuotas, checkRoles } from "./checks";
 import { GcpDeployerScope, WORKLOAD_IDENTITY_USER, deployerBindings, deployerEntry, gcpDeployer } from "./deployer";
 import { RESOURCE, gcpAccountId, providerFullName, serviceAccountEmail, serviceAccountResourceId } from "./names";
 import type { GcpIamMemberEntry, GcpPlan, GcpServiceAccountEntry, GcpSummary } from "./plan-schema";
 import { grantGates, groupMember, plannedProviders, poolEntry } from "./provider";
+import { PlannedBinding, bindingEntry, checkBindings, checkProjectWrites, memberSuffix, projectProviders, targetLabel } from "./reach";
 import type { GcpConfig, GcpGrantConfig } from "./schema";
 
 type GcpGrant = PlannedGrant<GcpGrantConfig>;
@@ -71,23 +72,69 @@ interface Shared {
     readonly shardOf: ((grant: ResolvedGrant) => number | undefined) | undefined;
 }
 
+/** A grant's roles on gcp.project and its bindings elsewhere, checked (a deployer's identity has neither). */
+function grantReach(item: GcpGrant, shared: Shared, findings: Findings): { roles: string[]; reach: PlannedBinding[] } {
+    if (item.identity !== undefined) {
+        return { roles: [], reach: [] };
+    }
+    const { bindings, privileged } = checkBindings(item, shared.gcp, findings);
+    if (shared.scope !== undefined && (item.fields.bindings ?? []).length > 0) {
+        findings.problem(
+            [...item.at, "bindings"],
+            `are not supported with gitlab-federation:deployer yet: the applier's IAM conditions limit the roles it grants on gcp.project only, and Artifact Registry does not recognize the modifiedGrantsByRole attribute that limits them; remove bindings, or remove the deployer and have an administrator run pulumi up`,
+        );
+    }
+    return { roles: checkRoles(item, shared.gcp, findings, privileged), reach: bindings };
+}
+
+/** The summary's bindings, when the grant has any. */
+function reachSummary(reach: readonly PlannedBinding[]): Pick<GcpSummary, "bindings"> {
+    return reach.length > 0 ? { bindings: reach.map((b) => `${b.role} on ${targetLabel(b.target)}`) } : {};
+}
+
+/** The summary's fields every grant has after its roles. */
+function summaryTail(grant: ResolvedGrant, shared: Shared): Pick<GcpSummary, "provider" | "enforcement"> {
+    return {
+        ...(shared.shardOf !== undefined ? { provider: shared.providerOf.get(shared.shardOf(grant) ?? -1)! } : {}),
+        enforcement: fullEnforcement(grant) as GcpSummary["enforcement"],
+    };
+}
+
+/** access direct: the grant's roles and bindings go to each of its principalSets; no service account. */
+function plannedDirect(item: GcpGrant, shared: Shared, findings: Findings): Omit<PlannedAccount, "account"> {
+    const { gcp } = shared;
+    const { grant } = item;
+    const { roles, reach } = grantReach(item, shared, findings);
+    const gateMembers = grantGates(grant).map((g) => groupMember(shared.projectNumber, gcp.poolId, g));
+    const members = gateMembers.flatMap((member) => [
+        ...roles.map((role): GcpIamMemberEntry => ({ resource: grantMeta(RESOURCE.projectIamMember, grant, `/${role}${memberSuffix(member)}`), project: gcp.project, role, member })),
+        ...reach.map((b) => bindingEntry(grant, b, member, memberSuffix(member))),
+    ]);
+    return { members, summary: { access: "direct", audience: shared.audience, members: gateMembers, roles, ...reachSummary(reach), ...summaryTail(grant, shared) } };
+}
+
 function plannedAccount(item: GcpGrant, accountId: string, shared: Shared, findings: Findings): PlannedAccount {
     const { gcp, scope } = shared;
     const { grant } = item;
     const email = serviceAccountEmail(accountId, gcp.project);
     const bindings = item.identity !== undefined && scope !== undefined ? deployerBindings(item.identity.role, scope) : undefined;
-    const roles = bindings !== undefined ? bindings.filter((b) => b.on === "project").map((b) => b.role) : item.identity === undefined ? checkRoles(item, gcp, findings) : [];
+    const granted = grantReach(item, shared, findings);
+    const roles = bindings !== undefined ? bindings.filter((b) => b.on === "project").map((b) => b.role) : granted.roles;
     const gateMembers = grantGates(grant).map((g) => groupMember(shared.projectNumber, gcp.poolId, g));
-    const members = [...memberEntries(grant, gcp, accountId, gateMembers, bindings !== undefined ? [] : roles), ...(bindings ?? []).map((b) => deployerEntry(grant, gcp, scope!, email, b))];
+    const members = [
+        ...memberEntries(grant, gcp, accountId, gateMembers, bindings !== undefined ? [] : roles),
+        ...granted.reach.map((b) => bindingEntry(grant, b, `serviceAccount:${email}`, "")),
+        ...(bindings ?? []).map((b) => deployerEntry(grant, gcp, scope!, email, b)),
+    ];
     const summary: GcpSummary = {
         accountId,
         email,
         audience: shared.audience,
         members: gateMembers,
         roles,
+        ...reachSummary(granted.reach),
         ...(bindings !== undefined ? { roleReasons: Object.fromEntries(bindings.map((b) => [b.role, b.reason])) } : {}),
-        ...(shared.shardOf !== undefined ? { provider: shared.providerOf.get(shared.shardOf(grant) ?? -1)! } : {}),
-        enforcement: fullEnforcement(grant) as GcpSummary["enforcement"],
+        ...summaryTail(grant, shared),
     };
     return { account: serviceAccountEntry(item, gcp, accountId), members, summary };
 }
@@ -107,7 +154,16 @@ export function planGcp(ctx: PlanContext<GcpConfig, GcpGrantConfig>): TargetPlan
     const summaries = new Map<number, GcpSummary>();
     const accounts: GcpServiceAccountEntry[] = [];
     const members: GcpIamMemberEntry[] = [];
+    if (ctx.sharding !== undefined && gcp.projects !== undefined) {
+        findings.problem(["gcp", "projects"], `is not supported with gitlab-federation:sharding yet (a shard stack would need every project's provider): remove gcp.projects or sharding`);
+    }
     for (const item of grants) {
+        if (item.identity === undefined && item.fields.access === "direct") {
+            const planned = plannedDirect(item, shared, findings);
+            members.push(...planned.members);
+            summaries.set(item.grant.index, planned.summary);
+            continue;
+        }
         const accountId = item.fields?.accountId ?? gcpAccountId(item.grant.namesPath, item.grant.namesGrant);
         const owner = owners.get(accountId);
         if (owner !== undefined) {
@@ -120,7 +176,9 @@ export function planGcp(ctx: PlanContext<GcpConfig, GcpGrantConfig>): TargetPlan
         members.push(...planned.members);
         summaries.set(item.grant.index, planned.summary);
     }
-    checkQuotas(gcp, accounts.length, members.length, findings);
+    checkQuotas(gcp, accounts.length, members.filter((m) => m.resource.type !== RESOURCE.folderIamMember && (!("projectKey" in m) || m.projectKey === undefined)).length, findings);
+    checkProjectWrites(gcp, members, WIF_WRITES_PER_MINUTE, findings);
+    const providersOfProjects = projectProviders(gcp);
     checkProtection(gcp, findings);
     return {
         plan: {
@@ -131,6 +189,7 @@ export function planGcp(ctx: PlanContext<GcpConfig, GcpGrantConfig>): TargetPlan
             providers,
             serviceAccounts: accounts,
             iamMembers: members,
+            ...(providersOfProjects.length > 0 ? { projectProviders: providersOfProjects } : {}),
         },
         grants: summaries,
         audience,

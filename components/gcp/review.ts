@@ -2,9 +2,11 @@
  * The review classes (core/review.ts) of the GCP section and a grant's `gcp` field, next to
  * schema.ts: what `gitlab-federation diff` reports when one of them changes.
  */
-import { LOOSENING_REASON, ReviewFields, ReviewRule, ReviewSide, TargetReview, access, arrow, cosmetic, derived, hazard, hazardous, narrowed, trust, widened } from "../../src/core/review";
+import { show } from "../../src/core/findings";
+import { LOOSENING_REASON, ReviewFields, ReviewRule, ReviewSide, TargetReview, access, arrow, cosmetic, derived, hazard, hazardous, narrowed, sectionField, trust, unranked, widened } from "../../src/core/review";
 import { providerFullName } from "./names";
-import type { GcpConfig } from "./schema";
+import { TARGET_KINDS } from "./reach";
+import type { GcpBindingConfig, GcpConfig } from "./schema";
 
 const gcpOf = (side: ReviewSide) => side.map?.gcp as GcpConfig | undefined;
 
@@ -84,6 +86,53 @@ const poolAdoption: ReviewRule = (before, after, context) => {
     ];
 };
 
+/** A binding's target without its project key, and that key ("" for a folder): what stays when a binding moves between projects. */
+function bindingKeys(bindings: unknown): Map<string, string> {
+    const keys = new Map<string, string>();
+    for (const b of (bindings ?? []) as GcpBindingConfig[]) {
+        const kind = TARGET_KINDS.find((k) => b[k] !== undefined);
+        if (kind === undefined || kind === "folder") {
+            continue;
+        }
+        const { project, ...rest } = (kind === "project" ? { project: b.project! } : b[kind]!) as { project: string };
+        for (const role of b.roles) {
+            keys.set(`${role} on ${kind} ${JSON.stringify(rest)}`, project);
+        }
+    }
+    return keys;
+}
+
+/**
+ * A grant's gcp.bindings: what they add and remove is diff's GCP access changes (the summary's
+ * bindings). Here: a binding whose role and resource stay while its project key changes moves to
+ * another project, a replacement through the other project's provider (its logical name carries
+ * the key: reach.ts).
+ */
+const movedBindings: ReviewRule = (before, after) => {
+    const [was, is] = [bindingKeys(before), bindingKeys(after)];
+    return [...is]
+        .filter(([binding, key]) => was.has(binding) && was.get(binding) !== key)
+        .map(([binding, key]) =>
+            widened(`${binding.replace(/ \{\}$/, "")}: moves from project ${show(was.get(binding))} to ${show(key)}, a replacement: pulumi up creates it through ${key}'s provider and deletes it through ${was.get(binding)!}'s`),
+        );
+};
+
+/** What a binding adds or removes is diff's GCP access changes; a move between projects is gcp.bindings' rule. */
+const BINDING_PART = derived("diff's GCP access changes: binding added, removed; gcp.bindings, whose rule compares the whole list, reports a binding moved to another project");
+
+/** A grant's gcp.access: who holds the roles. Another holder cannot be ranked. */
+const accessMode = unranked((after) =>
+    after === "direct"
+        ? "the grant's principalSets hold its roles directly; its service account and the bindings on it are deleted, and jobs must use the regenerated CI (no impersonation; some Google APIs do not accept federated principals)"
+        : "the grant's service account holds its roles again, impersonated by its principalSets; regenerate the CI (it impersonates the account)",
+);
+
+/** gcp.projects.<key>.id: the key's provider and every binding through it move to another project. */
+const projectId: ReviewRule = (before, after, context) =>
+    before === undefined
+        ? []
+        : [widened(`${arrow(before, after)}: every binding through this key's provider moves to project ${String(after)}, a replacement (created there, deleted in ${String(before)})${sectionField(context.head, "gcp", "project") === after ? "; it is gcp.project, where the pool and the service accounts are" : ""}`)];
+
 const QUOTA = cosmetic; // A quota the plan is checked against: it changes no resource and no access.
 
 const SECTION: ReviewFields = {
@@ -99,6 +148,8 @@ const SECTION: ReviewFields = {
     jwksJson: trust(jwks),
     "adopt.pool": trust(poolAdoption),
     "adopt.provider": derived("diff's resource changes: an import"),
+    "projects.*.id": access(projectId),
+    "projects.*.impersonateServiceAccount": derived("diff's resource changes: the project's Pulumi provider (pulumi:providers:gcp) is updated"),
 };
 
 const GRANT: ReviewFields = {
@@ -106,6 +157,21 @@ const GRANT: ReviewFields = {
     accountId: derived("diff's GCP access changes: service account (a name)"),
     displayName: cosmetic,
     allowBroad: derived("diff's GCP access changes: a new loosening, with its reason"),
+    bindings: access(movedBindings),
+    "bindings.*.project": BINDING_PART,
+    "bindings.*.folder": BINDING_PART,
+    "bindings.*.bucket.project": BINDING_PART,
+    "bindings.*.bucket.name": BINDING_PART,
+    "bindings.*.artifactRegistry.project": BINDING_PART,
+    "bindings.*.artifactRegistry.location": BINDING_PART,
+    "bindings.*.artifactRegistry.repository": BINDING_PART,
+    "bindings.*.cloudRun.project": BINDING_PART,
+    "bindings.*.cloudRun.location": BINDING_PART,
+    "bindings.*.cloudRun.service": BINDING_PART,
+    "bindings.*.secret.project": BINDING_PART,
+    "bindings.*.secret.secret": BINDING_PART,
+    "bindings.*.roles": BINDING_PART,
+    access: access(accessMode),
 };
 
 /** deployer.gcp.state: the deployer's service accounts get object roles on the bucket and key roles on the KMS key (deployer.ts deployerBindings). */

@@ -94,8 +94,10 @@ export interface GcpContract {
 
 /** What a grant gets from GCP: the service account its token may impersonate. */
 export interface GcpGrantContract {
-    /** The service account the job impersonates. */
-    readonly serviceAccountEmail: string;
+    /** The service account the job impersonates; absent with access direct. */
+    readonly serviceAccountEmail?: string;
+    /** direct: the job uses its federated token as is (no service account); its principalSets hold the roles. Absent: it impersonates serviceAccountEmail. */
+    readonly access?: "direct";
     /** The provider the job exchanges its token at: the stack's, or its shard's. */
     readonly providerName: string;
     /** //iam.googleapis.com/<providerName>: the audience of the STS exchange. */
@@ -104,6 +106,8 @@ export interface GcpGrantContract {
     readonly audience: string;
     /** Project roles the service account holds. */
     readonly roles: readonly string[];
+    /** Roles beyond gcp.project: "<role> on <target>". */
+    readonly bindings?: readonly string[];
 }
 
 /** The stack's Akeyless auth method. */
@@ -175,7 +179,7 @@ export interface TargetContracts {
 export const GRANT_CONTRACT_KEYS = {
     vault: ["roleName", "policyNames", "read", "authPath", "namespace", "audience", "kvMount", "serverUrl", "tokenTtl", "tokenMaxTtl", "write", "kv", "endpoints"],
     aws: ["roleArn", "account", "roleName", "audience", "maxSessionDuration", "managedPolicyArns"],
-    gcp: ["serviceAccountEmail", "providerName", "providerResourceName", "audience", "roles"],
+    gcp: ["serviceAccountEmail", "access", "providerName", "providerResourceName", "audience", "roles", "bindings"],
     akeyless: ["apiUrl", "authMethodName", "accessId", "audience", "roleName", "read"],
     azure: ["clientId", "identityName", "identityId", "tenantId", "subscriptionId", "audience"],
 } as const satisfies { readonly [T in keyof TargetContracts]: readonly (keyof TargetContracts[T]["grant"])[] };

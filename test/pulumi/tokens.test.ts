@@ -28,6 +28,11 @@ describe("resource type tokens", () => {
             [GCP.projectIamMember, gcp.projects.IAMMember as never],
             [GCP.bucketIamMember, gcp.storage.BucketIAMMember as never],
             [GCP.cryptoKeyIamMember, gcp.kms.CryptoKeyIAMMember as never],
+            [GCP.projectProvider, { __pulumiType: `pulumi:providers:${(gcp.Provider as unknown as { __pulumiType: string }).__pulumiType}` }],
+            [GCP.folderIamMember, gcp.folder.IAMMember as never],
+            [GCP.repositoryIamMember, gcp.artifactregistry.RepositoryIamMember as never],
+            [GCP.cloudRunServiceIamMember, gcp.cloudrunv2.ServiceIamMember as never],
+            [GCP.secretIamMember, gcp.secretmanager.SecretIamMember as never],
         ];
         for (const [token, resourceClass] of pairs) {
             assert.equal(resourceClass.__pulumiType, token);

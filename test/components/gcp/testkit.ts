@@ -13,7 +13,8 @@ const at = 'gitlab-federation:projects["platform/api"].grants.deploy.gcp';
 
 export const GCP_TESTKIT: TargetTestkit = {
     section: GCP,
-    grant: (_spec: GrantSpec) => fc.subarray(["roles/run.developer", "roles/storage.objectViewer"]).map((roles) => ({ roles })),
+    // access direct binds the same principalSets (summary.members) that the oracle admits, without a service account.
+    grant: (_spec: GrantSpec) => fc.tuple(fc.subarray(["roles/run.developer", "roles/storage.objectViewer"]), fc.boolean()).map(([roles, direct]) => (direct ? { roles, access: "direct" } : { roles })),
     invalid: [
         {
             fields: { roles: ["roles/owner"] },
