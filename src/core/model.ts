@@ -307,6 +307,15 @@ function enforcementFor(cache: Map<string, Enforcement>, g: EnforcementShape, bu
 
 type EnforcementShape = Pick<ResolvedGrant, "protected" | "environment" | "environmentProtected">;
 
+/**
+ * The problem of a grant that requires a protected environment (environment_protected "true") on
+ * a target that sees only sub and aud: unlike the environment itself (warned), a requirement the
+ * map states to keep unprotected environments out is refused unless acknowledged.
+ */
+export function unseenProtectedEnvironment(target: string, action: string, key: string): string {
+    return `the grant requires a protected environment (environmentProtected), but ${target} sees only sub and aud and cannot check environment_protected: any job on a matching ref could ${action}, in an unprotected environment or none. Remove environmentProtected, or set ${key}.acknowledge.environment with a reason`;
+}
+
 const SUBJECT_ENFORCEMENT = new Map<string, Enforcement>();
 
 /**
