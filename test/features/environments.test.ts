@@ -9,11 +9,12 @@ import { strict as assert } from "node:assert";
 import { exchange } from "../../components/gcp/evaluate";
 import { roleReasons } from "../../components/vault/evaluate";
 import { environmentName } from "../../src/features/ci";
+import { diffPlans } from "../../src/features/diff";
 import { checkMap, planMap } from "../../src/features";
 import { GCP_TESTKIT } from "../components/gcp/testkit";
 import { VAULT_TESTKIT } from "../components/vault/testkit";
 import { AKEYLESS_TESTKIT } from "../components/akeyless/testkit";
-import { GCP, Raw, VAULT, map, oneGrant } from "../helpers/maps";
+import { GCP, Raw, VAULT, clone, devMap, map, oneGrant } from "../helpers/maps";
 import { gitlabToken } from "../helpers/tokens";
 
 const GRANTS = {
@@ -176,6 +177,27 @@ describe("environment patterns and environmentProtected", () => {
             const admitted = (value: string | undefined) => AKEYLESS_TESTKIT.oracle(json, token("main", "production", value, String((akeyless as Raw).audience)), NOW);
             assert.deepEqual([admitted("true"), admitted("false"), admitted(undefined)], [["platform/api/deploy"], [], []]);
         });
+    });
+
+    it("diff: a pattern for an exact environment is wider; requiring a protected environment narrower, dropping it wider", () => {
+        const base = devMap() as Record<string, any>;
+        const access = (head: Raw, from: Raw = base) => diffPlans(planMap(from), planMap(head)).access.map((a) => [a.change, a.target, ...a.details]);
+        const pattern = clone(base);
+        pattern.projects["platform/web"].grants.deploy.environment = "production*";
+        assert.deepEqual(access(pattern), [
+            ["widened", "gcp", "requires environment production* instead of production"],
+            ["widened", "vault", "requires environment production* instead of production"],
+        ]);
+        const protectedHead = clone(base);
+        protectedHead.projects["platform/web"].grants.deploy.environmentProtected = true;
+        assert.deepEqual(access(protectedHead), [
+            ["narrowed", "gcp", "now requires a protected environment"],
+            ["narrowed", "vault", "now requires a protected environment"],
+        ]);
+        assert.deepEqual(access(base, protectedHead), [
+            ["widened", "gcp", "no longer requires a protected environment"],
+            ["widened", "vault", "no longer requires a protected environment"],
+        ]);
     });
 
     it("ci: a pattern's job deploys to the pattern with * as $CI_COMMIT_REF_SLUG", () => {
