@@ -357,7 +357,9 @@ function judgeEnvironments(need: ProjectNeeds, fact: ProjectFacts, add: Add): vo
             add(
                 "environment",
                 at,
-                `${JSON.stringify(name)} is not a protected environment of project ${need.projectId}: anyone who runs a pipeline on the grant's refs can deploy to it, so for ${and(gated)} it restricts nothing; protect it (Settings > CI/CD > Protected environments, allowed to deploy: Maintainers)`,
+                grant.conditions.environmentProtected === true
+                    ? `${JSON.stringify(name)} is not a protected environment of project ${need.projectId}: the grant requires a protected environment, so ${verb(gated, "admits", "admit")} no job of it; protect it (Settings > CI/CD > Protected environments, allowed to deploy: Maintainers)`
+                    : `${JSON.stringify(name)} is not a protected environment of project ${need.projectId}: anyone who runs a pipeline on the grant's refs can deploy to it, so for ${and(gated)} it restricts nothing; protect it (Settings > CI/CD > Protected environments, allowed to deploy: Maintainers)`,
             );
         } else if (developers(found.deploy_access_levels)) {
             add("environment", at, `the protected environment ${JSON.stringify(name)} of project ${need.projectId} lets Developers deploy: for ${and(gated)} it restricts the grant to Developers, not Maintainers; allow only Maintainers to deploy`);

@@ -10,6 +10,8 @@ import { exchange } from "../../components/gcp/evaluate";
 import { roleReasons } from "../../components/vault/evaluate";
 import { environmentName } from "../../src/features/ci";
 import { diffPlans } from "../../src/features/diff";
+import { ProjectFacts, judge } from "../../src/features/verify";
+import { branchRule, environmentRule } from "../helpers/fake-gitlab";
 import { checkMap, planMap } from "../../src/features";
 import { GCP_TESTKIT } from "../components/gcp/testkit";
 import { VAULT_TESTKIT } from "../components/vault/testkit";
@@ -197,6 +199,27 @@ describe("environment patterns and environmentProtected", () => {
         assert.deepEqual(access(base, protectedHead), [
             ["widened", "gcp", "no longer requires a protected environment"],
             ["widened", "vault", "no longer requires a protected environment"],
+        ]);
+    });
+
+    it("verify: a pattern restricts nothing without environmentProtected; with it, the protected environments it matches must let only Maintainers deploy", () => {
+        const findings = (environmentProtected: boolean, ...rules: Raw[]) => findingsFor("review/*", environmentProtected, ...rules);
+        const findingsFor = (environment: string, environmentProtected: boolean, ...rules: Raw[]) => {
+            const plan = planMap(oneGrant({ ref: "main", environment, ...(environmentProtected ? { environmentProtected } : {}), vault: { read: ["platform/api/review"] } }));
+            const project = { id: 42, path_with_namespace: "platform/api", visibility: "private", ci_allow_fork_pipelines_to_run_in_parent_project: false, ci_id_token_sub_claim_components: ["project_path", "ref_type", "ref"] };
+            const facts = new Map<string, ProjectFacts>([["42", { project: { value: project }, branches: { value: [branchRule("main")] as never }, environments: { value: rules as never } }]]);
+            return judge(plan, facts).map((f) => `${f.check} ${f.path}: ${f.message}`);
+        };
+        const at = 'gitlab-federation:projects["platform/api"].grants.deploy.environment';
+        assert.deepEqual(findings(false, environmentRule("review/a")), [
+            `environment ${at}: "review/*" is a pattern: any pipeline on the grant's refs can deploy to a new environment matching it, so for Vault it restricts nothing; set environmentProtected: true and protect the environments it should admit (Settings > CI/CD > Protected environments, allowed to deploy: Maintainers)`,
+        ]);
+        assert.deepEqual(findings(true, environmentRule("review/a"), environmentRule("production", 30)), []);
+        assert.deepEqual(findings(true, environmentRule("review/a"), environmentRule("review/b/c", 30), environmentRule("reviewx", 30)), [
+            `environment ${at}: the protected environment "review/b/c" of project 42 matches "review/*" and lets Developers deploy: for Vault it restricts the grant to Developers, not Maintainers; allow only Maintainers to deploy`,
+        ]);
+        assert.deepEqual(findingsFor("production", true, environmentRule("staging")), [
+            `environment ${at}: "production" is not a protected environment of project 42: the grant requires a protected environment, so Vault admits no job of it; protect it (Settings > CI/CD > Protected environments, allowed to deploy: Maintainers)`,
         ]);
     });
 
