@@ -16,6 +16,7 @@ import { checkMap, planMap } from "../../src/features";
 import { GCP_TESTKIT } from "../components/gcp/testkit";
 import { VAULT_TESTKIT } from "../components/vault/testkit";
 import { AKEYLESS_TESTKIT } from "../components/akeyless/testkit";
+import { AZURE_TESTKIT } from "../components/azure/testkit";
 import { GCP, Raw, VAULT, clone, devMap, map, oneGrant } from "../helpers/maps";
 import { gitlabToken } from "../helpers/tokens";
 
@@ -159,6 +160,24 @@ describe("environment patterns and environmentProtected", () => {
                 [["aws.acknowledge.environment", "AWS does not check the environment or that it is protected", "the role only reads public build caches"]],
             );
             assert.deepEqual(acknowledged.plan!.grants[0]!.aws!.enforcement.notEnforced, ["projectId", "protected", "environment", "environmentProtected"]);
+        });
+
+        it("Azure: the same, with azure.acknowledge.environment", () => {
+            const azure = AZURE_TESTKIT.section;
+            const roles = [{ role: "Reader", scope: "subscription" }];
+            const refused = checkMap(oneGrant({ ref: "main", environment: "review/*", environmentProtected: true, azure: { roles } }, { sections: { azure } }));
+            assert.deepEqual(
+                refused.problems.map((p) => `${p.path}: ${p.message}`),
+                [
+                    'gitlab-federation:projects["platform/api"].grants.deploy.azure: the grant requires a protected environment (environmentProtected), but Azure sees only sub and aud and cannot check environment_protected: any job on a matching ref could log in as this identity, in an unprotected environment or none. Remove environmentProtected, or set azure.acknowledge.environment with a reason',
+                ],
+            );
+            const acknowledged = checkMap(oneGrant({ ref: "main", environment: "review/*", environmentProtected: true, azure: { roles, acknowledge: { environment: "the identity only reads public build caches" } } }, { sections: { azure } }));
+            assert.deepEqual(acknowledged.problems, []);
+            assert.deepEqual(
+                acknowledged.loosenings!.map((l) => [l.segments.slice(-3).join("."), l.effect]),
+                [["azure.acknowledge.environment", "Azure does not check the environment or that it is protected"]],
+            );
         });
     });
 
