@@ -6,6 +6,7 @@
  * expressions, GCP's CEL in @marcbachmann/cel-js, Akeyless's documented sub-claims).
  */
 import { strict as assert } from "node:assert";
+import { evaluateLogin } from "../../components/akeyless/evaluate";
 import { exchange } from "../../components/gcp/evaluate";
 import { roleReasons } from "../../components/vault/evaluate";
 import { environmentName } from "../../src/features/ci";
@@ -197,6 +198,14 @@ describe("environment patterns and environmentProtected", () => {
             const json = JSON.parse(JSON.stringify(plan)) as Raw;
             const admitted = (value: string | undefined) => AKEYLESS_TESTKIT.oracle(json, token("main", "production", value, String((akeyless as Raw).audience)), NOW);
             assert.deepEqual([admitted("true"), admitted("false"), admitted(undefined)], [["platform/api/deploy"], [], []]);
+            const summary = plan.grants[0]!.akeyless!;
+            const reasons = (value: string | undefined) =>
+                evaluateLogin({ issuer: plan.gitlab.url, audience: summary.audience, uniqueIdentifier: "project_id" }, { subClaims: summary.subClaims, caseSensitive: true }, token("main", "production", value, summary.audience)).reasons;
+            assert.deepEqual([reasons("true"), reasons("false"), reasons(undefined)], [
+                [],
+                ['sub-claim "environment_protected": the token\'s "false" matches none of "true"'],
+                ['sub-claim "environment_protected": the token has no "environment_protected" claim'],
+            ]);
         });
     });
 
