@@ -50,15 +50,30 @@ export function authMethodEntry(gitlab: GitlabConfig, akeyless: AkeylessConfig):
     };
 }
 
-/** The sub-claims of a grant (or a deployer identity), in a fixed order: project by id, refs (any of), ref type, protected, environment. */
-export function subClaimsOf(g: Pick<ResolvedGrant, "projectId" | "refs" | "refType" | "protected" | "environment">): Record<string, string[]> {
+/**
+ * The sub-claims of a grant (or a deployer identity), in a fixed order: project by id, refs (any
+ * of), ref type, protected, environment, protected environment. environment_protected is the
+ * string "true", as ref_protected (GitLab lib/gitlab/ci/jwt.rb custom_claims:
+ * `environment_protected: environment_protected?.to_s`), so it is bound the same way.
+ */
+export function subClaimsOf(g: Pick<ResolvedGrant, "projectId" | "refs" | "refType" | "protected" | "environment" | "environmentProtected">): Record<string, string[]> {
     return {
         project_id: [g.projectId],
         ref: [...g.refs],
         ref_type: [g.refType],
         ...(g.protected ? { ref_protected: ["true"] } : {}),
         ...(g.environment !== undefined ? { environment: [g.environment] } : {}),
+        ...(g.environmentProtected === true ? { environment_protected: ["true"] } : {}),
     };
+}
+
+/**
+ * Why an environment pattern is refused on Akeyless: how its sub-claim wildcard reads GitLab
+ * environment names ("/" crossed? a missing environment?) is UNVERIFIED (notes: docs.akeyless.io
+ * "Sub-Claims" documents only "any amount of characters"), so only exact environments are bound.
+ */
+function environmentPatternProblem(environment: string): string {
+    return `is a pattern (got ${JSON.stringify(environment)}), and how Akeyless's sub-claim wildcard matches environment names is not verified: name one exact environment (one grant per environment), or give this Akeyless access in a grant without environment`;
 }
 
 /** Refs and the environment as Akeyless sub-claim values: refused where Akeyless would read them otherwise, warned where a pattern's reading is unverified. */
@@ -73,7 +88,7 @@ export function checkConditions(grant: ResolvedGrant, findings: Findings): boole
             findings.warn([...grant.path, "ref"], `${JSON.stringify(ref)}: ${REF_PATTERN_WARNING}`);
         }
     }
-    const envProblem = grant.environment !== undefined ? subClaimValueProblem(grant.environment) : undefined;
+    const envProblem = grant.environment === undefined ? undefined : isPattern(grant.environment) ? environmentPatternProblem(grant.environment) : subClaimValueProblem(grant.environment);
     if (envProblem !== undefined) {
         findings.problem([...grant.path, "environment"], `cannot be an Akeyless sub-claim: it ${envProblem}`);
         ok = false;

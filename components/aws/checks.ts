@@ -4,7 +4,7 @@
  */
 import { formatDuration, parseDuration } from "../../src/core/duration";
 import { Findings, PathSegment, compare, formatPath, show } from "../../src/core/findings";
-import { ResolvedGrant, describeConditions } from "../../src/core/model";
+import { ResolvedGrant, describeConditions, unseenProtectedEnvironment } from "../../src/core/model";
 import { isPattern } from "../../src/core/rules";
 import type { GitlabConfig } from "../../src/core/schema";
 import type { TargetGrant } from "../target";
@@ -156,8 +156,11 @@ export function checkAcknowledgements({ grant, fields, at }: AwsGrant, findings:
     } else if (ack.protected !== undefined) {
         findings.warn([...at, "acknowledge", "protected"], `has no effect: the grant has no ref pattern that requires protection; remove it`);
     }
+    if (grant.environmentProtected === true && ack.environment === undefined) {
+        findings.problem(at, unseenProtectedEnvironment("AWS", "assume this role", "aws"));
+    }
     if (grant.environment !== undefined && ack.environment !== undefined) {
-        findings.loosen([...at, "acknowledge", "environment"], "AWS does not check the environment", ack.environment);
+        findings.loosen([...at, "acknowledge", "environment"], `AWS does not check the environment${grant.environmentProtected === true ? " or that it is protected" : ""}`, ack.environment);
     } else if (grant.environment !== undefined) {
         findings.warn(
             [...at, "acknowledge", "environment"],

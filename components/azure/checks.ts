@@ -26,7 +26,7 @@
  */
 import type { Findings, PathSegment } from "../../src/core/findings";
 import { compare, formatPath } from "../../src/core/findings";
-import { type ResolvedGrant, subjectEnforcement } from "../../src/core/model";
+import { type ResolvedGrant, subjectEnforcement, unseenProtectedEnvironment } from "../../src/core/model";
 import { isPattern } from "../../src/core/rules";
 import { defaultSubject } from "../../src/core/claims";
 import { covers, resourceGroupScope, subscriptionScope } from "./names";
@@ -164,11 +164,14 @@ export function checkRoles({ fields, at }: AzureGrant, azure: AzureConfig, ident
     return planned.sort((a, b) => compare(a.scope.toLowerCase(), b.scope.toLowerCase()) || compare(a.roleId, b.roleId));
 }
 
-/** What Azure cannot check of a grant's environment: warned, with or without an acknowledgement. */
+/** What Azure cannot check of a grant's environment: warned, with or without an acknowledgement; a required protected environment refused without one. */
 export function checkAcknowledgements({ grant, fields, at }: AzureGrant, findings: Findings): void {
     const reason = fields.acknowledge?.environment;
+    if (grant.environmentProtected === true && reason === undefined) {
+        findings.problem(at, unseenProtectedEnvironment("Azure", "log in as this identity", "azure"));
+    }
     if (grant.environment !== undefined && reason !== undefined) {
-        findings.loosen([...at, "acknowledge", "environment"], "Azure does not check the environment", reason);
+        findings.loosen([...at, "acknowledge", "environment"], `Azure does not check the environment${grant.environmentProtected === true ? " or that it is protected" : ""}`, reason);
     } else if (grant.environment !== undefined) {
         findings.warn(
             [...at, "acknowledge", "environment"],

@@ -6,12 +6,17 @@
  * folded into "gate" strings that the provider computes for every token and puts in
  * `google.groups` (a list: a token can satisfy several grants):
  *
- *     <project_id>:<ref_type>:<protected|unprotected>:<selector>[:environment:<environment>]
+ *     <project_id>:<ref_type>:<protected|unprotected>:<selector>[:<environment selector>]
  *
  * `selector` is `ref:<the token's ref>`, plus one `pattern:<hash>` per ref pattern of the map that
  * the ref matches (computed in CEL: a literal list of [selector, regex] pairs filtered with
  * `matches`, so each pattern is written once per list). Every token gets the gates without
- * environment; a token with an environment also gets them with it. A grant binds
+ * environment; a token with an environment also gets them with each environment selector:
+ * `environment:<the token's environment>`, and `environment-pattern:<hash>` per environment
+ * pattern of the provider's grants that it matches (the same anchored RE2 as refs: "*" crosses
+ * "/"); when a grant requires a protected environment and the token's environment_protected is
+ * "true", also each of them prefixed with `protected-`. Environment names cannot contain ":", so
+ * no name produces a pattern's or a protected selector. A grant binds
  * `roles/iam.workloadIdentityUser` on its own service account to one principalSet per accepted
  * (ref, protection state): an unprotected grant accepts both states.
  *
@@ -64,37 +69,67 @@ export function selector(ref: string): string {
     return isPattern(ref) ? `pattern:${shortHash(ref, 12)}` : `ref:${ref}`;
 }
 
+/** The environment selector of a grant's gates: see the module comment. */
+export function environmentSelector(g: Pick<ResolvedGrant, "environment" | "environmentProtected">): string | undefined {
+    if (g.environment === undefined) {
+        return undefined;
+    }
+    const name = isPattern(g.environment) ? `environment-pattern:${shortHash(g.environment, 12)}` : `environment:${g.environment}`;
+    return g.environmentProtected === true ? `protected-${name}` : name;
+}
+
 /** A gate string; see the module comment. */
 export function gate(projectId: string, refType: string, isProtected: boolean, refSelector: string, environment?: string): string {
     const base = `${projectId}:${refType}:${isProtected ? "protected" : "unprotected"}:${refSelector}`;
-    return environment === undefined ? base : `${base}:environment:${environment}`;
+    return environment === undefined ? base : `${base}:${environment}`;
+}
+
+/** What a provider's gates carry of the environment: none, or the environment patterns and whether protection is asked. */
+export interface EnvironmentGates {
+    readonly patterns: readonly string[];
+    readonly protection: boolean;
 }
 
 const BASE = `assertion.project_id + ':' + assertion.ref_type + ':' + (assertion.ref_protected == 'true' ? 'protected' : 'unprotected') + ':' + s`;
 
+/** The CEL terms that add a token's environment gates (see the module comment) to `list`'s selectors. */
+function environmentTerms(list: string, environment: EnvironmentGates): string {
+    const selectors = (prefix: string, guard: string | undefined): [string, string | undefined][] => [
+        [`'${prefix}environment:' + assertion.environment`, guard],
+        ...environment.patterns.map((p): [string, string] => [
+            celString(`${prefix}environment-pattern:${shortHash(p, 12)}`),
+            `${guard !== undefined ? `${guard} && ` : ""}assertion.environment.matches(${celString(refRegex(p))})`,
+        ]),
+    ];
+    const all = [...selectors(":", undefined), ...(environment.protection ? selectors(":protected-", PROTECTED_ENVIRONMENT) : [])];
+    return all.map(([text, test]) => (test === undefined ? `${list}.map(s, ${BASE} + ${text})` : `(${test} ? ${list}.map(s, ${BASE} + ${text}) : [])`)).join(" + ");
+}
+
+const PROTECTED_ENVIRONMENT = `has(assertion.environment_protected) && assertion.environment_protected == 'true'`;
+
 /**
- * The CEL of google.groups for the given ref patterns (sorted, distinct). With
- * `withEnvironment`, a token that has an environment also gets the gates with it.
+ * The CEL of google.groups for the given ref patterns (sorted, distinct). With `environment`, a
+ * token that has an environment also gets the gates with it.
  */
-export function groupsExpression(patterns: readonly string[], withEnvironment: boolean): string {
+export function groupsExpression(patterns: readonly string[], environment: EnvironmentGates | undefined): string {
     const pairs = patterns.map((p) => `[${celString(selector(p))}, ${celString(refRegex(p))}]`).join(", ");
     const exact = "['ref:' + assertion.ref]";
     const list = patterns.length === 0 ? exact : `(${exact} + [${pairs}].filter(p, assertion.ref.matches(p[1])).map(p, p[0]))`;
     const plain = `${list}.map(s, ${BASE})`;
-    if (!withEnvironment) {
+    if (environment === undefined) {
         return plain;
     }
-    return `${plain} + (has(assertion.environment) && type(assertion.environment) == string ? ${list}.map(s, ${BASE} + ':environment:' + assertion.environment) : [])`;
+    return `${plain} + (has(assertion.environment) && type(assertion.environment) == string ? ${environmentTerms(list, environment)} : [])`;
 }
 
 /** google.subject: built from ids so it stays far below 127 bytes for any path and ref. */
 export const SUBJECT_EXPRESSION = `'project_id:' + assertion.project_id + ':job_id:' + assertion.job_id`;
 
 /** The provider's attribute mapping: only string claims. */
-export function attributeMapping(patterns: readonly string[], withEnvironment: boolean): Record<string, string> {
+export function attributeMapping(patterns: readonly string[], environment: EnvironmentGates | undefined): Record<string, string> {
     return {
         "google.subject": SUBJECT_EXPRESSION,
-        "google.groups": groupsExpression(patterns, withEnvironment),
+        "google.groups": groupsExpression(patterns, environment),
         "attribute.project_id": "assertion.project_id",
         "attribute.ref_type": "assertion.ref_type",
         "attribute.ref_protected": "assertion.ref_protected",
@@ -132,16 +167,22 @@ export function attributeMappingProblems(mapping: Readonly<Record<string, string
 
 /**
  * Bytes of mapped attributes for a token whose ref has `refLength` characters and matches every
- * pattern, with an environment of `environmentLength` characters (the worst case).
+ * pattern, with an environment of `environmentLength` characters that matches every environment
+ * pattern and is protected (the worst case).
  */
-export function mappedBytes(patterns: number, withEnvironment: boolean, refLength: number, environmentLength: number): number {
+export function mappedBytes(patterns: number, environment: EnvironmentGates | undefined, refLength: number, environmentLength: number): number {
     const ids = 20; // project_id, job_id: at most 20 digits each
     const subject = "project_id::job_id:".length + 2 * ids;
     const attributes = ids + "branch".length + "false".length;
     const selectorLength = Math.max("ref:".length + refLength, "pattern:".length + 12);
     const gateLength = ids + ":branch:unprotected:".length + selectorLength;
     const gates = (1 + patterns) * gateLength;
-    const environmentGates = withEnvironment ? (1 + patterns) * (gateLength + ":environment:".length + environmentLength) : 0;
+    if (environment === undefined) {
+        return subject + attributes + gates;
+    }
+    const selectors = (1 + environment.patterns.length) * (environment.protection ? 2 : 1);
+    const environmentSelector = (environment.protection ? ":protected-environment:" : ":environment:").length + Math.max(environmentLength, "-pattern".length + 12);
+    const environmentGates = selectors * (1 + patterns) * (gateLength + environmentSelector);
     return subject + attributes + gates + environmentGates;
 }
 
@@ -151,46 +192,57 @@ export function groupMember(projectNumber: string, poolId: string, gateValue: st
 }
 
 /** The gates a grant accepts: one per ref and accepted protection state. */
-export function grantGates(g: Pick<ResolvedGrant, "projectId" | "refs" | "refType" | "protected" | "environment">): string[] {
+export function grantGates(g: Pick<ResolvedGrant, "projectId" | "refs" | "refType" | "protected" | "environment" | "environmentProtected">): string[] {
     const states = g.protected ? [true] : [true, false];
-    return g.refs.flatMap((ref) => states.map((state) => gate(g.projectId, g.refType, state, selector(ref), g.environment)));
+    return g.refs.flatMap((ref) => states.map((state) => gate(g.projectId, g.refType, state, selector(ref), environmentSelector(g))));
 }
 
 type GcpGrant = PlannedGrant<GcpGrantConfig>;
 
 const byNumber = (a: string, b: string) => a.length - b.length || compare(a, b);
 
-/** The distinct ref patterns of the GCP grants, each with an unambiguous selector. */
-function refPatterns(grants: readonly GcpGrant[], findings: Findings): string[] {
-    const patterns = [...new Set(grants.flatMap(({ grant }) => grant.refs.filter(isPattern)))].sort(compare);
+/** The distinct patterns among `values` (refs or environments), each with an unambiguous selector. */
+function distinctPatterns(values: readonly string[], kind: string, selectorOf: (pattern: string) => string, findings: Findings): string[] {
+    const patterns = [...new Set(values.filter(isPattern))].sort(compare);
     const selectors = new Map<string, string>();
     for (const pattern of patterns) {
-        const other = selectors.get(selector(pattern));
+        const other = selectors.get(selectorOf(pattern));
         if (other !== undefined) {
             // 48 bits of SHA-256: never expected, but two patterns sharing a gate would merge their grants.
-            findings.problem(["gcp"], `ref patterns ${JSON.stringify(other)} and ${JSON.stringify(pattern)} hash to the same selector ${selector(pattern)}; change one of them`);
+            findings.problem(["gcp"], `${kind} patterns ${JSON.stringify(other)} and ${JSON.stringify(pattern)} hash to the same selector ${selectorOf(pattern)}; change one of them`);
         }
-        selectors.set(selector(pattern), pattern);
+        selectors.set(selectorOf(pattern), pattern);
     }
     return patterns;
 }
 
+/** What the provider's gates carry of the environment, for its grants (undefined: no grant sets one). */
+function environmentGates(grants: readonly GcpGrant[], findings: Findings): EnvironmentGates | undefined {
+    const environments = grants.flatMap(({ grant }) => (grant.environment !== undefined ? [grant.environment] : []));
+    if (environments.length === 0) {
+        return undefined;
+    }
+    const patterns = distinctPatterns(environments, "environment", (p) => environmentSelector({ environment: p })!, findings);
+    return { patterns, protection: grants.some(({ grant }) => grant.environmentProtected === true) };
+}
+
 /** Checks the mapping against GCP's limits: expression length, attributes, worst-case mapped bytes. */
-function checkMapping(mapping: Readonly<Record<string, string>>, patterns: readonly string[], withEnvironment: boolean, findings: Findings): void {
+function checkMapping(mapping: Readonly<Record<string, string>>, patterns: readonly string[], environment: EnvironmentGates | undefined, findings: Findings): void {
     const groupsLength = mapping["google.groups"]!.length;
     if (groupsLength > LIMITS.mappingExpression) {
+        const environmentPatterns = environment !== undefined && environment.patterns.length > 0 ? ` and ${environment.patterns.length} distinct environment patterns (${environment.patterns.join(", ")})` : "";
         findings.problem(
             ["gcp"],
-            `the GCP grants use ${patterns.length} distinct ref patterns (${patterns.join(", ")}); the google.groups mapping that checks them is ${groupsLength} characters, above GCP's limit of ${LIMITS.mappingExpression} for one provider: use fewer distinct patterns (share them across projects, or list exact refs), or move some projects to a stack with its own provider`,
+            `the GCP grants use ${patterns.length} distinct ref patterns (${patterns.join(", ")})${environmentPatterns}; the google.groups mapping that checks them is ${groupsLength} characters, above GCP's limit of ${LIMITS.mappingExpression} for one provider: use fewer distinct patterns (share them across projects, or list exact refs), or move some projects to a stack with its own provider`,
         );
     }
     for (const problem of attributeMappingProblems(mapping)) {
         findings.problem(["gcp"], `the attribute mapping ${problem}`);
     }
-    const worst = mappedBytes(patterns.length, withEnvironment, 255, 255);
+    const worst = mappedBytes(patterns.length, environment, 255, 255);
     if (worst > LIMITS.mappedBytes) {
         let longest = 255;
-        while (longest > 0 && mappedBytes(patterns.length, withEnvironment, longest, 64) > LIMITS.mappedBytes) {
+        while (longest > 0 && mappedBytes(patterns.length, environment, longest, 64) > LIMITS.mappedBytes) {
             longest--;
         }
         findings.warn(
@@ -264,10 +316,15 @@ export function plannedProviders(
     const providers: GcpProviderEntry[] = [];
     const providerOf = new Map<number, string>();
     for (const [index, members] of [...groups].sort((a, b) => a[0] - b[0])) {
-        const patterns = refPatterns(members, findings);
-        const withEnvironment = members.some(({ grant }) => grant.environment !== undefined);
-        const mapping = attributeMapping(patterns, withEnvironment);
-        checkMapping(mapping, patterns, withEnvironment, findings);
+        const patterns = distinctPatterns(
+            members.flatMap(({ grant }) => grant.refs),
+            "ref",
+            selector,
+            findings,
+        );
+        const environment = environmentGates(members, findings);
+        const mapping = attributeMapping(patterns, environment);
+        checkMapping(mapping, patterns, environment, findings);
         const entry = providerEntry(gitlab, gcp, description, mapping, condition(members, findings), audience);
         if (index === -1) {
             providers.push(entry);

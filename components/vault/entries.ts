@@ -6,7 +6,12 @@
  * Facts relied on (docs/reference.md §1.3, §2.2, §2.4, §2.5, §3.1, §3.3):
  * - bound_audiences must be set on every role (GitLab always sends aud); matching is exact.
  * - bound_claims in "string" mode compare typed values: ref_protected is the string "true",
- *   project_id a string of digits. "glob" mode has only "*", which crosses "/" and ":".
+ *   project_id a string of digits. "glob" mode has only "*", which crosses "/" and ":"; it
+ *   applies to every bound claim of the role, and a value without "*" matches only itself
+ *   (go-glob: `parts.length == 1` compares with ==), so exact values stay exact.
+ * - environment_protected is the string "true" / "false", present with environment (GitLab
+ *   lib/gitlab/ci/jwt.rb custom_claims `environment_protected: environment_protected?.to_s`;
+ *   docs/reference.md §1.3).
  * - role_type must be "jwt" (the default "oidc" rejects JWT logins).
  * - token_ttl 0 means "mount default", so TTLs are always set and capped.
  * - Policies: a trailing "*" is a prefix match; KV v2 reads go to <mount>/data/, lists to <mount>/metadata/.
@@ -29,7 +34,7 @@ export const USER_CLAIM = "project_id";
 export const SUPPORTED_ALGS = ["RS256"] as const;
 
 /** The bound claims of a grant, in a fixed order. Lists are comma-joined (the provider splits them). */
-export function boundClaims(g: Pick<ResolvedGrant, "projectId" | "refs" | "refType" | "protected" | "environment">): Record<string, string> {
+export function boundClaims(g: Pick<ResolvedGrant, "projectId" | "refs" | "refType" | "protected" | "environment" | "environmentProtected">): Record<string, string> {
     const claims: Record<string, string> = {
         project_id: g.projectId,
         ref: g.refs.join(","),
@@ -40,6 +45,9 @@ export function boundClaims(g: Pick<ResolvedGrant, "projectId" | "refs" | "refTy
     }
     if (g.environment !== undefined) {
         claims.environment = g.environment;
+    }
+    if (g.environmentProtected === true) {
+        claims.environment_protected = "true";
     }
     return claims;
 }
@@ -81,7 +89,7 @@ export function roleEntry(grant: ResolvedGrant, fields: VaultGrantConfig | undef
         roleType: "jwt",
         boundAudiences: [vault.audience],
         boundClaims: boundClaims(grant),
-        boundClaimsType: grant.refs.some(isPattern) ? "glob" : "string",
+        boundClaimsType: grant.refs.some(isPattern) || (grant.environment !== undefined && isPattern(grant.environment)) ? "glob" : "string",
         userClaim: USER_CLAIM,
         tokenTtl: ttls.ttl,
         tokenMaxTtl: ttls.maxTtl,

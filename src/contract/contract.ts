@@ -29,8 +29,10 @@ export interface GrantConditions {
     readonly refType: "branch" | "tag";
     /** Whether the ref must be protected (the token's ref_protected is "true"). */
     readonly protected: boolean;
-    /** The GitLab environment the job must deploy to, when the grant requires one. */
+    /** The GitLab environment the job must deploy to, when the grant requires one: a name, or a pattern where `*` matches any run of characters. */
     readonly environment?: string;
+    /** Present when the environment must be protected (the token's environment_protected is "true"). */
+    readonly environmentProtected?: true;
 }
 
 /** What one grant gives, per target it uses (TargetContracts, generated from the targets' contract schemas). */

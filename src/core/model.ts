@@ -26,7 +26,10 @@ export interface ResolvedGrant {
     readonly refs: readonly string[];
     readonly refType: "branch" | "tag";
     readonly protected: boolean;
+    /** An exact environment name, or a pattern where "*" matches any run of characters ("/" included). */
     readonly environment?: string;
+    /** Requires environment_protected "true"; only with an environment, absent when not required. */
+    readonly environmentProtected?: true;
     readonly config: GrantConfig;
     /** The project path physical names derive from: `renamedFrom`, or the key. */
     readonly namesPath: string;
@@ -237,6 +240,9 @@ export function resolveGrants(parsed: ParsedMap, targets: readonly { readonly ke
                 const duplicate = refList.find((r, i) => refList.indexOf(r) !== i);
                 findings.problem([...path, "ref"], `lists ${JSON.stringify(duplicate)} more than once; list each ref once`);
             }
+            if (g.environmentProtected === true && g.environment === undefined) {
+                findings.problem([...path, "environmentProtected"], `requires a protected environment, but the grant sets no environment: set environment (e.g. "production"), or remove environmentProtected`);
+            }
             if (targets.every((target) => g[target.key] === undefined)) {
                 const hints = targets.map((t) => t.hint);
                 findings.problem(path, `grants nothing: add ${hints.slice(0, -1).join(", ")} or ${hints[hints.length - 1]} to say what this grant gives, or remove it`);
@@ -252,6 +258,7 @@ export function resolveGrants(parsed: ParsedMap, targets: readonly { readonly ke
                 refType: g.refType,
                 protected: g.protected,
                 ...(g.environment !== undefined ? { environment: g.environment } : {}),
+                ...(g.environmentProtected === true ? { environmentProtected: true as const } : {}),
                 config: g,
                 namesPath: renamedFrom ?? project,
                 namesGrant: g.renamedFrom ?? grant,
@@ -273,31 +280,40 @@ export function resolveGrants(parsed: ParsedMap, targets: readonly { readonly ke
 }
 
 /** Human-readable conditions of a grant, e.g. `branch main, protected, environment production`. */
-export function describeConditions(g: Pick<ResolvedGrant, "refs" | "refType" | "protected" | "environment">): string {
+export function describeConditions(g: Pick<ResolvedGrant, "refs" | "refType" | "protected" | "environment" | "environmentProtected">): string {
     const parts = [`${g.refType} ${g.refs.join(" | ")}`, g.protected ? "protected" : "unprotected"];
     if (g.environment !== undefined) {
-        parts.push(`environment ${g.environment}`);
+        parts.push(`${g.environmentProtected === true ? "protected " : ""}environment ${g.environment}`);
     }
     return parts.join(", ");
 }
 
 /**
- * A target's enforcement record for a grant's shape (protected? environment?). There are only
- * four shapes, so records are built once per target, frozen and shared by the grants.
+ * A target's enforcement record for a grant's shape (protected? environment? protected
+ * environment?). There are only a few shapes, so records are built once per target, frozen and
+ * shared by the grants.
  */
-function enforcementFor(
-    cache: Map<string, Enforcement>,
-    g: Pick<ResolvedGrant, "protected" | "environment">,
-    build: (isProtected: boolean, hasEnvironment: boolean) => Enforcement,
-): Enforcement {
-    const key = `${g.protected}|${g.environment !== undefined}`;
+function enforcementFor(cache: Map<string, Enforcement>, g: EnforcementShape, build: (isProtected: boolean, environment: readonly Condition[]) => Enforcement): Enforcement {
+    const environment: Condition[] = g.environment === undefined ? [] : g.environmentProtected === true ? ["environment", "environmentProtected"] : ["environment"];
+    const key = `${g.protected}|${environment.join(",")}`;
     let found = cache.get(key);
     if (found === undefined) {
-        const built = build(g.protected, g.environment !== undefined);
+        const built = build(g.protected, environment);
         found = Object.freeze({ enforced: Object.freeze([...built.enforced]), notEnforced: Object.freeze([...built.notEnforced]) });
         cache.set(key, found);
     }
     return found;
+}
+
+type EnforcementShape = Pick<ResolvedGrant, "protected" | "environment" | "environmentProtected">;
+
+/**
+ * The problem of a grant that requires a protected environment (environment_protected "true") on
+ * a target that sees only sub and aud: unlike the environment itself (warned), a requirement the
+ * map states to keep unprotected environments out is refused unless acknowledged.
+ */
+export function unseenProtectedEnvironment(target: string, action: string, key: string): string {
+    return `the grant requires a protected environment (environmentProtected), but ${target} sees only sub and aud and cannot check environment_protected: any job on a matching ref could ${action}, in an unprotected environment or none. Remove environmentProtected, or set ${key}.acknowledge.environment with a reason`;
 }
 
 const SUBJECT_ENFORCEMENT = new Map<string, Enforcement>();
@@ -306,31 +322,25 @@ const SUBJECT_ENFORCEMENT = new Map<string, Enforcement>();
  * Targets that see only GitLab's default sub (project path, ref type, ref) and aud of the token
  * (AWS and Azure with a self-managed GitLab): the project id, protection and environment are not theirs to check.
  */
-export function subjectEnforcement(g: Pick<ResolvedGrant, "protected" | "environment">): Enforcement {
-    return enforcementFor(SUBJECT_ENFORCEMENT, g, (isProtected, hasEnvironment) => {
+export function subjectEnforcement(g: EnforcementShape): Enforcement {
+    return enforcementFor(SUBJECT_ENFORCEMENT, g, (isProtected, environment) => {
         const notEnforced: Condition[] = ["projectId"];
         if (isProtected) {
             notEnforced.push("protected");
         }
-        if (hasEnvironment) {
-            notEnforced.push("environment");
-        }
-        return { enforced: ["audience", "projectPath", "ref", "refType"], notEnforced };
+        return { enforced: ["audience", "projectPath", "ref", "refType"], notEnforced: [...notEnforced, ...environment] };
     });
 }
 
 const FULL_ENFORCEMENT = new Map<string, Enforcement>();
 
 /** Targets that check every condition a grant states, by project id (Vault, GCP). */
-export function fullEnforcement(g: Pick<ResolvedGrant, "protected" | "environment">): Enforcement {
-    return enforcementFor(FULL_ENFORCEMENT, g, (isProtected, hasEnvironment) => {
+export function fullEnforcement(g: EnforcementShape): Enforcement {
+    return enforcementFor(FULL_ENFORCEMENT, g, (isProtected, environment) => {
         const enforced: Condition[] = ["audience", "projectId", "ref", "refType"];
         if (isProtected) {
             enforced.push("protected");
         }
-        if (hasEnvironment) {
-            enforced.push("environment");
-        }
-        return { enforced, notEnforced: [] };
+        return { enforced: [...enforced, ...environment], notEnforced: [] };
     });
 }

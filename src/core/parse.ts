@@ -18,6 +18,7 @@ export interface GrantConfig {
     readonly refType: "branch" | "tag";
     readonly protected: boolean;
     readonly environment?: string;
+    readonly environmentProtected?: boolean;
     readonly [target: string]: unknown;
 }
 

@@ -88,7 +88,7 @@ export interface Entry {
     readonly resource: ResourceMeta;
 }
 
-export const ConditionSchema = z.enum(["audience", "projectId", "projectPath", "ref", "refType", "protected", "environment"]);
+export const ConditionSchema = z.enum(["audience", "projectId", "projectPath", "ref", "refType", "protected", "environment", "environmentProtected"]);
 export type Condition = z.output<typeof ConditionSchema>;
 
 export const EnforcementSchema = z

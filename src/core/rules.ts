@@ -79,13 +79,28 @@ export function isPattern(ref: string): boolean {
     return ref.includes("*");
 }
 
-const ENVIRONMENT = /^[A-Za-z0-9._/-]+$/;
+const ENVIRONMENT = /^[A-Za-z0-9._/*-]+$/;
+const EXACT_ENVIRONMENT = /^[A-Za-z0-9._/-]+$/;
 
+/**
+ * A grant's environment: an exact GitLab environment name, or a pattern where `*` matches any
+ * run of characters, "/" included, as in refs (e.g. `review/*` for GitLab's review apps
+ * `review/$CI_COMMIT_REF_SLUG`). Each target matches it with its own matcher and agrees:
+ * Vault go-glob (components/vault/glob.ts), GCP RE2 `.*` (components/gcp/provider.ts refRegex).
+ */
 export function environmentProblem(environment: string): string | undefined {
-    if (environment.includes("*")) {
-        return `must be one exact GitLab environment name; wildcards are not supported (got ${q(environment)}): write one grant per environment, or omit environment`;
-    }
     if (!ENVIRONMENT.test(environment)) {
+        return `must be a GitLab environment name of letters, digits, ".", "_", "-" and "/", or a pattern where "*" matches any characters (got ${q(environment)}), e.g. "production" or "review/*"`;
+    }
+    return undefined;
+}
+
+/** The applier's environment: one exact name, the environment its pulumi up job deploys to. */
+export function exactEnvironmentProblem(environment: string): string | undefined {
+    if (environment.includes("*")) {
+        return `must be one exact GitLab environment name; wildcards are not supported (got ${q(environment)}): name the environment of this stack's pulumi up job`;
+    }
+    if (!EXACT_ENVIRONMENT.test(environment)) {
         return `must be an exact GitLab environment name of letters, digits, ".", "_", "-" and "/" (got ${q(environment)})`;
     }
     return undefined;

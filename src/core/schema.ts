@@ -7,7 +7,7 @@
  */
 import { z } from "zod";
 import { DURATION_PATTERN, durationProblem } from "./duration";
-import { PROJECT_PATH_PATTERN, audienceProblem, caPemProblem, environmentProblem, grantNameProblem, httpsUrlProblem, projectPathProblem, reasonProblem, refProblem } from "./rules";
+import { PROJECT_PATH_PATTERN, audienceProblem, caPemProblem, environmentProblem, exactEnvironmentProblem, grantNameProblem, httpsUrlProblem, projectPathProblem, reasonProblem, refProblem } from "./rules";
 
 /** A string checked by a rule function (returns the problem text or undefined). */
 export function ruled(rule: (value: string) => string | undefined) {
@@ -72,7 +72,19 @@ export const GRANT_BASE_FIELDS = {
         .boolean()
         .default(true)
         .meta({ description: "Require a protected branch or tag (ref_protected). Default true; false lets any push to a matching ref through." }),
-    environment: ruled(environmentProblem).optional().meta({ description: "Require this exact GitLab environment (the job's environment:name)." }),
+    environment: ruled(environmentProblem)
+        .optional()
+        .meta({
+            description:
+                "Require this GitLab environment (the job's environment:name), or a pattern where * matches any characters, / included (e.g. review/* for review apps named review/$CI_COMMIT_REF_SLUG).",
+        }),
+    environmentProtected: z
+        .boolean()
+        .optional()
+        .meta({
+            description:
+                "Require a protected environment (the environment_protected claim is \"true\"; always \"false\" on GitLab CE). Needs environment. Default: not required.",
+        }),
     renamedFrom: ruled(grantNameProblem)
         .optional()
         .meta({
@@ -134,7 +146,7 @@ const DEPLOYER_FIELDS = {
     applier: z
         .strictObject({
             ref: RefsSchema.default("main").meta({ description: "The protected branch whose pipelines apply (pulumi up). Default: main." }),
-            environment: ruled(environmentProblem).meta({ description: "The GitLab environment of this stack's pulumi up job; protect it in GitLab (Settings > CI/CD > Protected environments)." }),
+            environment: ruled(exactEnvironmentProblem).meta({ description: "The GitLab environment of this stack's pulumi up job; protect it in GitLab (Settings > CI/CD > Protected environments)." }),
             manual: z.boolean().default(true).meta({ description: "pulumi up waits for a person to start it (when: manual). Default true; set false for a stack you deploy on every merge." }),
         })
         .meta({ description: "The identity of pulumi up on the protected branch, in the stack's environment: it changes what this stack manages, within each target's limits." }),

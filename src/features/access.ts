@@ -22,7 +22,10 @@ export interface AccessRow {
     readonly refType: string;
     readonly refs: readonly string[];
     readonly protected: boolean;
+    /** An exact environment, or a pattern where `*` matches any characters. */
     readonly environment?: string;
+    /** Present when the environment must be protected (environment_protected "true"). */
+    readonly environmentProtected?: true;
     /** exact: the grant names this folder; parent: it names a folder holding it; child: a folder inside it. */
     readonly via: Via;
     /** The folder the grant names, when it is not the resource itself. */
@@ -67,6 +70,7 @@ function row(r: Reached, resource: string, via: Via): AccessRow {
         refs: c.ref,
         protected: c.protected,
         ...(c.environment !== undefined ? { environment: c.environment } : {}),
+        ...(c.environmentProtected === true ? { environmentProtected: true as const } : {}),
         via,
         ...(resource !== r.resource ? { through: r.resource } : {}),
         gives: r.gives,

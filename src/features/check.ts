@@ -162,6 +162,7 @@ function summaryOf(grant: ResolvedGrant, results: ReadonlyMap<string, TargetPlan
             refType: grant.refType,
             protected: grant.protected,
             ...(grant.environment !== undefined ? { environment: grant.environment } : {}),
+            ...(grant.environmentProtected === true ? { environmentProtected: true } : {}),
         },
         ...(grant.deployer !== undefined ? { deployer: grant.deployer.role } : {}),
         ...(shard !== undefined ? { shard } : {}),

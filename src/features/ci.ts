@@ -68,7 +68,19 @@ export function rulesFor(projectId: string, conditions: GrantConditions): { if: 
 }
 
 function describe(conditions: GrantConditions): string {
-    return `${conditions.refType} ${conditions.ref.join(" or ")}, ${conditions.protected ? "protected" : "protected or not"}${conditions.environment !== undefined ? `, environment ${conditions.environment}` : ""}`;
+    const environment = conditions.environment !== undefined ? `, ${conditions.environmentProtected === true ? "protected " : ""}environment ${conditions.environment}` : "";
+    return `${conditions.refType} ${conditions.ref.join(" or ")}, ${conditions.protected ? "protected" : "protected or not"}${environment}`;
+}
+
+/**
+ * The job's environment:name for a grant's environment: the name itself, or for a pattern each
+ * "*" replaced by $CI_COMMIT_REF_SLUG (GitLab's review apps, `review/$CI_COMMIT_REF_SLUG`):
+ * GitLab expands CI/CD variables in environment:name (gitlab-org/gitlab-foss!6323 "Add support
+ * for dynamic environments": "it allows environment names to use CI predefined variables"), and
+ * the slug of any ref is a run of characters, which "*" matches on every target.
+ */
+export function environmentName(environment: string): string {
+    return environment.replace(/\*/g, "$CI_COMMIT_REF_SLUG");
 }
 
 export interface Built {
@@ -108,7 +120,7 @@ export function buildJob(contract: Contract, grant: GrantContract, value: CiValu
     const job: Record<string, unknown> = {
         id_tokens: Object.fromEntries(pieces.map((p) => [p.idToken.variable, { aud: p.idToken.audience }])),
         variables: Object.assign({}, ...pieces.map((p) => p.variables)) as Record<string, string>,
-        ...(grant.conditions.environment !== undefined ? { environment: { name: grant.conditions.environment } } : {}),
+        ...(grant.conditions.environment !== undefined ? { environment: { name: environmentName(grant.conditions.environment) } } : {}),
         rules: rulesFor(grant.projectId, grant.conditions),
         ...(pieces.some((p) => p.beforeScript.length > 0) ? { before_script: pieces.flatMap((p) => p.beforeScript) } : {}),
         ...(pieces.some((p) => p.afterScript.length > 0) ? { after_script: unique(pieces.flatMap((p) => p.afterScript)) } : {}),

@@ -14,8 +14,11 @@ import type { GrantSummary, Plan } from "./plan-schema";
 
 /** When a grant's token is accepted, as the contract states it. */
 export const CONDITIONS = z
-    .object({ ref: z.array(z.string()), refType: z.enum(["branch", "tag"]), protected: z.boolean(), environment: z.string().optional() })
-    .meta({ description: "When the grant's token is accepted: refs (exact, or patterns where * matches any run of characters), ref type, protection, environment." });
+    .object({ ref: z.array(z.string()), refType: z.enum(["branch", "tag"]), protected: z.boolean(), environment: z.string().optional(), environmentProtected: z.literal(true).optional() })
+    .meta({
+        description:
+            "When the grant's token is accepted: refs (exact, or patterns where * matches any run of characters), ref type, protection, environment (exact, or a pattern likewise), and whether the environment must be protected.",
+    });
 
 export const DEPLOYER_ROLE = z.enum(["planner", "applier"]);
 
@@ -73,11 +76,11 @@ export function contractOf(plan: Plan): Contract {
 
 function grantContractOf(plan: Plan, g: GrantSummary): Record<string, unknown> {
     const planSections = plan as unknown as Record<string, unknown>;
-    const { ref, refType, protected: isProtected, environment } = g.conditions;
+    const { ref, refType, protected: isProtected, environment, environmentProtected } = g.conditions;
     const grant: Record<string, unknown> = {
         projectId: g.projectId,
         ...(g.description !== undefined ? { description: g.description } : {}),
-        conditions: { ref: [...ref], refType, protected: isProtected, ...(environment !== undefined ? { environment } : {}) },
+        conditions: { ref: [...ref], refType, protected: isProtected, ...(environment !== undefined ? { environment } : {}), ...(environmentProtected === true ? { environmentProtected } : {}) },
         ...(g.deployer !== undefined ? { deployer: g.deployer } : {}),
     };
     for (const target of targets()) {

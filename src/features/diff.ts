@@ -91,7 +91,10 @@ function compareConditions(base: GrantSummary, head: GrantSummary, delta: Delta)
     if (!b.protected && h.protected) delta.narrower.push("now requires a protected ref");
     if (b.environment !== undefined && h.environment === undefined) delta.wider.push(`no longer requires environment ${b.environment}`);
     if (b.environment === undefined && h.environment !== undefined) delta.narrower.push(`now requires environment ${h.environment}`);
+    // A changed environment (also an exact one becoming a pattern that matches it) is not ranked narrower: reviewers see it as wider.
     if (b.environment !== undefined && h.environment !== undefined && b.environment !== h.environment) delta.wider.push(`requires environment ${h.environment} instead of ${b.environment}`);
+    if (b.environmentProtected === true && h.environmentProtected !== true && h.environment !== undefined) delta.wider.push("no longer requires a protected environment");
+    if (b.environmentProtected !== true && h.environmentProtected === true) delta.narrower.push("now requires a protected environment");
 }
 
 function compareFacets(base: AccessFacets, head: AccessFacets, delta: Delta): void {
@@ -120,7 +123,7 @@ function compareFacets(base: AccessFacets, head: AccessFacets, delta: Delta): vo
 
 function describeGrant(side: Side): string[] {
     const c = side.grant.conditions;
-    const conditions = `${c.refType} ${c.ref.join(", ")}${c.protected ? ", protected" : ", unprotected"}${c.environment !== undefined ? `, environment ${c.environment}` : ""}`;
+    const conditions = `${c.refType} ${c.ref.join(", ")}${c.protected ? ", protected" : ", unprotected"}${c.environment !== undefined ? `, ${c.environmentProtected === true ? "protected " : ""}environment ${c.environment}` : ""}`;
     const gives = Object.entries(side.facets.sets).filter(([, v]) => v.length > 0).map(([k, v]) => `${k}: ${v.join(", ")}`);
     return [conditions, ...gives, ...side.loosenings.map((l) => `loosening ${l}`)];
 }

@@ -12,7 +12,13 @@ type SummarySections = { [T in RegisteredTarget as T["key"]]: z.ZodOptional<T["s
 const planSections = Object.fromEntries(TARGETS.map((t) => [t.key, t.planSchema.optional()])) as PlanSections;
 const summarySections = Object.fromEntries(TARGETS.map((t) => [t.key, t.summarySchema.optional()])) as SummarySections;
 
-export const ConditionsSchema = z.strictObject({ ref: strings, refType: z.enum(["branch", "tag"]), protected: z.boolean(), environment: z.string().optional() });
+export const ConditionsSchema = z.strictObject({
+    ref: strings,
+    refType: z.enum(["branch", "tag"]),
+    protected: z.boolean(),
+    environment: z.string().optional().meta({ description: "An exact environment, or a pattern where * matches any characters, / included." }),
+    environmentProtected: z.literal(true).optional().meta({ description: "Present when the grant requires environment_protected \"true\"." }),
+});
 
 export const LooseningSchema = z
     .strictObject({

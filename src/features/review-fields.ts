@@ -81,6 +81,7 @@ const PROJECTS: ReviewFields = {
     "*.grants.*.refType": CONDITIONS,
     "*.grants.*.protected": CONDITIONS,
     "*.grants.*.environment": CONDITIONS,
+    "*.grants.*.environmentProtected": CONDITIONS,
     "*.grants.*.renamedFrom": derived("diff's access changes: a grant is compared with the grant it was renamed from (renamed from ...)"),
 };
 

@@ -12,7 +12,9 @@
  *   (notEnforced protected: AWS) admits any pipeline on the ref (open). Whoever a rule lets push,
  *   merge or create runs protected pipelines, so Developers in a rule widen every target.
  * - `environment` restricts who gets a grant only when the environment is protected (who may
- *   deploy), and only for the targets that check it.
+ *   deploy), and only for the targets that check it. A pattern (`review/*`) names environments
+ *   any pipeline can create by deploying to them, so it restricts only with environmentProtected,
+ *   and then through the protected environments it matches.
  * - A target's trust written for GitLab's default `sub` needs the project's
  *   ci_id_token_sub_claim_components to be those components (the target's gitlab capability).
  * - Fork merge-request pipelines run in the parent project when its setting allows: a fork's
@@ -308,6 +310,27 @@ function judgeRef(need: ProjectNeeds, grant: GrantSummary, ref: string, rules: r
     }
 }
 
+/**
+ * A grant's environment pattern: without environmentProtected it restricts nothing (a job creates
+ * a matching environment by deploying to it); with it, the protected environments it matches are
+ * the ones that admit, so none may let Developers deploy. Matching as GitLab's RefMatcher (ruleMatches).
+ */
+function judgeEnvironmentPattern(grant: GrantSummary, need: ProjectNeeds, environments: readonly ProtectedEnvironment[], gated: readonly string[], add: Add): void {
+    const name = grant.conditions.environment!;
+    const at = [...grantAt(grant), "environment"];
+    if (grant.conditions.environmentProtected !== true) {
+        add(
+            "environment",
+            at,
+            `${JSON.stringify(name)} is a pattern: any pipeline on the grant's refs can deploy to a new environment matching it, so for ${and(gated)} it restricts nothing; set environmentProtected: true and protect the environments it should admit (Settings > CI/CD > Protected environments, allowed to deploy: Maintainers)`,
+        );
+        return;
+    }
+    for (const found of environments.filter((e) => ruleMatches(name, e.name) && developers(e.deploy_access_levels))) {
+        add("environment", at, `the protected environment ${JSON.stringify(found.name)} of project ${need.projectId} matches ${JSON.stringify(name)} and lets Developers deploy: for ${and(gated)} it restricts the grant to Developers, not Maintainers; allow only Maintainers to deploy`);
+    }
+}
+
 /** Every environment a target checks is a protected environment that only Maintainers deploy to. */
 function judgeEnvironments(need: ProjectNeeds, fact: ProjectFacts, add: Add): void {
     if (fact.environments?.missing !== undefined) {
@@ -325,12 +348,18 @@ function judgeEnvironments(need: ProjectNeeds, fact: ProjectFacts, add: Add): vo
             continue;
         }
         const at = [...grantAt(grant), "environment"];
+        if (name.includes("*")) {
+            judgeEnvironmentPattern(grant, need, fact.environments.value, gated, add);
+            continue;
+        }
         const found = fact.environments.value.find((e) => e.name === name);
         if (found === undefined) {
             add(
                 "environment",
                 at,
-                `${JSON.stringify(name)} is not a protected environment of project ${need.projectId}: anyone who runs a pipeline on the grant's refs can deploy to it, so for ${and(gated)} it restricts nothing; protect it (Settings > CI/CD > Protected environments, allowed to deploy: Maintainers)`,
+                grant.conditions.environmentProtected === true
+                    ? `${JSON.stringify(name)} is not a protected environment of project ${need.projectId}: the grant requires a protected environment, so ${verb(gated, "admits", "admit")} no job of it; protect it (Settings > CI/CD > Protected environments, allowed to deploy: Maintainers)`
+                    : `${JSON.stringify(name)} is not a protected environment of project ${need.projectId}: anyone who runs a pipeline on the grant's refs can deploy to it, so for ${and(gated)} it restricts nothing; protect it (Settings > CI/CD > Protected environments, allowed to deploy: Maintainers)`,
             );
         } else if (developers(found.deploy_access_levels)) {
             add("environment", at, `the protected environment ${JSON.stringify(name)} of project ${need.projectId} lets Developers deploy: for ${and(gated)} it restricts the grant to Developers, not Maintainers; allow only Maintainers to deploy`);

@@ -98,11 +98,11 @@ describe("value rules", () => {
         }
     });
 
-    it("environments: exact names only", () => {
+    it("environments: exact names or patterns", () => {
         assert.equal(environmentProblem("production"), undefined);
         assert.equal(environmentProblem("review/app-1"), undefined);
-        assert.equal(environmentProblem("review/*"), 'must be one exact GitLab environment name; wildcards are not supported (got "review/*"): write one grant per environment, or omit environment');
-        assert.equal(environmentProblem("a b"), 'must be an exact GitLab environment name of letters, digits, ".", "_", "-" and "/" (got "a b")');
+        assert.equal(environmentProblem("review/*"), undefined);
+        assert.equal(environmentProblem("a b"), 'must be a GitLab environment name of letters, digits, ".", "_", "-" and "/", or a pattern where "*" matches any characters (got "a b"), e.g. "production" or "review/*"');
     });
 
     it("secret prefixes cannot escape the folder they name", () => {

@@ -317,7 +317,7 @@ describe("generated CI cannot be fooled", () => {
         const at = (key: string, project = "platform/api", grant = "deploy") => FIELDS.find((f) => f.key === key && (f.segments[0] !== "grants" || (f.segments[1] === project && f.segments[2] === grant)))!;
         const cases: [Field, string, string][] = [
             [at("grants.*.*.projectId"), "042", 'grants["platform/api"].deploy.projectId: must be the numeric GitLab project ID (Settings > General), e.g. 42, got "042"'],
-            [at("grants.*.*.conditions.environment"), "prod $X", 'grants["platform/api"].deploy.conditions.environment: must be an exact GitLab environment name of letters, digits, ".", "_", "-" and "/" (got "prod $X")'],
+            [at("grants.*.*.conditions.environment"), "prod $X", 'grants["platform/api"].deploy.conditions.environment: must be a GitLab environment name of letters, digits, ".", "_", "-" and "/", or a pattern where "*" matches any characters (got "prod $X"), e.g. "production" or "review/*"'],
             [at("grants.*.*.vault.roleName"), "Deploy", 'grants["platform/api"].deploy.vault.roleName: must be 1-128 lowercase letters, digits, "_", "-" and ".", starting and ending with a letter or digit, got "Deploy"'],
             [at("grants.*.*.vault.serverUrl"), "http://vault.example.com", 'grants["platform/api"].deploy.vault.serverUrl: must use https (got "http://vault.example.com"): jobs send their tokens over it'],
             [

@@ -44,7 +44,7 @@ describe("validation of the project map", () => {
     describe("unknown fields (typos)", () => {
         it("in a grant, with a suggestion", () => {
             assert.deepEqual(problems(oneGrant({ ...DEPLOY, protectd: false })), [
-                'gitlab-federation:projects["platform/api"].grants.deploy.protectd: unknown field "protectd" (did you mean "protected"?); allowed here: description, ref, refType, protected, environment, renamedFrom, vault, aws, gcp, akeyless, azure. Remove it or correct the name',
+                'gitlab-federation:projects["platform/api"].grants.deploy.protectd: unknown field "protectd" (did you mean "protected"?); allowed here: description, ref, refType, protected, environment, environmentProtected, renamedFrom, vault, aws, gcp, akeyless, azure. Remove it or correct the name',
             ]);
         });
 

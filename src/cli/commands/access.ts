@@ -6,7 +6,7 @@ import { Command, EXIT, UsageError, single, targetKeys } from "../command";
 import { STACK_HELP, STACK_OPTIONS, STACK_USAGE, loadMap } from "../load";
 import { printProblems } from "../report";
 
-const conditions = (r: AccessRow) => describeConditions({ refs: r.refs, refType: r.refType as "branch" | "tag", protected: r.protected, ...(r.environment !== undefined ? { environment: r.environment } : {}) });
+const conditions = (r: AccessRow) => describeConditions({ refs: r.refs, refType: r.refType as "branch" | "tag", protected: r.protected, ...(r.environment !== undefined ? { environment: r.environment } : {}), ...(r.environmentProtected === true ? { environmentProtected: true as const } : {}) });
 const via = (r: AccessRow) => (r.via === "exact" ? "names it" : r.via === "parent" ? `via parent ${r.through}` : `part: ${r.through}`);
 const TITLE = Object.fromEntries(targets().map((t) => [t.key, t.title]));
 

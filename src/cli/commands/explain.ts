@@ -136,6 +136,9 @@ function flagsInput(context: CommandContext, explainer: Explainer, now: number):
         throw new UsageError(`--ref-type must be branch or tag, got ${JSON.stringify(refType)}`, "explain");
     }
     const environment = single(context, "environment");
+    if (context.values["environment-protected"] === true && environment === undefined) {
+        throw new UsageError(`--environment-protected needs --environment: GitLab sends environment_protected only with an environment`, "explain");
+    }
     const aud = single(context, "aud");
     const pipelineSource = single(context, "pipeline-source");
     const claims = jobClaims({
@@ -145,7 +148,7 @@ function flagsInput(context: CommandContext, explainer: Explainer, now: number):
         ref: single(context, "ref") ?? "main",
         refType,
         protected: context.values.protected === true,
-        ...(environment !== undefined ? { environment } : {}),
+        ...(environment !== undefined ? { environment, environmentProtected: context.values["environment-protected"] === true } : {}),
         aud: aud ?? "",
         ...(pipelineSource !== undefined ? { pipelineSource } : {}),
         now,
@@ -157,7 +160,7 @@ function describeToken(claims: Claims): string {
     const parts = [
         `project ${String(claims.project_path)} (id ${String(claims.project_id)})`,
         `${String(claims.ref_type)} ${String(claims.ref)} (${claims.ref_protected === "true" ? "protected" : "unprotected"})`,
-        ...(typeof claims.environment === "string" ? [`environment ${claims.environment}`] : []),
+        ...(typeof claims.environment === "string" ? [`${claims.environment_protected === "true" ? "protected " : ""}environment ${claims.environment}`] : []),
         ...(claims.pipeline_source !== undefined ? [`pipeline ${String(claims.pipeline_source)}`] : []),
     ];
     return parts.join(", ");
@@ -201,7 +204,7 @@ export function renderExplanation(explanation: Explanation, style: CommandContex
 export const explain: Command = {
     name: "explain",
     summary: "which grants a CI job's ID token gets from each target, and why not the others",
-    usage: `gitlab-federation explain ${STACK_USAGE} (--token <jwt|-> [--jwks <file|url>] | --claims <file|-> | --project <path> [--ref <ref>] [--ref-type branch|tag] [--protected] [--environment <name>]) [--json]`,
+    usage: `gitlab-federation explain ${STACK_USAGE} (--token <jwt|-> [--jwks <file|url>] | --claims <file|-> | --project <path> [--ref <ref>] [--ref-type branch|tag] [--protected] [--environment <name> [--environment-protected]]) [--json]`,
     get help() {
         return `Evaluates the token with each target's planned configuration (its roles, trust policies or
 provider conditions, as the target applies them), for every grant of the token's project. Accepted grants say
@@ -219,7 +222,8 @@ ${STACK_HELP}
   --claims <file|->    claims as JSON: one object, or one object per line (JSON lines)
   --project <path>     build the claims as GitLab would for a job of this project (its id from
                        the map, or --project-id), with --ref (default main), --ref-type,
-                       --protected, --environment, --pipeline-source; each target is evaluated
+                       --protected, --environment, --environment-protected (environment_protected
+                       "true"), --pipeline-source; each target is evaluated
                        with its own audience unless --aud is given
   --target <key>       only this target (${targetKeys()})
   --now <time>         evaluate at this time (seconds since the epoch, or ISO 8601)
@@ -241,6 +245,7 @@ sets of a JSON lines file)`;
         "ref-type": { type: "string", multiple: true },
         protected: { type: "boolean" },
         environment: { type: "string", multiple: true },
+        "environment-protected": { type: "boolean" },
         aud: { type: "string", multiple: true },
         "pipeline-source": { type: "string", multiple: true },
         target: { type: "string", multiple: true },

@@ -226,7 +226,7 @@ describe("GCP plan", () => {
         it("ref patterns: as many as fit in 2048 characters pass, one more fails", () => {
             const patterns = (n: number) => Array.from({ length: n }, (_, i) => `p${i}/*`).sort();
             let fit = 0;
-            while (groupsExpression(patterns(fit + 1), false).length <= LIMITS.mappingExpression) {
+            while (groupsExpression(patterns(fit + 1), undefined).length <= LIMITS.mappingExpression) {
                 fit++;
             }
             const withPatterns = (n: number) => oneGrant({ ref: patterns(n), gcp: {} }, { sections: SECTIONS });
@@ -246,7 +246,7 @@ describe("GCP plan", () => {
         });
 
         it("mapped bytes: warns when long refs matching many patterns would exceed 8 KB", () => {
-            assert.equal(mappedBytes(0, false, 4, 0) < LIMITS.mappedBytes, true);
+            assert.equal(mappedBytes(0, undefined, 4, 0) < LIMITS.mappedBytes, true);
             const many = oneGrant({ ref: Array.from({ length: 12 }, (_, i) => `p${i}/*`), environment: "production", gcp: {} }, { sections: SECTIONS });
             const warning = warnings(many).find((w) => w.startsWith("gitlab-federation:gcp: "));
             assert.match(warning ?? "", /^gitlab-federation:gcp: with 12 ref patterns, a token whose ref matches all of them maps up to \d+ bytes of attributes, above GCP's 8192: such a job's token exchange is refused \(fails closed\)\. Refs up to \d+ characters stay within the limit$/);
