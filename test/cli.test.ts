@@ -326,15 +326,14 @@ describe("the CLI", () => {
         const stack = (body: string) => `config:\n  gitlab-federation:gitlab:\n    url: https://gitlab.example.com\n  gitlab-federation:vault:\n    audience: https://vault.example.com\n${body}`;
         const project = (grant: string) => `  gitlab-federation:projects:\n    platform/api:\n      id: 42\n      grants:\n        deploy:\n${grant}`;
 
-        it("a misspelled namespace is reported with a suggestion, not ignored", () => {
+        it("a misspelled namespace is reported with a suggestion, not ignored, and once (not also as a missing section)", () => {
             const directory = directoryWith({ "Pulumi.x.yaml": stack(`  gitlab-federaton:projects:\n    platform/api: {id: 42, grants: {}}\n`) });
             const run = cli(["validate", "-s", "x"], { cwd: directory });
             assert.equal(run.status, 1);
             assert.equal(
                 run.stderr,
                 [
-                    "Pulumi.x.yaml: the gitlab-federation project map has 2 problems:",
-                    "Pulumi.x.yaml:1:1: gitlab-federation:projects: is required but missing. Set gitlab-federation:projects to a mapping of GitLab project paths to their id and grants",
+                    "Pulumi.x.yaml: the gitlab-federation project map has 1 problem:",
                     'Pulumi.x.yaml:6:3: gitlab-federaton:projects: unknown config namespace "gitlab-federaton" (did you mean "gitlab-federation:projects"?): Pulumi passes this key to no provider and gitlab-federation does not read it, so the map would silently lack it. Correct the namespace',
                     "",
                 ].join("\n"),

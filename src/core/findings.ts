@@ -18,6 +18,12 @@ export interface Problem {
     readonly path: string;
     readonly segments: readonly PathSegment[];
     readonly message: string;
+    /**
+     * For a problem about a config key the map does not read (a misspelled namespace or key, a
+     * secret section): the section it stands for. The map's checks count that section as written,
+     * so its absence (and what needs it) is not reported a second time.
+     */
+    readonly meant?: string;
 }
 
 /** Something the map does on purpose that a reviewer should see (a loosening, a limit of a target). */

@@ -58,7 +58,7 @@ export interface ParsedMap {
     readonly sections: ReadonlyMap<string, unknown>;
     /** Projects whose keys and contents are valid, sorted by path. */
     readonly projects: readonly ParsedProject[];
-    /** Sections present in the map (whether or not they parsed). */
+    /** Sections present in the map (whether or not they parsed), or meant by a misspelled key (reported as that key). */
     readonly present: ReadonlySet<string>;
     /** The federation's own pipeline identities, when the map has a valid deployer section. */
     readonly deployer?: DeployerConfig;
@@ -159,19 +159,23 @@ function allowedKeys(schema: AnySchema | undefined): string[] {
     return def.type === "object" && def.shape ? Object.keys(def.shape) : [];
 }
 
-/** Levenshtein distance, for "did you mean". */
+/**
+ * Edit distance with adjacent transpositions (optimal string alignment), for "did you mean":
+ * "tpye" is one edit from "type", as "tye" is.
+ */
 function distance(a: string, b: string): number {
-    const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+    const rows = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
     for (let i = 1; i <= a.length; i++) {
-        let previous = row[0]!;
-        row[0] = i;
         for (let j = 1; j <= b.length; j++) {
-            const current = row[j]!;
-            row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-            previous = current;
+            const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+            let best = Math.min(rows[i - 1]![j]! + 1, rows[i]![j - 1]! + 1, rows[i - 1]![j - 1]! + cost);
+            if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+                best = Math.min(best, rows[i - 2]![j - 2]! + 1);
+            }
+            rows[i]![j] = best;
         }
     }
-    return row[b.length]!;
+    return rows[a.length]![b.length]!;
 }
 
 /** The allowed key a mistyped key most likely meant, if any is close. */
@@ -271,15 +275,61 @@ export function parseWith<T extends AnySchema>(schema: T, value: unknown, prefix
     if (result.success) {
         return result.data;
     }
+    // One message per value: the first issue at a path says what is allowed there. A required field
+    // an unknown sibling likely meant (grnts: for grants:) is that key's problem, reported once.
+    const reported = misspelledPaths(result.error.issues, schema, value);
     for (const issue of result.error.issues) {
-        translate(issue, schema, prefix, findings);
+        const at = JSON.stringify(issue.path);
+        if (issue.code === "unrecognized_keys") {
+            translate(issue, schema, prefix, findings);
+        } else if (!reported.has(at)) {
+            reported.add(at);
+            translate(issue, schema, prefix, findings);
+        }
     }
     if (!salvage || !isPlainObject(value)) {
         return undefined;
     }
     const broken = new Set(result.error.issues.flatMap((issue) => (issue.code === "unrecognized_keys" ? issue.keys : issue.path.slice(0, 1).map(String))));
-    const retry = schema.safeParse(Object.fromEntries(Object.entries(value).filter(([key]) => !broken.has(key))));
-    return retry.success ? retry.data : undefined;
+    const kept = Object.entries(value).filter(([key]) => !broken.has(key));
+    // A misspelled top-level field is checked further as the field it likely meant (acountId: as
+    // accountId:), so what needs that field does not report it missing; without it if that fails.
+    const meant = [...meantFields(value, allowedKeys(schema))].map(([field, key]): [string, unknown] => [field, value[key]]);
+    for (const entries of meant.length > 0 ? [[...kept, ...meant], kept] : [kept]) {
+        const retry = schema.safeParse(Object.fromEntries(entries));
+        if (retry.success) {
+            return retry.data;
+        }
+    }
+    return undefined;
+}
+
+/** The fields of `allowed` that `value` lacks and an unknown key of it likely meant (grants → grnts), each with that key. */
+function meantFields(value: unknown, allowed: readonly string[]): Map<string, string> {
+    const meant = new Map<string, string>();
+    if (isPlainObject(value)) {
+        for (const key of Object.keys(value).filter((k) => !allowed.includes(k))) {
+            const guess = suggest(key, allowed);
+            if (guess !== undefined && !(guess in value)) {
+                meant.set(guess, key);
+            }
+        }
+    }
+    return meant;
+}
+
+/** The paths (JSON of their segments) of the fields that the unknown keys among `issues` likely meant. */
+function misspelledPaths(issues: readonly z.core.$ZodIssue[], schema: AnySchema, value: unknown): Set<string> {
+    const paths = new Set<string>();
+    for (const issue of issues) {
+        if (issue.code === "unrecognized_keys") {
+            const holder = issue.path.reduce<unknown>((at, segment) => (isPlainObject(at) || Array.isArray(at) ? (at as Record<PropertyKey, unknown>)[segment] : undefined), value);
+            for (const field of meantFields(holder, allowedKeys(schemaAt(schema, issue.path))).keys()) {
+                paths.add(JSON.stringify([...issue.path, field]));
+            }
+        }
+    }
+    return paths;
 }
 
 /** The project's own fields, with id and grants checked separately so one bad value hides nothing else. */
@@ -369,21 +419,27 @@ function withoutMoved(value: unknown, moved: Readonly<Record<string, string>>, f
  * Parses the map. `raw` maps config keys without namespace (gitlab, the target sections,
  * projects) to their values. Problems go to `findings`; what parsed is returned.
  */
-export function parseMap(raw: Readonly<Record<string, unknown>>, definition: MapDefinition, findings: Findings): ParsedMap {
+export function parseMap(raw: Readonly<Record<string, unknown>>, definition: MapDefinition, findings: Findings, meant: Iterable<string> = []): ParsedMap {
     const keys = sectionKeys(definition);
-    const present = new Set<string>();
+    // Sections a misspelled key stands for count as written: their absence is that key's problem, reported once.
+    const present = new Set<string>(meant);
+    // `shard` belongs to a shard stack's config, never to a map: not offered here.
+    const offered = keys.filter((s) => s !== "shard").map((s) => `${NAMESPACE}:${s}`);
+    const written = Object.fromEntries(Object.keys(raw).filter((k) => k !== "shard").map((k) => [`${NAMESPACE}:${k}`, true]));
+    for (const section of meantFields(written, offered).keys()) {
+        present.add(section.slice(NAMESPACE.length + 1));
+    }
     for (const key of Object.keys(raw).sort()) {
         if (keys.includes(key)) {
             present.add(key);
         } else {
-            // `shard` belongs to a shard stack's config, never to a map: not offered here.
-            findings.problem([key], unknownKeyMessage(`${NAMESPACE}:${key}`, keys.filter((s) => s !== "shard").map((s) => `${NAMESPACE}:${s}`), "config key"));
+            findings.problem([key], unknownKeyMessage(`${NAMESPACE}:${key}`, offered, "config key"));
         }
     }
     if (raw.shard !== undefined) {
         findings.problem(["shard"], `marks a shard stack, whose config holds nothing else (the map is in the stack it names): remove it from this map`);
     }
-    if (raw.gitlab === undefined) {
+    if (!present.has("gitlab")) {
         findings.problem(["gitlab"], `is required but missing. Set ${NAMESPACE}:gitlab with at least url: the GitLab URL that issues the ID tokens, e.g. https://gitlab.example.com`);
     }
     // Without a usable gitlab section the other checks still run, against a placeholder URL.
@@ -401,7 +457,9 @@ export function parseMap(raw: Readonly<Record<string, unknown>>, definition: Map
 
     const projects: ParsedProject[] = [];
     if (raw.projects === undefined) {
-        findings.problem(["projects"], `is required but missing. Set ${NAMESPACE}:projects to a mapping of GitLab project paths to their id and grants`);
+        if (!present.has("projects")) {
+            findings.problem(["projects"], `is required but missing. Set ${NAMESPACE}:projects to a mapping of GitLab project paths to their id and grants`);
+        }
     } else if (!isPlainObject(raw.projects)) {
         findings.problem(["projects"], `must be a mapping of GitLab project paths (e.g. platform/api) to { id, grants }, got ${show(raw.projects)}`);
     } else {

@@ -208,17 +208,49 @@ export function providerConfigProblems(providerConfig: Readonly<Record<string, u
     );
 }
 
+/** Whether `segments` are `prefix` or lie under it. */
+function within(segments: readonly PathSegment[], prefix: readonly PathSegment[]): boolean {
+    return segments.length >= prefix.length && prefix.every((segment, i) => segments[i] === segment);
+}
+
+/** The part of the map a problem's consequences stay in: a grant (or a project), a deployer target's settings, a section. */
+function unitOf(segments: readonly PathSegment[]): string {
+    return JSON.stringify(segments.slice(0, segments[0] === "projects" ? 4 : segments[0] === "deployer" ? 2 : 1));
+}
+
+/** Whether `later` follows from `earlier`: in the same grant, section or the deployer settings planned with it, at the same value or naming its field. */
+function follows(later: Problem, earlier: Problem): boolean {
+    const field = earlier.segments[earlier.segments.length - 1];
+    const unit = unitOf(later.segments);
+    return (
+        earlier.segments.length > 0 &&
+        (unit === unitOf(earlier.segments) || unit === unitOf(["deployer", earlier.segments[0]!])) &&
+        (later.path === earlier.path || (typeof field === "string" && new RegExp(`(?<![A-Za-z0-9])${field}(?![A-Za-z0-9])`).test(later.message)))
+    );
+}
+
 /**
- * One mistake, one message: a value the stack-file reader refused is not refused again by the
- * map's types. A secret (secure:) keeps the reader's message (the types' "must be a string, got
- * {secure: ...}" says less); a value two YAML readers see differently (`protected: yes`, an
- * unquoted `012...`) keeps the types' message, which says what is allowed (and, where YAML's
- * reading explains it, how YAML read it), so its fix is one the next run accepts.
+ * One mistake, one message. Problems come in three stages: the stack-file reader's (`read`), the
+ * map's types' (`parsed`; a section's broken field is left out so the rest is still checked) and
+ * the plan's (`planned`, which see the section without that field). So:
+ * - a secret (secure:) keeps the reader's message: nothing at or below it is reported again (the
+ *   types' "must be a string, got {secure: ...}" says less);
+ * - a value two YAML readers see differently (`protected: yes`, an unquoted `012...`) keeps the
+ *   types' or the plan's message at its path when there is one, which says what is allowed (and,
+ *   where YAML's reading explains it, how YAML read it), so its fix is one the next run accepts;
+ * - a plan's problem that follows from a reader's or the types' problem (`accountId: yes` is not
+ *   also "required with the deployer", an unquoted `tokenMaxTtl: 0123` not also "tokenTtl is
+ *   longer than tokenMaxTtl") is left out, except at a value only the reader questioned.
  */
-function oneMessagePerValue(read: readonly Problem[], parsed: readonly Problem[]): Problem[] {
-    const secrets = new Set(read.filter((p) => p.message === SECRET_MESSAGE).map((p) => p.path));
-    const typeErrors = new Set(parsed.filter((p) => p.message.startsWith("must be")).map((p) => p.path));
-    return [...read.filter((p) => secrets.has(p.path) || !typeErrors.has(p.path)), ...parsed.filter((p) => !(secrets.has(p.path) && p.message.startsWith("must be")))];
+function oneMessagePerMistake(read: readonly Problem[], parsed: readonly Problem[], planned: readonly Problem[]): Problem[] {
+    const secrets = read.filter((p) => p.message === SECRET_MESSAGE);
+    const outsideSecrets = (p: Problem) => !secrets.some((s) => within(p.segments, s.segments));
+    const questioned = new Set(read.filter((p) => p.message !== SECRET_MESSAGE).map((p) => p.path));
+    const typed = new Set(parsed.map((p) => p.path));
+    const earlier = [...read, ...parsed];
+    const own = planned.filter((p) => outsideSecrets(p) && !typed.has(p.path) && (questioned.has(p.path) || !earlier.some((e) => follows(p, e))));
+    const answered = new Set([...parsed, ...own].map((p) => p.path));
+    return [...read.filter((p) => p.message === SECRET_MESSAGE || !answered.has(p.path)), ...parsed.filter(outsideSecrets), ...own];
 }
 
 /**
@@ -228,8 +260,9 @@ function oneMessagePerValue(read: readonly Problem[], parsed: readonly Problem[]
 export function checkMap(raw: Readonly<Record<string, unknown>>, options: CheckOptions = {}): CheckResult {
     const findings = new Findings();
     findings.problems.push(...providerConfigProblems(options.providerConfig ?? {}, raw));
-    const parsed = parseMap(raw, mapDefinition(), findings);
-    findings.problems.splice(0, findings.problems.length, ...oneMessagePerValue(options.readProblems ?? [], findings.problems));
+    const read = options.readProblems ?? [];
+    const parsed = parseMap(raw, mapDefinition(), findings, read.flatMap((p) => (p.meant !== undefined ? [p.meant] : [])));
+    const parsedCount = findings.problems.length;
     const grants = resolveGrants(
         parsed,
         targets().map((t) => ({ key: t.key, hint: t.map.grantHint })),
@@ -249,7 +282,7 @@ export function checkMap(raw: Readonly<Record<string, unknown>>, options: CheckO
     }
     checkAudiences(results, findings);
 
-    const problems = sortFindings(findings.problems);
+    const problems = sortFindings(oneMessagePerMistake(read, findings.problems.slice(0, parsedCount), findings.problems.slice(parsedCount)));
     const warnings = sortFindings(findings.warnings);
     if (problems.length > 0) {
         return { problems, warnings };

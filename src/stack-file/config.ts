@@ -33,8 +33,8 @@ export interface ConfigReadOptions {
 }
 
 /** A problem about a config key that is not a path in the map: the key itself is the path. */
-export function keyProblem(key: string, message: string, segments: readonly PathSegment[] = []): Problem {
-    return { path: key, segments, message };
+export function keyProblem(key: string, message: string, segments: readonly PathSegment[] = [], meant?: string): Problem {
+    return { path: key, segments, message, ...(meant !== undefined ? { meant } : {}) };
 }
 
 export function isSecure(value: unknown): boolean {
@@ -48,17 +48,22 @@ function namespaceProblem(key: string, options: ConfigReadOptions): Problem | un
     const colon = key.indexOf(":");
     const namespace = key.slice(0, colon);
     const name = key.slice(colon + 1);
-    const intended = `${NAMESPACE}:${suggest(name, options.sections) ?? name}`;
+    const section = suggest(name, options.sections) ?? name;
+    const meant = options.sections.includes(section) ? section : undefined;
     if (namespace === (options.projectName ?? NAMESPACE) && options.sections.includes(name)) {
         return keyProblem(
             key,
             `Pulumi reads an un-namespaced "${name}:" in project "${namespace}" as "${key}", which gitlab-federation does not read: write "${NAMESPACE}:${name}"`,
+            [],
+            name,
         );
     }
     if (suggest(namespace, [NAMESPACE]) !== undefined) {
         return keyProblem(
             key,
-            `unknown config namespace "${namespace}" (did you mean "${intended}"?): Pulumi passes this key to no provider and gitlab-federation does not read it, so the map would silently lack it. Correct the namespace`,
+            `unknown config namespace "${namespace}" (did you mean "${NAMESPACE}:${section}"?): Pulumi passes this key to no provider and gitlab-federation does not read it, so the map would silently lack it. Correct the namespace`,
+            [],
+            meant,
         );
     }
     return undefined;
@@ -83,7 +88,7 @@ export function mapFromStackConfig(config: Readonly<Record<string, unknown>>, op
         }
         const name = key.slice(NAMESPACE.length + 1);
         if (isSecure(value) || options.isSecret?.(key) === true) {
-            problems.push({ path: formatPath([name]), segments: [name], message: SECRET_MESSAGE });
+            problems.push({ path: formatPath([name]), segments: [name], message: SECRET_MESSAGE, ...(options.sections.includes(name) ? { meant: name } : {}) });
             continue;
         }
         const parsed = typeof value === "string" && /^\s*[[{]/.test(value) ? parseJsonText(value) : undefined;
