@@ -54,6 +54,12 @@ export interface PlanContext<Section, Fields> {
     readonly sharding?: { readonly shards: number; readonly shardOf: (grant: ResolvedGrant) => number | undefined };
     /** The map's deployer section and this target's settings of it (`deployer.<key>`, defaults applied), when the map has one. */
     readonly deployer?: { readonly config: DeployerConfig; readonly settings: unknown };
+    /**
+     * The stack's provider settings (full keys such as `aws:region`), as the stack file or the
+     * runtime config holds them. A target whose explicit providers default to one of them writes the
+     * value into its plan, so the plan holds exactly what the program registers.
+     */
+    readonly providerConfig?: Readonly<Record<string, unknown>>;
 }
 
 export interface TargetPlanResult<Plan, Summary> {

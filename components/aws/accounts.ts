@@ -47,8 +47,13 @@ export function inAccount<M extends { readonly name: string; readonly aliases?: 
     return { resource: renamed, ...(account.key !== undefined ? { account: account.key } : {}) };
 }
 
-/** The Pulumi provider of an account with assumeRole or profile. */
-function providerOf(key: string, account: AwsAccountConfig): AwsProviderEntry | undefined {
+/**
+ * The Pulumi provider of an account with assumeRole or profile. Its region: the account's, else
+ * the stack's `aws:region` (an explicit provider does not read the stack's aws:region itself, only
+ * the default provider does; without either it reads AWS_REGION like the default provider), so the
+ * plan holds exactly what the program registers.
+ */
+function providerOf(key: string, account: AwsAccountConfig, stackRegion: string | undefined): AwsProviderEntry | undefined {
     if (account.assumeRole === undefined && account.profile === undefined) {
         return undefined;
     }
@@ -58,17 +63,17 @@ function providerOf(key: string, account: AwsAccountConfig): AwsProviderEntry | 
         allowedAccountIds: [account.id],
         ...(account.assumeRole !== undefined ? { assumeRoles: [{ ...account.assumeRole }] } : {}),
         ...(account.profile !== undefined ? { profile: account.profile } : {}),
-        ...(account.region !== undefined ? { region: account.region } : {}),
+        ...((account.region ?? stackRegion) !== undefined ? { region: account.region ?? stackRegion } : {}),
     };
 }
 
 /** One account of aws.accounts, its settings resolved. */
-function accountOf(aws: AwsConfig, key: string, account: AwsAccountConfig): AwsAccount {
+function accountOf(aws: AwsConfig, key: string, account: AwsAccountConfig, stackRegion: string | undefined): AwsAccount {
     const config: Record<string, unknown> = { ...aws, accountId: account.id, existingProviderArn: account.existingProviderArn, adopt: account.adopt };
     for (const field of INHERITED) {
         config[field] = account[field] ?? aws[field];
     }
-    const provider = providerOf(key, account);
+    const provider = providerOf(key, account, stackRegion);
     return {
         key,
         config: config as AwsConfig,
@@ -119,7 +124,7 @@ function checkAccounts(aws: AwsConfig, accounts: Readonly<Record<string, AwsAcco
 }
 
 /** The accounts of the section: the one of a map without aws.accounts, or those it lists (checked). */
-export function resolveAccounts(aws: AwsConfig, findings: Findings, context: { readonly deployer: boolean }): AwsAccount[] {
+export function resolveAccounts(aws: AwsConfig, findings: Findings, context: { readonly deployer: boolean; readonly stackRegion?: string }): AwsAccount[] {
     if (aws.accounts === undefined) {
         return [{ config: aws, at: (field) => ["aws", field] }];
     }
@@ -129,7 +134,7 @@ export function resolveAccounts(aws: AwsConfig, findings: Findings, context: { r
     }
     const accounts = Object.keys(aws.accounts)
         .sort()
-        .map((key) => accountOf(aws, key, aws.accounts![key]!));
+        .map((key) => accountOf(aws, key, aws.accounts![key]!, context.stackRegion));
     const reached = accounts.filter((a) => a.provider !== undefined).map((a) => a.key!);
     if (context.deployer && reached.length > 0) {
         findings.problem(

@@ -36,7 +36,7 @@ export class AwsOidcFederation extends pulumi.ComponentResource {
         const providers = new Map(
             (plan.providers ?? []).map((entry) => [
                 entry.account,
-                new aws.Provider(entry.resource.name, { ...argsOf(entry, AWS_INFORMATIONAL), ...(entry.region === undefined && aws.config.region !== undefined ? { region: aws.config.region } : {}) }, optionsOf(entry.resource, this)),
+                new aws.Provider(entry.resource.name, argsOf(entry, AWS_INFORMATIONAL), optionsOf(entry.resource, this)),
             ]),
         );
         const options = (entry: { readonly resource: ResourceMeta; readonly account?: string }) => {

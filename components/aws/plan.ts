@@ -197,7 +197,8 @@ function accountsPart(shared: ReadonlyMap<AwsAccount, Shared>): Pick<AwsPlan, "p
 /** Plans AWS for the grants that have `aws` (and the deployer's identities). */
 export function planAws(ctx: PlanContext<AwsConfig, AwsGrantConfig>): TargetPlanResult<AwsPlan, AwsSummary> {
     const { gitlab, section: aws, findings } = ctx;
-    const accounts = resolveAccounts(aws, findings, { deployer: ctx.deployer !== undefined });
+    const region = ctx.providerConfig?.["aws:region"];
+    const accounts = resolveAccounts(aws, findings, { deployer: ctx.deployer !== undefined, ...(typeof region === "string" ? { stackRegion: region } : {}) });
     checkSection(gitlab, accounts, findings);
     if (ctx.sharding !== undefined && aws.accounts === undefined && aws.accountId === undefined) {
         findings.problem(["aws", "accountId"], `is required with gitlab-federation:sharding: the foundation publishes the shards' role ARNs, which name the account`);

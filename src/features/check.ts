@@ -277,7 +277,7 @@ export function checkMap(raw: Readonly<Record<string, unknown>>, options: CheckO
         const section = parsed.sections.get(target.key);
         if (section !== undefined) {
             const deployer = parsed.deployer !== undefined ? { deployer: { config: parsed.deployer, settings: parsed.deployer[target.key] ?? defaultSettings(target) } } : {};
-            results.set(target.key, target.plan({ gitlab: parsed.gitlab, section, grants: grantsOf(target, grants), all: grants, findings, ...(sharding !== undefined ? { sharding } : {}), ...deployer }));
+            results.set(target.key, target.plan({ gitlab: parsed.gitlab, section, grants: grantsOf(target, grants), all: grants, findings, ...(sharding !== undefined ? { sharding } : {}), ...deployer, ...(options.providerConfig !== undefined ? { providerConfig: options.providerConfig } : {}) }));
         }
     }
     checkAudiences(results, findings);

@@ -22,7 +22,7 @@ import { cpSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
 import { load } from "js-yaml";
-import { Registered, computed } from "./mocks";
+import { MOCK_ACCOUNT, Registered, computed } from "./mocks";
 import { temporaryDirectory } from "./temp";
 
 /** The SDK's own copies of gRPC and the protocol messages (one instance with the SDK the program loads). */
@@ -115,6 +115,7 @@ export async function runAsLanguageHost(options: HostOptions): Promise<HostRun> 
     const resources: Registered[] = [];
     const qualified = new Map<string, string>();
     const logs: LogEntry[] = [];
+    const accounts = new Map<string, string>();
     let rootUrn = "";
     let outputs: Record<string, unknown> = {};
 
@@ -174,7 +175,13 @@ export async function runAsLanguageHost(options: HostOptions): Promise<HostRun> 
             if (request.getCustom()) {
                 response.setId(options.dryRun === true ? "" : `${request.getName()}-id`);
             }
-            response.setObject(structProto.Struct.fromJavaScript({ ...inputs, ...(computed(type, inputs) as Record<string, any>) }));
+            if (type === "pulumi:providers:aws") {
+                // An explicit AWS provider acts in the account it allows: its resources' ARNs name that account.
+                accounts.set(urn, JSON.parse(String(inputs.allowedAccountIds ?? "[]"))[0] ?? MOCK_ACCOUNT);
+            }
+            const provider = request.getProvider();
+            const account = accounts.get(provider.slice(0, provider.lastIndexOf("::")));
+            response.setObject(structProto.Struct.fromJavaScript({ ...inputs, ...(computed(type, inputs, account) as Record<string, any>) }));
             callback(null, response);
         },
         registerResourceOutputs(call: { request: { getUrn(): string; getOutputs(): { toJavaScript(): Record<string, unknown> } | undefined } }, callback: Done) {

@@ -27,13 +27,18 @@ export function clone<T>(value: T): T {
 
 /** The committed dev stack's map, read the way the CLI reads it. */
 export function devMap(): Raw {
+    return stackFileMap("Pulumi.dev.yaml");
+}
+
+/** The map of a committed stack file (path from the repository root), read the way the CLI reads it. */
+export function stackFileMap(path: string): Raw {
     const { readFileSync } = require("node:fs") as typeof import("node:fs");
     const { readStackFile } = require("../../src/stack-file/file") as typeof import("../../src/stack-file/file");
     const { sectionKeys } = require("../../src/core/parse") as typeof import("../../src/core/parse");
     const { mapDefinition } = require("../../src/features/map-schema") as typeof import("../../src/features/map-schema");
-    const file = readStackFile(readFileSync("Pulumi.dev.yaml", "utf8"), { sections: sectionKeys(mapDefinition()) });
+    const file = readStackFile(readFileSync(path, "utf8"), { sections: sectionKeys(mapDefinition()) });
     if (file.problems.length > 0) {
-        throw new Error(`Pulumi.dev.yaml: ${file.problems.map((p) => p.message).join("; ")}`);
+        throw new Error(`${path}: ${file.problems.map((p) => p.message).join("; ")}`);
     }
     return file.raw;
 }
