@@ -112,7 +112,7 @@ describe("the npm package, installed from its tarball", function () {
             for (const args of [["--version"], ["explain", "--stack", "dev", "--project", "platform/api"]]) {
                 const result = spawnSync(node.path, [bin, ...args], { cwd: installed.app, encoding: "utf8" });
                 assert.equal(result.status, 0, `node ${node.version} ${args.join(" ")}: ${result.stderr}`);
-                assert.equal(result.stdout, args[0] === "--version" ? "gitlab-federation 0.2.0\n" : expected.stdout, `node ${node.version}`);
+                assert.equal(result.stdout, args[0] === "--version" ? "gitlab-federation 0.3.0\n" : expected.stdout, `node ${node.version}`);
             }
         }
     });

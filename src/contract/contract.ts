@@ -14,7 +14,7 @@ import type { TargetContracts } from "./targets.generated";
 export * from "./targets.generated";
 
 /** The contract version this package writes and reads. */
-export const CONTRACT_SCHEMA_VERSION = "1.0";
+export const CONTRACT_SCHEMA_VERSION = "1.1";
 
 /** The major version of a schemaVersion ("1.0" → 1), or undefined when it is not "<major>.<minor>". */
 export function contractMajor(schemaVersion: unknown): number | undefined {

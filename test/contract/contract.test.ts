@@ -32,7 +32,7 @@ describe("the output contract", () => {
         assert.deepEqual(
             { schemaVersion: contract.schemaVersion, gitlabUrl: contract.gitlabUrl, vault: contract.vault, aws: contract.aws, gcp: contract.gcp },
             {
-                schemaVersion: "1.0",
+                schemaVersion: "1.1",
                 gitlabUrl: "https://gitlab.example.com",
                 vault: { serverUrl: "https://vault.example.com", authPath: "gitlab", audience: "https://vault.example.com", kvMount: "secret" },
                 aws: { audience: "sts.amazonaws.com", oidcProviderArn: "arn:aws:iam::111111111111:oidc-provider/gitlab.example.com", partition: "aws" },
@@ -150,7 +150,7 @@ describe("the output contract", () => {
             assert.deepEqual(readContract({ contract, grants: {} }, "-"), { problems: ["- holds a stack's outputs (pulumi stack output --json), not its contract: give pulumi stack output contract --json"] });
             assert.deepEqual(readContract({}, "-"), {
                 problems: [
-                    '-: schemaVersion: is required but missing. "major.minor"; this schema describes major 1 (written: 1.0).',
+                    '-: schemaVersion: is required but missing. "major.minor"; this schema describes major 1 (written: 1.1).',
                     "-: gitlabUrl: is required but missing. The GitLab instance whose ID tokens the stack trusts (their iss).",
                     "-: grants: is required but missing. grants[<project path>][<grant>].",
                 ],
