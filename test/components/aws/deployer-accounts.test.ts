@@ -9,6 +9,7 @@ import { execFileSync } from "node:child_process";
 import { CORE_SCHEMA, load } from "js-yaml";
 import { planMap } from "../../../src/features";
 import { contractOf } from "../../../src/features/contract";
+import { resourceChanges } from "../../../src/features/lifecycle";
 import { generatePipeline } from "../../../src/features/pipeline";
 import type { Plan } from "../../../src/features/plan-schema";
 import { runProgram } from "../../../src/pulumi/program";
@@ -329,6 +330,24 @@ describe("the AWS deployer in several accounts", () => {
                     }
                 }
             }
+        });
+    });
+
+    describe("lifecycle", () => {
+        it("the deployer's roles in an account added to the map are an administrator's change (the applier never changes itself), the account's provider included", () => {
+            const base = deployerMap();
+            delete base.aws.accounts.sandbox;
+            const changes = resourceChanges(planMap(base), plan);
+            assert.deepEqual(
+                changes.map((c) => [c.op, c.type, c.name, c.adminOnly]),
+                [
+                    ["create", "pulumi:providers:aws", "sandbox", undefined],
+                    ["create", "aws:iam/role:Role", "sandbox:7/applier", "the deployer's own identity (7/applier): the applier never changes itself, so an administrator runs pulumi up for this change"],
+                    ["create", "aws:iam/role:Role", "sandbox:7/planner", "the deployer's own identity (7/planner): the applier never changes itself, so an administrator runs pulumi up for this change"],
+                    ["create", "aws:iam/rolePolicy:RolePolicy", "sandbox:7/applier", "the deployer's own identity (7/applier): the applier never changes itself, so an administrator runs pulumi up for this change"],
+                    ["create", "aws:iam/rolePolicy:RolePolicy", "sandbox:7/planner", "the deployer's own identity (7/planner): the applier never changes itself, so an administrator runs pulumi up for this change"],
+                ],
+            );
         });
     });
 
