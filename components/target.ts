@@ -265,8 +265,8 @@ export interface ContractCapability<Plan, Summary, ContractS extends z.ZodType, 
 export interface CiCapability<ContractS extends z.ZodType, GrantContractS extends z.ZodType> {
     /** A grant's CI template job part, from the contract alone (so it can come from a deployed stack's output). */
     job(section: z.output<ContractS>, grant: z.output<GrantContractS>, value: CiValue): CiPiece | CiUnavailable;
-    /** Shell the pipeline's own jobs run after the template's setup, for the Pulumi provider (e.g. a login it cannot make itself). */
-    pipelineLogin?(section: z.output<ContractS>, grant: z.output<GrantContractS>): readonly string[];
+    /** Shell the pipeline's own jobs run after the template's setup, for the Pulumi provider (e.g. a login it cannot make itself), knowing the deployer identity the job runs as. */
+    pipelineLogin?(section: z.output<ContractS>, grant: z.output<GrantContractS>, identity?: "planner" | "applier"): readonly string[];
 }
 
 /** Optional: the federation pipeline's own identities (gitlab-federation:deployer) in this target. */

@@ -123,25 +123,43 @@ function checkAccounts(aws: AwsConfig, accounts: Readonly<Record<string, AwsAcco
     }
 }
 
+/**
+ * A role's permissions boundary is a managed policy of the role's own account, or an AWS managed
+ * one (arn:<partition>:iam::aws:policy/...): IAM User Guide, "Permissions boundaries for IAM
+ * entities" ("You can use an AWS managed policy or a customer managed policy to set the boundary");
+ * a customer managed policy belongs to one account (IAM User Guide, "Managed policies and inline
+ * policies": "Customer managed policies ... in your AWS account").
+ */
+function checkBoundaryAccount(account: AwsAccount, findings: Findings): void {
+    const boundary = account.config.permissionsBoundary;
+    const id = account.config.accountId;
+    const owner = boundary?.split(":")[4];
+    if (boundary === undefined || id === undefined || owner === "aws" || owner === id) {
+        return;
+    }
+    const at = account.at("permissionsBoundary");
+    const own = at.join(".");
+    const whose = account.key !== undefined ? `the roles of aws.accounts.${account.key}` : "the stack's roles (aws.accountId)";
+    const fix = `${boundary.split(":").slice(0, 4).join(":")}:${id}:${boundary.split(":").slice(5).join(":")}`;
+    findings.problem(
+        at,
+        `${JSON.stringify(boundary)} is a policy of account ${owner}, and ${whose} are in account ${id}: a role's permissions boundary is a managed policy of its own account or an AWS managed one; set ${account.key !== undefined ? `aws.accounts.${account.key}.permissionsBoundary` : own} to a policy of account ${id}, e.g. ${JSON.stringify(fix)}`,
+    );
+}
+
 /** The accounts of the section: the one of a map without aws.accounts, or those it lists (checked). */
-export function resolveAccounts(aws: AwsConfig, findings: Findings, context: { readonly deployer: boolean; readonly stackRegion?: string }): AwsAccount[] {
-    if (aws.accounts === undefined) {
-        return [{ config: aws, at: (field) => ["aws", field] }];
+export function resolveAccounts(aws: AwsConfig, findings: Findings, stackRegion?: string): AwsAccount[] {
+    const single = (): AwsAccount[] => [{ config: aws, at: (field) => ["aws", field] }];
+    if (aws.accounts !== undefined) {
+        checkAccounts(aws, aws.accounts, findings);
     }
-    checkAccounts(aws, aws.accounts, findings);
-    if (Object.keys(aws.accounts).length === 0) {
-        return [{ config: aws, at: (field) => ["aws", field] }];
-    }
-    const accounts = Object.keys(aws.accounts)
-        .sort()
-        .map((key) => accountOf(aws, key, aws.accounts![key]!, context.stackRegion));
-    const reached = accounts.filter((a) => a.provider !== undefined).map((a) => a.key!);
-    if (context.deployer && reached.length > 0) {
-        findings.problem(
-            ["aws", "accounts"],
-            `lists accounts reached through their own provider (${reached.join(", ")}), and the map has a deployer section: the deployer's roles in several accounts are not supported yet; keep the deployer in a map whose aws section reaches one account through the stack's own provider, or remove the deployer section`,
-        );
-    }
+    const accounts =
+        aws.accounts === undefined || Object.keys(aws.accounts).length === 0
+            ? single()
+            : Object.keys(aws.accounts)
+                  .sort()
+                  .map((key) => accountOf(aws, key, aws.accounts![key]!, stackRegion));
+    accounts.forEach((account) => checkBoundaryAccount(account, findings));
     return accounts;
 }
 

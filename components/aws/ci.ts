@@ -11,6 +11,7 @@ import type { z } from "zod";
 import { JOB_FILE, JOB_FILES_CLEANUP } from "../../src/core/ci-shell";
 import type { CiPiece, CiUnavailable, CiValue } from "../target";
 import type { AwsContractSchema, AwsGrantContractSchema } from "./contract";
+import { AWS_IDENTITY_VARIABLE } from "./job-identity";
 
 export const AWS_TOKEN_VARIABLE = "AWS_ID_TOKEN";
 
@@ -53,4 +54,16 @@ export function awsCi(section: z.output<typeof AwsContractSchema>, grant: z.outp
         afterScript: [JOB_FILES_CLEANUP],
         comments: [],
     };
+}
+
+/**
+ * A deployer job of a map whose accounts are reached through their own provider tells the program
+ * which identity it runs as: each account's provider then assumes that identity's role in the
+ * account with the job's token (job-identity.ts); without it the program reaches them the map's way.
+ */
+export function awsPipelineLogin(_section: z.output<typeof AwsContractSchema>, grant: z.output<typeof AwsGrantContractSchema>, identity: "planner" | "applier"): readonly string[] {
+    if (grant.accountRoles === undefined) {
+        return [];
+    }
+    return [`# AWS: each account's provider assumes the deployer's ${identity} role there (${grant.accountRoles.map((r) => r.account).join(", ")}) with this job's token\nexport ${AWS_IDENTITY_VARIABLE}=${identity}`];
 }

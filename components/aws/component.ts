@@ -8,6 +8,7 @@ import { ResourceMeta, argsOf } from "../../src/core/resources";
 import { lookup, optionsOf } from "../../src/pulumi/options";
 import type { TargetComponents } from "../target";
 import { COMPONENT, roleKey } from "./names";
+import { jobIdentity, providerArgsFor } from "./job-identity";
 import { withFederatedPrincipal } from "./trust";
 import { AWS_INFORMATIONAL, AWS_ROLE_INFORMATIONAL, AwsPlan, AwsSummary } from "./plan-schema";
 
@@ -33,11 +34,14 @@ export class AwsOidcFederation extends pulumi.ComponentResource {
     constructor(name: string, args: AwsOidcFederationArgs, opts?: pulumi.ComponentResourceOptions) {
         super(COMPONENT.oidc, name, {}, opts);
         const { plan } = args;
+        // A pipeline job's provider of each account assumes the deployer's role there (job-identity.ts).
+        const identity = (plan.providers ?? []).length > 0 ? jobIdentity(process.env) : undefined;
+        const accounts = new Map((plan.accounts ?? []).map((a) => [a.key, a]));
         const providers = new Map(
-            (plan.providers ?? []).map((entry) => [
-                entry.account,
-                new aws.Provider(entry.resource.name, argsOf(entry, AWS_INFORMATIONAL), optionsOf(entry.resource, this)),
-            ]),
+            (plan.providers ?? []).map((entry) => {
+                const args = providerArgsFor(argsOf(entry, AWS_INFORMATIONAL), accounts.get(entry.account) ?? { key: entry.account }, identity);
+                return [entry.account, new aws.Provider(entry.resource.name, args as aws.ProviderArgs, optionsOf(entry.resource, this))];
+            }),
         );
         const options = (entry: { readonly resource: ResourceMeta; readonly account?: string }) => {
             const provider = entry.account !== undefined ? providers.get(entry.account) : undefined;

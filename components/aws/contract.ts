@@ -23,6 +23,10 @@ export const AwsGrantContractSchema = z
     .object({
         roleArn: z.string().meta({ description: "AWS_ROLE_ARN: the role in the grant's account." }),
         account: z.string().optional().meta({ description: "With aws.accounts: the key of the account that holds the role (aws.account, else the only account). Absent in a map without accounts." }),
+        accountRoles: z
+            .array(z.object({ account: z.string(), roleArn: z.string() }))
+            .optional()
+            .meta({ description: "A deployer identity with aws.accounts reached through their own provider: its role in each of them (the pipeline's jobs configure each account's provider to assume it)." }),
         roleName: z.string().meta({ description: "The role's name (its path is aws.rolePath)." }),
         audience: z.string().meta({ description: "The aud of the job's AWS ID token." }),
         maxSessionDuration: z.number().int().meta({ description: "Seconds: the longest session the role allows." }),
@@ -38,6 +42,7 @@ export function awsGrantContract(role: AwsRoleEntry | undefined, summary: AwsSum
     return {
         roleArn: summary.roleArn,
         ...(summary.account !== undefined ? { account: summary.account } : {}),
+        ...(summary.accountRoleArns !== undefined ? { accountRoles: Object.entries(summary.accountRoleArns).map(([key, arn]) => ({ account: key, roleArn: arn })) } : {}),
         roleName: summary.roleName,
         audience: summary.audience,
         maxSessionDuration: role?.maxSessionDuration ?? 3600,
@@ -91,6 +96,8 @@ export const AWS_CONTRACT: ContractCapability<AwsPlan, AwsSummary, typeof AwsCon
         partition: { rule: schemaRule(AwsSchema.shape.partition.unwrap()) },
         "grant.roleArn": { rule: roleArnProblem },
         "grant.account": { rule: schemaRule(AwsSchema.shape.accounts.unwrap().keyType) },
+        "grant.accountRoles[].account": { rule: schemaRule(AwsSchema.shape.accounts.unwrap().keyType) },
+        "grant.accountRoles[].roleArn": { rule: roleArnProblem },
         "grant.roleName": { rule: schemaRule(AwsGrantSchema.shape.roleName.unwrap()) },
         "grant.audience": { rule: audienceProblem },
         "grant.managedPolicyArns[]": { rule: schemaRule(AwsGrantSchema.shape.managedPolicyArns.unwrap().element) },

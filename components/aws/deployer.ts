@@ -11,7 +11,8 @@
  *   write on the deployer's own roles (only an administrator changes those);
  * - both reach the state of a self-managed S3 backend and its awskms:// key.
  */
-import type { Findings } from "../../src/core/findings";
+import type { Findings, PathSegment } from "../../src/core/findings";
+import type { AwsAccount } from "./accounts";
 import type { DeployerRole } from "../../src/core/model";
 import type { DeployerConfig } from "../../src/core/schema";
 import type { DeployerCapability, PlanContext } from "../target";
@@ -140,28 +141,50 @@ export const AWS_DEPLOYER: DeployerCapability = {
     },
 };
 
-/** The applier may write every role under aws.rolePath: the stack needs an account, a path of its own and a bound on the roles it creates. */
-function checkRoleScope(aws: AwsConfig, settings: AwsDeployerConfig, findings: Findings): void {
-    if (aws.accountId === undefined) {
+/** The applier may write every role under each account's rolePath: each account needs an id, a path of its own and a bound on the roles it creates. */
+function checkRoleScope(accounts: readonly AwsAccount[], settings: AwsDeployerConfig, findings: Findings): void {
+    if (accounts.some((account) => account.config.accountId === undefined)) {
         findings.problem(["aws", "accountId"], `is required with gitlab-federation:deployer: the deployer's IAM policies name this account's roles exactly; set the 12-digit account ID in quotes`);
     }
-    if (aws.rolePath === "/") {
+    for (const at of fieldsOf(accounts.filter((a) => a.config.rolePath === "/"), "rolePath")) {
         findings.problem(
-            ["aws", "rolePath"],
-            `is "/" and the deployer's applier may write every role under aws.rolePath, which would be every role in the account: give this stack a path of its own, e.g. "/gitlab-federation/" (a new path replaces the roles, delete-first)`,
+            at,
+            `is "/" and the deployer's applier may write every role under ${at.join(".")}, which would be every role in the account: give this stack a path of its own, e.g. "/gitlab-federation/" (a new path replaces the roles, delete-first)`,
         );
     }
+    // An account without a boundary of its own inherits the section's: unset there too.
     const path = ["deployer", "aws", "allowUnboundedRoles"];
-    if (aws.permissionsBoundary === undefined && settings.allowUnboundedRoles === undefined) {
+    const unbounded = accounts.some((a) => a.config.permissionsBoundary === undefined);
+    if (unbounded && settings.allowUnboundedRoles === undefined) {
         findings.problem(
             path,
             `is required while aws.permissionsBoundary is unset: the applier creates IAM roles, and without a boundary it could create one with any permission and assume it. Set aws.permissionsBoundary (every role then carries it, and the applier may write only such roles), or give the reason here`,
         );
-    } else if (aws.permissionsBoundary === undefined && settings.allowUnboundedRoles !== undefined) {
+    } else if (unbounded && settings.allowUnboundedRoles !== undefined) {
         findings.loosen(path, "the applier can create IAM roles with any permission", settings.allowUnboundedRoles);
     } else if (settings.allowUnboundedRoles !== undefined) {
         findings.warn(path, `has no effect: aws.permissionsBoundary bounds every role the applier writes; remove it`);
     }
+}
+
+/** Where the accounts write a setting, each place once (an inherited one is the section's). */
+function fieldsOf(accounts: readonly AwsAccount[], field: string): PathSegment[][] {
+    const seen = new Map(accounts.map((account) => [account.at(field).join("."), account.at(field)]));
+    return [...seen.values()];
+}
+
+/**
+ * The S3 state is reached with the job's own credentials (AWS_ROLE_ARN: the deployer's role in
+ * the account the stack's own provider reaches), and only those roles carry its statements.
+ */
+function checkState(accounts: readonly AwsAccount[], settings: AwsDeployerConfig, findings: Findings): void {
+    if (settings.state === undefined || accounts.some((account) => account.provider === undefined)) {
+        return;
+    }
+    findings.problem(
+        ["deployer", "aws", "state"],
+        `is set, and every account of aws.accounts is reached through its own provider (${accounts.map((a) => a.key).join(", ")}): the pipeline's jobs reach the S3 state with the deployer's roles in the account the stack's own provider reaches, the only roles given the state's permissions; list that account under aws.accounts without assumeRole or profile, or remove deployer.aws.state`,
+    );
 }
 
 /** AWS sees only sub and aud: any job of a pipeline on the applier's branch can assume its role. Acknowledged in the map. */
@@ -177,25 +200,33 @@ function checkAcknowledgement(config: DeployerConfig, settings: AwsDeployerConfi
     }
 }
 
+/** The OIDC provider an account's stack manages (its ARN, and whether it is protected), if any. */
+export type ManagedProvider = { readonly arn: string; readonly protect: boolean } | undefined;
+
 /**
- * The deployer in AWS: its settings checked once, and each identity's inline policy (from the
- * permission table), on exactly what this stack manages.
+ * The deployer in AWS: its settings checked once, then, per account, each identity's inline
+ * policy (from the permission table) on exactly what the stack manages in that account: its id,
+ * its rolePath, its boundary, its OIDC provider, its own deployer roles. Only the account the
+ * stack's own provider reaches carries the state's statements (checkState).
  */
-export function awsDeployer(ctx: PlanContext<AwsConfig, AwsGrantConfig>, provider: { readonly arn: string; readonly protect: boolean } | undefined): (role: DeployerRole) => IamPolicyDocument {
-    const aws = ctx.section;
-    const config = ctx.deployer!.config;
+export function awsDeployer(ctx: PlanContext<AwsConfig, AwsGrantConfig>, accounts: readonly AwsAccount[]): (account: AwsAccount, provider: ManagedProvider) => (role: DeployerRole) => IamPolicyDocument {
     const settings = AwsDeployerSchema.parse(ctx.deployer!.settings ?? {});
-    checkRoleScope(aws, settings, ctx.findings);
-    checkAcknowledgement(config, settings, ctx.findings);
-    const account = accountOf(aws);
-    const scope: AwsDeployerScope = {
-        partition: aws.partition,
-        account,
-        rolePath: aws.rolePath,
-        ...(aws.permissionsBoundary !== undefined ? { permissionsBoundary: aws.permissionsBoundary } : {}),
-        ownRoles: ctx.grants.filter((g) => g.identity !== undefined).map((g) => roleArn(aws.partition, account, aws.rolePath, awsRoleName(g.grant.namesPath, g.grant.namesGrant))),
-        ...(settings.state !== undefined ? { state: settings.state } : {}),
-        ...(provider !== undefined ? { provider } : {}),
+    checkRoleScope(accounts, settings, ctx.findings);
+    checkAcknowledgement(ctx.deployer!.config, settings, ctx.findings);
+    checkState(accounts, settings, ctx.findings);
+    const identities = ctx.grants.filter((g) => g.identity !== undefined);
+    return (account, provider) => {
+        const aws = account.config;
+        const id = accountOf(aws);
+        const scope: AwsDeployerScope = {
+            partition: aws.partition,
+            account: id,
+            rolePath: aws.rolePath,
+            ...(aws.permissionsBoundary !== undefined ? { permissionsBoundary: aws.permissionsBoundary } : {}),
+            ownRoles: identities.map((g) => roleArn(aws.partition, id, aws.rolePath, awsRoleName(g.grant.namesPath, g.grant.namesGrant))),
+            ...(settings.state !== undefined && account.provider === undefined ? { state: settings.state } : {}),
+            ...(provider !== undefined ? { provider } : {}),
+        };
+        return (role) => deployerIamPolicy(role, scope);
     };
-    return (role) => deployerIamPolicy(role, scope);
 }

@@ -1,7 +1,7 @@
 /** The AWS target: an IAM OIDC provider for GitLab and a role per grant. */
 import { DEFAULT_SUB_CLAIM_COMPONENTS } from "../../src/core/claims";
 import { defineTarget } from "../target";
-import { awsCi } from "./ci";
+import { awsCi, awsPipelineLogin } from "./ci";
 import { AWS_CONTRACT } from "./contract";
 import { AWS_DEPLOYER } from "./deployer";
 import { awsEvaluator } from "./evaluate";
@@ -58,7 +58,7 @@ export const aws = defineTarget({
         fields: AWS_REVIEW,
     },
     contract: AWS_CONTRACT,
-    ci: { job: awsCi },
+    ci: { job: awsCi, pipelineLogin: awsPipelineLogin },
     deployer: AWS_DEPLOYER,
     // The trust policies match GitLab's default sub (trust.ts subject): another setting fails closed.
     gitlab: { subClaimComponents: DEFAULT_SUB_CLAIM_COMPONENTS },

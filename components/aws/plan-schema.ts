@@ -88,6 +88,10 @@ export const AwsPlanSchema = z.strictObject({
                 id: z.string(),
                 providerArn: z.string().meta({ description: "The OIDC provider the account's roles trust." }),
                 via: z.enum(["stack", "assumeRole", "profile"]).meta({ description: "How Pulumi reaches it: the stack's own AWS provider, or a provider of its own." }),
+                deployerRoleArns: z
+                    .strictObject({ planner: z.string().optional(), applier: z.string().optional() })
+                    .optional()
+                    .meta({ description: "With gitlab-federation:deployer, an account reached through its own provider: the deployer's roles in it, which its provider assumes in the pipeline's jobs (GITLAB_FEDERATION_AWS_IDENTITY)." }),
             }),
         )
         .optional()
@@ -98,6 +102,7 @@ export const AwsSummarySchema = z.strictObject({
     roleName: z.string(),
     roleArn: z.string(),
     account: z.string().optional().meta({ description: "With aws.accounts: the key of the account that holds the role." }),
+    accountRoleArns: z.record(z.string(), z.string()).optional().meta({ description: "A deployer identity with accounts reached through their own provider: its role in each of them, by account key." }),
     audience: z.string(),
     subjects: strings,
     enforcement: EnforcementSchema,

@@ -14,6 +14,8 @@ import type { PlanContext, PlannedGrant, TargetPlanResult } from "../target";
 import { AwsGrant, checkAcknowledgements, checkPermissions, checkRoleQuota, checkSection, roleDescription, sectionWarnings, sessionSeconds } from "./checks";
 import { awsDeployer } from "./deployer";
 import type { IamPolicyDocument } from "./deployer";
+
+type Deployer = ReturnType<typeof awsDeployer>;
 import { ANCHOR, AWS_INLINE_POLICY_NAME, RESOURCE, accountOf, awsRoleName, conditionPrefix, oidcProviderArn, roleArn } from "./names";
 import { AwsAccount, accountOfGrant, inAccount, resolveAccounts } from "./accounts";
 import type { AwsOidcProviderEntry, AwsPlan, AwsRoleEntry, AwsRolePolicyAttachmentEntry, AwsRolePolicyEntry, AwsSummary } from "./plan-schema";
@@ -140,6 +142,19 @@ function emptyBuilt() {
     return { roles: [] as AwsRoleEntry[], attachments: [] as AwsRolePolicyAttachmentEntry[], inline: [] as AwsRolePolicyEntry[], summaries: new Map<number, AwsSummary>(), pathBound: new Set<string>(), exactProtected: [] as string[], perAccount: new Map<AwsAccount, number>() };
 }
 
+/**
+ * The accounts a grant's role is in: its own (aws.account, else the only one); a deployer
+ * identity's is in that one and in every account reached through its own provider, whose
+ * provider a pipeline job configures to assume it (job-identity.ts).
+ */
+function accountsOfItem(item: PlannedGrant<AwsGrantConfig>, accounts: readonly AwsAccount[], findings: Findings): AwsAccount[] {
+    const account = accountOfGrant(item, accounts, findings);
+    if (account === undefined) {
+        return [];
+    }
+    return item.identity === undefined ? [account] : [account, ...accounts.filter((a) => a !== account && a.provider !== undefined)];
+}
+
 /** The roles of the grants and the deployer's identities, in grant order, each in its account, and what the section's warnings need. */
 function planRoles(ctx: PlanContext<AwsConfig, AwsGrantConfig>, shared: ReadonlyMap<AwsAccount, Shared>, accounts: readonly AwsAccount[]): Built {
     const { findings } = ctx;
@@ -154,22 +169,28 @@ function planRoles(ctx: PlanContext<AwsConfig, AwsGrantConfig>, shared: Readonly
             }
         }
         built.pathBound.add(grant.project);
-        const account = accountOfGrant(item, accounts, findings);
         const name = (item.identity === undefined ? item.fields.roleName : undefined) ?? awsRoleName(grant.namesPath, grant.namesGrant);
-        const planned = account !== undefined && claimName(owners.get(account)!, name, item, findings) ? plannedRole(item, shared.get(account)!, name, findings) : undefined;
-        if (planned !== undefined) {
-            built.roles.push(planned.role);
-            built.attachments.push(...planned.attachments);
-            built.inline.push(...(planned.inline !== undefined ? [planned.inline] : []));
-            built.summaries.set(grant.index, planned.summary);
-            built.perAccount.set(account!, (built.perAccount.get(account!) ?? 0) + 1);
+        const summaries: AwsSummary[] = [];
+        for (const account of accountsOfItem(item, accounts, findings)) {
+            const planned = claimName(owners.get(account)!, name, item, findings) ? plannedRole(item, shared.get(account)!, name, findings) : undefined;
+            if (planned !== undefined) {
+                built.roles.push(planned.role);
+                built.attachments.push(...planned.attachments);
+                built.inline.push(...(planned.inline !== undefined ? [planned.inline] : []));
+                summaries.push(planned.summary);
+                built.perAccount.set(account, (built.perAccount.get(account) ?? 0) + 1);
+            }
+        }
+        const [summary, ...others] = summaries;
+        if (summary !== undefined) {
+            built.summaries.set(grant.index, others.length > 0 ? { ...summary, accountRoleArns: Object.fromEntries(others.map((o) => [o.account!, o.roleArn])) } : summary);
         }
     }
     return built;
 }
 
 /** What the roles of an account share, and its OIDC provider. */
-function accountShared(ctx: PlanContext<AwsConfig, AwsGrantConfig>, account: AwsAccount, defaultSession: number | undefined): { shared: Shared; oidc: AwsOidcProviderEntry[] } {
+function accountShared(ctx: PlanContext<AwsConfig, AwsGrantConfig>, account: AwsAccount, defaultSession: number | undefined, deployer: Deployer | undefined): { shared: Shared; oidc: AwsOidcProviderEntry[] } {
     const { gitlab } = ctx;
     const aws = account.config;
     const accountId = accountOf(aws);
@@ -177,12 +198,21 @@ function accountShared(ctx: PlanContext<AwsConfig, AwsGrantConfig>, account: Aws
     const tags = { ...MANAGED_BY_TAG, ...(aws.tags ?? {}) };
     const oidc = oidcProviders(gitlab, account, tags);
     const provider = oidc[0] !== undefined ? { arn: providerArn, protect: oidc[0].resource.protect } : undefined;
-    const deployerPolicy = ctx.deployer !== undefined && account.provider === undefined ? awsDeployer({ ...ctx, section: aws }, provider) : undefined;
+    const deployerPolicy = deployer?.(account, provider);
     return { shared: { gitlab, account, aws, providerArn, accountId, defaultSession, tags, deployerPolicy }, oidc };
 }
 
+/** The deployer's role ARNs in an account reached through its own provider, by identity: what a pipeline job's provider assumes there. */
+function deployerRolesIn(key: string, identities: ReadonlyMap<DeployerRole, AwsSummary>): Partial<Record<DeployerRole, string>> | undefined {
+    const arns = [...identities].flatMap(([role, summary]) => {
+        const arn = summary.account === key ? summary.roleArn : summary.accountRoleArns?.[key];
+        return arn !== undefined ? [[role, arn] as const] : [];
+    });
+    return arns.length > 0 ? Object.fromEntries(arns) : undefined;
+}
+
 /** The plan's record of the accounts of aws.accounts (absent in a map without them). */
-function accountsPart(shared: ReadonlyMap<AwsAccount, Shared>): Pick<AwsPlan, "providers" | "accounts"> {
+function accountsPart(shared: ReadonlyMap<AwsAccount, Shared>, identities: ReadonlyMap<DeployerRole, AwsSummary>): Pick<AwsPlan, "providers" | "accounts"> {
     const accounts = [...shared.values()].filter((s) => s.account.key !== undefined);
     if (accounts.length === 0) {
         return {};
@@ -190,21 +220,31 @@ function accountsPart(shared: ReadonlyMap<AwsAccount, Shared>): Pick<AwsPlan, "p
     const providers = accounts.flatMap((s) => (s.account.provider !== undefined ? [s.account.provider] : []));
     return {
         ...(providers.length > 0 ? { providers } : {}),
-        accounts: accounts.map((s) => ({ key: s.account.key!, id: s.accountId, providerArn: s.providerArn, via: s.account.provider === undefined ? "stack" : s.account.provider.assumeRoles !== undefined ? "assumeRole" : "profile" })),
+        accounts: accounts.map((s) => {
+            const deployerRoleArns = s.account.provider !== undefined ? deployerRolesIn(s.account.key!, identities) : undefined;
+            const via = s.account.provider === undefined ? "stack" : s.account.provider.assumeRoles !== undefined ? "assumeRole" : "profile";
+            return { key: s.account.key!, id: s.accountId, providerArn: s.providerArn, via, ...(deployerRoleArns !== undefined ? { deployerRoleArns } : {}) };
+        }),
     };
+}
+
+/** The summaries of the deployer's identities, by identity. */
+function identitySummaries(ctx: PlanContext<AwsConfig, AwsGrantConfig>, built: Built): Map<DeployerRole, AwsSummary> {
+    return new Map(ctx.grants.flatMap((g) => (g.identity !== undefined && built.summaries.has(g.grant.index) ? [[g.identity.role, built.summaries.get(g.grant.index)!] as const] : [])));
 }
 
 /** Plans AWS for the grants that have `aws` (and the deployer's identities). */
 export function planAws(ctx: PlanContext<AwsConfig, AwsGrantConfig>): TargetPlanResult<AwsPlan, AwsSummary> {
     const { gitlab, section: aws, findings } = ctx;
     const region = ctx.providerConfig?.["aws:region"];
-    const accounts = resolveAccounts(aws, findings, { deployer: ctx.deployer !== undefined, ...(typeof region === "string" ? { stackRegion: region } : {}) });
+    const accounts = resolveAccounts(aws, findings, typeof region === "string" ? region : undefined);
     checkSection(gitlab, accounts, findings);
     if (ctx.sharding !== undefined && aws.accounts === undefined && aws.accountId === undefined) {
         findings.problem(["aws", "accountId"], `is required with gitlab-federation:sharding: the foundation publishes the shards' role ARNs, which name the account`);
     }
     const defaultSession = sessionSeconds(aws.maxSessionDuration, ["aws", "maxSessionDuration"], findings);
-    const parts = accounts.map((account) => accountShared(ctx, account, defaultSession));
+    const deployer = ctx.deployer !== undefined ? awsDeployer(ctx, accounts) : undefined;
+    const parts = accounts.map((account) => accountShared(ctx, account, defaultSession, deployer));
     const shared = new Map(parts.map((part) => [part.shared.account, part.shared]));
     const built = planRoles(ctx, shared, accounts);
     sectionWarnings(gitlab, accounts, built.pathBound, built.exactProtected, findings);
@@ -217,7 +257,7 @@ export function planAws(ctx: PlanContext<AwsConfig, AwsGrantConfig>): TargetPlan
             roles: built.roles,
             rolePolicyAttachments: built.attachments,
             rolePolicies: built.inline,
-            ...accountsPart(shared),
+            ...accountsPart(shared, identitySummaries(ctx, built)),
         },
         grants: built.summaries,
         audience: aws.audience,

@@ -72,6 +72,11 @@ export interface AwsGrantContract {
     readonly roleArn: string;
     /** With aws.accounts: the key of the account that holds the role (aws.account, else the only account). Absent in a map without accounts. */
     readonly account?: string;
+    /** A deployer identity with aws.accounts reached through their own provider: its role in each of them (the pipeline's jobs configure each account's provider to assume it). */
+    readonly accountRoles?: readonly ({
+        readonly account: string;
+        readonly roleArn: string;
+    })[];
     /** The role's name (its path is aws.rolePath). */
     readonly roleName: string;
     /** The aud of the job's AWS ID token. */
@@ -178,7 +183,7 @@ export interface TargetContracts {
 /** Every key of a grant's target part, for code that builds one Output per field (FederationReference). */
 export const GRANT_CONTRACT_KEYS = {
     vault: ["roleName", "policyNames", "read", "authPath", "namespace", "audience", "kvMount", "serverUrl", "tokenTtl", "tokenMaxTtl", "write", "kv", "endpoints"],
-    aws: ["roleArn", "account", "roleName", "audience", "maxSessionDuration", "managedPolicyArns"],
+    aws: ["roleArn", "account", "accountRoles", "roleName", "audience", "maxSessionDuration", "managedPolicyArns"],
     gcp: ["serviceAccountEmail", "access", "providerName", "providerResourceName", "audience", "roles", "bindings"],
     akeyless: ["apiUrl", "authMethodName", "accessId", "audience", "roleName", "read"],
     azure: ["clientId", "identityName", "identityId", "tenantId", "subscriptionId", "audience"],

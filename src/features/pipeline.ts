@@ -83,7 +83,7 @@ function identityJob(contract: Contract, project: string, identity: "planner" | 
     const logins = targets().flatMap((t) => {
         const section = (contract as unknown as Record<string, unknown>)[t.key];
         const part = (grant as unknown as Record<string, unknown>)[t.key];
-        return section !== undefined && part !== undefined ? (t.ci?.pipelineLogin?.(section, part) ?? []) : [];
+        return section !== undefined && part !== undefined ? (t.ci?.pipelineLogin?.(section, part, identity) ?? []) : [];
     });
     return {
         id_tokens: { ...template.id_tokens, PULUMI_ID_TOKEN: { aud: "urn:pulumi:org:$PULUMI_ORG" } },

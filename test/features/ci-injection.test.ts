@@ -227,9 +227,10 @@ describe("generated CI cannot be fooled", () => {
         // Each is checked by a rule, but the description, which is only ever a comment.
         assert.deepEqual(Object.entries(contractStringRules()).filter(([, how]) => !("rule" in how)).map(([key]) => key), ["grants.*.*.description"]);
         // The dev map's contract passes every rule, and has a value for most of the fields (the others are optional).
-        // The dev map has no Vault namespace, no Vault write, other KV mount or engine, no AWS accounts and no GCP bindings (its plan is pinned), so it has no such fields.
+        // The dev map has no Vault namespace, no Vault write, other KV mount or engine, no AWS accounts (nor the deployer's roles in them) and no GCP bindings (its plan is pinned), so it has no such fields.
         const vaultBeyondReads = ["write[]", "kv[].mount", "kv[].read[]", "kv[].write[]", "endpoints[].engine", "endpoints[].path", "endpoints[].capability"].map((f) => `grants.*.*.vault.${f}`);
-        const absent = ["vault.accessor", "vault.namespace", "grants.*.*.vault.namespace", "grants.*.*.aws.account", "grants.*.*.gcp.access", "grants.*.*.gcp.bindings[]", ...vaultBeyondReads];
+        const awsAccounts = ["grants.*.*.aws.account", "grants.*.*.aws.accountRoles[].account", "grants.*.*.aws.accountRoles[].roleArn"];
+        const absent = ["vault.accessor", "vault.namespace", "grants.*.*.vault.namespace", ...awsAccounts, "grants.*.*.gcp.access", "grants.*.*.gcp.bindings[]", ...vaultBeyondReads];
         assert.deepEqual([...new Set(FIELDS.map((f) => f.key))].sort(), Object.keys(contractStringRules()).filter((k) => !absent.includes(k)).sort());
     });
 

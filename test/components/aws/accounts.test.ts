@@ -220,17 +220,6 @@ describe("AWS accounts", () => {
                 ["gitlab-federation:aws.protect: false: the OIDC provider can be deleted by pulumi destroy or a removed section, which breaks every pipeline's AWS access at once"],
             );
         });
-
-        it("a deployer section with accounts reached through their own provider is not supported yet", () => {
-            const raw = accountsMap();
-            raw.deployer = { project: "platform/gitlab-federation", id: 7, applier: { environment: "federation" }, aws: { acknowledge: "every job on main is reviewed" } };
-            assert.ok(
-                problems(raw).includes(
-                    "gitlab-federation:aws.accounts: lists accounts reached through their own provider (prod, sandbox), and the map has a deployer section: the deployer's roles in several accounts are not supported yet; keep the deployer in a map whose aws section reaches one account through the stack's own provider, or remove the deployer section",
-                ),
-                problems(raw).join("\n"),
-            );
-        });
     });
 
     describe("program (Pulumi mocks)", () => {

@@ -8,7 +8,8 @@ import { strict as assert } from "node:assert";
 import { planMap } from "../../../src/features";
 import { IAM_ACTIONS, IamAction, PROVIDER_CALLS, ProviderCall, changes } from "../../../components/aws/permissions";
 import { AWS_INFORMATIONAL, AWS_ROLE_INFORMATIONAL, OidcProviderEntrySchema, RoleEntrySchema, RolePolicyAttachmentEntrySchema, RolePolicyEntrySchema } from "../../../components/aws/plan-schema";
-import { Caller, Decision, Policy, Request, Values, decide, roleSession } from "../../helpers/iam";
+import { Caller, Decision, Policy, Request, decide, roleSession } from "../../helpers/iam";
+import { READINGS, Reading, contextOf } from "./iam-context";
 import { clone, devMap } from "../../helpers/maps";
 
 type Json = Record<string, any>;
@@ -21,38 +22,8 @@ const PROVIDER = "arn:aws:iam::111111111111:oidc-provider/gitlab.example.com";
 const APPLIER = roleSession(OWN_ROLES[0]!, "gitlab-7-1001");
 const PLANNER = roleSession(OWN_ROLES[1]!, "gitlab-7-1002");
 
-/**
- * The actions the current SAR (IAM, Actions table) also lists iam:PermissionsBoundary for, beyond
- * the conservative seven: the policies must work whether or not IAM supplies it for them.
- */
-const WIDER_BOUNDARY: readonly string[] = ["iam:GetRole", "iam:UpdateAssumeRolePolicy", "iam:UpdateRole", "iam:UpdateRoleDescription", "iam:DeleteRole"];
-
-type Reading = "conservative" | "wider";
-const READINGS: readonly Reading[] = ["conservative", "wider"];
-
 function policyOf(raw: Json, role: "applier" | "planner"): Policy {
     return planMap(raw).aws!.rolePolicies.find((p) => p.role === `gitlab-platform-gitlab-federation--${role}`)!.policy as unknown as Policy;
-}
-
-/**
- * The request context IAM gives an action on a role whose boundary is `boundary` (for CreateRole
- * and PutRolePermissionsBoundary: the boundary in the request), from the keys the table lists.
- */
-function contextOf(action: IamAction, boundary: string | undefined, reading: Reading): Record<string, Values> {
-    const keys: readonly string[] = [...IAM_ACTIONS[action].keys, ...(reading === "wider" && WIDER_BOUNDARY.includes(action) ? ["iam:PermissionsBoundary"] : [])];
-    const context: Record<string, Values> = {};
-    for (const key of keys) {
-        if (key === "iam:PermissionsBoundary") {
-            if (boundary !== undefined) context[key] = boundary;
-        } else if (key === "aws:TagKeys") {
-            context[key] = ["managed-by", "gitlab-project"];
-        } else if (key === "iam:PolicyARN") {
-            context[key] = "arn:aws:iam::aws:policy/ReadOnlyAccess";
-        } else {
-            context[key.replace("${TagKey}", "managed-by")] = "gitlab-federation";
-        }
-    }
-    return context;
 }
 
 function resourceOf(action: IamAction, role: string): string {
