@@ -3,9 +3,8 @@
  * other KV mounts (referenced, never vault.kvMount, each once), secrets engine endpoints (each
  * once), and the two sharing rules carried over to engine roles and keys, which belong to no
  * project folder:
- * - an engine role or key (its configuration path, e.g. database/roles/app) already used by a
- *   grant of another GitLab project is refused on the later grants (in plan order: project path,
- *   then grant name) unless they set
+ * - an engine role or key (its configuration path, e.g. database/roles/app) used by grants of
+ *   more than one GitLab project is refused on every grant using it unless it sets
  *   allowOutsideProject: the projects would share one role's credentials;
  * - an unprotected grant using a role or key that a protected grant uses is refused unless it sets
  *   allowUnprotectedOverlap (checks.ts checkUnprotectedOverlap).
@@ -37,18 +36,22 @@ export function engineRefs({ grant, fields, at }: VaultGrant): EngineRef[] {
 }
 
 /**
- * The engine objects each grant shares with an earlier grant of another project (in plan order):
- * grant index -> the refs and the earlier grant.
+ * The engine objects each grant shares with a grant of another project: grant index -> the refs
+ * and that other project's first grant (in plan order). Symmetric: every project using the object
+ * needs its own reason, so a project cannot take another's role without one by sorting first.
  */
 export function sharedObjects(grants: readonly VaultGrant[]): Map<number, { ref: EngineRef; owner: ResolvedGrant }[]> {
-    const owners = new Map<string, ResolvedGrant>();
+    const users = new Map<string, ResolvedGrant[]>();
+    for (const item of grants) {
+        for (const ref of engineRefs(item)) {
+            users.set(ref.object, [...(users.get(ref.object) ?? []), item.grant]);
+        }
+    }
     const shared = new Map<number, { ref: EngineRef; owner: ResolvedGrant }[]>();
     for (const item of grants) {
         for (const ref of engineRefs(item)) {
-            const owner = owners.get(ref.object);
-            if (owner === undefined) {
-                owners.set(ref.object, item.grant);
-            } else if (owner.project !== item.grant.project) {
+            const owner = users.get(ref.object)!.find((other) => other.project !== item.grant.project);
+            if (owner !== undefined) {
                 shared.set(item.grant.index, [...(shared.get(item.grant.index) ?? []), { ref, owner }]);
             }
         }
@@ -80,7 +83,7 @@ export function checkEngines(item: VaultGrant, shared: readonly { ref: EngineRef
         for (const { ref, owner } of shared) {
             findings.problem(
                 ref.at,
-                `the ${objectWord(ref.use)} ${q(ref.object)} is already used by ${formatPath(owner.path)} of project ${owner.project}: both projects would get credentials of one role (or one key). Use a role or key of this project's own, or set vault.allowOutsideProject with a reason`,
+                `the ${objectWord(ref.use)} ${q(ref.object)} is also used by ${formatPath(owner.path)} of project ${owner.project}: both projects would get credentials of one role (or one key). Use a role or key of this project's own, or set vault.allowOutsideProject with a reason`,
             );
         }
     }
@@ -139,11 +142,11 @@ export function checkNotEmpty({ fields, at }: VaultGrant, findings: Findings): v
  * them names the wrong mount, and its policy would grant paths the engine does not have).
  */
 export function checkMountTypes(grants: readonly VaultGrant[], kvMount: string, findings: Findings): void {
-    const types = new Map<string, { type: string; where: string }>([[kvMount, { type: "kv", where: "vault.kvMount" }]]);
+    const types = new Map<string, { type: string; where: string; at?: readonly PathSegment[] }>([[kvMount, { type: "kv", where: "vault.kvMount" }]]);
     const claim = (mount: string, type: string, at: readonly PathSegment[]) => {
         const first = types.get(mount);
         if (first === undefined) {
-            types.set(mount, { type, where: formatPath(at) });
+            types.set(mount, { type, where: formatPath(at), at });
         } else if (first.type !== type) {
             findings.problem(at, `${q(mount)} is used as a ${first.type} mount by ${first.where}: a mount is one secrets engine; name the ${type} mount`);
         }
@@ -151,6 +154,24 @@ export function checkMountTypes(grants: readonly VaultGrant[], kvMount: string, 
     for (const { fields, at } of grants) {
         (fields.kv ?? []).forEach((use, index) => claim(use.mount, "kv", [...at, "kv", index, "mount"]));
         (fields.engines ?? []).forEach((use, index) => claim(use.mount, use.engine, [...at, "engines", index, "mount"]));
+    }
+    checkNestedMounts(types, findings);
+}
+
+/**
+ * No mount inside another: Vault routes a request to the longest mount that prefixes it
+ * (vault/router.go MatchingMount), so with mounts a and a/b a policy path under a/b is b's, and a
+ * "mount" a/x that is no mount at all is a path inside a, whose endpoints the policy would reach.
+ * Reported at the inner mount's first use (vault.kvMount is never the inner one: it is created here).
+ */
+function checkNestedMounts(types: ReadonlyMap<string, { type: string; where: string; at?: readonly PathSegment[] }>, findings: Findings): void {
+    const mounts = [...types.keys()];
+    for (const inner of mounts) {
+        const outer = mounts.find((m) => m !== inner && inner.startsWith(`${m}/`));
+        const use = types.get(inner)!;
+        if (outer !== undefined && use.at !== undefined) {
+            findings.problem(use.at, `${q(inner)} lies inside the ${types.get(outer)!.type} mount ${q(outer)} (${types.get(outer)!.where}): Vault routes a path to the longest mount that prefixes it, so this policy would reach ${q(outer)}'s own endpoints; give each secrets engine a mount of its own, not below another, e.g. ${q(inner.replaceAll("/", "-"))}`);
+        }
     }
 }
 

@@ -68,11 +68,43 @@ export function mountPathProblem(path: string): string | undefined {
     if (!MOUNT_PATH.test(path)) {
         return `must be a Vault mount path of letters, digits, "_" and "-" segments separated by "/", without leading or trailing "/" (got ${q(path)}), e.g. "gitlab"`;
     }
-    if (RESERVED_MOUNTS.has(path.split("/")[0]!)) {
+    const segments = path.split("/");
+    if (RESERVED_MOUNTS.has(segments[0]!)) {
         return `${q(path)} is reserved by Vault; choose another path such as "gitlab"`;
+    }
+    // A policy applies below its namespace too: "team/sys/..." is the sys/ of child namespace team
+    // (https://developer.hashicorp.com/vault/docs/enterprise/namespaces, "Namespace naming restrictions"
+    // lists sys, auth, identity, cubbyhole as reserved for this reason).
+    const reserved = segments.slice(1).find((segment) => RESERVED_MOUNTS.has(segment));
+    if (reserved !== undefined) {
+        return `${q(path)} has the segment ${q(reserved)}, which Vault reserves (below a namespace it names that namespace's ${reserved}/); choose a mount path without it, e.g. ${q(segments.filter((x) => !RESERVED_MOUNTS.has(x)).join("/") || "gitlab")}`;
+    }
+    // Vault routes a request to the longest mount that prefixes it: a "mount" such as
+    // secret/data/app or pki/issuer/default is a path inside another engine, whose endpoints the
+    // policy would then reach (vault/router.go MatchingMount: longest-prefix radix match).
+    const word = segments.slice(1).find((segment) => ENGINE_PATH_WORDS.has(segment));
+    if (word !== undefined) {
+        return `${q(path)} has the segment ${q(word)}, a path word of Vault's secrets engines: a mount path with it is most likely a path inside another engine's mount (Vault routes to the longest mount that prefixes a path), whose endpoints the policy would reach; name the path the engine is enabled at (vault secrets list shows it), which has no segment ${q(word)}`;
     }
     return undefined;
 }
+
+/**
+ * Path words of the KV v2, database, AWS, GCP, PKI, SSH and transit engines' endpoints
+ * (vault-plugin-secrets-kv path_data.go, path_metadata.go, path_delete.go, path_undelete.go,
+ * path_destroy.go, path_subkeys.go, path_config.go; builtin/logical/database path_creds_create.go,
+ * path_roles.go; builtin/logical/aws path_user.go, path_roles.go; vault-plugin-secrets-gcp
+ * path_role_set_secrets.go, path_static_account*.go, path_impersonated_account*.go;
+ * builtin/logical/pki path_issue_sign.go, path_fetch_issuers.go; builtin/logical/ssh path_sign.go;
+ * builtin/logical/transit path_encrypt.go, path_decrypt.go, path_keys.go).
+ */
+const ENGINE_PATH_WORDS = new Set([
+    "data", "metadata", "delete", "undelete", "destroy", "subkeys", "config",
+    "creds", "static-creds", "roles", "static-roles", "sts",
+    "roleset", "rolesets", "static-account", "static-accounts", "impersonated-account", "impersonated-accounts",
+    "issue", "sign", "issuer", "issuers", "cert", "certs",
+    "encrypt", "decrypt", "keys",
+]);
 
 const IPV4_CIDR = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}\/(3[0-2]|[12]?\d)$/;
 const IPV6_CIDR = /^[0-9a-fA-F:]+:[0-9a-fA-F:]*\/(12[0-8]|1[01]\d|[1-9]?\d)$/;

@@ -13,7 +13,7 @@ import { vaultCi } from "../../../components/vault/ci";
 import { vault } from "../../../components/vault";
 import { engineNameProblem } from "../../../components/vault/rules";
 import { problems, warnings } from "../../helpers/check";
-import { VAULT, map, oneGrant } from "../../helpers/maps";
+import { VAULT, clone, map, oneGrant } from "../../helpers/maps";
 import { Operation, aclRules, allows, parsePolicy } from "../../helpers/vault-acl";
 
 type Json = Record<string, any>;
@@ -257,6 +257,38 @@ describe("Vault grants beyond KV reads", () => {
             ]);
         });
 
+        it("a mount inside another engine's mount, or through a child namespace's sys/, is refused (it would reach that engine's endpoints)", () => {
+            const raw = oneGrant({
+                ref: "main",
+                vault: {
+                    read: ["platform/api"],
+                    kv: [{ mount: "team-kv", read: ["platform/api"] }],
+                    engines: [
+                        { engine: "database", mount: "secret/data/platform/web/production", role: "db" },
+                        { engine: "pki", mount: "pki-int/issuer/default", role: "api" },
+                        { engine: "ssh", mount: "team-b/sys/mounts/x", role: "x" },
+                    ],
+                },
+            });
+            assert.deepEqual(problems(raw), [
+                `${AT}.engines[0].mount: "secret/data/platform/web/production" has the segment "data", a path word of Vault's secrets engines: a mount path with it is most likely a path inside another engine's mount (Vault routes to the longest mount that prefixes a path), whose endpoints the policy would reach; name the path the engine is enabled at (vault secrets list shows it), which has no segment "data"`,
+                `${AT}.engines[1].mount: "pki-int/issuer/default" has the segment "issuer", a path word of Vault's secrets engines: a mount path with it is most likely a path inside another engine's mount (Vault routes to the longest mount that prefixes a path), whose endpoints the policy would reach; name the path the engine is enabled at (vault secrets list shows it), which has no segment "issuer"`,
+                `${AT}.engines[2].mount: "team-b/sys/mounts/x" has the segment "sys", which Vault reserves (below a namespace it names that namespace's sys/); choose a mount path without it, e.g. "team-b/mounts/x"`,
+            ]);
+            const nested = oneGrant({ ref: "main", vault: { kv: [{ mount: "team-kv", read: ["platform/api"] }], engines: [{ engine: "transit", mount: "team-kv/transit", key: "k", operations: ["encrypt"] }] } });
+            assert.deepEqual(problems(nested), [
+                `${AT}.engines[0].mount: "team-kv/transit" lies inside the kv mount "team-kv" (${AT}.kv[0].mount): Vault routes a path to the longest mount that prefixes it, so this policy would reach "team-kv"'s own endpoints; give each secrets engine a mount of its own, not below another, e.g. "team-kv-transit"`,
+            ]);
+        });
+
+        it("mounts: boundary pairs (a sibling whose name extends another's is its own mount)", () => {
+            const grant = (mount: string) => oneGrant({ ref: "main", vault: { engines: [{ engine: "pki", mount: "pki-int", role: "a" }, { engine: "pki", mount, role: "b" }] } });
+            assert.deepEqual(problems(grant("pki-int2")), []);
+            assert.deepEqual(problems(grant("pki-int-2/ca")), []);
+            assert.equal(problems(grant("pki-int/ca")).length, 1);
+            assert.equal(problems(grant("pki-int/issue")).length, 1);
+        });
+
         it("engine names: boundary pairs", () => {
             assert.deepEqual(
                 ["a", "a.b-c_d", "_x_", "a+", "a.", "", "a b"].map((n) => engineNameProblem(n) === undefined),
@@ -301,11 +333,19 @@ describe("Vault grants beyond KV reads", () => {
             });
         const WEB = 'gitlab-federation:projects["platform/web"].grants.deploy.vault';
 
-        it("a role another project's grant already uses needs allowOutsideProject on the later grant", () => {
+        it("a role grants of two projects use needs allowOutsideProject on every grant that uses it, whichever project sorts first", () => {
+            const API = 'gitlab-federation:projects["platform/api"].grants.deploy.vault';
             assert.deepEqual(problems(two({ vault: { engines: [{ engine: "database", role: "shared" }] } })), [
-                `${WEB}.engines[0]: the database role "database/roles/shared" is already used by gitlab-federation:projects["platform/api"].grants.deploy of project platform/api: both projects would get credentials of one role (or one key). Use a role or key of this project's own, or set vault.allowOutsideProject with a reason`,
+                `${API}.engines[0]: the database role "database/roles/shared" is also used by gitlab-federation:projects["platform/web"].grants.deploy of project platform/web: both projects would get credentials of one role (or one key). Use a role or key of this project's own, or set vault.allowOutsideProject with a reason`,
+                `${WEB}.engines[0]: the database role "database/roles/shared" is also used by gitlab-federation:projects["platform/api"].grants.deploy of project platform/api: both projects would get credentials of one role (or one key). Use a role or key of this project's own, or set vault.allowOutsideProject with a reason`,
             ]);
-            const allowed = two({ vault: { engines: [{ engine: "database", role: "shared" }], allowOutsideProject: "one reporting replica shared on purpose" } });
+            // A reason on one side only leaves the other side's problem.
+            const oneSide = two({ vault: { engines: [{ engine: "database", role: "shared" }], allowOutsideProject: "one reporting replica shared on purpose" } });
+            assert.deepEqual(problems(oneSide), [
+                `${API}.engines[0]: the database role "database/roles/shared" is also used by gitlab-federation:projects["platform/web"].grants.deploy of project platform/web: both projects would get credentials of one role (or one key). Use a role or key of this project's own, or set vault.allowOutsideProject with a reason`,
+            ]);
+            const allowed = clone(oneSide) as Json;
+            allowed.projects["platform/api"].grants.deploy.vault.allowOutsideProject = "the reporting replica is the platform team's, shared on purpose";
             assert.deepEqual(problems(allowed), []);
             assert.deepEqual(planMap(allowed).grants[1]!.loosenings, [
                 { field: "vault.allowOutsideProject", effect: "shares engine roles or keys with other projects (database/roles/shared)", reason: "one reporting replica shared on purpose" },
