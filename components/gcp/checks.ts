@@ -9,11 +9,12 @@ import type { GcpConfig, GcpGrantConfig } from "./schema";
 
 /**
  * Roles that make a pipeline an administrator or let it act as other identities (mint their
- * tokens, run builds as the Cloud Build service account). Custom roles (projects/.../roles/...,
+ * tokens, run builds as the Cloud Build service account), or change what guards the organisation:
+ * create, delete or move projects, organization policies, VPC Service Controls perimeters, log sinks. Custom roles (projects/.../roles/...,
  * organizations/.../roles/...) cannot be inspected offline, so they count as privileged too.
  */
 export const PRIVILEGED_ROLES =
-    /^(roles\/(owner|editor|iam\.admin|iam\.devOps|iam\.[A-Za-z]*Admin|iam\.serviceAccountTokenCreator|iam\.serviceAccountOpenIdTokenCreator|iam\.serviceAccountUser|iam\.workloadIdentityUser|iam\.serviceAccountKeyAdmin|resourcemanager\.[A-Za-z]*Admin|cloudbuild\.builds\.editor)|(projects|organizations)\/[^/]+\/roles\/.+)$/;
+    /^(roles\/(owner|editor|iam\.admin|iam\.devOps|iam\.[A-Za-z]*Admin|iam\.serviceAccountTokenCreator|iam\.serviceAccountOpenIdTokenCreator|iam\.serviceAccountUser|iam\.workloadIdentityUser|iam\.serviceAccountKeyAdmin|resourcemanager\.[A-Za-z]*Admin|resourcemanager\.project(Creator|Deleter|Mover)|orgpolicy\.policyAdmin|accesscontextmanager\.[A-Za-z]*Admin|logging\.configWriter|cloudbuild\.builds\.editor)|(projects|organizations)\/[^/]+\/roles\/.+)$/;
 
 /**
  * Checks a grant's roles (privileged ones need allowBroad); returns them sorted and unique.

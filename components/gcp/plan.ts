@@ -15,7 +15,7 @@ import { GcpDeployerScope, WORKLOAD_IDENTITY_USER, deployerBindings, deployerEnt
 import { RESOURCE, gcpAccountId, providerFullName, serviceAccountEmail, serviceAccountResourceId } from "./names";
 import type { GcpIamMemberEntry, GcpPlan, GcpServiceAccountEntry, GcpSummary } from "./plan-schema";
 import { grantGates, groupMember, plannedProviders, poolEntry } from "./provider";
-import { PlannedBinding, bindingEntry, checkBindings, checkProjectWrites, memberSuffix, projectProviders, targetLabel } from "./reach";
+import { PlannedBinding, bindingEntry, checkBindings, checkProjectIds, checkProjectWrites, memberSuffix, projectProviders, targetLabel } from "./reach";
 import type { GcpConfig, GcpGrantConfig } from "./schema";
 
 type GcpGrant = PlannedGrant<GcpGrantConfig>;
@@ -154,6 +154,7 @@ export function planGcp(ctx: PlanContext<GcpConfig, GcpGrantConfig>): TargetPlan
     const summaries = new Map<number, GcpSummary>();
     const accounts: GcpServiceAccountEntry[] = [];
     const members: GcpIamMemberEntry[] = [];
+    checkProjectIds(gcp, findings);
     if (ctx.sharding !== undefined && gcp.projects !== undefined) {
         findings.problem(["gcp", "projects"], `is not supported with gitlab-federation:sharding yet (a shard stack would need every project's provider): remove gcp.projects or sharding`);
     }

@@ -136,22 +136,27 @@ function resolveTarget(binding: GcpBindingConfig, at: readonly PathSegment[], gc
 }
 
 /**
- * Roles that, bound on a folder, are broad: every project under the folder inherits them
- * (Google, "Resource hierarchy": allow policies are inherited by descendants). The privileged
- * roles, the basic viewer, and every service's admin role.
+ * Roles that administer a service on the target they are bound on: they include its setIamPolicy
+ * (e.g. roles/storage.admin: storage.buckets.setIamPolicy, so a job could make a bucket public;
+ * Google, "IAM roles for Cloud Storage"), so on a workload project or resource they need a reason.
  */
-const FOLDER_BROAD_ROLES = /^roles\/(viewer|[A-Za-z0-9]+\.admin)$/;
+const SERVICE_ADMIN_ROLES = /^roles\/[A-Za-z0-9]+\.admin$/;
 
-/** Why a role needs allowBroad on this target, or undefined. */
-function broadness(role: string, target: BindingTarget): string | undefined {
-    const label = targetLabel(target);
+/** Why a role needs allowBroad on this target (undefined target: its binding named none), or undefined. */
+function broadness(role: string, target: BindingTarget | undefined): string | undefined {
+    const label = target === undefined ? "this binding's target" : targetLabel(target);
     if (PRIVILEGED_ROLES.test(role)) {
         return role.startsWith("roles/")
             ? `${q(role)} on ${label} makes any pipeline that matches this grant an administrator there or lets it act as other service accounts: grant a narrower role, or set gcp.allowBroad with a reason`
             : `${q(role)} is a custom role, whose permissions cannot be checked offline: set gcp.allowBroad with a reason once you have checked it grants nothing administrative`;
     }
-    if (target.kind === "folder" && FOLDER_BROAD_ROLES.test(role)) {
-        return `${q(role)} on ${label} reaches every project under the folder: grant it on those projects or resources instead (bindings with project, bucket, artifactRegistry, cloudRun or secret), or set gcp.allowBroad with a reason`;
+    // Every role on a folder is inherited by every project under it (Google, "Resource hierarchy":
+    // allow policies are inherited by descendants), those created later included.
+    if (target?.kind === "folder") {
+        return `${q(role)} on ${label} reaches every project under the folder, those created later too: grant it on those projects or resources instead (bindings with project, bucket, artifactRegistry, cloudRun or secret), or set gcp.allowBroad with a reason`;
+    }
+    if (SERVICE_ADMIN_ROLES.test(role)) {
+        return `${q(role)} on ${label} administers the service there, its IAM policy included (a job could grant access to anyone): grant a role that uses the service rather than administers it, or set gcp.allowBroad with a reason`;
     }
     return undefined;
 }
@@ -165,7 +170,7 @@ export function checkBindings({ fields, at }: TargetGrant<GcpGrantConfig>, gcp: 
         const where = [...at, "bindings", index];
         const target = resolveTarget(binding, where, gcp, findings);
         binding.roles.forEach((role, r) => {
-            const why = target === undefined ? undefined : broadness(role, target);
+            const why = broadness(role, target);
             privileged ||= why !== undefined;
             if (why !== undefined && fields.allowBroad === undefined) {
                 findings.problem([...where, "roles", r], why);
@@ -208,6 +213,24 @@ export function bindingEntry(grant: ResolvedGrant, { target: t, role }: PlannedB
 /** The suffix of a direct-access binding's logical name: one binding per principalSet. */
 export function memberSuffix(member: string): string {
     return `/wif-${shortHash(member)}`;
+}
+
+/**
+ * Each project once in gcp.projects, and not gcp.project: two keys of one project would bind the
+ * same role twice under two names (deleting one binding removes the member the other still
+ * promises) and split its quota count; the pool's project is gcp.project's (its roles: gcp.roles).
+ */
+export function checkProjectIds(gcp: GcpConfig, findings: Findings): void {
+    const seen = new Map<string, string>();
+    for (const [key, project] of Object.entries(gcp.projects ?? {}).sort(([a], [b]) => compare(a, b))) {
+        const earlier = seen.get(project.id);
+        if (project.id === gcp.project) {
+            findings.problem(["gcp", "projects", key, "id"], `${q(project.id)} is gcp.project, the pool's project: grant roles there with a grant's gcp.roles; remove gcp.projects.${key}, or name another project`);
+        } else if (earlier !== undefined) {
+            findings.problem(["gcp", "projects", key, "id"], `${q(project.id)} is also the id of gcp.projects.${earlier}: list each project once, and name that key in the bindings`);
+        }
+        seen.set(project.id, key);
+    }
 }
 
 /** The Pulumi provider of each project of gcp.projects, by key. */

@@ -37,7 +37,10 @@ const BINDINGS = [
     { secret: { project: "app-prod", secret: "api-key" }, roles: ["roles/secretmanager.secretAccessor"] },
 ];
 
-function reachMap(deploy: Json = { roles: ["roles/storage.objectViewer"], bindings: BINDINGS }, extra: Json = {}, section: Json = SECTION): Raw {
+/** The folder binding of BINDINGS needs it: every project under a folder inherits its roles. */
+const FOLDER_REASON = "the platform team reads the logs of every project under its folder";
+
+function reachMap(deploy: Json = { roles: ["roles/storage.objectViewer"], bindings: BINDINGS, allowBroad: FOLDER_REASON }, extra: Json = {}, section: Json = SECTION): Raw {
     return map({ "platform/api": { id: 42, grants: { deploy: { ref: "main", gcp: deploy }, ...extra } } }, { gcp: section });
 }
 
@@ -111,7 +114,7 @@ describe("GCP reach: bindings beyond gcp.project", () => {
         it("names do not depend on list order (bindings and roles reversed, project keys listed the other way round)", () => {
             const reversed = BINDINGS.map((b) => ({ ...b, roles: [...b.roles].reverse() })).reverse();
             const section = { ...GCP, projects: { "app-dev": SECTION.projects["app-dev"], "app-prod": SECTION.projects["app-prod"] } };
-            const other = planMap(reachMap({ roles: ["roles/storage.objectViewer"], bindings: reversed }, {}, section));
+            const other = planMap(reachMap({ roles: ["roles/storage.objectViewer"], bindings: reversed, allowBroad: FOLDER_REASON }, {}, section));
             assert.deepEqual(other.gcp, plan.gcp);
             const two = planMap(reachMap({ bindings: [{ secret: { project: "app-prod", secret: "s" }, roles: ["roles/secretmanager.secretAccessor", "roles/secretmanager.viewer"] }] }));
             const swapped = planMap(reachMap({ bindings: [{ secret: { project: "app-prod", secret: "s" }, roles: ["roles/secretmanager.viewer", "roles/secretmanager.secretAccessor"] }] }));
@@ -234,14 +237,34 @@ describe("GCP reach: bindings beyond gcp.project", () => {
             );
         });
 
-        it("folders: broad roles need allowBroad (boundary pair: roles/storage.admin refused, roles/storage.objectViewer passes)", () => {
-            assert.deepEqual(one({ folder: "123456789012", roles: ["roles/storage.admin"] }), [
-                `${AT}.bindings[0].roles[0]: "roles/storage.admin" on folder 123456789012 reaches every project under the folder: grant it on those projects or resources instead (bindings with project, bucket, artifactRegistry, cloudRun or secret), or set gcp.allowBroad with a reason`,
+        it("folders: every role needs allowBroad (every project under the folder inherits it); on a project or resource, a service's admin role does (boundary pairs)", () => {
+            assert.deepEqual(one({ folder: "123456789012", roles: ["roles/storage.objectViewer"] }), [
+                `${AT}.bindings[0].roles[0]: "roles/storage.objectViewer" on folder 123456789012 reaches every project under the folder, those created later too: grant it on those projects or resources instead (bindings with project, bucket, artifactRegistry, cloudRun or secret), or set gcp.allowBroad with a reason`,
             ]);
-            assert.deepEqual(one({ folder: "123456789012", roles: ["roles/viewer"] }).length, 1);
-            assert.deepEqual(one({ folder: "123456789012", roles: ["roles/storage.objectViewer"] }), []);
-            // The same admin role on one project is not broad.
-            assert.deepEqual(one({ project: "app-dev", roles: ["roles/storage.admin"] }), []);
+            assert.deepEqual(one({ folder: "123456789012", roles: ["roles/storage.objectViewer"] }, { allowBroad: "the platform team reads every project's objects" }), []);
+            assert.deepEqual(one({ project: "app-dev", roles: ["roles/storage.objectViewer"] }), []);
+            assert.deepEqual(one({ project: "app-dev", roles: ["roles/storage.admin"] }), [
+                `${AT}.bindings[0].roles[0]: "roles/storage.admin" on project acme-app-dev administers the service there, its IAM policy included (a job could grant access to anyone): grant a role that uses the service rather than administers it, or set gcp.allowBroad with a reason`,
+            ]);
+            assert.deepEqual(one({ bucket: { project: "app-dev", name: "acme-x" }, roles: ["roles/storage.objectAdmin"] }), []);
+            assert.equal(one({ bucket: { project: "app-dev", name: "acme-x" }, roles: ["roles/storage.admin"] }).length, 1);
+            // Roles that change what guards the organisation are privileged on any target.
+            for (const role of ["roles/resourcemanager.projectDeleter", "roles/orgpolicy.policyAdmin", "roles/accesscontextmanager.policyAdmin", "roles/logging.configWriter"]) {
+                assert.equal(one({ project: "app-dev", roles: [role] }).length, 1, role);
+            }
+            // A privileged role is refused even when its binding's target is wrong (two problems, both real).
+            assert.deepEqual(one({ project: "app-nope", roles: ["roles/owner"] }), [
+                `${AT}.bindings[0].project: "app-nope" is not a key of gcp.projects (app-dev, app-prod): add app-nope to gcp.projects with its id, or name one of its keys`,
+                `${AT}.bindings[0].roles[0]: "roles/owner" on this binding's target makes any pipeline that matches this grant an administrator there or lets it act as other service accounts: grant a narrower role, or set gcp.allowBroad with a reason`,
+            ]);
+        });
+
+        it("each project once in gcp.projects, and not the pool's project", () => {
+            const section = { ...SECTION, projects: { ...SECTION.projects, again: { id: "acme-app-dev" }, pool: { id: "acme-ci" } } };
+            assert.deepEqual(problems(reachMap({ roles: ["roles/run.viewer"] }, {}, section)), [
+                'gitlab-federation:gcp.projects.pool.id: "acme-ci" is gcp.project, the pool\'s project: grant roles there with a grant\'s gcp.roles; remove gcp.projects.pool, or name another project',
+                'gitlab-federation:gcp.projects["app-dev"].id: "acme-app-dev" is also the id of gcp.projects.again: list each project once, and name that key in the bindings',
+            ]);
         });
 
         it("a role listed twice on one target is refused where it repeats", () => {
@@ -311,7 +334,7 @@ describe("GCP reach: bindings beyond gcp.project", () => {
         fc.assert(
             fc.property(grant, grant, (a, b) => {
                 const grants = Object.fromEntries(
-                    [a, b].map((g, i) => [`g${i}`, { ref: g.ref, refType: g.refType, gcp: { access: g.access, roles: ["roles/run.viewer"], bindings: g.bindings } }]),
+                    [a, b].map((g, i) => [`g${i}`, { ref: g.ref, refType: g.refType, gcp: { access: g.access, roles: ["roles/run.viewer"], bindings: g.bindings, allowBroad: FOLDER_REASON } }]),
                 );
                 const raw = map({ "platform/api": { id: 42, grants } }, { gcp: SECTION });
                 if (problems(raw).length > 0) {
