@@ -25,11 +25,15 @@
  * VAULT_LOGIN_IN_NAMESPACE), and the stanzas below are the same text: a policy's paths are
  * relative to its namespace (hashicorp/vault vault/policy.go parsePaths: pc.Path =
  * result.namespace.Path + pc.Path) and so is every request (vault/acl.go AllowOperation: path :=
- * ns.Path + req.Path), the sys/ ones included: sys/mounts, sys/policies/acl and the token store
- * are per namespace (Vault docs "Namespaces": each namespace has its own policies, auth methods,
- * secrets engines and tokens). That confines the applier, and the policies and roles it writes,
- * to the namespace and its child namespaces. Audit devices exist in the root namespace only, which
- * no token of the namespace reaches: checks.ts checkNamespace refuses them with a deployer.
+ * ns.Path + req.Path), the sys/ ones included: sys/mounts, sys/auth and sys/policies/acl act on
+ * the request's namespace (OpenBao internal/vault/logical_system.go handlePoliciesSet and
+ * internal/vault/mount.go mountInternalWithLock, internal/vault/auth.go
+ * enableCredentialInternalWithLock: namespace.FromContext(ctx); Vault's tutorial
+ * "Best practices for namespaces and mount paths": auth/token/* of the namespace education is
+ * education/auth/token/* from the root), and so does the token store. That confines the applier,
+ * and the policies and roles it writes, to the namespace and its child namespaces. Audit devices
+ * exist in the root namespace only, which no token of the namespace reaches: checks.ts
+ * checkNamespace refuses them with a deployer.
  *
  * Both identities may only read their own role and policy: exact paths win over the globs above
  * them (hashicorp/vault vault/acl.go (*ACL).AllowOperation: an exactRules match is used outright,
