@@ -441,25 +441,28 @@ export function protectionWarning(vault: VaultConfig, findings: Findings): void 
 }
 
 /**
- * vault.namespace with what cannot follow it: the deployer's pipeline logs in to the root
- * namespace (provider-config.ts), and audit devices are root-namespace only ("operation only
- * available in root namespace" for sys/audit outside it: OpenBao internal/vault/request_handling.go
- * restrictedSysAPIs, as in Vault), so they stay there and need a root-namespace token.
+ * vault.namespace with what cannot follow it: audit devices are root-namespace only ("operation
+ * only available in root namespace" for sys/audit outside it: OpenBao
+ * internal/vault/request_handling.go restrictedSysAPIs, as in Vault), so they stay there and need
+ * a root-namespace token. The deployer's planner and applier have none: they log in to the auth
+ * method in the namespace (ci.ts VAULT_LOGIN_IN_NAMESPACE), and its policy's paths are prefixed with that
+ * namespace (hashicorp/vault vault/policy.go parsePaths), so no rule of it matches a request in
+ * the root namespace.
  */
 export function checkNamespace(vault: VaultConfig, deployer: boolean, findings: Findings): void {
-    if (vault.namespace === undefined) {
+    if (vault.namespace === undefined || vault.audit.length === 0) {
         return;
     }
+    const ns = JSON.stringify(vault.namespace);
     if (deployer) {
         findings.problem(
-            ["vault", "namespace"],
-            `${JSON.stringify(vault.namespace)} cannot be used with gitlab-federation:deployer yet: the pipeline's planner and applier log in to the auth method in the root namespace; remove gitlab-federation:deployer and run pulumi up yourself, or remove vault.namespace`,
-        );
-    }
-    if (vault.audit.length > 0) {
-        findings.warn(
             ["vault", "audit"],
-            `audit devices are enabled in the root namespace, not in ${JSON.stringify(vault.namespace)} (Vault allows sys/audit only there): pulumi up needs a root-namespace token for them; where you have none (HCP Vault Dedicated streams its audit log from the HCP portal), remove them and set vault.auditManagedElsewhere`,
+            `audit devices cannot be managed with gitlab-federation:deployer in vault.namespace ${ns}: Vault keeps them in the root namespace only (sys/audit), and the pipeline's planner and applier log in to ${ns}, whose tokens reach no path of the root namespace, not even to list the devices; remove the devices from vault.audit and set vault.auditManagedElsewhere (an administrator enables them with a root-namespace token; HCP Vault Dedicated streams its audit log from the HCP portal)`,
         );
+        return;
     }
+    findings.warn(
+        ["vault", "audit"],
+        `audit devices are enabled in the root namespace, not in ${ns} (Vault allows sys/audit only there): pulumi up needs a root-namespace token for them; where you have none (HCP Vault Dedicated streams its audit log from the HCP portal), remove them and set vault.auditManagedElsewhere`,
+    );
 }

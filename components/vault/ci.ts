@@ -82,15 +82,37 @@ function readComments(grant: z.output<typeof VaultGrantContractSchema>): string[
  * The pipeline's own jobs log in to Vault with the job's Vault ID token, for the Pulumi provider,
  * which uses the token as it is: TERRAFORM_VAULT_SKIP_CHILD_TOKEN, since the deployer's batch
  * tokens cannot create the child token the provider would otherwise make. Needs only Node.js.
+ *
+ * In a namespace (vault.namespace) the login goes to the auth method there (X-Vault-Namespace:
+ * $VAULT_NAMESPACE, as Vault's API client sends it: hashicorp/vault api/client.go
+ * NamespaceHeaderName), and the provider then stays at the root namespace, because each resource
+ * names its namespace from the root and terraform-provider-vault (31447510c) puts it below the
+ * provider's own (internal/provider/meta.go ProviderMeta.GetNSClient: <provider ns>/<resource ns>):
+ * - VAULT_NAMESPACE is unset before pulumi runs: setClient reads it as the provider's namespace
+ *   (GetResourceDataStr(d, "namespace", "VAULT_NAMESPACE", "")), and so does api.NewClient;
+ * - VAULT_SET_NAMESPACE_FROM_TOKEN=false: with no namespace set, setClient would otherwise take
+ *   the token's namespace_path as the provider's (set_namespace_from_token, default true).
+ * The provider's start-up lookup-self, sent to the root namespace, is answered in the token's own
+ * namespace: Vault routes the -self paths there (hashicorp/vault vault/request_handling.go
+ * handleCancelableRequest: "The -self paths have no meaning outside of the token NS"; OpenBao
+ * internal/vault/request_handling.go the same), where the deployer's policy grants it.
  */
-export const VAULT_LOGIN = [
-    "# Vault: log in with the ID token; the provider uses the token as it is (no child token: batch tokens cannot have one)",
-    'export VAULT_ADDR="$VAULT_SERVER_URL" TERRAFORM_VAULT_SKIP_CHILD_TOKEN=true',
-    `VAULT_TOKEN="$(node -e 'fetch(process.env.VAULT_ADDR + "/v1/auth/" + process.env.VAULT_AUTH_PATH + "/login", { method: "POST", body: JSON.stringify({ role: process.env.VAULT_AUTH_ROLE, jwt: process.env.VAULT_ID_TOKEN }) }).then(async (r) => { const b = await r.json().catch(() => ({})); if (!r.ok || !b.auth) { console.error("Vault login failed (HTTP " + r.status + "): " + (b.errors || []).join("; ")); process.exit(1); } process.stdout.write(b.auth.client_token); })')"`,
-    "export VAULT_TOKEN",
-].join("\n");
+function login(namespaced: boolean): string {
+    const headers = namespaced ? ' headers: { "X-Vault-Namespace": process.env.VAULT_NAMESPACE },' : "";
+    return [
+        namespaced
+            ? "# Vault: log in to the auth method in $VAULT_NAMESPACE with the ID token; the provider uses the token as it is (no child token: batch tokens cannot have one) and stays at the root namespace: each resource names its namespace from the root"
+            : "# Vault: log in with the ID token; the provider uses the token as it is (no child token: batch tokens cannot have one)",
+        `export VAULT_ADDR="$VAULT_SERVER_URL" TERRAFORM_VAULT_SKIP_CHILD_TOKEN=true${namespaced ? " VAULT_SET_NAMESPACE_FROM_TOKEN=false" : ""}`,
+        `VAULT_TOKEN="$(node -e 'fetch(process.env.VAULT_ADDR + "/v1/auth/" + process.env.VAULT_AUTH_PATH + "/login", { method: "POST",${headers} body: JSON.stringify({ role: process.env.VAULT_AUTH_ROLE, jwt: process.env.VAULT_ID_TOKEN }) }).then(async (r) => { const b = await r.json().catch(() => ({})); if (!r.ok || !b.auth) { console.error("Vault login failed (HTTP " + r.status + "): " + (b.errors || []).join("; ")); process.exit(1); } process.stdout.write(b.auth.client_token); })')"`,
+        namespaced ? "export VAULT_TOKEN\nunset VAULT_NAMESPACE" : "export VAULT_TOKEN",
+    ].join("\n");
+}
 
-/** The pipeline's Vault login (ci capability). */
-export function vaultPipelineLogin(): readonly string[] {
-    return [VAULT_LOGIN];
+export const VAULT_LOGIN = login(false);
+export const VAULT_LOGIN_IN_NAMESPACE = login(true);
+
+/** The pipeline's Vault login (ci capability): in the grant's namespace when it has one. */
+export function vaultPipelineLogin(_section: z.output<typeof VaultContractSchema>, grant: z.output<typeof VaultGrantContractSchema>): readonly string[] {
+    return [grant.namespace !== undefined ? VAULT_LOGIN_IN_NAMESPACE : VAULT_LOGIN];
 }

@@ -18,10 +18,22 @@
  * (auth/<path>/role/*) and policies (sys/policies/acl/<prefix>*). Vault cannot bound the content
  * of either: a policy it writes may grant any path, and a role it writes may admit any GitLab
  * pipeline, its own included. The map must acknowledge that (deployer.vault.acknowledgePolicies,
- * checked in plan.ts). A Vault namespace (Enterprise, HCP, OpenBao) would confine it to the
- * namespace, because policy paths are relative to the policy's namespace (hashicorp/vault
- * vault/policy.go parsePaths prepends the namespace path); namespaces are a later step: the
- * scope then gains the namespace, and these stanzas stay as they are, relative to it.
+ * checked in plan.ts).
+ *
+ * In a Vault namespace (vault.namespace: Enterprise, HCP, OpenBao) both identities' roles and
+ * policies live in the namespace with everything else, the pipeline logs in there (ci.ts
+ * VAULT_LOGIN_IN_NAMESPACE), and the stanzas below are the same text: a policy's paths are
+ * relative to its namespace (hashicorp/vault vault/policy.go parsePaths: pc.Path =
+ * result.namespace.Path + pc.Path) and so is every request (vault/acl.go AllowOperation: path :=
+ * ns.Path + req.Path), the sys/ ones included: sys/mounts, sys/auth and sys/policies/acl act on
+ * the request's namespace (OpenBao internal/vault/logical_system.go handlePoliciesSet and
+ * internal/vault/mount.go mountInternalWithLock, internal/vault/auth.go
+ * enableCredentialInternalWithLock: namespace.FromContext(ctx); Vault's tutorial
+ * "Best practices for namespaces and mount paths": auth/token/* of the namespace education is
+ * education/auth/token/* from the root), and so does the token store. That confines the applier,
+ * and the policies and roles it writes, to the namespace and its child namespaces. Audit devices
+ * exist in the root namespace only, which no token of the namespace reaches: checks.ts
+ * checkNamespace refuses them with a deployer.
  *
  * Both identities may only read their own role and policy: exact paths win over the globs above
  * them (hashicorp/vault vault/acl.go (*ACL).AllowOperation: an exactRules match is used outright,
@@ -183,17 +195,20 @@ function deployerTtls(settings: VaultDeployerConfig, cap: number, findings: Find
 /**
  * The applier writes the grants' roles and policies, whose content Vault cannot bound (see the
  * top of this file): a map with a deployer states why that is acceptable, and the plan shows it.
- * Inside a Vault namespace this would reach that namespace only (policy paths are relative to it).
+ * Inside a Vault namespace that reaches the namespace and its children only (policy paths are
+ * relative to it), and the texts say so.
  */
 function checkPolicyAcknowledgement(vault: VaultConfig, settings: VaultDeployerConfig, findings: Findings): void {
     const path = ["deployer", "vault", "acknowledgePolicies"];
+    const reach = vault.namespace === undefined ? "any path in Vault" : `any path in the Vault namespace ${JSON.stringify(vault.namespace)} and its child namespaces`;
     if (settings.acknowledgePolicies === undefined) {
         findings.problem(
             path,
-            `is required with a vault section: the applier writes the grants' Vault roles (auth/${vault.authPath}/role/*) and policies (sys/policies/acl/${vaultPolicyName(vault.authPath, "")}*), and Vault cannot bound what they contain: a policy it writes may grant any path in Vault, and a role it writes may admit any GitLab pipeline, its own included; give the reason this is acceptable (e.g. every map change is reviewed, and the applier job runs only reviewed code on a protected branch in a protected environment)`,
+            `is required with a vault section: the applier writes the grants' Vault roles (auth/${vault.authPath}/role/*) and policies (sys/policies/acl/${vaultPolicyName(vault.authPath, "")}*), and Vault cannot bound what they contain: a policy it writes may grant ${reach}, and a role it writes may admit any GitLab pipeline, its own included; give the reason this is acceptable (e.g. every map change is reviewed, and the applier job runs only reviewed code on a protected branch in a protected environment)`,
         );
     } else {
-        findings.loosen(path, "the applier can write Vault policies that grant any path and roles that admit any pipeline", settings.acknowledgePolicies);
+        const where = vault.namespace === undefined ? "any path" : `any path in the namespace ${JSON.stringify(vault.namespace)}`;
+        findings.loosen(path, `the applier can write Vault policies that grant ${where} and roles that admit any pipeline`, settings.acknowledgePolicies);
     }
 }
 

@@ -12,8 +12,12 @@
  * - skip_child_token: GetResourceDataBool returns any value set, before the environment.
  * So a committed `vault:address` sends the pipeline's pulumi to that address, whatever
  * VAULT_SERVER_URL says, and the others make it run as someone else, or fail. The pipeline logs
- * in without a namespace, to the root namespace's auth method: a namespace setting would send
- * every call elsewhere (namespaced Vaults with a deployer are a later step).
+ * in to the auth method in vault.namespace (the root namespace when unset) and keeps the provider
+ * at the root namespace (ci.ts VAULT_LOGIN_IN_NAMESPACE): a vault:namespace setting would send
+ * every call elsewhere, and in a namespace a set_namespace_from_token other than false
+ * (GetResourceDataBool(d, "set_namespace_from_token", "VAULT_SET_NAMESPACE_FROM_TOKEN", true)
+ * returns any value set, before the environment) would put every resource below the token's
+ * namespace again.
  */
 
 /** A setting that overrides what the pipeline's jobs put in the environment. */
@@ -34,21 +38,30 @@ const SKIP_CHILD_TOKEN: Override = {
     effect: "a false value makes the provider create a child token, which the deployer's batch tokens cannot",
 };
 
-/** The override a provider setting (the key without `vault:`) is, if any. */
-function overrideOf(name: string): Override | undefined {
+const SET_NAMESPACE_FROM_TOKEN: Override = {
+    env: "VAULT_SET_NAMESPACE_FROM_TOKEN",
+    shown: true,
+    effect: "a value other than false makes the provider take the namespace of the planner's or applier's token (vault.namespace) as its own and put every resource below it, in <namespace>/<namespace>",
+};
+
+/** The override a provider setting (the key without `vault:`) is, if any; namespaced: the map has vault.namespace. */
+function overrideOf(name: string, value: unknown, namespaced: boolean): Override | undefined {
     if (name.startsWith("authLogin")) {
         return AUTH_LOGIN;
+    }
+    if (name === "setNamespaceFromToken") {
+        return namespaced && String(value) !== "false" ? SET_NAMESPACE_FROM_TOKEN : undefined;
     }
     return ({ address: ADDRESS, token: TOKEN, skipChildToken: SKIP_CHILD_TOKEN } as Readonly<Record<string, Override>>)[name];
 }
 
 /** The problem with one `vault:` setting when the map has a deployer, if any. */
-function settingProblem(key: string, value: unknown): string | undefined {
+function settingProblem(key: string, value: unknown, namespaced: boolean): string | undefined {
     const name = key.slice("vault:".length);
     if (name === "namespace") {
-        return `${JSON.stringify(value)} sends every call of the Vault provider to this namespace (it reads VAULT_NAMESPACE only while vault:namespace is unset), but the pipeline's jobs log in without a namespace, to the deployer's role in the root namespace: remove it; a namespaced Vault is not supported with gitlab-federation:deployer yet`;
+        return `${JSON.stringify(value)} sends every call of the Vault provider to this namespace (it reads VAULT_NAMESPACE only while vault:namespace is unset), but the pipeline's jobs log in to the deployer's role in vault.namespace (here unset: the root namespace) and keep the provider at the root namespace: remove it; to manage a namespace, set gitlab-federation:vault.namespace`;
     }
-    const override = overrideOf(name);
+    const override = overrideOf(name, value, namespaced);
     if (override === undefined) {
         return undefined;
     }
@@ -83,8 +96,9 @@ export function vaultProviderConfigProblems(config: Readonly<Record<string, unkn
         return nested;
     }
     const problems: { key: string; message: string }[] = [...nested];
+    const namespaced = typeof context.section === "object" && context.section !== null && (context.section as { namespace?: unknown }).namespace !== undefined;
     for (const [key, value] of Object.entries(config)) {
-        const message = key.startsWith("vault:") && !(key === "vault:namespace" && nested.length > 0) ? settingProblem(key, value) : undefined;
+        const message = key.startsWith("vault:") && !(key === "vault:namespace" && nested.length > 0) ? settingProblem(key, value, namespaced) : undefined;
         if (message !== undefined) {
             problems.push({ key, message });
         }

@@ -10,6 +10,7 @@ import type { Plan } from "../../src/features/plan-schema";
 import { KINDS } from "../../components/vault/resources";
 import { RESOURCE as VAULT } from "../../components/vault/names";
 import { problems, warnings } from "../helpers/check";
+import { Operation, allows, capabilitiesAt as aclCapabilitiesAt, parsePolicy } from "../helpers/vault-acl";
 import { clone, devMap } from "../helpers/maps";
 
 type Json = Record<string, any>;
@@ -314,6 +315,100 @@ describe("the deployer", () => {
             const planner = plan.vault!.roles.find((r) => r.roleName === "platform-gitlab-federation--planner")!;
             assert.deepEqual(planner.boundClaims, { project_id: "7", ref: "*", ref_type: "branch" });
             assert.equal(planner.boundClaimsType, "glob");
+        });
+    });
+
+    describe("Vault in a namespace (vault.namespace)", () => {
+        const NS = "admin/team-a";
+        /** The dev map in NS, its audit devices left to an administrator (refused with a deployer otherwise). */
+        const inNs = (): Json => {
+            const raw = clone(DEV);
+            raw.vault.namespace = NS;
+            raw.vault.audit = [];
+            raw.vault.auditManagedElsewhere = "an administrator enables them with a root-namespace token";
+            return raw;
+        };
+        const OPERATIONS: readonly Operation[] = ["read", "list", "update", "create", "delete", "patch"];
+
+        it("is valid; both identities' roles and policies are planned in the namespace, the policies' text unchanged (paths relative to it)", async () => {
+            assert.deepEqual(problems(inNs()), []);
+            const plan = planMap(inNs());
+            const names = ["platform-gitlab-federation--applier", "platform-gitlab-federation--planner"];
+            assert.deepEqual(plan.vault!.roles.filter((r) => names.includes(r.roleName)).map((r) => r.namespace), [NS, NS]);
+            assert.deepEqual(plan.vault!.policies.filter((p) => names.map((n) => `gitlab-${n}`).includes(p.name)).map((p) => p.namespace), [NS, NS]);
+            const root = clone(inNs());
+            delete root.vault.namespace;
+            for (const role of ["applier", "planner"] as const) {
+                assert.equal(deployerPolicy(plan, role), deployerPolicy(planMap(root), role), role);
+            }
+            const byPath = (stanzas: readonly Stanza[]) => [...stanzas].sort((a, b) => (a.path < b.path ? -1 : 1));
+            const reads = [
+                { path: "auth/token/lookup-self", capabilities: ["read"] },
+                { path: "sys/mounts/secret", capabilities: ["read"] },
+                { path: "sys/mounts/auth/gitlab", capabilities: ["read"] },
+                { path: "sys/mounts/auth/gitlab/tune", capabilities: ["read"] },
+                { path: "auth/gitlab/config", capabilities: ["read"] },
+            ];
+            const own = OWN.map((path) => ({ path, capabilities: ["read"] }));
+            assert.deepEqual(
+                byPath(await stanzasOf(deployerPolicy(plan, "applier"))),
+                byPath([...reads, { path: "auth/gitlab/role/*", capabilities: ["create", "update", "read", "delete"] }, { path: "sys/policies/acl/gitlab-*", capabilities: ["create", "update", "read", "delete"] }, ...own]),
+            );
+            assert.deepEqual(
+                byPath(await stanzasOf(deployerPolicy(plan, "planner"))),
+                byPath([...reads, { path: "auth/gitlab/role/*", capabilities: ["read"] }, { path: "sys/policies/acl/gitlab-*", capabilities: ["read"] }, ...own]),
+            );
+        });
+
+        it("the independent ACL evaluator, as Vault reads a namespace's policy: the applier may make every provider call in the namespace but the administrator's, and none outside it", async () => {
+            const plan = planMap(inNs());
+            const applier = await parsePolicy(deployerPolicy(plan, "applier"), `${NS}/`);
+            const planner = await parsePolicy(deployerPolicy(plan, "planner"), `${NS}/`);
+            for (const call of CALLS.filter((c) => c.resource !== VAULT.audit)) {
+                const operations = call.needs.filter((n): n is Operation => n !== "sudo");
+                const at = `${NS}/${call.path}`;
+                if (call.admin === true) {
+                    assert.deepEqual(OPERATIONS.filter((o) => o !== "read" && allows(applier, at, o)), [], `${call.resource} ${call.call}: ${at} is an administrator's (${call.source})`);
+                } else {
+                    assert.ok(operations.every((o) => allows(applier, at, o)), `${call.resource} ${call.call}: ${at} needs ${call.needs.join(", ")} (${call.source})`);
+                    assert.equal(operations.every((o) => allows(planner, at, o)), operations.every((o) => o === "read"), `planner: ${call.resource} ${call.call}`);
+                }
+                // The root namespace, the parent namespace and a sibling: no rule at all.
+                for (const outside of [call.path, `admin/${call.path}`, `admin/team-b/${call.path}`, `admin/team-a-b/${call.path}`]) {
+                    assert.equal(aclCapabilitiesAt(applier, outside, "read"), undefined, outside);
+                    assert.equal(aclCapabilitiesAt(planner, outside, "read"), undefined, outside);
+                }
+            }
+            assert.ok(allows(applier, `${NS}/auth/token/lookup-self`, "read"), "the provider's start-up lookup-self, which Vault answers in the token's namespace");
+            for (const path of ["sys/audit", "sys/audit/file", "auth/token/lookup-self", "sys/policies/acl/gitlab-x", "auth/gitlab/role/x"]) {
+                assert.equal(aclCapabilitiesAt(applier, path, "read"), undefined, `${path} in the root namespace`);
+            }
+            assert.equal(aclCapabilitiesAt(applier, `${NS}/sys/audit`, "read"), undefined, "no audit stanza: the devices are refused with a deployer");
+        });
+
+        it("audit devices with a deployer in a namespace: refused at vault.audit (the applier's token reaches no path of the root namespace); the root namespace and a map without devices are fine", () => {
+            const raw = inNs();
+            raw.vault.audit = [{ type: "file", path: "stdout" }];
+            delete raw.vault.auditManagedElsewhere;
+            assert.deepEqual(problems(raw), [
+                'gitlab-federation:vault.audit: audit devices cannot be managed with gitlab-federation:deployer in vault.namespace "admin/team-a": Vault keeps them in the root namespace only (sys/audit), and the pipeline\'s planner and applier log in to "admin/team-a", whose tokens reach no path of the root namespace, not even to list the devices; remove the devices from vault.audit and set vault.auditManagedElsewhere (an administrator enables them with a root-namespace token; HCP Vault Dedicated streams its audit log from the HCP portal)',
+            ]);
+            delete raw.vault.namespace;
+            assert.deepEqual(problems(raw), []);
+            assert.deepEqual(problems(DEV), []);
+        });
+
+        it("the acknowledgement names the namespace as the applier's reach", () => {
+            const raw = inNs();
+            delete raw.deployer.vault.acknowledgePolicies;
+            assert.deepEqual(problems(raw), [
+                'gitlab-federation:deployer.vault.acknowledgePolicies: is required with a vault section: the applier writes the grants\' Vault roles (auth/gitlab/role/*) and policies (sys/policies/acl/gitlab-*), and Vault cannot bound what they contain: a policy it writes may grant any path in the Vault namespace "admin/team-a" and its child namespaces, and a role it writes may admit any GitLab pipeline, its own included; give the reason this is acceptable (e.g. every map change is reviewed, and the applier job runs only reviewed code on a protected branch in a protected environment)',
+            ]);
+            assert.ok(
+                warnings(inNs()).includes(
+                    'gitlab-federation:deployer.vault.acknowledgePolicies: the applier can write Vault policies that grant any path in the namespace "admin/team-a" and roles that admit any pipeline: "every map change is reviewed in a merge request, and up:dev runs only reviewed code from protected main in the protected environment federation-dev"',
+                ),
+            );
         });
     });
 

@@ -13,11 +13,11 @@ import { join, resolve } from "node:path";
 import { CORE_SCHEMA, YAML11_SCHEMA, load } from "js-yaml";
 import { planEntries, planMap } from "../../src/features";
 import { generatePipeline } from "../../src/features/pipeline";
-import { VAULT_LOGIN } from "../../components/vault/ci";
+import { VAULT_LOGIN, VAULT_LOGIN_IN_NAMESPACE } from "../../components/vault/ci";
 import { cli, cliAsync, directoryWith } from "../helpers/cli";
 import { ciRepository, pipelineJobs, schemaErrors } from "../helpers/gitlab-ci-local";
 import { Variables, jobRuns } from "../helpers/gitlab-rules";
-import { devMap } from "../helpers/maps";
+import { clone, devMap } from "../helpers/maps";
 
 type Json = Record<string, any>;
 const DEV = devMap() as Json;
@@ -277,6 +277,42 @@ describe("the repository's pipeline", () => {
                 },
             );
             assert.deepEqual(seen[0], { method: "POST", url: "/v1/auth/gitlab/login", body: { role: "platform-gitlab-federation--applier", jwt: "good.token.sig" } });
+        });
+
+        it("Vault in a namespace: preview and up log in to the auth method there, then run pulumi with the provider at the root namespace; GitLab's schema accepts the jobs", async () => {
+            const raw = clone(DEV) as Json;
+            raw.vault.namespace = "admin/team-a";
+            raw.vault.audit = [];
+            raw.vault.auditManagedElsewhere = "HCP streams the audit log";
+            const text = generatePipeline([{ name: "dev", file: "Pulumi.dev.yaml", plan: planMap(raw) }]);
+            assert.equal(schemaErrors({ ".gitlab-ci.yml": text }), undefined);
+            const document = load(text, { schema: CORE_SCHEMA }) as Json;
+            for (const [job, role] of [["preview:dev", "planner"], ["up:dev", "applier"]] as const) {
+                assert.equal(document[job].variables.VAULT_NAMESPACE, "admin/team-a", job);
+                assert.equal(document[job].variables.VAULT_AUTH_ROLE, `platform-gitlab-federation--${role}`, job);
+                assert.ok(document[job].before_script.includes(VAULT_LOGIN_IN_NAMESPACE), job);
+                assert.equal(document[job].before_script.includes(VAULT_LOGIN), false, job);
+            }
+            const root = load(generatePipeline([{ name: "dev", file: "Pulumi.dev.yaml", plan: planMap(DEV) }]), { schema: CORE_SCHEMA }) as Json;
+            assert.equal(root["up:dev"].variables.VAULT_NAMESPACE, undefined);
+            assert.ok(root["up:dev"].before_script.includes(VAULT_LOGIN));
+            const seen: Json[] = [];
+            await withServer(
+                (req, body, res) => {
+                    seen.push({ url: req.url, namespace: req.headers["x-vault-namespace"], body: JSON.parse(body) });
+                    res.writeHead(200, { "content-type": "application/json" });
+                    res.end(JSON.stringify({ auth: { client_token: "hvb.token" } }));
+                },
+                async (url) => {
+                    const env = { VAULT_SERVER_URL: url, VAULT_AUTH_PATH: "gitlab", VAULT_AUTH_ROLE: "platform-gitlab-federation--applier", VAULT_NAMESPACE: "admin/team-a", VAULT_ID_TOKEN: "good.token.sig" };
+                    const ok = await sh(`set -e\n${VAULT_LOGIN_IN_NAMESPACE}\nprintf '%s|%s|%s|%s|%s' "$VAULT_TOKEN" "$VAULT_ADDR" "$TERRAFORM_VAULT_SKIP_CHILD_TOKEN" "$VAULT_SET_NAMESPACE_FROM_TOKEN" "\${VAULT_NAMESPACE-unset}"`, env);
+                    // What pulumi then sees: no VAULT_NAMESPACE (the provider would take it as its own), the token's namespace not taken either.
+                    assert.deepEqual([ok.status, ok.stdout], [0, `hvb.token|${url}|true|false|unset`], ok.stderr);
+                    const child = await sh(`set -e\n${VAULT_LOGIN_IN_NAMESPACE}\nenv | grep '^VAULT_' | sort`, env);
+                    assert.deepEqual(child.stdout.trim().split("\n").map((l) => l.replace(/=.*/, "")), ["VAULT_ADDR", "VAULT_AUTH_PATH", "VAULT_AUTH_ROLE", "VAULT_ID_TOKEN", "VAULT_SERVER_URL", "VAULT_SET_NAMESPACE_FROM_TOKEN", "VAULT_TOKEN"]);
+                },
+            );
+            assert.deepEqual(seen[0], { url: "/v1/auth/gitlab/login", namespace: "admin/team-a", body: { role: "platform-gitlab-federation--applier", jwt: "good.token.sig" } });
         });
 
         it("the merge-request note: posted once, then updated in place (found across pages by its key)", async () => {

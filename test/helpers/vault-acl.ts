@@ -35,11 +35,16 @@ function merge(into: Map<string, Set<string>>, path: string, capabilities: reado
     into.set(path, set.has("deny") ? new Set(["deny"]) : set);
 }
 
-/** The rules of a policy's path blocks (policy.go parsePaths, acl.go NewACL). */
-export function aclRules(paths: readonly { path: string; capabilities: readonly string[] }[]): Rules {
+/**
+ * The rules of a policy's path blocks (policy.go parsePaths, acl.go NewACL). A policy of a
+ * namespace has the namespace's path ("admin/team-a/") before each of its paths (parsePaths:
+ * pc.Path = result.namespace.Path + pc.Path, after the leading "/" is stripped), and a request in
+ * that namespace is checked at the namespace's path before its own (AllowOperation: ns.Path + req.Path).
+ */
+export function aclRules(paths: readonly { path: string; capabilities: readonly string[] }[], namespacePath = ""): Rules {
     const rules: Rules = { exact: new Map(), prefix: new Map(), segments: new Map() };
     for (const { path: written, capabilities } of paths) {
-        const path = written.startsWith("/") ? written.slice(1) : written;
+        const path = namespacePath + (written.startsWith("/") ? written.slice(1) : written);
         const segmented = path === "+" || path.includes("/+") || path.startsWith("+/");
         if (segmented) {
             merge(rules.segments, path, capabilities);
@@ -123,8 +128,11 @@ export function allows(rules: Rules, path: string, operation: Operation): boolea
     return capabilities !== undefined && !capabilities.has("deny") && capabilities.has(operation);
 }
 
-/** A policy's HCL parsed with the real HCL parser into rules. */
-export async function parsePolicy(hcl: string): Promise<Rules> {
+/** A policy's HCL parsed with the real HCL parser into rules (of a namespace: its path, e.g. "admin/team-a/"). */
+export async function parsePolicy(hcl: string, namespacePath = ""): Promise<Rules> {
     const parsed = (await parseHcl("policy.hcl", hcl)) as { path?: Record<string, { capabilities: string[] }[]> };
-    return aclRules(Object.entries(parsed.path ?? {}).flatMap(([path, blocks]) => blocks.map((block) => ({ path, capabilities: block.capabilities }))));
+    return aclRules(
+        Object.entries(parsed.path ?? {}).flatMap(([path, blocks]) => blocks.map((block) => ({ path, capabilities: block.capabilities }))),
+        namespacePath,
+    );
 }

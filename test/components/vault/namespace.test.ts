@@ -92,15 +92,19 @@ describe("Vault namespace", () => {
             assert.equal(text.includes('"namespace"'), false);
         });
 
-        it("with gitlab-federation:deployer: refused, at vault.namespace", () => {
+        it("with gitlab-federation:deployer: allowed (the pipeline logs in there); only its audit devices are refused, at vault.audit", () => {
             const raw = clone(devMap()) as Json;
             raw.vault.namespace = NS;
             assert.deepEqual(
                 problems(raw).filter((p) => p.includes("namespace")),
                 [
-                    'gitlab-federation:vault.namespace: "admin/team-a" cannot be used with gitlab-federation:deployer yet: the pipeline\'s planner and applier log in to the auth method in the root namespace; remove gitlab-federation:deployer and run pulumi up yourself, or remove vault.namespace',
+                    'gitlab-federation:vault.audit: audit devices cannot be managed with gitlab-federation:deployer in vault.namespace "admin/team-a": Vault keeps them in the root namespace only (sys/audit), and the pipeline\'s planner and applier log in to "admin/team-a", whose tokens reach no path of the root namespace, not even to list the devices; remove the devices from vault.audit and set vault.auditManagedElsewhere (an administrator enables them with a root-namespace token; HCP Vault Dedicated streams its audit log from the HCP portal)',
                 ],
             );
+            raw.vault.audit = [];
+            raw.vault.auditManagedElsewhere = "HCP streams the audit log";
+            assert.deepEqual(problems(raw), []);
+            assert.deepEqual(warnings(raw).filter((w) => w.includes("root namespace")), []);
         });
 
         it("audit devices stay in the root namespace: a warning says so; none without devices or without a namespace", () => {

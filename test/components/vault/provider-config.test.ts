@@ -50,7 +50,7 @@ describe("Vault provider settings with a deployer", () => {
         assert.deepEqual(found, [
             ADDRESS,
             "vault:authLoginJwt: overrides the VAULT_TOKEN that the pipeline's jobs set (the Vault provider reads VAULT_TOKEN only while vault:authLoginJwt is unset), so pulumi would log in with these credentials instead of as the planner or applier: remove it: the pipeline's jobs set VAULT_TOKEN; for a local run export VAULT_TOKEN",
-            'vault:namespace: "team-a" sends every call of the Vault provider to this namespace (it reads VAULT_NAMESPACE only while vault:namespace is unset), but the pipeline\'s jobs log in without a namespace, to the deployer\'s role in the root namespace: remove it; a namespaced Vault is not supported with gitlab-federation:deployer yet',
+            'vault:namespace: "team-a" sends every call of the Vault provider to this namespace (it reads VAULT_NAMESPACE only while vault:namespace is unset), but the pipeline\'s jobs log in to the deployer\'s role in vault.namespace (here unset: the root namespace) and keep the provider at the root namespace: remove it; to manage a namespace, set gitlab-federation:vault.namespace',
             "vault:skipChildToken: \"false\" overrides the TERRAFORM_VAULT_SKIP_CHILD_TOKEN that the pipeline's jobs set (the Vault provider reads TERRAFORM_VAULT_SKIP_CHILD_TOKEN only while vault:skipChildToken is unset), so a false value makes the provider create a child token, which the deployer's batch tokens cannot: remove it: the pipeline's jobs set TERRAFORM_VAULT_SKIP_CHILD_TOKEN; for a local run export TERRAFORM_VAULT_SKIP_CHILD_TOKEN",
             "vault:token: overrides the VAULT_TOKEN that the pipeline's jobs set (the Vault provider reads VAULT_TOKEN only while vault:token is unset), so pulumi would run with this token instead of the planner's or applier's (revoke it if it was ever committed): remove it: the pipeline's jobs set VAULT_TOKEN; for a local run export VAULT_TOKEN",
         ]);
@@ -75,6 +75,19 @@ describe("Vault provider settings with a deployer", () => {
         assert.deepEqual(problemsWith(raw, { "vault:namespace": "admin" }).filter((p) => p.startsWith("vault:")), [nested]);
         delete raw.vault.namespace;
         assert.deepEqual(problemsWith(raw, { "vault:namespace": "admin" }).filter((p) => p.startsWith("vault:")), []);
+    });
+
+    it("vault:setNamespaceFromToken with a deployer in vault.namespace: any value but false refused (the pipeline sets VAULT_SET_NAMESPACE_FROM_TOKEN=false); without a namespace it is the user's", () => {
+        const raw = clone(DEV);
+        raw.vault.namespace = "admin/team-a";
+        raw.vault.audit = [];
+        raw.vault.auditManagedElsewhere = "HCP streams the audit log";
+        const refused = (value: string) =>
+            `vault:setNamespaceFromToken: ${JSON.stringify(value)} overrides the VAULT_SET_NAMESPACE_FROM_TOKEN that the pipeline's jobs set (the Vault provider reads VAULT_SET_NAMESPACE_FROM_TOKEN only while vault:setNamespaceFromToken is unset), so a value other than false makes the provider take the namespace of the planner's or applier's token (vault.namespace) as its own and put every resource below it, in <namespace>/<namespace>: remove it: the pipeline's jobs set VAULT_SET_NAMESPACE_FROM_TOKEN; for a local run export VAULT_SET_NAMESPACE_FROM_TOKEN`;
+        assert.deepEqual(problemsWith(raw, { "vault:setNamespaceFromToken": "true" }), [refused("true")]);
+        assert.deepEqual(problemsWith(raw, { "vault:setNamespaceFromToken": "TRUE" }), [refused("TRUE")]);
+        assert.deepEqual(problemsWith(raw, { "vault:setNamespaceFromToken": "false" }), []);
+        assert.deepEqual(problemsWith(DEV, { "vault:setNamespaceFromToken": "true" }), []);
     });
 
     it("validate: the problem at the line and column of the key in the stack file", () => {
