@@ -278,6 +278,22 @@ function ownFolders(grant: ResolvedGrant): string[] {
 }
 
 /**
+ * For each project, the projects whose folders lie inside its own (acme/platform → acme/platform/api):
+ * a prefix in such a folder holds the inner project's secrets, not the outer's. Linear: each
+ * project looks its ancestors up among the projects.
+ */
+export function nestedProjects(all: readonly ResolvedGrant[]): ReadonlyMap<string, string[]> {
+    const projects = new Set(all.map((g) => g.project));
+    const nested = new Map<string, string[]>();
+    for (const project of projects) {
+        for (const outer of ancestors(project).filter((a) => projects.has(a))) {
+            nested.set(outer, [...(nested.get(outer) ?? []), project]);
+        }
+    }
+    return nested;
+}
+
+/**
  * A project key that is a path prefix of another (`acme/api` and `acme/api/sub`): a grant of the
  * outer project reading its whole folder, or a folder that holds the inner project's, reads the
  * inner project's secrets too without any loosening. Warned at the read. Linear: each project
@@ -310,12 +326,19 @@ export function warnNestedProjects(grants: readonly VaultGrant[], all: readonly 
  * Checks one list of a grant's secret prefixes on a KV mount (duplicates, the mount repeated,
  * outside the project's folder, covered twice); returns them sorted and unique, and those outside.
  */
-function checkPrefixes({ grant, fields }: VaultGrant, mount: string, prefixes: readonly string[], at: readonly PathSegment[], findings: Findings): { list: readonly string[]; outside: readonly string[] } {
-    const inside = (prefix: string) => ownFolders(grant).some((folder) => prefix === folder || prefix.startsWith(`${folder}/`));
+function checkPrefixes({ grant, fields }: VaultGrant, nested: readonly string[], mount: string, prefixes: readonly string[], at: readonly PathSegment[], findings: Findings): { list: readonly string[]; outside: readonly string[] } {
+    const within = (prefix: string, folder: string) => prefix === folder || prefix.startsWith(`${folder}/`);
+    const inner = (prefix: string) => nested.find((folder) => within(prefix, folder));
+    const inside = (prefix: string) => ownFolders(grant).some((folder) => within(prefix, folder)) && inner(prefix) === undefined;
     prefixes.forEach((prefix, index) => {
         const path = [...at, index];
         if (prefixes.indexOf(prefix) !== index) {
             findings.problem(path, `lists ${JSON.stringify(prefix)} more than once; list each prefix once`);
+        } else if (inner(prefix) !== undefined && fields.allowOutsideProject === undefined) {
+            findings.problem(
+                path,
+                `${JSON.stringify(prefix)} is in the folder ${JSON.stringify(`${inner(prefix)}/`)} of project ${inner(prefix)}, nested in this project's: it holds that project's secrets, not this one's; name a folder of ${grant.project}'s own outside it, or set vault.allowOutsideProject with a reason`,
+            );
         } else if (!inside(prefix) && (prefix === mount || prefix.startsWith(`${mount}/`))) {
             findings.problem(path, `is relative to the KV mount ${JSON.stringify(mount)}: write ${JSON.stringify(prefix.slice(mount.length + 1).replace(/^(data|metadata)\//, "") || "<folder>")} instead of ${JSON.stringify(prefix)}`);
         } else if (!inside(prefix) && fields.allowOutsideProject === undefined) {
@@ -338,10 +361,15 @@ function checkPrefixes({ grant, fields }: VaultGrant, mount: string, prefixes: r
  * Checks what a grant reaches (access-checks.ts for what is beyond KV reads) and returns it
  * normalised; allowOutsideProject is loosened with everything it lets through, or warned unused.
  */
-export function checkAccess(item: VaultGrant, vault: VaultConfig, shared: readonly { ref: EngineRef; owner: ResolvedGrant }[], findings: Findings): Access {
+export function checkAccess(
+    item: VaultGrant,
+    vault: VaultConfig,
+    { shared, nested }: { readonly shared: readonly { ref: EngineRef; owner: ResolvedGrant }[]; readonly nested: readonly string[] },
+    findings: Findings,
+): Access {
     const { grant, fields, at } = item;
     checkNotEmpty(item, findings);
-    const prefixes: PrefixCheck = (mount, list, path) => checkPrefixes(item, mount, list ?? [], path, findings);
+    const prefixes: PrefixCheck = (mount, list, path) => checkPrefixes(item, nested, mount, list ?? [], path, findings);
     const read = prefixes(vault.kvMount, fields.read, [...at, "read"]);
     const write = prefixes(vault.kvMount, fields.write, [...at, "write"]);
     const kv = checkKvUses(item, vault, prefixes, findings);

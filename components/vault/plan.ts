@@ -9,7 +9,7 @@ import { ResolvedGrant, fullEnforcement } from "../../src/core/model";
 import { meta } from "../../src/core/resources";
 import type { PathSegment } from "../../src/core/findings";
 import type { PlanContext, PlannedGrant, TargetPlanResult } from "../target";
-import { Ttls, VaultGrant, adoptionWarnings, auditOptions, auditWarnings, checkDevicePaths, checkNamespace, checkAccess, checkSection, checkUnprotectedOverlap, grantTtls, protectionWarning, warnNestedProjects } from "./checks";
+import { Ttls, VaultGrant, adoptionWarnings, auditOptions, auditWarnings, checkDevicePaths, checkNamespace, checkAccess, checkSection, checkUnprotectedOverlap, grantTtls, nestedProjects, protectionWarning, warnNestedProjects } from "./checks";
 import { checkMountTypes, sharedObjects } from "./access-checks";
 import type { Access } from "./capabilities";
 import { VaultDeployer, vaultDeployer } from "./deployer";
@@ -53,7 +53,7 @@ interface Planned {
 /** A grant's role and policy (undefined where a problem stops it). */
 function plannedGrant(target: VaultGrant, vault: VaultConfig, limits: Limits, roleName: string, findings: Findings): Planned | undefined {
     const ttls = grantTtls(target, vault, limits.defaults, limits.cap, findings);
-    const access = checkAccess(target, vault, limits.shared.get(target.grant.index) ?? [], findings);
+    const access = checkAccess(target, vault, { shared: limits.shared.get(target.grant.index) ?? [], nested: limits.nested.get(target.grant.project) ?? [] }, findings);
     if (ttls === undefined) {
         return undefined;
     }
@@ -61,11 +61,12 @@ function plannedGrant(target: VaultGrant, vault: VaultConfig, limits: Limits, ro
     return { role: roleEntry(target.grant, target.fields, vault, roleName, policyName, ttls), policy: policyEntry(target.grant, vault, policyName, access), access, ttls };
 }
 
-/** The section's TTL limits, and the engine objects each grant shares with an earlier grant of another project. */
+/** The section's TTL limits, the engine objects each grant shares with grants of other projects, and the projects nested in each project's folder. */
 interface Limits {
     readonly cap: number;
     readonly defaults: Ttls | undefined;
     readonly shared: ReturnType<typeof sharedObjects>;
+    readonly nested: ReturnType<typeof nestedProjects>;
 }
 
 /** Derived role names lowercase the path: two grants may meet at one name, which Vault would share. Returns whether `grant` keeps it. */
@@ -130,7 +131,7 @@ export function planVault(ctx: PlanContext<VaultConfig, VaultGrantConfig>): Targ
     const grants = ctx.grants.filter((item): item is VaultGrant => item.identity === undefined);
     checkMountTypes(grants, vault.kvMount, findings);
     const shared = sharedObjects(grants);
-    const built = planGrants(ctx, { ...limits, shared }, deployer);
+    const built = planGrants(ctx, { ...limits, shared, nested: nestedProjects(all) }, deployer);
     checkUnprotectedOverlap(built.grants, vault.kvMount, findings);
     warnNestedProjects(built.grants, all, findings);
     protectionWarning(vault, findings);

@@ -289,6 +289,25 @@ describe("Vault grants beyond KV reads", () => {
             assert.equal(problems(grant("pki-int/issue")).length, 1);
         });
 
+        it("a folder of a project nested in this one's is that project's, on every KV mount, read or written", () => {
+            const raw = map({
+                "acme/platform": { id: 10, grants: { tools: { ref: "main", vault: { read: ["acme/platform/tools"], write: ["acme/platform/api/production"], allowWrite: WHY, kv: [{ mount: "team-kv", read: ["acme/platform/api"] }] } } } },
+                "acme/platform/api": { id: 42, grants: { deploy: { ref: "main", vault: { read: ["acme/platform/api/production"] } } } },
+            });
+            const TOOLS = 'gitlab-federation:projects["acme/platform"].grants.tools.vault';
+            assert.deepEqual(problems(raw), [
+                `${TOOLS}.kv[0].read[0]: "acme/platform/api" is in the folder "acme/platform/api/" of project acme/platform/api, nested in this project's: it holds that project's secrets, not this one's; name a folder of acme/platform's own outside it, or set vault.allowOutsideProject with a reason`,
+                `${TOOLS}.write[0]: "acme/platform/api/production" is in the folder "acme/platform/api/" of project acme/platform/api, nested in this project's: it holds that project's secrets, not this one's; name a folder of acme/platform's own outside it, or set vault.allowOutsideProject with a reason`,
+            ]);
+            // Boundary pair: a sibling folder whose name extends the inner project's is the outer project's own.
+            const sibling = clone(raw) as Json;
+            sibling.projects["acme/platform"].grants.tools.vault = { read: ["acme/platform/api-tools"] };
+            assert.deepEqual(problems(sibling), []);
+            const allowed = clone(raw) as Json;
+            allowed.projects["acme/platform"].grants.tools.vault.allowOutsideProject = "the platform team seeds the API's production secrets";
+            assert.deepEqual(problems(allowed), []);
+        });
+
         it("engine names: boundary pairs", () => {
             assert.deepEqual(
                 ["a", "a.b-c_d", "_x_", "a+", "a.", "", "a b"].map((n) => engineNameProblem(n) === undefined),
