@@ -268,8 +268,8 @@ describe("GCP reach: bindings beyond gcp.project", () => {
             assert.deepEqual(problems(raw), []);
             raw.projects["platform/api"].grants.deploy.gcp.bindings = BINDINGS;
             assert.deepEqual(
-                problems(raw).map((p) => p.slice(0, p.indexOf(":", AT.length + 1))),
-                ["bucket", "artifactRegistry", "cloudRun", "secret"].map((kind, i) => `${AT}.bindings[${i + 2}].${kind}: is not supported with gitlab-federation`),
+                problems(raw).map((p) => p.slice(0, p.indexOf(":deployer: ") + ":deployer".length)),
+                ["bucket", "artifactRegistry", "cloudRun", "secret"].map((kind, i) => `${AT}.bindings[${i + 2}].${kind}: is not supported with gitlab-federation:deployer`),
             );
         });
 
