@@ -63,9 +63,11 @@
  * roles/secretmanager.admin and roles/run.admin (no narrower predefined role holds
  * storage.buckets.setIamPolicy, secretmanager.secrets.setIamPolicy or run.services.setIamPolicy
  * in that dump; roles/storage.legacyBucketOwner can be bound on a bucket only, where no
- * modifiedGrantsByRole condition is accepted), and Cloud Run is not among the services whose
- * requests provide resource.name ("Supported condition attributes"), so no condition narrows
- * roles/run.admin to one service.
+ * modifiedGrantsByRole condition is accepted), and Cloud Run is not among the services that
+ * provide resource attributes (Google, "Resource attributes for IAM Conditions",
+ * https://cloud.google.com/iam/docs/conditions-resource-attributes, "Resource service values":
+ * no run.googleapis.com; "Other services and resource types do not recognize resource
+ * attributes"), so no condition narrows roles/run.admin to one service.
  *
  * A GCS state bucket and a gcpkms:// key add object and key roles on exactly that bucket and key:
  * the deployer's own access. The applier cannot write their IAM policies (it holds no
