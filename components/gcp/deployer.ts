@@ -247,12 +247,16 @@ function checkDeployer(gcp: GcpConfig, settings: GcpDeployerConfig, grantedRoles
             `the applier's roles/resourcemanager.projectIamAdmin may grant only the project roles the map grants, listed in its IAM condition, and the map grants ${grantedRoles.length} (${grantedRoles.join(", ")}); GCP allows at most ${MAX_ALLOWED_ROLES} roles in that list: grant at most ${MAX_ALLOWED_ROLES} distinct project roles on ${gcp.project} (a custom role can combine several), or move the grants of the others to a stack without a deployer, which an administrator applies`,
         );
     }
-    const privileged = grantedRoles.filter((role) => PRIVILEGED_ROLES.test(role));
+    warnPrivileged(gcp.project, "", grantedRoles, findings);
+}
+
+/** The applier's conditions list every role the map grants on `where`: it may grant the privileged ones to anyone, itself included. */
+function warnPrivileged(where: string, there: string, roles: readonly string[], findings: Findings): void {
+    const privileged = roles.filter((role) => PRIVILEGED_ROLES.test(role));
     if (privileged.length > 0) {
-        // The applier's projectIamAdmin condition lists every role the map grants: it may grant these to anyone, itself included.
         findings.warn(
             ACKNOWLEDGE,
-            `the map grants privileged roles on ${gcp.project} (${privileged.join(", ")}); the applier may grant every role the map grants to anyone, itself included, so it holds their power there too`,
+            `the map grants privileged roles on ${where} (${privileged.join(", ")}); the applier may grant every role the map grants${there} to anyone, itself included, so it holds their power there too`,
         );
     }
 }
@@ -267,13 +271,7 @@ function checkReach(reach: readonly ReachAllowList[], findings: Findings): void 
                 `the applier's ${iamAdminOf(target)} on ${label} may grant only the roles the map's bindings grant there, listed in its IAM condition, and they grant ${roles.length} (${roles.join(", ")}); GCP allows at most ${MAX_ALLOWED_ROLES} roles in that list: grant at most ${MAX_ALLOWED_ROLES} distinct roles on ${label} (a custom role can combine several), or move the grants of the others to a stack without a deployer, which an administrator applies`,
             );
         }
-        const privileged = roles.filter((role) => PRIVILEGED_ROLES.test(role));
-        if (privileged.length > 0) {
-            findings.warn(
-                ACKNOWLEDGE,
-                `the map grants privileged roles on ${label} (${privileged.join(", ")}); the applier may grant every role the map grants there to anyone, itself included, so it holds their power there too`,
-            );
-        }
+        warnPrivileged(label, " there", roles, findings);
     }
 }
 

@@ -152,7 +152,7 @@ export const GcpSummarySchema = z.strictObject({
     members: strings,
     roles: strings,
     bindings: strings.optional().meta({ description: "Roles beyond gcp.project: \"<role> on <target>\", e.g. \"roles/run.invoker on cloudRun projects/p/locations/l/services/s\"." }),
-    roleReasons: z.record(z.string(), z.string()).optional().meta({ description: "The deployer's roles: why each, by role." }),
+    roleReasons: z.record(z.string(), z.string()).optional().meta({ description: "The deployer's roles: why each, by role (on a project of gcp.projects or a folder: \"<role> on <target>\", as in bindings)." }),
     provider: z.string().optional().meta({ description: "A sharded map: the provider (//iam.googleapis.com/...) this grant's tokens are exchanged at." }),
     enforcement: EnforcementSchema,
 });
