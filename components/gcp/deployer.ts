@@ -41,6 +41,34 @@
  * holds workloadIdentityPools.get and .getAttestationRules and workloadIdentityPoolProviders.get
  * (darkbitio/gcp-iam-role-permissions roles/iam.workloadIdentityPoolViewer, 2026-08-22).
  *
+ * Grants' bindings beyond gcp.project (reach.ts) follow the same rule where Google lets them. A
+ * condition with modifiedGrantsByRole is accepted only in the allow policies of projects, folders
+ * and organizations (same page, "IAM API attributes", "Resource types that accept this
+ * attribute"), so the applier's role to set a policy is bound on the project or folder:
+ * - a project of gcp.projects that grants' bindings name: roles/resourcemanager.projectIamAdmin
+ *   in that project, conditioned to the roles the map grants on that project, registered through
+ *   that project's provider;
+ * - a folder: roles/resourcemanager.folderIamAdmin on that folder ("Folders: Folder IAM Admin",
+ *   Google, "Set limits on granting roles"), conditioned to the roles the map grants on it,
+ *   registered through the stack's own provider as the grants' folder bindings are.
+ * Both roles hold the policy's get and set and nothing else of the project or folder
+ * (darkbitio/gcp-iam-role-permissions roles/resourcemanager.projectIamAdmin and
+ * roles/resourcemanager.folderIamAdmin, 2026-08-22). The planner gets nothing there, as on
+ * gcp.project: pulumi preview does not refresh, so it reads no IAM policy.
+ * The other targets stay refused with a deployer (UNSUPPORTED): Artifact Registry does not
+ * recognize modifiedGrantsByRole (the services listed under "Services that recognize this
+ * attribute" do not include it), so a conditioned applier cannot set a repository's policy; for
+ * buckets, secrets and Cloud Run services the roles that can set their policy at project level
+ * (where the condition can be) are the services' admin roles, roles/storage.admin,
+ * roles/secretmanager.admin and roles/run.admin (no narrower predefined role holds
+ * storage.buckets.setIamPolicy, secretmanager.secrets.setIamPolicy or run.services.setIamPolicy
+ * in that dump; roles/storage.legacyBucketOwner can be bound on a bucket only, where no
+ * modifiedGrantsByRole condition is accepted), and Cloud Run is not among the services that
+ * provide resource attributes (Google, "Resource attributes for IAM Conditions",
+ * https://cloud.google.com/iam/docs/conditions-resource-attributes, "Resource service values":
+ * no run.googleapis.com; "Other services and resource types do not recognize resource
+ * attributes"), so no condition narrows roles/run.admin to one service.
+ *
  * A GCS state bucket and a gcpkms:// key add object and key roles on exactly that bucket and key:
  * the deployer's own access. The applier cannot write their IAM policies (it holds no
  * storage.buckets.setIamPolicy or cloudkms.cryptoKeys.setIamPolicy), nor read them: no narrow
@@ -52,9 +80,10 @@
 import { Findings, compare } from "../../src/core/findings";
 import type { DeployerRole, ResolvedGrant } from "../../src/core/model";
 import { grantMeta } from "../../src/core/resources";
-import type { DeployerCapability, PlanContext } from "../target";
+import type { DeployerCapability, PlanContext, TargetGrant } from "../target";
 import { PRIVILEGED_ROLES } from "./checks";
 import { RESOURCE } from "./names";
+import { BindingTarget, TARGET_KINDS, targetLabel, targetName } from "./reach";
 import type { GcpIamMemberEntry } from "./plan-schema";
 import { GcpConfig, GcpDeployerConfig, GcpDeployerSchema, GcpGrantConfig } from "./schema";
 
@@ -68,16 +97,29 @@ export const WORKLOAD_IDENTITY_USER = "roles/iam.workloadIdentityUser";
  */
 export const MAX_ALLOWED_ROLES = 10;
 
+/** A project of gcp.projects or a folder that grants' bindings name. */
+export type ReachTarget = Extract<BindingTarget, { kind: "project" | "folder" }>;
+
+/** Every role the map's bindings grant on one project or folder, sorted: the applier's hasOnly list there. */
+export interface ReachAllowList {
+    readonly target: ReachTarget;
+    readonly roles: readonly string[];
+}
+
 export interface GcpDeployerScope {
     /** gcp.project, where the applier's roles are bound. */
     readonly project: string;
     /** Every project role the map grants, sorted. */
     readonly grantedRoles: readonly string[];
+    /** The projects and folders of grants' bindings, sorted by key and folder ID. */
+    readonly reach: readonly ReachAllowList[];
     readonly state?: { readonly bucket: string; readonly kmsKey?: string };
 }
 
 export interface DeployerBinding {
-    readonly on: "project" | "bucket" | "cryptoKey";
+    /** project: gcp.project; reach: `target`, a project of gcp.projects or a folder. */
+    readonly on: "project" | "bucket" | "cryptoKey" | "reach";
+    readonly target?: ReachTarget;
     readonly role: string;
     readonly reason: string;
     readonly condition?: { readonly title: string; readonly description: string; readonly expression: string };
@@ -125,7 +167,28 @@ function applierBindings(scope: GcpDeployerScope): DeployerBinding[] {
             },
         });
     }
-    return bindings;
+    return [...bindings, ...scope.reach.map(reachBinding)];
+}
+
+/** The role that sets a project's or a folder's allow policy. */
+function iamAdminOf(target: ReachTarget): string {
+    return target.kind === "project" ? "roles/resourcemanager.projectIamAdmin" : "roles/resourcemanager.folderIamAdmin";
+}
+
+/** The applier's binding on a project or folder of grants' bindings, conditioned to the roles the map grants there. */
+function reachBinding({ target, roles }: ReachAllowList): DeployerBinding {
+    const label = targetLabel(target);
+    return {
+        on: "reach",
+        target,
+        role: iamAdminOf(target),
+        reason: `grant the roles the map's bindings grant on ${label} to the grants' members, and no other role (IAM condition): ${roles.join(", ")}`,
+        condition: {
+            title: "gitlab-federation-granted-roles",
+            description: `Only the roles the gitlab-federation map grants on ${label}`,
+            expression: onlyTheseRoles(roles),
+        },
+    };
 }
 
 export function deployerBindings(role: DeployerRole, scope: GcpDeployerScope): DeployerBinding[] {
@@ -184,14 +247,88 @@ function checkDeployer(gcp: GcpConfig, settings: GcpDeployerConfig, grantedRoles
             `the applier's roles/resourcemanager.projectIamAdmin may grant only the project roles the map grants, listed in its IAM condition, and the map grants ${grantedRoles.length} (${grantedRoles.join(", ")}); GCP allows at most ${MAX_ALLOWED_ROLES} roles in that list: grant at most ${MAX_ALLOWED_ROLES} distinct project roles on ${gcp.project} (a custom role can combine several), or move the grants of the others to a stack without a deployer, which an administrator applies`,
         );
     }
-    const privileged = grantedRoles.filter((role) => PRIVILEGED_ROLES.test(role));
+    warnPrivileged(gcp.project, "", grantedRoles, findings);
+}
+
+/** The applier's conditions list every role the map grants on `where`: it may grant the privileged ones to anyone, itself included. */
+function warnPrivileged(where: string, there: string, roles: readonly string[], findings: Findings): void {
+    const privileged = roles.filter((role) => PRIVILEGED_ROLES.test(role));
     if (privileged.length > 0) {
-        // The applier's projectIamAdmin condition lists every role the map grants: it may grant these to anyone, itself included.
         findings.warn(
             ACKNOWLEDGE,
-            `the map grants privileged roles on ${gcp.project} (${privileged.join(", ")}); the applier may grant every role the map grants to anyone, itself included, so it holds their power there too`,
+            `the map grants privileged roles on ${where} (${privileged.join(", ")}); the applier may grant every role the map grants${there} to anyone, itself included, so it holds their power there too`,
         );
     }
+}
+
+/** The applier's hasOnly list on each project and folder of grants' bindings: at most MAX_ALLOWED_ROLES; privileged roles warned about. */
+function checkReach(reach: readonly ReachAllowList[], findings: Findings): void {
+    for (const { target, roles } of reach) {
+        const label = targetLabel(target);
+        if (roles.length > MAX_ALLOWED_ROLES) {
+            findings.problem(
+                ["deployer"],
+                `the applier's ${iamAdminOf(target)} on ${label} may grant only the roles the map's bindings grant there, listed in its IAM condition, and they grant ${roles.length} (${roles.join(", ")}); GCP allows at most ${MAX_ALLOWED_ROLES} roles in that list: grant at most ${MAX_ALLOWED_ROLES} distinct roles on ${label} (a custom role can combine several), or move the grants of the others to a stack without a deployer, which an administrator applies`,
+            );
+        }
+        warnPrivileged(label, " there", roles, findings);
+    }
+}
+
+/** Every role the grants' bindings grant on each project of gcp.projects and each folder (a key not in gcp.projects is checkBindings' to report). */
+function reachAllowLists(gcp: GcpConfig, grants: PlanContext<GcpConfig, GcpGrantConfig>["grants"]): ReachAllowList[] {
+    const lists = new Map<string, { target: ReachTarget; roles: Set<string> }>();
+    for (const binding of grants.flatMap((g) => (g.identity === undefined ? (g.fields.bindings ?? []) : []))) {
+        const id = binding.project !== undefined ? gcp.projects?.[binding.project]?.id : undefined;
+        const target: ReachTarget | undefined =
+            binding.folder !== undefined ? { kind: "folder", folder: binding.folder } : id !== undefined ? { kind: "project", key: binding.project!, project: id } : undefined;
+        if (target === undefined) {
+            continue;
+        }
+        const list = lists.get(targetName(target)) ?? { target, roles: new Set<string>() };
+        binding.roles.forEach((role) => list.roles.add(role));
+        lists.set(targetName(target), list);
+    }
+    return [...lists].sort(([a], [b]) => compare(a, b)).map(([, list]) => ({ target: list.target, roles: [...list.roles].sort(compare) }));
+}
+
+/**
+ * Why the applier cannot set a target kind's allow policy with least privilege (see the module
+ * comment), and what a grant there reaches when bound on its project instead.
+ */
+const UNSUPPORTED: Partial<Record<(typeof TARGET_KINDS)[number], { why: string; every: string }>> = {
+    artifactRegistry: {
+        why: "Artifact Registry does not recognize the IAM condition attribute iam.googleapis.com/modifiedGrantsByRole, so an applier limited to the roles the map grants cannot set a repository's allow policy (the request fails), and an unlimited one could grant any role on every repository",
+        every: "repository",
+    },
+    bucket: {
+        why: "the roles that set a bucket's allow policy under a modifiedGrantsByRole condition, which only a project's, folder's or organization's allow policy accepts, are roles/storage.admin and broader, which also delete and reconfigure buckets and read and write their objects (roles/storage.legacyBucketOwner is bound on a bucket, where that condition is not accepted)",
+        every: "bucket",
+    },
+    secret: {
+        why: "the roles that set a secret's allow policy under a modifiedGrantsByRole condition, which only a project's, folder's or organization's allow policy accepts, are roles/secretmanager.admin and broader, which also read, add and destroy secret versions and delete secrets",
+        every: "secret",
+    },
+    cloudRun: {
+        why: "the roles that set a service's allow policy under a modifiedGrantsByRole condition, which only a project's, folder's or organization's allow policy accepts, are roles/run.admin and broader, which also deploy and delete services, and Cloud Run gives IAM conditions no resource.name to narrow them to one service",
+        every: "Cloud Run service",
+    },
+};
+
+/** With a deployer: refuses each binding on a target kind the applier cannot be limited for (UNSUPPORTED). */
+export function refuseUnsupportedReach({ fields, at }: TargetGrant<GcpGrantConfig>, findings: Findings): void {
+    (fields.bindings ?? []).forEach((binding, index) => {
+        for (const kind of TARGET_KINDS) {
+            const refused = UNSUPPORTED[kind];
+            const target = binding[kind];
+            if (refused !== undefined && typeof target === "object") {
+                findings.problem(
+                    [...at, "bindings", index, kind],
+                    `is not supported with gitlab-federation:deployer: ${refused.why}; grant the roles on the project instead ({ project: ${target.project}, roles: [${binding.roles.join(", ")}] }), which reaches every ${refused.every} there, or move this grant to a stack without a deployer, which an administrator applies`,
+                );
+            }
+        }
+    });
 }
 
 /** What the deployer's bindings need from the map (every project role it grants, the state bucket), when the map has a deployer. */
@@ -202,7 +339,9 @@ export function gcpDeployer({ section: gcp, grants, findings, deployer }: PlanCo
     const settings = deployer.settings as GcpDeployerConfig;
     const roles = [...new Set(grants.flatMap((g) => (g.identity === undefined ? g.fields.roles : [])))].sort(compare);
     checkDeployer(gcp, settings, roles, findings);
-    return { project: gcp.project, grantedRoles: roles, ...(settings.state !== undefined ? { state: settings.state } : {}) };
+    const reach = reachAllowLists(gcp, grants);
+    checkReach(reach, findings);
+    return { project: gcp.project, grantedRoles: roles, reach, ...(settings.state !== undefined ? { state: settings.state } : {}) };
 }
 
 /** A deployer binding as the plan entry of its resource. */
@@ -215,5 +354,16 @@ export function deployerEntry(grant: ResolvedGrant, gcp: GcpConfig, scope: GcpDe
             return { resource: grantMeta(RESOURCE.bucketIamMember, grant, `/state/${b.role}`), bucket: scope.state!.bucket, role: b.role, member, reason: b.reason };
         case "cryptoKey":
             return { resource: grantMeta(RESOURCE.cryptoKeyIamMember, grant, `/state-key/${b.role}`), cryptoKeyId: scope.state!.kmsKey!, role: b.role, member, reason: b.reason };
+        case "reach":
+            return reachEntry(grant, member, b);
     }
+}
+
+/** The applier's binding on a project of gcp.projects (through its provider) or a folder, named like the grants' bindings there. */
+function reachEntry(grant: ResolvedGrant, member: string, b: DeployerBinding): GcpIamMemberEntry {
+    const t = b.target!;
+    const common = { role: b.role, member, condition: { ...b.condition! }, reason: b.reason };
+    return t.kind === "project"
+        ? { resource: grantMeta(RESOURCE.projectIamMember, grant, `/${targetName(t)}/${b.role}`), projectKey: t.key, project: t.project, ...common }
+        : { resource: grantMeta(RESOURCE.folderIamMember, grant, `/${targetName(t)}/${b.role}`), folder: `folders/${t.folder}`, ...common };
 }

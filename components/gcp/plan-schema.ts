@@ -42,6 +42,10 @@ export const ServiceAccountIamMemberEntrySchema = z.strictObject({
 });
 
 const Reason = z.string().optional().meta({ description: "Informational: why the deployer holds this role." });
+const Condition = z
+    .strictObject({ title: z.string(), description: z.string(), expression: z.string() })
+    .optional()
+    .meta({ description: "An IAM condition on the binding (the deployer's applier: serviceAccountAdmin binds only roles/iam.workloadIdentityUser, projectIamAdmin and folderIamAdmin only the roles the map grants there)." });
 /** Informational: the key in gcp.projects whose Pulumi provider registers the binding. */
 const ProjectKey = z.string().optional().meta({ description: "Informational: the key in gcp.projects whose Pulumi provider registers this binding (absent: the stack's own provider)." });
 
@@ -58,6 +62,8 @@ export const FolderIamMemberEntrySchema = z.strictObject({
     folder: z.string().meta({ description: "folders/<id>." }),
     role: z.string(),
     member: z.string(),
+    condition: Condition,
+    reason: Reason,
 });
 
 export const RepositoryIamMemberEntrySchema = z.strictObject({
@@ -95,10 +101,7 @@ export const ProjectIamMemberEntrySchema = z.strictObject({
     project: z.string(),
     role: z.string(),
     member: z.string(),
-    condition: z
-        .strictObject({ title: z.string(), description: z.string(), expression: z.string() })
-        .optional()
-        .meta({ description: "An IAM condition on the binding (the deployer's applier: serviceAccountAdmin binds only roles/iam.workloadIdentityUser, projectIamAdmin only the map's roles)." }),
+    condition: Condition,
     reason: Reason,
 });
 
@@ -149,7 +152,7 @@ export const GcpSummarySchema = z.strictObject({
     members: strings,
     roles: strings,
     bindings: strings.optional().meta({ description: "Roles beyond gcp.project: \"<role> on <target>\", e.g. \"roles/run.invoker on cloudRun projects/p/locations/l/services/s\"." }),
-    roleReasons: z.record(z.string(), z.string()).optional().meta({ description: "The deployer's roles: why each, by role." }),
+    roleReasons: z.record(z.string(), z.string()).optional().meta({ description: "The deployer's roles: why each, by role (on a project of gcp.projects or a folder: \"<role> on <target>\", as in bindings)." }),
     provider: z.string().optional().meta({ description: "A sharded map: the provider (//iam.googleapis.com/...) this grant's tokens are exchanged at." }),
     enforcement: EnforcementSchema,
 });

@@ -11,7 +11,7 @@ import { shortHash } from "../../src/core/names";
 import { grantMeta } from "../../src/core/resources";
 import type { PlanContext, PlannedGrant, TargetPlanResult } from "../target";
 import { WIF_WRITES_PER_MINUTE, checkAdoption, checkKeys, checkProtection, checkQuotas, checkRoles } from "./checks";
-import { GcpDeployerScope, WORKLOAD_IDENTITY_USER, deployerBindings, deployerEntry, gcpDeployer } from "./deployer";
+import { DeployerBinding, GcpDeployerScope, WORKLOAD_IDENTITY_USER, deployerBindings, deployerEntry, gcpDeployer, refuseUnsupportedReach } from "./deployer";
 import { RESOURCE, gcpAccountId, providerFullName, serviceAccountEmail, serviceAccountResourceId } from "./names";
 import type { GcpIamMemberEntry, GcpPlan, GcpServiceAccountEntry, GcpSummary } from "./plan-schema";
 import { grantGates, groupMember, plannedProviders, poolEntry } from "./provider";
@@ -78,11 +78,8 @@ function grantReach(item: GcpGrant, shared: Shared, findings: Findings): { roles
         return { roles: [], reach: [] };
     }
     const { bindings, privileged } = checkBindings(item, shared.gcp, findings);
-    if (shared.scope !== undefined && (item.fields.bindings ?? []).length > 0) {
-        findings.problem(
-            [...item.at, "bindings"],
-            `are not supported with gitlab-federation:deployer yet: the applier's IAM conditions limit the roles it grants on gcp.project only, and Artifact Registry does not recognize the modifiedGrantsByRole attribute that limits them; remove bindings, or remove the deployer and have an administrator run pulumi up`,
-        );
+    if (shared.scope !== undefined) {
+        refuseUnsupportedReach(item, findings);
     }
     return { roles: checkRoles(item, shared.gcp, findings, privileged), reach: bindings };
 }
@@ -90,6 +87,11 @@ function grantReach(item: GcpGrant, shared: Shared, findings: Findings): { roles
 /** The summary's bindings, when the grant has any. */
 function reachSummary(reach: readonly PlannedBinding[]): Pick<GcpSummary, "bindings"> {
     return reach.length > 0 ? { bindings: reach.map((b) => `${b.role} on ${targetLabel(b.target)}`) } : {};
+}
+
+/** A deployer binding as its summary names it: the role, and on a project or folder of grants' bindings, that target. */
+function roleOn(b: DeployerBinding): string {
+    return b.target !== undefined ? `${b.role} on ${targetLabel(b.target)}` : b.role;
 }
 
 /** The summary's fields every grant has after its roles. */
@@ -120,6 +122,7 @@ function plannedAccount(item: GcpGrant, accountId: string, shared: Shared, findi
     const bindings = item.identity !== undefined && scope !== undefined ? deployerBindings(item.identity.role, scope) : undefined;
     const granted = grantReach(item, shared, findings);
     const roles = bindings !== undefined ? bindings.filter((b) => b.on === "project").map((b) => b.role) : granted.roles;
+    const reached = (bindings ?? []).filter((b) => b.target !== undefined);
     const gateMembers = grantGates(grant).map((g) => groupMember(shared.projectNumber, gcp.poolId, g));
     const members = [
         ...memberEntries(grant, gcp, accountId, gateMembers, bindings !== undefined ? [] : roles),
@@ -132,8 +135,8 @@ function plannedAccount(item: GcpGrant, accountId: string, shared: Shared, findi
         audience: shared.audience,
         members: gateMembers,
         roles,
-        ...reachSummary(granted.reach),
-        ...(bindings !== undefined ? { roleReasons: Object.fromEntries(bindings.map((b) => [b.role, b.reason])) } : {}),
+        ...reachSummary([...granted.reach, ...reached.map((b) => ({ target: b.target!, role: b.role }))]),
+        ...(bindings !== undefined ? { roleReasons: Object.fromEntries(bindings.map((b) => [roleOn(b), b.reason])) } : {}),
         ...summaryTail(grant, shared),
     };
     return { account: serviceAccountEntry(item, gcp, accountId), members, summary };

@@ -52,7 +52,7 @@ export interface PlannedBinding {
 }
 
 /** The target's part of a logical name. */
-function targetName(t: BindingTarget): string {
+export function targetName(t: BindingTarget): string {
     switch (t.kind) {
         case "project":
             return `project/${t.key}`;

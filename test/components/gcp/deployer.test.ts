@@ -24,8 +24,11 @@ import { CelScalar, celEnv, celFunc, celMethod, isCelError, listType, parse, pla
 import fc from "fast-check";
 import { planMap } from "../../../src/features";
 import type { Plan } from "../../../src/features/plan-schema";
+import { runProgram } from "../../../src/pulumi/program";
 import { problems, warnings } from "../../helpers/check";
 import { clone, devMap } from "../../helpers/maps";
+import { runWithMocks } from "../../helpers/mocks";
+import { assertRegistersExactly } from "../../helpers/registered";
 
 type Json = Record<string, any>;
 const DEV = devMap() as Json;
@@ -54,6 +57,11 @@ const PERMISSIONS: Record<string, readonly string[]> = {
         "iam.policybindings.get",
         "iam.policybindings.list",
         ...["createPolicyBinding", "deletePolicyBinding", "get", "getIamPolicy", "searchPolicyBindings", "setIamPolicy", "updatePolicyBinding"].map((p) => `resourcemanager.projects.${p}`),
+    ],
+    "roles/resourcemanager.folderIamAdmin": [
+        "iam.policybindings.get",
+        "iam.policybindings.list",
+        ...["createPolicyBinding", "deletePolicyBinding", "get", "getIamPolicy", "searchPolicyBindings", "setIamPolicy", "updatePolicyBinding"].map((p) => `resourcemanager.folders.${p}`),
     ],
     "roles/iam.workloadIdentityPoolAdmin": [
         ...["create", "delete", "get", "getAttestationRules", "list", "setAttestationRules", "undelete", "update"].map((p) => `${POOLS}ManagedIdentities.${p}`),
@@ -304,5 +312,175 @@ describe("privileged GCP roles and the deployer", () => {
             warnings(raw).filter((w) => w.includes("privileged roles")),
             ["gitlab-federation:deployer.gcp.acknowledgeProject: the map grants privileged roles on acme-ci (roles/iam.admin, roles/iam.devOps); the applier may grant every role the map grants to anyone, itself included, so it holds their power there too"],
         );
+    });
+});
+
+describe("the GCP deployer and grants' bindings beyond gcp.project (#21)", () => {
+    const API = 'gitlab-federation:projects["platform/api"].grants.deploy.gcp';
+    const PROJECTS = { "app-dev": { id: "acme-app-dev" }, "app-prod": { id: "acme-app-prod" }, unused: { id: "acme-unused" } };
+    /** The dev map with bindings on the api deploy grant and on the web deploy grant (access direct). */
+    function reachMap(api: readonly Json[], web: readonly Json[] = []): Json {
+        const raw = clone(DEV);
+        raw.gcp.projects = PROJECTS;
+        raw.projects["platform/api"].grants.deploy.gcp.bindings = api;
+        if (web.length > 0) {
+            raw.projects["platform/web"].grants.deploy.gcp = { ...raw.projects["platform/web"].grants.deploy.gcp, access: "direct", bindings: web };
+        }
+        return raw;
+    }
+    const RAW = reachMap(
+        [
+            { project: "app-dev", roles: ["roles/run.developer", "roles/logging.viewer"] },
+            { folder: "123456789012", roles: ["roles/logging.viewer"] },
+        ],
+        [
+            { project: "app-dev", roles: ["roles/run.developer"] },
+            { project: "app-prod", roles: ["roles/cloudsql.client"] },
+        ],
+    );
+    const plan = planMap(RAW);
+    const applierEntries = () => plan.gcp!.iamMembers.filter((m) => m.resource.name.startsWith("7/applier/") && ("folder" in m || ("projectKey" in m && m.projectKey !== undefined)));
+    const meta = (type: string, name: string) => ({ type, name, protect: false, aliases: [`platform/gitlab-federation/${name.slice(2)}`], rootAlias: true, grant: "7/applier" });
+    const onlyRoles = (roles: readonly string[]) => `api.getAttribute('${MODIFIED}', []).hasOnly([${roles.map((r) => `'${r}'`).join(", ")}])`;
+
+    it("the applier's bindings there exactly: folderIamAdmin on the folder, projectIamAdmin in each project with bindings, each conditioned to the roles the map grants there (both grants, both access kinds)", () => {
+        assert.deepEqual(problems(RAW), []);
+        assert.deepEqual(applierEntries(), [
+            {
+                resource: meta("gcp:folder/iAMMember:IAMMember", "7/applier/folder/123456789012/roles/resourcemanager.folderIamAdmin"),
+                folder: "folders/123456789012",
+                role: "roles/resourcemanager.folderIamAdmin",
+                member: APPLIER,
+                condition: { title: "gitlab-federation-granted-roles", description: "Only the roles the gitlab-federation map grants on folder 123456789012", expression: `api.getAttribute('${MODIFIED}', []).hasOnly(['roles/logging.viewer'])` },
+                reason: "grant the roles the map's bindings grant on folder 123456789012 to the grants' members, and no other role (IAM condition): roles/logging.viewer",
+            },
+            {
+                resource: meta("gcp:projects/iAMMember:IAMMember", "7/applier/project/app-dev/roles/resourcemanager.projectIamAdmin"),
+                projectKey: "app-dev",
+                project: "acme-app-dev",
+                role: "roles/resourcemanager.projectIamAdmin",
+                member: APPLIER,
+                condition: {
+                    title: "gitlab-federation-granted-roles",
+                    description: "Only the roles the gitlab-federation map grants on project acme-app-dev",
+                    expression: `api.getAttribute('${MODIFIED}', []).hasOnly(['roles/logging.viewer', 'roles/run.developer'])`,
+                },
+                reason: "grant the roles the map's bindings grant on project acme-app-dev to the grants' members, and no other role (IAM condition): roles/logging.viewer, roles/run.developer",
+            },
+            {
+                resource: meta("gcp:projects/iAMMember:IAMMember", "7/applier/project/app-prod/roles/resourcemanager.projectIamAdmin"),
+                projectKey: "app-prod",
+                project: "acme-app-prod",
+                role: "roles/resourcemanager.projectIamAdmin",
+                member: APPLIER,
+                condition: {
+                    title: "gitlab-federation-granted-roles",
+                    description: "Only the roles the gitlab-federation map grants on project acme-app-prod",
+                    expression: `api.getAttribute('${MODIFIED}', []).hasOnly(['roles/cloudsql.client'])`,
+                },
+                reason: "grant the roles the map's bindings grant on project acme-app-prod to the grants' members, and no other role (IAM condition): roles/cloudsql.client",
+            },
+        ]);
+        // gcp.project's list is unchanged: the bindings' roles are not in it (the lists are never combined).
+        assert.equal(bindingsOf(plan, "applier").find((b) => b.role === "roles/resourcemanager.projectIamAdmin")!.condition, onlyRoles(DEV_ROLES));
+        // The planner gets nothing there: pulumi preview does not refresh, so it reads no IAM policy (as on gcp.project).
+        assert.deepEqual(plan.gcp!.iamMembers.filter((m) => m.resource.name.startsWith("7/planner/") && ("folder" in m || ("projectKey" in m && m.projectKey !== undefined))), []);
+        const summary = plan.grants.find((g) => g.project === "platform/gitlab-federation" && g.grant === "applier")!.gcp!;
+        assert.deepEqual(summary.bindings, [
+            "roles/resourcemanager.folderIamAdmin on folder 123456789012",
+            "roles/resourcemanager.projectIamAdmin on project acme-app-dev",
+            "roles/resourcemanager.projectIamAdmin on project acme-app-prod",
+        ]);
+        assert.deepEqual(summary.roles, ["roles/iam.workloadIdentityPoolAdmin", "roles/iam.serviceAccountAdmin", "roles/resourcemanager.projectIamAdmin"]);
+    });
+
+    it("CEL: a policy write on each target passes iff it modifies only the roles the map grants there (property), and no list admits another target's roles or the deployer's own", () => {
+        const lists = new Map(applierEntries().map((e) => [e.resource.name, { role: e.role, condition: (e as { condition: { expression: string } }).condition.expression }]));
+        const granted: Record<string, readonly string[]> = {
+            "7/applier/folder/123456789012/roles/resourcemanager.folderIamAdmin": ["roles/logging.viewer"],
+            "7/applier/project/app-dev/roles/resourcemanager.projectIamAdmin": ["roles/logging.viewer", "roles/run.developer"],
+            "7/applier/project/app-prod/roles/resourcemanager.projectIamAdmin": ["roles/cloudsql.client"],
+        };
+        assert.deepEqual([...lists.keys()], Object.keys(granted));
+        const universe = ["roles/logging.viewer", "roles/run.developer", "roles/cloudsql.client", "roles/storage.objectAdmin", "roles/owner", WIU, "roles/resourcemanager.projectIamAdmin", "roles/resourcemanager.folderIamAdmin"];
+        fc.assert(
+            fc.property(fc.subarray(universe), (modifies) => {
+                for (const [name, binding] of lists) {
+                    const permission = binding.role === "roles/resourcemanager.folderIamAdmin" ? "resourcemanager.folders.setIamPolicy" : "resourcemanager.projects.setIamPolicy";
+                    assert.equal(allowed([binding], { what: name, on: name, permission, modifies }), modifies.every((r) => granted[name]!.includes(r)), `${name} ${JSON.stringify(modifies)}`);
+                }
+            }),
+            { numRuns: 200 },
+        );
+        const folder = lists.get("7/applier/folder/123456789012/roles/resourcemanager.folderIamAdmin")!;
+        assert.equal(allowed([folder], call("read the folder's policy (every IAM write is read back)", "folders/123456789012", "resourcemanager.folders.getIamPolicy")), true);
+        assert.equal(allowed([folder], call("move or delete the folder", "folders/123456789012", "resourcemanager.folders.move")), false);
+    });
+
+    it("registers exactly the plan; the applier's project bindings through each project's own provider, its folder binding through the stack's", async () => {
+        const { resources } = await runWithMocks(() => runProgram(RAW, { logWarnings: false }));
+        assertRegistersExactly(plan, resources);
+        const providers = resources.filter((r) => r.type === "pulumi:providers:gcp");
+        const providerOf = (key: string) => providers.find((p) => p.name === `projects/${key}`)!.urn;
+        const registered = (name: string) => resources.find((r) => r.custom && r.name === name)!;
+        for (const key of ["app-dev", "app-prod"]) {
+            const r = registered(`7/applier/project/${key}/roles/resourcemanager.projectIamAdmin`);
+            assert.ok(r.provider.startsWith(`${providerOf(key)}::`), `${r.name}: ${r.provider}`);
+            assert.deepEqual(r.inputs.condition, (applierEntries().find((e) => e.resource.name === r.name) as { condition?: unknown }).condition);
+        }
+        assert.equal(registered("7/applier/folder/123456789012/roles/resourcemanager.folderIamAdmin").provider, "");
+    });
+
+    it("the other target kinds are refused with a deployer, each binding on its own, with its reason and fixes (exact texts); without a deployer they plan", () => {
+        const raw = reachMap([
+            { project: "app-dev", roles: ["roles/run.developer"] },
+            { bucket: { project: "app-prod", name: "acme-assets" }, roles: ["roles/storage.objectAdmin"] },
+            { artifactRegistry: { project: "app-prod", location: "europe-west1", repository: "images" }, roles: ["roles/artifactregistry.writer"] },
+            { cloudRun: { project: "app-prod", location: "europe-west1", service: "api" }, roles: ["roles/run.developer", "roles/run.invoker"] },
+            { secret: { project: "app-dev", secret: "api-key" }, roles: ["roles/secretmanager.secretAccessor"] },
+        ]);
+        const tail = "or move this grant to a stack without a deployer, which an administrator applies";
+        const limited = "under a modifiedGrantsByRole condition, which only a project's, folder's or organization's allow policy accepts";
+        assert.deepEqual(problems(raw), [
+            `${API}.bindings[1].bucket: is not supported with gitlab-federation:deployer: the roles that set a bucket's allow policy ${limited}, are roles/storage.admin and broader, which also delete and reconfigure buckets and read and write their objects (roles/storage.legacyBucketOwner is bound on a bucket, where that condition is not accepted); grant the roles on the project instead ({ project: app-prod, roles: [roles/storage.objectAdmin] }), which reaches every bucket there, ${tail}`,
+            `${API}.bindings[2].artifactRegistry: is not supported with gitlab-federation:deployer: Artifact Registry does not recognize the IAM condition attribute iam.googleapis.com/modifiedGrantsByRole, so an applier limited to the roles the map grants cannot set a repository's allow policy (the request fails), and an unlimited one could grant any role on every repository; grant the roles on the project instead ({ project: app-prod, roles: [roles/artifactregistry.writer] }), which reaches every repository there, ${tail}`,
+            `${API}.bindings[3].cloudRun: is not supported with gitlab-federation:deployer: the roles that set a service's allow policy ${limited}, are roles/run.admin and broader, which also deploy and delete services, and Cloud Run gives IAM conditions no resource.name to narrow them to one service; grant the roles on the project instead ({ project: app-prod, roles: [roles/run.developer, roles/run.invoker] }), which reaches every Cloud Run service there, ${tail}`,
+            `${API}.bindings[4].secret: is not supported with gitlab-federation:deployer: the roles that set a secret's allow policy ${limited}, are roles/secretmanager.admin and broader, which also read, add and destroy secret versions and delete secrets; grant the roles on the project instead ({ project: app-dev, roles: [roles/secretmanager.secretAccessor] }), which reaches every secret there, ${tail}`,
+        ]);
+        // The fixes are valid: the roles on the project instead, or no deployer.
+        const fixed = reachMap([
+            { project: "app-dev", roles: ["roles/run.developer", "roles/secretmanager.secretAccessor"] },
+            { project: "app-prod", roles: ["roles/storage.objectAdmin", "roles/artifactregistry.writer", "roles/run.developer", "roles/run.invoker"] },
+        ]);
+        assert.deepEqual(problems(fixed), []);
+        delete raw.deployer;
+        assert.deepEqual(problems(raw), []);
+    });
+
+    it("boundary: 10 distinct roles on one project of gcp.projects pass, 11 are refused with the numbers and the fixes; gcp.project's list is not counted with them", () => {
+        const roles = Array.from({ length: 11 }, (_, i) => `roles/logging.role${String(i).padStart(2, "0")}`);
+        assert.deepEqual(problems(reachMap([{ project: "app-dev", roles: roles.slice(0, 10) }])), []);
+        assert.deepEqual(problems(reachMap([{ project: "app-dev", roles }])), [
+            `gitlab-federation:deployer: the applier's roles/resourcemanager.projectIamAdmin on project acme-app-dev may grant only the roles the map's bindings grant there, listed in its IAM condition, and they grant 11 (${roles.join(", ")}); GCP allows at most 10 roles in that list: grant at most 10 distinct roles on project acme-app-dev (a custom role can combine several), or move the grants of the others to a stack without a deployer, which an administrator applies`,
+        ]);
+        assert.deepEqual(problems(reachMap([{ folder: "123456789012", roles }])), [
+            `gitlab-federation:deployer: the applier's roles/resourcemanager.folderIamAdmin on folder 123456789012 may grant only the roles the map's bindings grant there, listed in its IAM condition, and they grant 11 (${roles.join(", ")}); GCP allows at most 10 roles in that list: grant at most 10 distinct roles on folder 123456789012 (a custom role can combine several), or move the grants of the others to a stack without a deployer, which an administrator applies`,
+        ]);
+    });
+
+    it("privileged roles on a project of gcp.projects: allowBroad, then a warning that the applier holds their power there", () => {
+        const raw = reachMap([{ project: "app-prod", roles: ["roles/iam.serviceAccountTokenCreator"] }]);
+        raw.projects["platform/api"].grants.deploy.gcp.allowBroad = "the deploy job mints tokens of the app's runtime accounts";
+        assert.deepEqual(problems(raw), []);
+        assert.deepEqual(
+            warnings(raw).filter((w) => w.includes("privileged roles")),
+            ["gitlab-federation:deployer.gcp.acknowledgeProject: the map grants privileged roles on project acme-app-prod (roles/iam.serviceAccountTokenCreator); the applier may grant every role the map grants there to anyone, itself included, so it holds their power there too"],
+        );
+    });
+
+    it("a map without bindings plans the applier exactly as before: no binding beyond gcp.project", () => {
+        const raw = clone(DEV);
+        raw.gcp.projects = PROJECTS;
+        assert.deepEqual(planMap(raw).gcp!.iamMembers.filter((m) => m.resource.name.startsWith("7/")), planMap(DEV).gcp!.iamMembers.filter((m) => m.resource.name.startsWith("7/")));
     });
 });

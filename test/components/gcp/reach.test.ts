@@ -284,15 +284,15 @@ describe("GCP reach: bindings beyond gcp.project", () => {
             );
         });
 
-        it("with a deployer, bindings are refused (the applier cannot be constrained for them yet)", () => {
+        it("with a deployer, project and folder bindings are accepted, the other kinds refused each on its own (exact texts and conditions: deployer.test.ts)", () => {
             const raw = clone(devMap()) as Json;
-            raw.gcp.projects = { "app-dev": { id: "acme-app-dev" } };
-            raw.projects["platform/api"].grants.deploy.gcp.bindings = [BINDINGS[0]];
+            raw.gcp.projects = SECTION.projects;
+            raw.projects["platform/api"].grants.deploy.gcp.bindings = BINDINGS.slice(0, 2);
+            assert.deepEqual(problems(raw), []);
+            raw.projects["platform/api"].grants.deploy.gcp.bindings = BINDINGS;
             assert.deepEqual(
-                problems(raw),
-                [
-                    `${AT}.bindings: are not supported with gitlab-federation:deployer yet: the applier's IAM conditions limit the roles it grants on gcp.project only, and Artifact Registry does not recognize the modifiedGrantsByRole attribute that limits them; remove bindings, or remove the deployer and have an administrator run pulumi up`,
-                ],
+                problems(raw).map((p) => p.slice(0, p.indexOf(":deployer: ") + ":deployer".length)),
+                ["bucket", "artifactRegistry", "cloudRun", "secret"].map((kind, i) => `${AT}.bindings[${i + 2}].${kind}: is not supported with gitlab-federation:deployer`),
             );
         });
 
