@@ -323,6 +323,10 @@ describe("the GCP deployer and grants' bindings beyond gcp.project (#21)", () =>
         const raw = clone(DEV);
         raw.gcp.projects = PROJECTS;
         raw.projects["platform/api"].grants.deploy.gcp.bindings = api;
+        if (api.some((b) => "folder" in b)) {
+            // Every role on a folder is inherited by every project under it: broad.
+            raw.projects["platform/api"].grants.deploy.gcp.allowBroad = "the platform team reads the logs of every project under its folder";
+        }
         if (web.length > 0) {
             raw.projects["platform/web"].grants.deploy.gcp = { ...raw.projects["platform/web"].grants.deploy.gcp, access: "direct", bindings: web };
         }

@@ -288,6 +288,7 @@ describe("GCP reach: bindings beyond gcp.project", () => {
             const raw = clone(devMap()) as Json;
             raw.gcp.projects = SECTION.projects;
             raw.projects["platform/api"].grants.deploy.gcp.bindings = BINDINGS.slice(0, 2);
+            raw.projects["platform/api"].grants.deploy.gcp.allowBroad = FOLDER_REASON;
             assert.deepEqual(problems(raw), []);
             raw.projects["platform/api"].grants.deploy.gcp.bindings = BINDINGS;
             assert.deepEqual(
