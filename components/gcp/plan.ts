@@ -115,6 +115,29 @@ function plannedDirect(item: GcpGrant, shared: Shared, findings: Findings): Omit
     return { members, summary: { access: "direct", audience: shared.audience, members: gateMembers, roles, ...reachSummary(reach), ...summaryTail(grant, shared) } };
 }
 
+/**
+ * Two direct grants with the same conditions have the same principalSets: a role both bind on one
+ * target would be one IAM binding under two logical names, and deleting either grant's
+ * (non-authoritative) member removes the binding the other still promises. Refused at the later grant.
+ */
+function checkSharedBindings(item: GcpGrant, entries: readonly GcpIamMemberEntry[], seen: Map<string, ResolvedGrant>, findings: Findings): void {
+    const reported = new Set<string>();
+    for (const entry of entries) {
+        const { resource, ...physical } = entry;
+        const key = `${resource.type} ${JSON.stringify(physical)}`;
+        const other = seen.get(key);
+        if (other === undefined) {
+            seen.set(key, item.grant);
+        } else if (other !== item.grant && !reported.has(other.key)) {
+            reported.add(other.key);
+            findings.problem(
+                [...item.at, "access"],
+                `binds ${JSON.stringify(entry.role)} to the same principalSet on the same target as ${formatPath(other.path)} (both grants have the same conditions and access direct): one IAM binding under two names, which deleting either grant would remove for both; grant the role in one of them only`,
+            );
+        }
+    }
+}
+
 function plannedAccount(item: GcpGrant, accountId: string, shared: Shared, findings: Findings): PlannedAccount {
     const { gcp, scope } = shared;
     const { grant } = item;
@@ -158,12 +181,14 @@ export function planGcp(ctx: PlanContext<GcpConfig, GcpGrantConfig>): TargetPlan
     const accounts: GcpServiceAccountEntry[] = [];
     const members: GcpIamMemberEntry[] = [];
     checkProjectIds(gcp, findings);
+    const directBindings = new Map<string, ResolvedGrant>();
     if (ctx.sharding !== undefined && gcp.projects !== undefined) {
         findings.problem(["gcp", "projects"], `is not supported with gitlab-federation:sharding yet (a shard stack would need every project's provider): remove gcp.projects or sharding`);
     }
     for (const item of grants) {
         if (item.identity === undefined && item.fields.access === "direct") {
             const planned = plannedDirect(item, shared, findings);
+            checkSharedBindings(item, planned.members, directBindings, findings);
             members.push(...planned.members);
             summaries.set(item.grant.index, planned.summary);
             continue;

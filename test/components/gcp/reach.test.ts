@@ -259,6 +259,17 @@ describe("GCP reach: bindings beyond gcp.project", () => {
             ]);
         });
 
+        it("two direct grants with the same conditions may not bind one role on one target (one IAM binding under two names); other conditions may (boundary pair)", () => {
+            const direct = { access: "direct", bindings: [{ bucket: { project: "app-dev", name: "acme-review" }, roles: ["roles/storage.objectViewer"] }] };
+            const raw = map({ "platform/api": { id: 42, grants: { review: { ref: "*", protected: false, gcp: direct }, review2: { ref: "*", protected: false, gcp: direct } } } }, { gcp: SECTION });
+            assert.deepEqual(problems(raw), [
+                'gitlab-federation:projects["platform/api"].grants.review2.gcp.access: binds "roles/storage.objectViewer" to the same principalSet on the same target as gitlab-federation:projects["platform/api"].grants.review (both grants have the same conditions and access direct): one IAM binding under two names, which deleting either grant would remove for both; grant the role in one of them only',
+            ]);
+            const other = clone(raw) as Json;
+            other.projects["platform/api"].grants.review2.ref = "review/*";
+            assert.deepEqual(problems(other), []);
+        });
+
         it("each project once in gcp.projects, and not the pool's project", () => {
             const section = { ...SECTION, projects: { ...SECTION.projects, again: { id: "acme-app-dev" }, pool: { id: "acme-ci" } } };
             assert.deepEqual(problems(reachMap({ roles: ["roles/run.viewer"] }, {}, section)), [

@@ -11,10 +11,23 @@ import { GrantSpec, Json, TargetTestkit, audiencesOf } from "../testkit";
 
 const at = 'gitlab-federation:projects["platform/api"].grants.deploy.gcp';
 
+/** A role per grant name of the conformance suite's maps (deploy, review, release, build). */
+const DIRECT_ROLE: Readonly<Record<string, string>> = {
+    deploy: "roles/run.developer",
+    review: "roles/storage.objectViewer",
+    release: "roles/artifactregistry.reader",
+    build: "roles/logging.viewer",
+};
+
 export const GCP_TESTKIT: TargetTestkit = {
     section: GCP,
     // access direct binds the same principalSets (summary.members) that the oracle admits, without a service account.
-    grant: (_spec: GrantSpec) => fc.tuple(fc.subarray(["roles/run.developer", "roles/storage.objectViewer"]), fc.boolean()).map(([roles, direct]) => (direct ? { roles, access: "direct" } : { roles })),
+    // Two direct grants of one project with the same conditions share principalSets, so one role
+    // on gcp.project would be one binding under two names (refused): each grant name has its own role there.
+    grant: (spec: GrantSpec) =>
+        fc
+            .tuple(fc.subarray(["roles/run.developer", "roles/storage.objectViewer"]), fc.boolean())
+            .map(([roles, direct]) => (direct ? { roles: [DIRECT_ROLE[spec.grant] ?? "roles/run.viewer"], access: "direct" } : { roles })),
     invalid: [
         {
             fields: { roles: ["roles/owner"] },
