@@ -132,7 +132,9 @@ function intended(contract: Contract, grant: GrantContract): Json {
         tokens.AZURE_ID_TOKEN = { aud: grant.azure.audience };
         Object.assign(variables, { AZURE_CLIENT_ID: grant.azure.clientId, AZURE_TENANT_ID: grant.azure.tenantId, AZURE_SUBSCRIPTION_ID: grant.azure.subscriptionId });
     }
-    return { id_tokens: tokens, variables, ...(grant.conditions.environment !== undefined ? { environment: { name: grant.conditions.environment } } : {}) };
+    // A pattern environment (review/*) names the job's environment with each "*" as the ref's slug, which GitLab expands.
+    const environment = grant.conditions.environment?.replaceAll("*", "$CI_COMMIT_REF_SLUG");
+    return { id_tokens: tokens, variables, ...(environment !== undefined ? { environment: { name: environment } } : {}) };
 }
 
 /** The CI/CD variables this program's own rules test; no other "$" may reach a rule. */
@@ -247,7 +249,7 @@ describe("generated CI cannot be fooled", () => {
         );
     });
 
-    it("property: an arbitrary string in any field of a contract is refused by the field's rule, or comes out as exactly that value or comment", () => {
+    it("property: an arbitrary string in any field of a contract is refused by the field's rule, or comes out as exactly that value or comment (a pattern environment with each * as the ref slug)", () => {
         fc.assert(
             fc.property(
                 fc.constantFrom(...FIELDS).chain((field) => fc.tuple(fc.constant(field), nasty(field.value), fc.constantFrom("yaml" as const, "component" as const))),
