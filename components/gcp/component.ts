@@ -26,38 +26,33 @@ interface Registration {
     readonly providers: readonly pulumi.Resource[];
 }
 
+type MemberType = GcpIamMemberEntry["resource"]["type"];
+
+/**
+ * The non-authoritative *IAMMember class of each member type whose arguments are the entry's own
+ * (a service account's member also needs its account's output). A Record, so a member type the plan
+ * gains without a class here does not compile.
+ */
+const MEMBER_CLASSES: Record<Exclude<MemberType, typeof RESOURCE.serviceAccountIamMember>, new (name: string, args: never, opts?: pulumi.CustomResourceOptions) => pulumi.CustomResource> = {
+    [RESOURCE.projectIamMember]: gcp.projects.IAMMember,
+    [RESOURCE.bucketIamMember]: gcp.storage.BucketIAMMember,
+    [RESOURCE.cryptoKeyIamMember]: gcp.kms.CryptoKeyIAMMember,
+    [RESOURCE.folderIamMember]: gcp.folder.IAMMember,
+    [RESOURCE.repositoryIamMember]: gcp.artifactregistry.RepositoryIamMember,
+    [RESOURCE.cloudRunServiceIamMember]: gcp.cloudrunv2.ServiceIamMember,
+    [RESOURCE.secretIamMember]: gcp.secretmanager.SecretIamMember,
+};
+
 /** Registers one IAM member entry as its non-authoritative *IAMMember resource. */
 function registerMember(entry: GcpIamMemberEntry, r: Registration): void {
-    const args = <T extends GcpIamMemberEntry>(e: T) => ({ ...argsOf(e as GcpIamMemberEntry & { reason?: string; projectKey?: string }, READER_ONLY), member: r.member(e.member) });
     const name = entry.resource.name;
-    switch (entry.resource.type) {
-        case RESOURCE.serviceAccountIamMember: {
-            const e = entry as MemberOf<typeof RESOURCE.serviceAccountIamMember>;
-            new gcp.serviceaccount.IAMMember(name, { ...argsOf(e), serviceAccountId: r.account(e.serviceAccountId) }, optionsOf(e.resource, r.parent, { dependsOn: [...r.providers] }));
-            return;
-        }
-        case RESOURCE.projectIamMember:
-            new gcp.projects.IAMMember(name, args(entry as MemberOf<typeof RESOURCE.projectIamMember>) as gcp.projects.IAMMemberArgs, r.options(entry));
-            return;
-        case RESOURCE.bucketIamMember:
-            new gcp.storage.BucketIAMMember(name, args(entry) as gcp.storage.BucketIAMMemberArgs, r.options(entry));
-            return;
-        case RESOURCE.cryptoKeyIamMember:
-            new gcp.kms.CryptoKeyIAMMember(name, args(entry) as gcp.kms.CryptoKeyIAMMemberArgs, r.options(entry));
-            return;
-        case RESOURCE.folderIamMember:
-            new gcp.folder.IAMMember(name, args(entry) as gcp.folder.IAMMemberArgs, r.options(entry));
-            return;
-        case RESOURCE.repositoryIamMember:
-            new gcp.artifactregistry.RepositoryIamMember(name, args(entry) as gcp.artifactregistry.RepositoryIamMemberArgs, r.options(entry));
-            return;
-        case RESOURCE.cloudRunServiceIamMember:
-            new gcp.cloudrunv2.ServiceIamMember(name, args(entry) as gcp.cloudrunv2.ServiceIamMemberArgs, r.options(entry));
-            return;
-        case RESOURCE.secretIamMember:
-            new gcp.secretmanager.SecretIamMember(name, args(entry) as gcp.secretmanager.SecretIamMemberArgs, r.options(entry));
-            return;
+    if (entry.resource.type === RESOURCE.serviceAccountIamMember) {
+        const e = entry as MemberOf<typeof RESOURCE.serviceAccountIamMember>;
+        new gcp.serviceaccount.IAMMember(name, { ...argsOf(e), serviceAccountId: r.account(e.serviceAccountId) }, optionsOf(e.resource, r.parent, { dependsOn: [...r.providers] }));
+        return;
     }
+    const args = { ...argsOf(entry as GcpIamMemberEntry & { reason?: string; projectKey?: string }, READER_ONLY), member: r.member(entry.member) };
+    new MEMBER_CLASSES[entry.resource.type](name, args as never, r.options(entry));
 }
 
 export interface GcpWorkloadIdentityFederationArgs {
