@@ -1,5 +1,5 @@
 /** GCP's block of the human plan. */
-import { describeConditions } from "../../src/core/model";
+import { conditionsCell } from "../render";
 import type { GrantIdentity, Reach, RenderedSection } from "../target";
 import type { GcpPlan, GcpSummary } from "./plan-schema";
 
@@ -47,7 +47,7 @@ export function renderGcp(plan: GcpPlan, grants: readonly (GrantIdentity & { rea
         rows: grants.map((g) => [
             g.project,
             g.grant,
-            describeConditions({ refs: g.conditions.ref, ...g.conditions }),
+            conditionsCell(g),
             identityOf(g.summary),
             roles(g.summary),
             ...(reach ? [(g.summary.bindings ?? []).join("; ") || "-"] : []),

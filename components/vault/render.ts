@@ -1,7 +1,7 @@
 /** Vault's block of the human plan. */
 import { formatDuration } from "../../src/core/duration";
-import { describeConditions } from "../../src/core/model";
 import { describeBeyondReads, summaryAccess } from "./capabilities";
+import { IDENTITY_HEADER, identityCells } from "../render";
 import type { GrantIdentity, RenderedSection } from "../target";
 import type { VaultAuditEntry, VaultPlan, VaultSummary } from "./plan-schema";
 
@@ -17,12 +17,9 @@ export function renderVault(plan: VaultPlan, grants: readonly (GrantIdentity & {
     const auth = `auth method ${plan.authPath}${adopted(plan.adopt.authMethod)}${authBackend !== undefined ? ` (issuer ${authBackend.boundIssuer})` : ""}`;
     return {
         heading: `Vault: ${plan.namespace !== undefined ? `namespace ${plan.namespace}, ` : ""}${auth}, audience ${plan.audience}, KV v2 mount ${plan.kvMount}${adopted(plan.adopt.kvMount)}, audit ${audits.map(describeAudit).join(", ") || "none"}`,
-        header: ["PROJECT", "ID", "GRANT", "CONDITIONS", "ROLE", "SECRETS (read + list below)", "TTL / MAX"],
+        header: [...IDENTITY_HEADER, "ROLE", "SECRETS (read + list below)", "TTL / MAX"],
         rows: grants.map((g) => [
-            g.project,
-            g.projectId,
-            g.grant,
-            describeConditions({ refs: g.conditions.ref, ...g.conditions }),
+            ...identityCells(g),
             g.summary.roleName,
             g.deployer !== undefined ? `none (deployer ${g.deployer})` : [g.summary.read.join(", "), ...describeBeyondReads(plan.kvMount, summaryAccess(g.summary))].filter((part) => part !== "").join("; "),
             `${formatDuration(g.summary.tokenTtl)} / ${formatDuration(g.summary.tokenMaxTtl)}`,
